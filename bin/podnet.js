@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The podnet command: the only place that touches the real process.
+import { main } from '../dist/cli/main.js';
+import { nodeFileSystem } from '../dist/io/fs.js';
+
+const io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  wallMs: () => Date.now(),
+  fs: nodeFileSystem,
+};
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`podnet: internal error (a bug; please report it): ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

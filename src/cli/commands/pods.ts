@@ -1,0 +1,169 @@
+/** kubectl's verbs over the workspace's pods: create, apply, get, describe, delete. */
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
+import { resolvePodManifest } from '../../core/topology/resolve.js';
+import type { PodSpec } from '../../core/topology/model.js';
+import { describePod, getNodes, getPods, podObject, type Moment } from '../../io/format/kubectl.js';
+import { SourceTable } from '../../io/sources.js';
+import { loadManifests } from '../../io/topology-file.js';
+import { SETTLE_SECONDS, type JournalEntry } from '../../io/workspace.js';
+import { displayPath, instantRequested, openWorkspace, refuseStateless, viewCluster, type GlobalOptions } from '../context.js';
+import { CommandFailure, InputProblems, notFound } from '../errors.js';
+import type { CliIo } from '../io.js';
+
+export type OutputFormat = 'wide' | 'json' | 'yaml' | 'name' | undefined;
+
+interface ReadManifest {
+  readonly raw: Record<string, unknown>;
+  readonly pod: PodSpec;
+}
+
+function readPodManifests(io: CliIo, file: string, cluster: Cluster): ReadManifest[] {
+  const sources = new SourceTable();
+  const path = resolve(io.cwd, file);
+  const loaded = loadManifests(path, io.fs, sources);
+  const shown = (problems: readonly { file: string; line: number; column: number; message: string }[]) =>
+    problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
+  if (!loaded.ok) throw new InputProblems(shown(loaded.problems));
+  const manifests: ReadManifest[] = [];
+  const problems = [];
+  for (const doc of loaded.documents) {
+    const kind = (doc.value as { kind?: unknown } | null)?.kind;
+    if (kind !== 'Pod') {
+      problems.push(sources.locatePath(doc.source, ['kind'], `podnet create handles kind: Pod; put ${String(kind ?? 'this resource')} in the topology file`));
+      continue;
+    }
+    const resolved = resolvePodManifest(doc.value, doc.source, cluster.topology);
+    if (!resolved.ok) problems.push(...resolved.issues.map((issue) => sources.locate(issue)));
+    else manifests.push({ raw: doc.value as Record<string, unknown>, pod: resolved.pod });
+  }
+  if (problems.length > 0) throw new InputProblems(shown(problems));
+  if (manifests.length === 0) throw new CommandFailure(`error: no objects passed to create (${file} has no documents)`, 1);
+  return manifests;
+}
+
+/** `create` refuses pods that exist; `apply` accepts identical ones and refuses changed ones. */
+export function createPods(io: CliIo, options: GlobalOptions, file: string, mode: 'create' | 'apply'): number {
+  refuseStateless(options, mode);
+  const workspace = openWorkspace(options, io);
+  const at = workspace.now(io.wallMs());
+  const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+  const entries: JournalEntry[] = [];
+  const errors: string[] = [];
+  for (const { raw, pod } of readPodManifests(io, file, cluster)) {
+    const existing = cluster.pod(pod.namespace, pod.name);
+    if (existing !== undefined) {
+      if (mode === 'create') {
+        errors.push(`Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`);
+      } else if (samePod(existing.spec, pod)) {
+        io.stdout(`pod/${pod.name} unchanged\n`);
+      } else {
+        errors.push(
+          `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
+            '`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` ' +
+            '(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+        );
+      }
+      continue;
+    }
+    const result = cluster.apply({ kind: 'create', at, pod });
+    if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
+    entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
+    io.stdout(`pod/${pod.name} created\n`);
+  }
+  if (entries.length > 0) workspace.withEntries(entries, instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
+  return 0;
+}
+
+function samePod(a: PodSpec, b: PodSpec): boolean {
+  const { origin: _a, ...left } = a;
+  const { origin: _b, ...right } = b;
+  return JSON.stringify(left) === JSON.stringify(right);
+}
+
+export function deletePods(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
+  refuseStateless(options, 'delete');
+  const workspace = openWorkspace(options, io);
+  const at = workspace.now(io.wallMs());
+  const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+  const entries: JournalEntry[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    if (cluster.pod(namespace, name) === undefined) {
+      errors.push(notFound('pods', name).message);
+      continue;
+    }
+    cluster.apply({ kind: 'delete', at, namespace, name });
+    entries.push({ op: 'delete', at, namespace, name });
+    io.stdout(`pod "${name}" deleted\n`);
+  }
+  if (entries.length > 0) workspace.withEntries(entries, instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
+  return 0;
+}
+
+function listObject(items: readonly object[]): object {
+  return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+export function printObject(io: CliIo, value: object, format: 'json' | 'yaml'): void {
+  io.stdout(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : stringify(value, { indentSeq: false }));
+}
+
+export function getPodsCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  names: readonly string[],
+  flags: { output: OutputFormat; namespace: string; allNamespaces: boolean },
+): number {
+  const { cluster, moment } = viewCluster(options, io);
+  const inScope = cluster.pods().filter((p) => flags.allNamespaces || p.spec.namespace === flags.namespace);
+  const missing = names.filter((name) => !inScope.some((p) => p.spec.name === name));
+  const records = names.length === 0 ? inScope : inScope.filter((p) => names.includes(p.spec.name));
+  printPods(io, cluster, records, moment, flags, names.length === 1);
+  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
+  return 0;
+}
+
+function printPods(
+  io: CliIo,
+  cluster: Cluster,
+  records: readonly PodRecord[],
+  moment: Moment,
+  flags: { output: OutputFormat; namespace: string; allNamespaces: boolean },
+  single: boolean,
+): void {
+  if (flags.output === 'json' || flags.output === 'yaml') {
+    const objects = records.map((record) => podObject(cluster, record, moment));
+    printObject(io, single && objects[0] !== undefined ? objects[0] : listObject(objects), flags.output);
+    return;
+  }
+  if (flags.output === 'name') {
+    for (const record of records) io.stdout(`pod/${record.spec.name}\n`);
+    return;
+  }
+  if (records.length === 0) {
+    if (!single) io.stderr(flags.allNamespaces ? 'No resources found\n' : `No resources found in ${flags.namespace} namespace.\n`);
+    return;
+  }
+  io.stdout(`${getPods(cluster, records, moment, { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces })}\n`);
+}
+
+export function getNodesCommand(io: CliIo, options: GlobalOptions, names: readonly string[], output: OutputFormat): number {
+  const { cluster, moment } = viewCluster(options, io);
+  const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
+  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  io.stdout(`${getNodes(cluster, moment, output === 'wide', names)}\n`);
+  return 0;
+}
+
+export function describePodCommand(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
+  const { cluster, moment } = viewCluster(options, io);
+  const records = names.length === 0 ? cluster.pods().filter((p) => p.spec.namespace === namespace) : names.map((name) => cluster.pod(namespace, name));
+  const missing = names.filter((_, i) => records[i] === undefined);
+  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
+  io.stdout(records.map((record) => `${describePod(cluster, record as PodRecord, moment)}\n`).join('\n\n'));
+  return 0;
+}

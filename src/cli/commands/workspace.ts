@@ -1,0 +1,112 @@
+/** Workspace and file commands: init, validate, status (the default lab's overview), schema. */
+import * as z from 'zod';
+import { formatCidr } from '../../core/net/index.js';
+import * as schema from '../../core/topology/schema.js';
+import { ipamShow } from '../../io/format/calicoctl.js';
+import { getNodes, getPods } from '../../io/format/kubectl.js';
+import { createWorkspace } from '../../io/workspace.js';
+import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewCluster, type GlobalOptions } from '../context.js';
+import { CommandFailure, InputProblems } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { resolve } from 'node:path';
+import { stringify, parse } from 'yaml';
+
+export function initCommand(io: CliIo, options: GlobalOptions, file: string | undefined, flags: { pods: boolean; force?: boolean }): number {
+  const dir = stateDir(options, io);
+  if (io.fs.exists(dir) && !flags.force) {
+    throw new CommandFailure(`error: workspace ${displayPath(io, dir)} already exists (podnet init --force replaces it)`, 1);
+  }
+  const path = file === undefined ? DEFAULT_LAB : resolve(io.cwd, file);
+  const loaded = loadTopologyOrFail(io, path);
+  const snapshot = flags.pods ? loaded.snapshot : withoutPods(loaded.snapshot);
+  createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
+  const { topology } = loaded;
+  const pods = flags.pods ? topology.pods.length : 0;
+  io.stdout(
+    `workspace ${displayPath(io, dir)} created from ${displayPath(io, path)}: cluster ${topology.name}, ` +
+      `${topology.nodes.length} node${topology.nodes.length === 1 ? '' : 's'}, ${pods} pod${pods === 1 ? '' : 's'}, ` +
+      `pools ${topology.pools.map((p) => formatCidr(p.cidr)).join(', ')}\n`,
+  );
+  return 0;
+}
+
+/** The snapshot without its pods: the cluster as it stood before anyone created one. */
+function withoutPods(snapshot: string): string {
+  return snapshot
+    .split('---\n')
+    .map((text) => parse(text) as Record<string, unknown> | null)
+    .filter((doc) => doc?.['kind'] !== 'Pod')
+    .map((doc) => {
+      if (doc === null || !('cluster' in doc)) return stringify(doc);
+      const { pods: _pods, ...rest } = doc;
+      return stringify(rest);
+    })
+    .join('---\n');
+}
+
+export function validateCommand(io: CliIo, files: readonly string[]): number {
+  const problems = [];
+  for (const file of files) {
+    try {
+      const { topology } = loadTopologyOrFail(io, file);
+      io.stdout(
+        `${file}: valid (cluster ${topology.name}: ${topology.nodes.length} nodes, ${topology.routers.length} routers, ` +
+          `${topology.pools.length} pools, ${topology.pods.length} pods, ${topology.events.length} events)\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof InputProblems)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputProblems(problems);
+  return 0;
+}
+
+/** The main job: the cluster at a glance, nodes, pods and address usage. */
+export function statusCommand(io: CliIo, options: GlobalOptions): number {
+  const { cluster, moment, workspace } = viewCluster(options, io);
+  const topology = cluster.topology;
+  const source = workspace ? `workspace ${displayPath(io, workspace.dir)} (from ${workspace.state.origin})` : options.topology;
+  const mesh = topology.bgp.nodeToNodeMeshEnabled ? 'node-to-node mesh' : 'no mesh';
+  io.stdout(
+    [
+      `Cluster ${topology.name}, ${source}, simulated time ${moment.now.toFixed(1)}s`,
+      `BGP: AS ${topology.bgp.asNumber}, ${mesh}; IPAM: strictAffinity ${topology.ipam.strictAffinity}, maxBlocksPerHost ${topology.ipam.maxBlocksPerHost}`,
+      '',
+      '$ podnet get nodes -o wide',
+      getNodes(cluster, moment, true),
+      '',
+      '$ podnet get pods -A -o wide',
+      cluster.pods().length === 0 ? 'No resources found' : getPods(cluster, cluster.pods(), moment, { wide: true, allNamespaces: true }),
+      '',
+      '$ podnet ipam show --show-blocks',
+      ipamShow(cluster, true),
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export function topologyJsonSchema(): object {
+  const documents = [
+    schema.topologyDocument,
+    schema.podManifest,
+    schema.ipPoolResource,
+    schema.bgpPeerResource,
+    schema.bgpConfigurationResource,
+    schema.ipamConfigurationResource,
+    schema.calicoNodeResource,
+    schema.kubeNodeResource,
+  ];
+  return {
+    ...z.toJSONSchema(z.union(documents), { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://podnet.dev/schema/topology.schema.json',
+    title: 'podnet topology',
+    description: 'A podnet topology file: one document with a cluster: section, optionally followed by Kubernetes/Calico resources.',
+  };
+}
+
+export function schemaCommand(io: CliIo): number {
+  io.stdout(`${JSON.stringify(topologyJsonSchema(), null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,146 @@
+/**
+ * The podnet command line. `main(argv, io)` builds the commander program over injected IO and
+ * returns the exit code; bin/podnet.js is the only place that touches the real process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ipamShowCommand } from './commands/ipam.js';
+import { createPods, deletePods, describePodCommand, getNodesCommand, getPodsCommand, type OutputFormat } from './commands/pods.js';
+import { initCommand, schemaCommand, statusCommand, validateCommand } from './commands/workspace.js';
+import type { GlobalOptions } from './context.js';
+import { CommandFailure } from './errors.js';
+import type { CliIo } from './io.js';
+
+const POD_NAMES = ['pod', 'pods', 'po'];
+const NODE_NAMES = ['node', 'nodes', 'no'];
+
+function resourceKind(resource: string): 'pods' | 'nodes' {
+  if (POD_NAMES.includes(resource)) return 'pods';
+  if (NODE_NAMES.includes(resource)) return 'nodes';
+  throw new CommandFailure(`error: the server doesn't have a resource type "${resource}" (podnet knows pods and nodes)`, 1);
+}
+
+const outputOption = () =>
+  new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']);
+
+function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('podnet');
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals() as GlobalOptions;
+  const run = (fn: () => number): void => setExit(fn());
+  program
+    .description('A pod network simulator: Calico IPAM, BGP route distribution and a packet tracer, on a laptop.')
+    .option('--state <dir>', 'workspace directory (default ./.podnet, or $PODNET_STATE)')
+    .option('-t, --topology <file>', 'read a topology file instead of the workspace (read-only commands)')
+    .option('--instant', 'jump simulated time ahead so pods settle (also PODNET_INSTANT=1)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run podnet --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podnet status                          the default lab: nodes, pods and IP blocks
+  podnet init --no-pods                  a fresh workspace from the seed lab, before any pod
+  podnet create -f topologies/pods/date-pod.yml
+  podnet get pods -o wide
+  podnet describe pod date-pod
+  podnet ipam show --show-blocks
+  podnet -t topologies/tiny-pool.yaml ipam show --show-borrowed
+  podnet validate topologies/*.yaml`,
+    );
+
+  program
+    .command('status')
+    .description('show the cluster at a glance: nodes, pods, IPAM blocks (the main job on the default lab)')
+    .action((_opts, cmd: Command) => run(() => statusCommand(io, globals(cmd))));
+
+  program
+    .command('init [topology]')
+    .description('create a workspace from a topology file (default: the built-in seed lab)')
+    .option('--no-pods', "leave out the topology's pods: the cluster before anyone created one")
+    .option('--force', 'replace an existing workspace')
+    .action((file: string | undefined, opts: { pods: boolean; force?: boolean }, cmd: Command) => run(() => initCommand(io, globals(cmd), file, opts)));
+
+  for (const verb of ['create', 'apply'] as const) {
+    program
+      .command(verb)
+      .description(verb === 'create' ? 'create pods from a manifest file (kubectl create -f)' : 'create pods, or leave identical ones unchanged (kubectl apply -f)')
+      .requiredOption('-f, --filename <file>', 'a YAML file with one or more Pod manifests')
+      .action((opts: { filename: string }, cmd: Command) => run(() => createPods(io, globals(cmd), opts.filename, verb)));
+  }
+
+  program
+    .command('get <resource> [names...]')
+    .description('list pods or nodes in kubectl\'s layout')
+    .addOption(outputOption())
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'pods of every namespace')
+    .action((resource: string, names: string[], opts: { output?: OutputFormat; namespace: string; allNamespaces?: boolean }, cmd: Command) =>
+      run(() =>
+        resourceKind(resource) === 'pods'
+          ? getPodsCommand(io, globals(cmd), names, { output: opts.output, namespace: opts.namespace, allNamespaces: opts.allNamespaces ?? false })
+          : getNodesCommand(io, globals(cmd), names, opts.output),
+      ),
+    );
+
+  program
+    .command('describe <resource> [names...]')
+    .description('show a pod in detail, with its events (kubectl describe pod)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
+      run(() => {
+        if (resourceKind(resource) !== 'pods') throw new CommandFailure('error: podnet describes pods; for nodes use podnet get nodes -o wide', 1);
+        return describePodCommand(io, globals(cmd), names, opts.namespace);
+      }),
+    );
+
+  program
+    .command('delete <resource> <names...>')
+    .description('delete pods (kubectl delete pod)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
+      run(() => {
+        if (resourceKind(resource) !== 'pods') throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
+        return deletePods(io, globals(cmd), names, opts.namespace);
+      }),
+    );
+
+  const ipam = program.command('ipam').description('Calico IPAM, as calicoctl ipam shows it');
+  ipam
+    .command('show')
+    .description('address usage per pool (and per block), borrowed addresses, or one address')
+    .option('--show-blocks', 'one row per block')
+    .option('--show-borrowed', 'addresses used from other nodes\' blocks')
+    .option('--show-configuration', 'the IPAM configuration')
+    .option('--ip <addr>', 'who holds an address, and why it was chosen')
+    .action((opts: { showBlocks?: boolean; showBorrowed?: boolean; showConfiguration?: boolean; ip?: string }, cmd: Command) =>
+      run(() => ipamShowCommand(io, globals(cmd), opts)),
+    );
+
+  program
+    .command('validate <files...>')
+    .description('check topology files and report every problem as file:line:column')
+    .action((files: string[]) => run(() => validateCommand(io, files)));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of topology files (shipped as schema/topology.schema.json)')
+    .action(() => run(() => schemaCommand(io)));
+
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommandFailure) {
+      io.stderr(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * cluster: the Kubernetes side of a topology: nodes with their Calico tunnel addresses, pods
+ * scheduled onto nodes and given addresses by IPAM, in the order they were created.
+ *
+ * A Cluster is built by replaying operations in simulated time: the topology's own pods at
+ * time 0, its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the
+ * same operations gives the same placements and addresses. Status at any time comes from
+ * lifecycle.ts. Invariants: a pod key (namespace/name) names at most one live pod; a deleted
+ * pod's address returns to its block's free FIFO. Leaves out: controllers (Deployments,
+ * ReplicaSets), Services, and evicting pods from failed nodes.
+ */
+import { createHash } from 'node:crypto';
+import { Ipam, type Allocation } from '../ipam/index.js';
+import type { Ipv4 } from '../net/index.js';
+import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
+import { podKey } from '../topology/model.js';
+import { podStatusAt, type PodRun, type PodStatus } from './lifecycle.js';
+import { Scheduler } from './scheduler.js';
+
+export type ClusterOp =
+  | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
+  | { readonly kind: 'delete'; readonly at: number; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'node-state'; readonly at: number; readonly node: string; readonly up: boolean };
+
+export type OpResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: { readonly kind: 'already-exists' | 'not-found'; readonly namespace: string; readonly name: string } };
+
+export interface PodRecord extends PodRun {
+  readonly allocation?: Allocation;
+  readonly placementWhy?: string;
+  /** Host side of the pod's veth, named as Calico names it. */
+  readonly vethName: string;
+}
+
+export interface NodeRecord {
+  readonly node: ClusterNode;
+  readonly ipipTunnel?: Allocation;
+  readonly vxlanTunnel?: Allocation;
+}
+
+function hexDigest(algorithm: 'sha1' | 'sha256', text: string): string {
+  return createHash(algorithm).update(text).digest('hex');
+}
+
+/** Calico's host-side interface name: `cali` + the first 11 hex digits of SHA-1("namespace.name"). */
+export function vethName(namespace: string, name: string): string {
+  return `cali${hexDigest('sha1', `${namespace}.${name}`).slice(0, 11)}`;
+}
+
+function uuidFrom(text: string): string {
+  const h = hexDigest('sha256', text);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class Cluster {
+  readonly ipam: Ipam;
+  private readonly scheduler: Scheduler;
+  private readonly records = new Map<string, PodRecord>();
+  private readonly nodeRecords: NodeRecord[];
+  private generation = 0;
+
+  constructor(readonly topology: Topology) {
+    this.ipam = new Ipam(topology.pools, topology.ipam);
+    this.scheduler = new Scheduler(topology.nodes);
+    this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
+  }
+
+  /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */
+  private startNode(node: ClusterNode): NodeRecord {
+    const tunnel = (kind: 'ipip-tunnel' | 'vxlan-tunnel', uses: (mode: string, vxlan: string) => boolean): Allocation | undefined => {
+      const result = this.ipam.assign(node.name, node.labels, kind, node.name, (pool) => uses(pool.ipipMode, pool.vxlanMode));
+      return result.ok ? result.allocation : undefined;
+    };
+    const ipip = tunnel('ipip-tunnel', (ipip) => ipip !== 'Never');
+    const vxlan = tunnel('vxlan-tunnel', (_ipip, vxlan) => vxlan !== 'Never');
+    return { node, ...(ipip ? { ipipTunnel: ipip } : {}), ...(vxlan ? { vxlanTunnel: vxlan } : {}) };
+  }
+
+  apply(op: ClusterOp): OpResult {
+    switch (op.kind) {
+      case 'create':
+        return this.create(op.pod, op.at);
+      case 'delete':
+        return this.remove(op.namespace, op.name);
+      case 'node-state':
+        this.scheduler.setDown(op.node, !op.up);
+        return { ok: true };
+    }
+  }
+
+  private create(spec: PodSpec, at: number): OpResult {
+    const key = podKey(spec.namespace, spec.name);
+    if (this.records.has(key)) return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
+    const generation = this.generation++;
+    const sandboxId = hexDigest('sha256', `${this.topology.seed}/${key}/${generation}`);
+    const uid = uuidFrom(`${this.topology.seed}/uid/${key}/${generation}`);
+    const base = { spec, createdAt: at, sandboxId, uid, vethName: vethName(spec.namespace, spec.name) };
+    const placement = this.scheduler.place(spec);
+    const scheduledBy = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
+    if (!placement.ok) {
+      this.records.set(key, { ...base, scheduledBy, scheduleError: placement.message });
+      return { ok: true };
+    }
+    this.scheduler.adjust(placement.node.name, 1);
+    const node = placement.node;
+    const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
+    this.records.set(key, {
+      ...base,
+      scheduledBy,
+      nodeName: node.name,
+      placementWhy: placement.why,
+      ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
+    });
+    return { ok: true };
+  }
+
+  private remove(namespace: string, name: string): OpResult {
+    const key = podKey(namespace, name);
+    const record = this.records.get(key);
+    if (record === undefined) return { ok: false, error: { kind: 'not-found', namespace, name } };
+    this.records.delete(key);
+    if (record.allocation) this.ipam.release(record.allocation.ip);
+    if (record.nodeName !== undefined) this.scheduler.adjust(record.nodeName, -1);
+    return { ok: true };
+  }
+
+  pod(namespace: string, name: string): PodRecord | undefined {
+    return this.records.get(podKey(namespace, name));
+  }
+
+  /** Live pods ordered by namespace, then name (kubectl's order). */
+  pods(): PodRecord[] {
+    return [...this.records.values()].sort((a, b) => a.spec.namespace.localeCompare(b.spec.namespace) || a.spec.name.localeCompare(b.spec.name));
+  }
+
+  nodes(): readonly NodeRecord[] {
+    return this.nodeRecords;
+  }
+
+  nodeRecord(name: string): NodeRecord | undefined {
+    return this.nodeRecords.find((record) => record.node.name === name);
+  }
+
+  statusAt(record: PodRecord, now: number): PodStatus {
+    return podStatusAt(record, this.topology.images, now);
+  }
+
+  podByIp(ip: Ipv4): PodRecord | undefined {
+    const allocation = this.ipam.lookup(ip);
+    if (allocation?.kind !== 'pod') return undefined;
+    const [namespace, name] = allocation.owner.split('/') as [string, string];
+    return this.pod(namespace, name);
+  }
+}
+
+/** The topology's own operations: its pods at time 0, then its timed pod and node events. */
+export function topologyOps(topology: Topology): ClusterOp[] {
+  const ops: ClusterOp[] = topology.pods.map((pod) => ({ kind: 'create', at: 0, pod }));
+  for (const event of topology.events) {
+    if (event.action === 'pod-create') ops.push({ kind: 'create', at: event.at, pod: event.pod });
+    else if (event.action === 'pod-delete') ops.push({ kind: 'delete', at: event.at, namespace: event.namespace, name: event.name });
+    else if (event.action === 'node-down' || event.action === 'node-up') {
+      ops.push({ kind: 'node-state', at: event.at, node: event.node, up: event.action === 'node-up' });
+    }
+  }
+  return ops;
+}
+
+/**
+ * Replays the topology's operations merged with the user's journal, in time order; at equal
+ * times the topology's come first. Journal operations that fail (a create of an existing pod)
+ * were refused when the user ran them and are skipped here as they were then.
+ */
+export function buildCluster(topology: Topology, journal: readonly ClusterOp[] = [], until = Infinity): Cluster {
+  const cluster = new Cluster(topology);
+  const ops = [...topologyOps(topology).map((op, i) => ({ op, rank: 0, i })), ...journal.map((op, i) => ({ op, rank: 1, i }))]
+    .filter(({ op }) => op.at <= until)
+    .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i);
+  for (const { op } of ops) cluster.apply(op);
+  return cluster;
+}

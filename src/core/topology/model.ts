@@ -1,0 +1,198 @@
+/**
+ * The resolved topology: what the simulator runs on, with every default applied and every
+ * reference checked. Each element remembers where it was written (`origin`) so later stages can
+ * point a user at the line that caused a decision.
+ */
+import type { Cidr, Ipv4 } from '../net/index.js';
+import type { Labels, Selector } from '../selector/index.js';
+
+export type PathSegment = string | number;
+export type Path = readonly PathSegment[];
+
+/** A place in the user's input: which document (an index the IO layer owns) and the path in it. */
+export interface Origin {
+  readonly source: number;
+  readonly path: Path;
+}
+
+/** A problem with the user's input. `onKey` points at a mapping key rather than its value. */
+export interface Issue {
+  readonly at: Origin;
+  readonly message: string;
+  readonly onKey?: boolean;
+}
+
+export type EncapMode = 'Never' | 'Always' | 'CrossSubnet';
+
+export interface Pool {
+  readonly name: string;
+  readonly cidr: Cidr;
+  readonly blockSize: number;
+  readonly ipipMode: EncapMode;
+  readonly vxlanMode: EncapMode;
+  readonly natOutgoing: boolean;
+  readonly nodeSelector: Selector;
+  readonly nodeSelectorText: string;
+  readonly disabled: boolean;
+  readonly disableBGPExport: boolean;
+  readonly origin: Origin;
+}
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string | undefined;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface ClusterNode {
+  readonly name: string;
+  readonly ip: Ipv4;
+  /** The node's subnet from its address's prefix length (Calico's CrossSubnet uses it). */
+  readonly subnet: Cidr;
+  readonly role: 'control-plane' | 'worker';
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  /** The node's own AS override; the effective AS falls back to the cluster's. */
+  readonly asNumber?: number;
+  readonly routeReflectorClusterID?: Ipv4;
+  readonly gateway?: Ipv4;
+  readonly podCIDR?: string;
+  readonly segment: string;
+  readonly origin: Origin;
+}
+
+export interface RouterInterface {
+  readonly name: string;
+  readonly ip: Ipv4;
+  readonly subnet: Cidr;
+  readonly segment: string;
+}
+
+export interface RouterPeer {
+  readonly node?: string;
+  readonly router?: string;
+  readonly nodeSelector?: Selector;
+  readonly peerIP?: Ipv4;
+  readonly asNumber?: number;
+  readonly origin: Origin;
+}
+
+export interface StaticRoute {
+  readonly dst: Cidr;
+  readonly via: Ipv4;
+}
+
+export interface Router {
+  readonly name: string;
+  readonly asNumber: number;
+  readonly routerId: Ipv4;
+  readonly interfaces: readonly RouterInterface[];
+  readonly peers: readonly RouterPeer[];
+  readonly routes: readonly StaticRoute[];
+  readonly origin: Origin;
+}
+
+export interface Segment {
+  readonly name: string;
+  readonly cidr: Cidr;
+}
+
+export interface BgpPeer {
+  readonly name: string;
+  readonly node?: string;
+  readonly nodeSelector?: Selector;
+  readonly peerIP?: Ipv4;
+  readonly peerPort?: number;
+  readonly peerSelector?: Selector;
+  readonly asNumber?: number;
+  readonly localASNumber?: number;
+  readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
+  readonly origin: Origin;
+}
+
+export interface ContainerPortSpec {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly name?: string;
+  readonly hostPort?: number;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly ports: readonly ContainerPortSpec[];
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+}
+
+export interface Toleration {
+  readonly key?: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: Taint['effect'];
+}
+
+export interface PodSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly containers: readonly ContainerSpec[];
+  readonly nodeName?: string;
+  readonly nodeSelector: Labels;
+  readonly tolerations: readonly Toleration[];
+  readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  readonly origin: Origin;
+}
+
+/** How an image behaves when run: what it listens on, how long it pulls, whether it exits. */
+export interface ImageBehaviour {
+  /** Ports it binds; undefined means "the container's declared containerPorts". */
+  readonly ports?: readonly number[];
+  readonly pullSeconds: number;
+  readonly exitAfter?: number;
+  readonly exitCode: number;
+}
+
+export type ScenarioAction =
+  | { readonly action: 'link-down' | 'link-up'; readonly link: readonly [string, string] }
+  | { readonly action: 'node-down' | 'node-up'; readonly node: string }
+  | { readonly action: 'pod-create'; readonly pod: PodSpec }
+  | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string };
+
+export type ScenarioEvent = ScenarioAction & { readonly at: number; readonly origin: Origin };
+
+export interface BgpSettings {
+  readonly asNumber: number;
+  readonly nodeToNodeMeshEnabled: boolean;
+  readonly listenPort: number;
+}
+
+export interface IpamSettings {
+  readonly strictAffinity: boolean;
+  readonly maxBlocksPerHost: number;
+  readonly autoAllocateBlocks: boolean;
+}
+
+export interface Topology {
+  readonly name: string;
+  readonly seed: number;
+  readonly bgp: BgpSettings;
+  readonly ipam: IpamSettings;
+  readonly pools: readonly Pool[];
+  readonly nodes: readonly ClusterNode[];
+  readonly routers: readonly Router[];
+  readonly segments: readonly Segment[];
+  readonly peers: readonly BgpPeer[];
+  readonly pods: readonly PodSpec[];
+  readonly images: ReadonlyMap<string, ImageBehaviour>;
+  readonly events: readonly ScenarioEvent[];
+}
+
+export function effectiveAs(topology: Topology, node: ClusterNode): number {
+  return node.asNumber ?? topology.bgp.asNumber;
+}
+
+export function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}

@@ -1,0 +1,291 @@
+/**
+ * The written topology format and the Kubernetes/Calico resources it accepts, as zod schemas.
+ *
+ * "Written" means as a user types it: every field optional where Calico or Kubernetes has a
+ * default, and nothing cross-checked yet (resolve.ts does that). The same schemas produce the
+ * JSON Schema shipped in schema/topology.schema.json, so editors and podnet agree on the format.
+ */
+import * as z from 'zod';
+
+const text = (description: string) => z.string().min(1).describe(description);
+
+export const durationSchema = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as 30s, 2m or 1.5h'),
+  ])
+  .describe('simulated time: seconds as a number, or a string such as 500ms, 30s, 2m, 1h');
+
+export const asNumberSchema = z
+  .number()
+  .int('an AS number is a whole number')
+  .min(1, 'an AS number is between 1 and 4294967295')
+  .max(4294967295, 'an AS number is between 1 and 4294967295')
+  .describe('BGP autonomous system number (4-byte)');
+
+export const encapModeSchema = z.enum(['Never', 'Always', 'CrossSubnet']);
+
+const labelsSchema = z.record(z.string(), z.string()).describe('Kubernetes-style labels');
+
+export const bgpConfigurationSpec = z.strictObject({
+  asNumber: asNumberSchema.default(64512).describe('default AS of every node (Calico: 64512)'),
+  nodeToNodeMeshEnabled: z.boolean().default(true).describe('full iBGP mesh between all nodes'),
+  listenPort: z.number().int().min(1).max(65535).default(179),
+  logSeverityScreen: z.string().optional(),
+});
+
+export const ipamConfigurationSpec = z.strictObject({
+  strictAffinity: z.boolean().default(false).describe('forbid borrowing addresses from other nodes\' blocks'),
+  maxBlocksPerHost: z.number().int().min(0).default(20).describe('blocks a node may claim (0 = Calico\'s built-in 20)'),
+  autoAllocateBlocks: z.boolean().default(true),
+});
+
+export const ipPoolSpec = z.strictObject({
+  cidr: text('the pool, e.g. 192.168.0.0/16 (a masked network)'),
+  blockSize: z.number().int().default(26).describe('prefix length of the blocks handed to nodes (20-32)'),
+  ipipMode: encapModeSchema.default('Never'),
+  vxlanMode: encapModeSchema.default('Never'),
+  natOutgoing: z.boolean().default(false),
+  nodeSelector: z.string().default('all()').describe('Calico selector of the nodes that may use this pool'),
+  disabled: z.boolean().default(false),
+  disableBGPExport: z.boolean().default(false),
+  allowedUses: z.array(z.enum(['Workload', 'Tunnel'])).optional(),
+});
+
+export const ipPoolEntry = ipPoolSpec.extend({ name: text('pool name, e.g. default-ipv4-ippool') });
+
+export const taintSchema = z.strictObject({
+  key: text('taint key'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+export const nodeEntry = z.strictObject({
+  name: text('node name (its hostname)'),
+  address: text('node address with prefix length, e.g. 10.0.1.11/24; the prefix is its subnet'),
+  role: z.enum(['control-plane', 'worker']).default('worker'),
+  labels: labelsSchema.optional(),
+  taints: z.array(taintSchema).optional().describe('default: control-plane nodes get node-role.kubernetes.io/control-plane:NoSchedule'),
+  asNumber: asNumberSchema.optional().describe('per-node AS override'),
+  routeReflectorClusterID: z.string().optional().describe('makes the node a route reflector (dotted quad)'),
+  gateway: z.string().optional().describe('default gateway on the node subnet'),
+  podCIDR: z.string().optional().describe('Node.spec.podCIDR (informational: calico-ipam ignores it)'),
+});
+
+export const routerInterface = z.strictObject({
+  name: z.string().optional(),
+  address: text('interface address with prefix length, e.g. 10.0.1.1/24'),
+});
+
+export const routerPeer = z.strictObject({
+  node: z.string().optional(),
+  router: z.string().optional(),
+  nodeSelector: z.string().optional(),
+  peerIP: z.string().optional(),
+  asNumber: asNumberSchema.optional(),
+});
+
+export const staticRoute = z.strictObject({
+  dst: text('destination prefix'),
+  via: text('next hop address'),
+});
+
+export const routerEntry = z.strictObject({
+  name: text('router name'),
+  asNumber: asNumberSchema,
+  routerId: z.string().optional(),
+  interfaces: z.array(routerInterface).min(1, 'a router needs at least one interface'),
+  peers: z.array(routerPeer).optional().describe('BGP neighbours of the router'),
+  routes: z.array(staticRoute).optional().describe('static routes'),
+});
+
+export const segmentEntry = z.strictObject({
+  name: text('segment name'),
+  cidr: text('the layer-2 segment\'s subnet'),
+});
+
+export const bgpPeerSpec = z.strictObject({
+  node: z.string().optional(),
+  nodeSelector: z.string().optional(),
+  peerIP: z.string().optional(),
+  peerSelector: z.string().optional(),
+  asNumber: asNumberSchema.optional(),
+  localASNumber: asNumberSchema.optional(),
+  keepOriginalNextHop: z.boolean().optional(),
+  nextHopMode: z.enum(['Auto', 'Self', 'Keep']).optional(),
+  sourceAddress: z.enum(['UseNodeIP', 'None']).optional(),
+  keepaliveTime: z.string().optional(),
+  maxRestartTime: z.string().optional(),
+  numAllowedLocalASNumbers: z.number().int().min(0).optional(),
+});
+
+export const bgpPeerEntry = bgpPeerSpec.extend({ name: text('peer name') });
+
+const containerPort = z.strictObject({
+  containerPort: z.number().int('a port is a whole number').min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535'),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+  name: z.string().optional(),
+  hostPort: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional(),
+  hostIP: z.string().optional(),
+});
+
+/** Fields kubectl accepts that podnet carries but does not simulate. */
+const ignoredContainerFields = {
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  env: z.array(z.unknown()).optional(),
+  envFrom: z.array(z.unknown()).optional(),
+  resources: z.unknown().optional(),
+  volumeMounts: z.array(z.unknown()).optional(),
+  livenessProbe: z.unknown().optional(),
+  readinessProbe: z.unknown().optional(),
+  startupProbe: z.unknown().optional(),
+  securityContext: z.unknown().optional(),
+  workingDir: z.string().optional(),
+  stdin: z.boolean().optional(),
+  tty: z.boolean().optional(),
+};
+
+export const containerSchema = z.strictObject({
+  name: text('container name, unique in the pod'),
+  image: text('image reference, looked up in the offline registry'),
+  ports: z.array(containerPort).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  ...ignoredContainerFields,
+});
+
+const tolerationSchema = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().optional(),
+});
+
+export const podSpecSchema = z.strictObject({
+  containers: z.array(containerSchema).min(1, 'a pod needs at least one container'),
+  initContainers: z.array(containerSchema).optional(),
+  nodeName: z.string().optional(),
+  nodeSelector: labelsSchema.optional(),
+  tolerations: z.array(tolerationSchema).optional(),
+  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
+  hostNetwork: z.boolean().optional(),
+  serviceAccountName: z.string().optional(),
+  terminationGracePeriodSeconds: z.number().optional(),
+  volumes: z.array(z.unknown()).optional(),
+  affinity: z.unknown().optional(),
+  securityContext: z.unknown().optional(),
+  priorityClassName: z.string().optional(),
+  dnsPolicy: z.string().optional(),
+});
+
+export const objectMeta = z.strictObject({
+  name: text('object name'),
+  namespace: z.string().optional(),
+  labels: labelsSchema.optional(),
+  annotations: labelsSchema.optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  creationTimestamp: z.unknown().optional(),
+});
+
+export const podManifest = z.strictObject({
+  apiVersion: z.literal('v1', 'a Pod has apiVersion: v1'),
+  kind: z.literal('Pod'),
+  metadata: objectMeta,
+  spec: podSpecSchema,
+  status: z.unknown().optional(),
+});
+
+export const podFileReference = z.strictObject({
+  file: text('path of a YAML file with one or more Pod manifests, relative to this file'),
+});
+
+export const imageEntry = z.strictObject({
+  ports: z.array(z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535')).optional().describe('ports the image listens on (default: the declared containerPorts)'),
+  pullSeconds: z.number().nonnegative().optional(),
+  exitAfter: durationSchema.optional().describe('the process exits this long after it starts'),
+  exitCode: z.number().int().min(0).max(255).optional(),
+});
+
+const linkPair = z.tuple([z.string(), z.string()]).describe('the two ends: node or router names');
+
+export const eventEntry = z.discriminatedUnion('action', [
+  z.strictObject({ at: durationSchema, action: z.literal('link-down'), link: linkPair }),
+  z.strictObject({ at: durationSchema, action: z.literal('link-up'), link: linkPair }),
+  z.strictObject({ at: durationSchema, action: z.literal('node-down'), node: text('node or router name') }),
+  z.strictObject({ at: durationSchema, action: z.literal('node-up'), node: text('node or router name') }),
+  z.strictObject({ at: durationSchema, action: z.literal('pod-create'), pod: podManifest }),
+  z.strictObject({ at: durationSchema, action: z.literal('pod-delete'), pod: text('pod name, or namespace/name') }),
+]);
+
+export const clusterSection = z.strictObject({
+  name: text('cluster name'),
+  seed: z.number().int().min(0).default(1).describe('random seed: the same files and seed give the same output'),
+  bgp: bgpConfigurationSpec.prefault({}),
+  ipam: ipamConfigurationSpec.prefault({}),
+});
+
+export const topologyDocument = z.strictObject({
+  cluster: clusterSection,
+  pools: z.array(ipPoolEntry).optional().describe('IP pools; default: default-ipv4-ippool 192.168.0.0/16, IPIP Always, natOutgoing'),
+  nodes: z.array(nodeEntry).default([]),
+  routers: z.array(routerEntry).optional(),
+  segments: z.array(segmentEntry).optional().describe('named layer-2 segments; an address outside them gets its own subnet\'s segment'),
+  peers: z.array(bgpPeerEntry).optional().describe('BGPPeer resources'),
+  pods: z.array(z.union([podFileReference, podManifest])).optional(),
+  images: z.record(z.string(), imageEntry).optional().describe('the offline registry: images beyond the built-in catalogue'),
+  events: z.array(eventEntry).optional().describe('timed scenario events'),
+});
+
+export type TopologyDocument = z.output<typeof topologyDocument>;
+export type PodManifest = z.output<typeof podManifest>;
+export type ContainerManifest = z.output<typeof containerSchema>;
+export type EventEntry = z.output<typeof eventEntry>;
+export type ImageEntry = z.output<typeof imageEntry>;
+
+// Calico and Kubernetes resources that may stand as extra YAML documents in a topology file.
+const calicoMeta = z.strictObject({
+  name: text('resource name'),
+  labels: labelsSchema.optional(),
+  annotations: labelsSchema.optional(),
+});
+const calicoApi = z.literal('projectcalico.org/v3', 'Calico resources have apiVersion: projectcalico.org/v3');
+
+export const ipPoolResource = z.strictObject({ apiVersion: calicoApi, kind: z.literal('IPPool'), metadata: calicoMeta, spec: ipPoolSpec });
+export const bgpPeerResource = z.strictObject({ apiVersion: calicoApi, kind: z.literal('BGPPeer'), metadata: calicoMeta, spec: bgpPeerSpec });
+export const bgpConfigurationResource = z.strictObject({
+  apiVersion: calicoApi,
+  kind: z.literal('BGPConfiguration'),
+  metadata: calicoMeta,
+  spec: bgpConfigurationSpec.partial(),
+});
+export const ipamConfigurationResource = z.strictObject({
+  apiVersion: calicoApi,
+  kind: z.literal('IPAMConfiguration'),
+  metadata: calicoMeta,
+  spec: ipamConfigurationSpec.partial(),
+});
+export const calicoNodeResource = z.strictObject({
+  apiVersion: calicoApi,
+  kind: z.literal('Node'),
+  metadata: calicoMeta,
+  spec: z.strictObject({
+    bgp: z.strictObject({
+      ipv4Address: text('node address with prefix length'),
+      asNumber: asNumberSchema.optional(),
+      routeReflectorClusterID: z.string().optional(),
+      ipv4IPIPTunnelAddr: z.string().optional(),
+    }),
+  }),
+});
+export const kubeNodeResource = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Node'),
+  metadata: calicoMeta,
+  spec: z
+    .strictObject({ taints: z.array(taintSchema).optional(), podCIDR: z.string().optional(), podCIDRs: z.array(z.string()).optional() })
+    .optional(),
+});
+
+export const RESOURCE_KINDS = ['Pod', 'Node', 'IPPool', 'BGPPeer', 'BGPConfiguration', 'IPAMConfiguration'] as const;

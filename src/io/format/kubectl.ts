@@ -1,0 +1,250 @@
+/**
+ * kubectl's layouts: `get pods` (plain, wide, all namespaces), `get nodes`, `describe pod`, and
+ * the JSON/YAML objects of `-o json|yaml`, rendered from the cluster at a simulated moment.
+ */
+import type { Cluster, NodeRecord, PodRecord } from '../../core/cluster/index.js';
+import type { ContainerState, PodEvent, PodStatus } from '../../core/cluster/lifecycle.js';
+import { normalizeImage } from '../../core/topology/images.js';
+import { formatIpv4 } from '../../core/net/index.js';
+import { createHash } from 'node:crypto';
+import { KUBECTL_DESCRIBE, kubectlTable, tabwrite } from './tabwriter.js';
+import { humanDuration, rfc1123z } from './time.js';
+
+/** A moment to render at: simulated seconds, and the wall-clock epoch simulated time 0 maps to. */
+export interface Moment {
+  readonly now: number;
+  readonly epochMs: number;
+}
+
+export const KUBERNETES_VERSION = 'v1.31.2';
+
+function restartsText(status: PodStatus, now: number): string {
+  if (status.restarts === 0 || status.lastRestartAt === undefined) return String(status.restarts);
+  return `${status.restarts} (${humanDuration(now - status.lastRestartAt)} ago)`;
+}
+
+export function podIp(record: PodRecord): string | undefined {
+  return record.allocation ? formatIpv4(record.allocation.ip) : undefined;
+}
+
+export function getPods(cluster: Cluster, records: readonly PodRecord[], moment: Moment, options: { wide: boolean; allNamespaces: boolean }): string {
+  const header = [
+    ...(options.allNamespaces ? ['NAMESPACE'] : []),
+    'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE',
+    ...(options.wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : []),
+  ];
+  const rows = records.map((record) => {
+    const status = cluster.statusAt(record, moment.now);
+    return [
+      ...(options.allNamespaces ? [record.spec.namespace] : []),
+      record.spec.name,
+      `${status.readyContainers}/${record.spec.containers.length}`,
+      status.display,
+      restartsText(status, moment.now),
+      humanDuration(moment.now - record.createdAt),
+      ...(options.wide ? [podIp(record) ?? '<none>', record.nodeName ?? '<none>', '<none>', '<none>'] : []),
+    ];
+  });
+  return kubectlTable(header, rows);
+}
+
+export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names: readonly string[] = []): string {
+  const header = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
+  const shown = cluster.nodes().filter(({ node }) => names.length === 0 || names.includes(node.name));
+  const rows = shown.map(({ node }) => [
+    node.name,
+    'Ready',
+    node.role === 'control-plane' ? 'control-plane' : '<none>',
+    humanDuration(moment.now),
+    KUBERNETES_VERSION,
+    ...(wide ? [formatIpv4(node.ip), '<none>', 'Ubuntu 24.04.1 LTS', '6.8.0-49-generic', 'containerd://1.7.22'] : []),
+  ]);
+  return kubectlTable(header, rows);
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function stateLines(state: ContainerState, moment: Moment, indent: string): string[] {
+  const at = (t: number): string => rfc1123z(moment.epochMs + t * 1000);
+  switch (state.state) {
+    case 'running':
+      return [`${indent}State:\tRunning`, `${indent}  Started:\t${at(state.startedAt)}`];
+    case 'waiting':
+      return [`${indent}State:\tWaiting`, `${indent}  Reason:\t${state.reason}`, ...(state.message ? [`${indent}  Message:\t${state.message}`] : [])];
+    case 'terminated':
+      return [
+        `${indent}State:\tTerminated`,
+        `${indent}  Reason:\t${state.reason}`,
+        ...(state.message ? [`${indent}  Message:\t${state.message}`] : []),
+        `${indent}  Exit Code:\t${state.exitCode}`,
+        `${indent}  Started:\t${at(state.startedAt)}`,
+        `${indent}  Finished:\t${at(state.finishedAt)}`,
+      ];
+  }
+}
+
+function eventAge(event: PodEvent, now: number): string {
+  const last = humanDuration(now - event.last);
+  return event.count > 1 ? `${last} (x${event.count} over ${humanDuration(now - event.first)})` : last;
+}
+
+export function describePod(cluster: Cluster, record: PodRecord, moment: Moment): string {
+  const { spec } = record;
+  const status = cluster.statusAt(record, moment.now);
+  const node: NodeRecord | undefined = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
+  const ip = podIp(record);
+  const multiline = (key: string, entries: readonly string[]): string[] =>
+    entries.length === 0 ? [`${key}\t<none>`] : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
+  const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const annotations = Object.entries({
+    ...spec.annotations,
+    ...(ip !== undefined && record.allocation
+      ? {
+          'cni.projectcalico.org/containerID': record.sandboxId,
+          'cni.projectcalico.org/podIP': `${ip}/32`,
+          'cni.projectcalico.org/podIPs': `${ip}/32`,
+        }
+      : {}),
+  })
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}: ${v}`);
+  const lines: string[] = [
+    `Name:\t${spec.name}`,
+    `Namespace:\t${spec.namespace}`,
+    'Priority:\t0',
+    'Service Account:\tdefault',
+    `Node:\t${node ? `${node.node.name}/${formatIpv4(node.node.ip)}` : '<none>'}`,
+    ...(status.startTime !== undefined ? [`Start Time:\t${rfc1123z(moment.epochMs + status.startTime * 1000)}`] : []),
+    ...multiline('Labels:', labels),
+    ...multiline('Annotations:', annotations),
+    `Status:\t${status.phase}`,
+    `IP:\t${ip ?? ''}`,
+    ...(ip !== undefined ? ['IPs:', `  IP:\t${ip}`] : ['IPs:\t<none>']),
+    'Containers:',
+  ];
+  status.containers.forEach((container, i) => {
+    const containerSpec = spec.containers[i];
+    const ports = containerSpec?.ports ?? [];
+    const containerId = container.started ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}` : undefined;
+    lines.push(
+      `  ${container.name}:`,
+      ...(containerId ? [`    Container ID:\t${containerId}`] : []),
+      `    Image:\t${container.image}`,
+      `    Image ID:\t${container.started ? `${normalizeImage(container.image).replace(/:[^:/]+$/, '')}@sha256:${digest(normalizeImage(container.image))}` : ''}`,
+      ports.length > 1 ? `    Ports:\t${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}` : `    Port:\t${ports[0] ? `${ports[0].port}/${ports[0].protocol}` : '<none>'}`,
+      ports.length > 1
+        ? `    Host Ports:\t${ports.map((p) => `${p.hostPort ?? 0}/${p.protocol}`).join(', ')}`
+        : `    Host Port:\t${ports[0] ? `${ports[0].hostPort ?? 0}/${ports[0].protocol}` : '<none>'}`,
+      ...(containerSpec?.command ? ['    Command:', ...containerSpec.command.map((c) => `      ${c}`)] : []),
+      ...(containerSpec?.args ? ['    Args:', ...containerSpec.args.map((c) => `      ${c}`)] : []),
+      ...stateLines(container.state, moment, '    '),
+      ...(container.lastState ? stateLines(container.lastState, moment, '    ').map((l) => l.replace('State:', 'Last State:')) : []),
+      `    Ready:\t${container.ready ? 'True' : 'False'}`,
+      `    Restart Count:\t${container.restartCount}`,
+      '    Environment:\t<none>',
+      '    Mounts:',
+      `      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-${record.uid.slice(0, 5)} (ro)`,
+    );
+  });
+  lines.push('Conditions:', '  Type\tStatus', ...status.conditions.map((c) => `  ${c.type}\t${c.status}`));
+  lines.push(
+    'Volumes:',
+    `  kube-api-access-${record.uid.slice(0, 5)}:`,
+    '    Type:\tProjected (a volume that contains injected data from multiple sources)',
+    '    TokenExpirationSeconds:\t3607',
+    '    ConfigMapName:\tkube-root-ca.crt',
+    '    ConfigMapOptional:\t<nil>',
+    '    DownwardAPI:\ttrue',
+    'QoS Class:\tBestEffort',
+    ...multiline('Node-Selectors:', Object.entries(spec.nodeSelector).map(([k, v]) => `${k}=${v}`)),
+    ...multiline('Tolerations:', [
+      ...spec.tolerations.map((t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}:${t.effect ?? ''}${t.operator === 'Exists' ? ' op=Exists' : ''}`),
+      'node.kubernetes.io/not-ready:NoExecute op=Exists for 300s',
+      'node.kubernetes.io/unreachable:NoExecute op=Exists for 300s',
+    ]),
+  );
+  const body = tabwrite(lines.join('\n'), KUBECTL_DESCRIBE);
+  return `${body}\n${describeEvents(status.events, moment.now)}`;
+}
+
+function describeEvents(events: readonly PodEvent[], now: number): string {
+  const visible = events.filter((event) => event.first <= now);
+  if (visible.length === 0) return 'Events:  <none>';
+  const rows = [
+    '  Type\tReason\tAge\tFrom\tMessage',
+    '  ----\t------\t----\t----\t-------',
+    ...visible.map((e) => `  ${e.type}\t${e.reason}\t${eventAge(e, now)}\t${e.from}\t${e.message}`),
+  ];
+  return `Events:\n${tabwrite(rows.join('\n'), KUBECTL_DESCRIBE)}`;
+}
+
+/** The Pod object as `kubectl get pod -o json|yaml` shows it (the fields podnet models). */
+export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): object {
+  const { spec } = record;
+  const status = cluster.statusAt(record, moment.now);
+  const ip = podIp(record);
+  const node = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
+  const time = (t: number): string => new Date(moment.epochMs + t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const stateObject = (state: ContainerState): object => {
+    switch (state.state) {
+      case 'running':
+        return { running: { startedAt: time(state.startedAt) } };
+      case 'waiting':
+        return { waiting: { reason: state.reason, ...(state.message ? { message: state.message } : {}) } };
+      case 'terminated':
+        return {
+          terminated: {
+            exitCode: state.exitCode,
+            reason: state.reason,
+            ...(state.message ? { message: state.message } : {}),
+            startedAt: time(state.startedAt),
+            finishedAt: time(state.finishedAt),
+          },
+        };
+    }
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      uid: record.uid,
+      creationTimestamp: time(record.createdAt),
+      ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+      annotations: {
+        ...spec.annotations,
+        ...(ip !== undefined ? { 'cni.projectcalico.org/podIP': `${ip}/32` } : {}),
+        ...(record.placementWhy !== undefined ? { 'podnet.dev/scheduled': record.placementWhy } : {}),
+        ...(record.allocation ? { 'podnet.dev/ipam': record.allocation.why, 'podnet.dev/interface': record.vethName } : {}),
+      },
+    },
+    spec: {
+      containers: spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ...(c.ports.length > 0 ? { ports: c.ports.map((p) => ({ containerPort: p.port, protocol: p.protocol })) } : {}),
+      })),
+      ...(record.nodeName !== undefined ? { nodeName: record.nodeName } : {}),
+      restartPolicy: spec.restartPolicy,
+    },
+    status: {
+      phase: status.phase,
+      conditions: status.conditions,
+      ...(node ? { hostIP: formatIpv4(node.node.ip) } : {}),
+      ...(ip !== undefined ? { podIP: ip, podIPs: [{ ip }] } : {}),
+      ...(status.startTime !== undefined ? { startTime: time(status.startTime) } : {}),
+      containerStatuses: status.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ready: c.ready,
+        restartCount: c.restartCount,
+        started: c.started,
+        state: stateObject(c.state),
+        ...(c.lastState ? { lastState: stateObject(c.lastState) } : {}),
+      })),
+    },
+  };
+}
