@@ -51,16 +51,13 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
   const dir = stateDir(options, io);
   if (!io.fs.exists(dir)) {
     const { snapshot } = loadTopologyOrFail(io, DEFAULT_LAB);
-    createWorkspace(dir, DEFAULT_LAB, snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
+    createWorkspace(dir, displayPath(io, DEFAULT_LAB), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
     io.stderr(`podnet: created workspace ${displayPath(io, dir)} from the built-in seed lab (podnet init FILE chooses another)\n`);
   }
   const loaded = loadWorkspace(dir, io.fs);
   if (!loaded.ok) {
     const problems = loaded.problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
-    throw new InputProblems([
-      ...problems,
-      { file: displayPath(io, dir), line: 1, column: 1, message: 'the workspace was left as it is; fix the file above, or start over with podnet init --force' },
-    ]);
+    throw new InputProblems(problems, `the workspace ${displayPath(io, dir)} was left as it is: fix the file, or start over with podnet init --force`);
   }
   return loaded.workspace;
 }

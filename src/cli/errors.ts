@@ -15,8 +15,12 @@ export class CommandFailure extends Error {
 }
 
 export class InputProblems extends CommandFailure {
-  constructor(readonly problems: readonly LocatedMessage[]) {
-    super(problems.map(formatLocated).join('\n') + `\n${problems.length} problem${problems.length === 1 ? '' : 's'} found`, 2);
+  constructor(
+    readonly problems: readonly LocatedMessage[],
+    note?: string,
+  ) {
+    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'} found`;
+    super([...problems.map(formatLocated), note === undefined ? count : `${count}; ${note}`].join('\n'), 2);
   }
 }
 

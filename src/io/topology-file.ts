@@ -18,6 +18,8 @@ export function loadTopology(file: string, fs: FileSystem): LoadResult {
   const text = fs.readText(file);
   if (text === undefined) return { ok: false, problems: [{ file, line: 1, column: 1, message: 'cannot read file: no such file or not readable' }] };
   const documents = sources.addFile(file, text);
+  // A file YAML cannot parse says nothing reliable about its topology: report the syntax alone.
+  if (sources.problems.length > 0) return { ok: false, problems: sortProblems(sources.problems) };
   const inputs: InputDocument[] = documents.map(({ source, value }) => ({ source, value, expect: 'any' }));
   const referenced = new Map<number, unknown[]>();
   const main = documents.find(({ value }) => isRecord(value) && 'cluster' in value && !('kind' in value));
@@ -28,7 +30,7 @@ export function loadTopology(file: string, fs: FileSystem): LoadResult {
       const path = resolvePath(dirname(file), entry['file']);
       const podText = fs.readText(path);
       if (podText === undefined) {
-        sources.problems.push(sources.locatePath(main.source, ['pods', i, 'file'], `pods[${i}].file: referenced file "${entry['file']}" not found (looked for ${path})`));
+        sources.problems.push(sources.locatePath(main.source, ['pods', i, 'file'], `referenced file "${entry['file']}" not found (looked for ${path})`));
         return;
       }
       const podDocs = sources.addFile(path, podText);

@@ -107,7 +107,7 @@ export function loadWorkspace(dir: string, fs: FileSystem): WorkspaceLoad {
     return { ok: false, problems: sources.problems.length > 0 ? sources.problems : [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }] };
   }
   const known = new Map();
-  const parsed = stateSchema.safeParse(doc.value, { error: recordingErrorMap(known) });
+  const parsed = stateSchema.safeParse(doc.value, { error: recordingErrorMap(known), reportInput: true });
   if (!parsed.success) {
     return { ok: false, problems: toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)) };
   }

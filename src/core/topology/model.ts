@@ -74,6 +74,7 @@ export interface RouterPeer {
   readonly nodeSelector?: Selector;
   readonly peerIP?: Ipv4;
   readonly asNumber?: number;
+  readonly routeReflectorClient: boolean;
   readonly origin: Origin;
 }
 
@@ -86,6 +87,7 @@ export interface Router {
   readonly name: string;
   readonly asNumber: number;
   readonly routerId: Ipv4;
+  readonly routeReflectorClusterID?: Ipv4;
   readonly interfaces: readonly RouterInterface[];
   readonly peers: readonly RouterPeer[];
   readonly routes: readonly StaticRoute[];

@@ -96,7 +96,7 @@ class Resolver {
 
   parse<T extends z.ZodType>(schema: T, value: unknown, source: number, base: Path): z.output<T> | undefined {
     const known: KnownKeys = new Map();
-    const result = schema.safeParse(value, { error: recordingErrorMap(known) });
+    const result = schema.safeParse(value, { error: recordingErrorMap(known), reportInput: true });
     if (result.success) return result.data;
     this.issues.push(...toIssues(result.error.issues, source, base, known));
     return undefined;
@@ -423,7 +423,18 @@ class Resolver {
         if (via === null) this.report(at('routes', j, 'via'), `"${route.via}" is not an IPv4 address`);
         return dst.ok && via !== null ? [{ dst: dst.value, via }] : [];
       });
-      routers.push({ name: router.name, asNumber: router.asNumber, routerId, interfaces, peers: [], routes, origin: at() });
+      const clusterId = router.routeReflectorClusterID === undefined ? undefined : parseIpv4(router.routeReflectorClusterID);
+      if (clusterId === null) this.report(at('routeReflectorClusterID'), `cluster ID "${router.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`);
+      routers.push({
+        name: router.name,
+        asNumber: router.asNumber,
+        routerId,
+        ...(clusterId != null ? { routeReflectorClusterID: clusterId } : {}),
+        interfaces,
+        peers: [],
+        routes,
+        origin: at(),
+      });
     });
     // Peers may name routers defined later in the list, so they resolve once all names are known.
     written.forEach((router, i) => {
@@ -454,6 +465,7 @@ class Resolver {
       ...(nodeSelector !== undefined ? { nodeSelector } : {}),
       ...(peerIP !== undefined ? { peerIP } : {}),
       ...(peer.asNumber !== undefined ? { asNumber: peer.asNumber } : {}),
+      routeReflectorClient: peer.routeReflectorClient ?? false,
       origin,
     };
   }

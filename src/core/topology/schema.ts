@@ -83,6 +83,7 @@ export const routerPeer = z.strictObject({
   nodeSelector: z.string().optional(),
   peerIP: z.string().optional(),
   asNumber: asNumberSchema.optional(),
+  routeReflectorClient: z.boolean().optional().describe('the router reflects routes to this peer (rr client)'),
 });
 
 export const staticRoute = z.strictObject({
@@ -94,6 +95,7 @@ export const routerEntry = z.strictObject({
   name: text('router name'),
   asNumber: asNumberSchema,
   routerId: z.string().optional(),
+  routeReflectorClusterID: z.string().optional().describe('cluster ID when the router reflects routes (dotted quad)'),
   interfaces: z.array(routerInterface).min(1, 'a router needs at least one interface'),
   peers: z.array(routerPeer).optional().describe('BGP neighbours of the router'),
   routes: z.array(staticRoute).optional().describe('static routes'),

@@ -30,7 +30,7 @@ function convert(issue: FinalIssue, source: number, path: PathSegment[], known: 
   const field = String(path.at(-1) ?? 'document');
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const candidates = known.get(JSON.stringify(localPath)) ?? [];
+      const candidates = knownKeysAt(known, localPath);
       return issue.keys.map((key) => ({
         at: { source, path: [...path, key] },
         onKey: true,
@@ -41,12 +41,12 @@ function convert(issue: FinalIssue, source: number, path: PathSegment[], known: 
       if (issue.input === undefined) {
         return [{ at: { source, path: path.slice(0, -1) }, onKey: true, message: `missing required key "${field}"` }];
       }
-      return [{ at: { source, path }, message: `"${field}" must be ${article(issue.expected)} (found ${describeValue(issue.input)})` }];
+      return [{ at: { source, path }, message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})` }];
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const found = String(issue.input);
       const hint = allowed.length > 1 ? didYouMean(found, allowed) : '';
-      return [{ at: { source, path }, message: `"${field}" must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found "${found}")${hint}` }];
+      return [{ at: { source, path }, message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found "${found}")${hint}` }];
     }
     case 'invalid_union':
       return convertUnion(issue, source, path, known, localPath);
@@ -57,7 +57,7 @@ function convert(issue: FinalIssue, source: number, path: PathSegment[], known: 
     case 'custom':
     case 'invalid_key':
     case 'invalid_element':
-      return [{ at: { source, path }, message: `"${field}": ${plain(issue.message)}` }];
+      return [{ at: { source, path }, message: plain(issue.message) }];
   }
 }
 
@@ -71,14 +71,28 @@ function convertUnion(
   const discriminator = (issue as { discriminator?: string }).discriminator;
   if (discriminator !== undefined || issue.errors.length === 0) {
     const key = discriminator ?? 'kind';
-    return [{ at: { source, path: [...path, key] }, message: `"${key}" is missing or not one podnet knows` }];
+    const at = path.at(-1) === key ? path : [...path, key];
+    const found = typeof issue.input === 'object' && issue.input !== null ? (issue.input as Record<string, unknown>)[key] : issue.input;
+    const shown = found === undefined ? '' : ` (found ${describeValue(found)})`;
+    return [{ at: { source, path: at }, message: `"${key}" is missing or not one podnet knows${shown}` }];
   }
-  // Report the branch that came closest: the one with the fewest problems.
-  const branches = [...issue.errors].sort((a, b) => a.length - b.length);
+  // Report the branch that came closest: the one with the fewest problems, each unknown key one.
+  const weight = (issues: readonly FinalIssue[]): number =>
+    issues.reduce((sum, inner) => sum + (inner.code === 'unrecognized_keys' ? inner.keys.length : 1), 0);
+  const branches = [...issue.errors].sort((a, b) => weight(a) - weight(b));
   const best = branches[0] ?? [];
   return best.flatMap((inner) =>
     convert(inner, source, [...path, ...(inner.path as PathSegment[])], known, [...localPath, ...(inner.path as PathSegment[])]),
   );
+}
+
+/** Inside a union zod records paths relative to the union member, so match the longest suffix. */
+function knownKeysAt(known: KnownKeys, path: readonly PathSegment[]): readonly string[] {
+  for (let start = 0; start <= path.length; start++) {
+    const keys = known.get(JSON.stringify(path.slice(start)));
+    if (keys !== undefined) return keys;
+  }
+  return [];
 }
 
 function article(expected: string): string {
@@ -96,7 +110,7 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-/** zod's own wording starts "Too small: expected ..."; keep it, lower-cased and without "Invalid input:". */
+/** zod's own wording, without its "Invalid input:" prefix. */
 function plain(message: string): string {
   return message.replace(/^Invalid input: /, '');
 }

@@ -43,7 +43,7 @@ export function ipamShowIp(cluster: Cluster, ip: Ipv4): string {
     allocation.kind === 'pod'
       ? (() => {
           const [namespace, pod] = allocation.owner.split('/');
-          return [`  namespace: ${namespace}`, `  node: ${allocation.node}`, `  pod: ${pod}`, '  timestamp: simulated'];
+          return [`  namespace: ${namespace}`, `  node: ${allocation.node}`, `  pod: ${pod}`];
         })()
       : [`  node: ${allocation.node}`, `  type: ${allocation.kind === 'ipip-tunnel' ? 'ipipTunnelAddress' : 'vxlanTunnelAddress'}`];
   const handle = allocation.kind === 'pod' ? `k8s-pod-network.${cluster.pod(...(allocation.owner.split('/') as [string, string]))?.sandboxId ?? ''}` : `${allocation.kind}-addr-${allocation.node}`;
