@@ -5,6 +5,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCluster, type Cluster } from '../core/cluster/index.js';
+import { simulate, toClusterOps, type Simulation, type WorldOp } from '../core/bgp/simulate.js';
 import type { Topology } from '../core/topology/model.js';
 import type { Moment } from '../io/format/kubectl.js';
 import { loadTopology } from '../io/topology-file.js';
@@ -68,15 +69,41 @@ export function workspaceMoment(workspace: Workspace, io: CliIo, instant: boolea
   return { now: workspace.now(io.wallMs()) + skip, epochMs: workspace.epochMs() };
 }
 
-export function viewCluster(options: GlobalOptions, io: CliIo): ClusterView {
+interface Source {
+  readonly topology: Topology;
+  readonly journal: readonly WorldOp[];
+  readonly moment: Moment;
+  readonly workspace?: Workspace;
+}
+
+/** The topology, the user's journal and the moment to show: from -t FILE, or the workspace. */
+function openSource(options: GlobalOptions, io: CliIo): Source {
   if (options.topology !== undefined) {
     const { topology } = loadTopologyOrFail(io, options.topology);
     const lastEvent = topology.events.reduce((latest, event) => Math.max(latest, event.at), 0);
-    return { cluster: buildCluster(topology), moment: { now: lastEvent + SETTLE_SECONDS, epochMs: INSTANT_EPOCH_MS } };
+    return { topology, journal: [], moment: { now: lastEvent + SETTLE_SECONDS, epochMs: INSTANT_EPOCH_MS } };
   }
   const workspace = openWorkspace(options, io);
-  const moment = workspaceMoment(workspace, io, instantRequested(options, io));
-  return { cluster: buildCluster(workspace.topology, workspace.ops(), moment.now), moment, workspace };
+  return { topology: workspace.topology, journal: workspace.worldOps(), moment: workspaceMoment(workspace, io, instantRequested(options, io)), workspace };
+}
+
+export function viewCluster(options: GlobalOptions, io: CliIo): ClusterView {
+  const { topology, journal, moment, workspace } = openSource(options, io);
+  return { cluster: buildCluster(topology, toClusterOps(journal), moment.now), moment, ...(workspace ? { workspace } : {}) };
+}
+
+export interface SimulationView {
+  readonly sim: Simulation;
+  readonly moment: Moment;
+  readonly workspace?: Workspace;
+}
+
+/** The BGP simulation up to now (or `at`, simulated seconds), for the routing commands. */
+export function viewSimulation(options: GlobalOptions, io: CliIo, flags: { at?: number; timeline?: boolean } = {}): SimulationView {
+  const { topology, journal, moment, workspace } = openSource(options, io);
+  const until = flags.at ?? moment.now;
+  const sim = simulate(topology, journal, { until, timeline: flags.timeline ?? false });
+  return { sim, moment: { now: until, epochMs: moment.epochMs }, ...(workspace ? { workspace } : {}) };
 }
 
 export function refuseStateless(options: GlobalOptions, verb: string): void {

@@ -3,6 +3,7 @@
  * returns the exit code; bin/podnet.js is the only place that touches the real process.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { bgpRoutesCommand, bgpStatusCommand, bgpSummaryCommand, changeCommand, eventsCommand, routeExplainCommand, routesCommand, type ViewFlags } from './commands/bgp.js';
 import { ipamShowCommand } from './commands/ipam.js';
 import { createPods, deletePods, describePodCommand, getNodesCommand, getPodsCommand, type OutputFormat } from './commands/pods.js';
 import { initCommand, schemaCommand, statusCommand, validateCommand } from './commands/workspace.js';
@@ -45,6 +46,11 @@ Examples:
   podnet describe pod date-pod
   podnet ipam show --show-blocks
   podnet -t topologies/tiny-pool.yaml ipam show --show-borrowed
+  podnet bgp status node-1               calicoctl node status
+  podnet bgp routes node-1               birdc show route
+  podnet routes node-1                   ip route
+  podnet route explain node-1 192.168.247.0/26
+  podnet fail node node-2 && podnet --instant bgp summary
   podnet validate topologies/*.yaml`,
     );
 
@@ -115,6 +121,80 @@ Examples:
     .action((opts: { showBlocks?: boolean; showBorrowed?: boolean; showConfiguration?: boolean; ip?: string }, cmd: Command) =>
       run(() => ipamShowCommand(io, globals(cmd), opts)),
     );
+
+  const at = () => new Option('--at <time>', 'the state at a simulated time (e.g. 90s, 5m) instead of now');
+  const json = () => new Option('-o, --output <format>', 'output format').choices(['json']);
+  const bgp = program.command('bgp').description('BGP sessions and routes, as calicoctl and birdc show them');
+  bgp
+    .command('status [node]')
+    .description('BGP sessions of a node or router, or of all (calicoctl node status)')
+    .addOption(at())
+    .addOption(json())
+    .action((node: string | undefined, opts: ViewFlags, cmd: Command) => run(() => bgpStatusCommand(io, globals(cmd), node, opts)));
+  bgp
+    .command('routes <node> [prefix]')
+    .description("a node's BGP table, best routes marked * (birdc show route [all])")
+    .option('--all', 'with every route\'s attributes')
+    .addOption(at())
+    .addOption(json())
+    .action((node: string, prefix: string | undefined, opts: ViewFlags & { all?: boolean }, cmd: Command) => run(() => bgpRoutesCommand(io, globals(cmd), node, prefix, opts)));
+  bgp
+    .command('summary')
+    .description('sessions established, UPDATE/WITHDRAW messages, routes per node, convergence time')
+    .addOption(at())
+    .addOption(json())
+    .action((opts: ViewFlags, cmd: Command) => run(() => bgpSummaryCommand(io, globals(cmd), opts)));
+
+  program
+    .command('routes <node>')
+    .description("a node's or router's forwarding table (ip route)")
+    .addOption(at())
+    .addOption(json())
+    .action((node: string, opts: ViewFlags, cmd: Command) => run(() => routesCommand(io, globals(cmd), node, opts)));
+
+  program
+    .command('route')
+    .description('why a route is what it is')
+    .command('explain <node> <prefix>')
+    .description('every candidate for a prefix, and the rule that eliminated each loser')
+    .addOption(at())
+    .addOption(json())
+    .action((node: string, prefix: string, opts: ViewFlags, cmd: Command) => run(() => routeExplainCommand(io, globals(cmd), node, prefix, opts)));
+
+  for (const name of ['events', 'timeline']) {
+    program
+      .command(name)
+      .description('what changed when: sessions, routes added and withdrawn, failures (simulated time)')
+      .option('--node <name>', 'only this node or router')
+      .addOption(at())
+      .addOption(json())
+      .action((opts: ViewFlags & { node?: string }, cmd: Command) => run(() => eventsCommand(io, globals(cmd), opts)));
+  }
+
+  for (const verb of ['fail', 'restore'] as const) {
+    const up = verb === 'restore';
+    const command = program.command(verb).description(up ? 'bring a link or a node back' : 'break a link or stop a node (it dies silently: peers notice on hold timer expiry)');
+    command
+      .command('link <a> <b>')
+      .description(up ? 'restore the link between two machines' : 'cut the link between two machines')
+      .action((a: string, b: string, _opts: object, cmd: Command) => run(() => changeCommand(io, globals(cmd), { kind: 'link', a, b, up })));
+    command
+      .command('node <name>')
+      .description(up ? 'start a node or router again' : 'stop a node or router')
+      .action((name: string, _opts: object, cmd: Command) => run(() => changeCommand(io, globals(cmd), { kind: 'machine', name, up })));
+  }
+  for (const verb of ['block-port', 'unblock-port'] as const) {
+    program
+      .command(`${verb} <node> [port]`)
+      .description(verb === 'block-port' ? 'firewall a TCP port on a node (default 179, BGP)' : 'remove that firewall rule')
+      .action((name: string, port: string | undefined, _opts: object, cmd: Command) =>
+        run(() => {
+          const number = Number(port ?? 179);
+          if (!Number.isInteger(number) || number < 1 || number > 65535) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 2);
+          return changeCommand(io, globals(cmd), { kind: 'port', name, port: number, blocked: verb === 'block-port' });
+        }),
+      );
+  }
 
   program
     .command('validate <files...>')

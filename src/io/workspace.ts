@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { ClusterOp } from '../core/cluster/index.js';
+import { toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
 import type { Topology } from '../core/topology/model.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
@@ -18,14 +19,17 @@ import type { FileSystem } from './fs.js';
 import { SourceTable, type LocatedMessage } from './sources.js';
 import { loadTopology } from './topology-file.js';
 
-/** How far `--instant` moves simulated time: long enough for every pod to settle. */
-export const SETTLE_SECONDS = 60;
+/** How far `--instant` moves simulated time: long enough for pods to start and hold timers (240 s) to run out. */
+export const SETTLE_SECONDS = 300;
 /** The wall-clock moment an instant workspace's simulated time 0 is shown as. */
 export const INSTANT_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 const journalEntry = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('create'), at: z.number().nonnegative(), file: z.string(), manifest: z.record(z.string(), z.unknown()) }),
   z.strictObject({ op: z.literal('delete'), at: z.number().nonnegative(), namespace: z.string(), name: z.string() }),
+  z.strictObject({ op: z.literal('link'), at: z.number().nonnegative(), a: z.string(), b: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('machine'), at: z.number().nonnegative(), name: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('port'), at: z.number().nonnegative(), name: z.string(), port: z.number().int().min(1).max(65535), blocked: z.boolean() }),
 ]);
 
 const stateSchema = z.strictObject({
@@ -62,13 +66,29 @@ export class Workspace {
     return this.state.clock.instant ? INSTANT_EPOCH_MS : this.state.clock.startedAt;
   }
 
-  /** The journal as cluster operations; each manifest was valid when it was recorded. */
-  ops(): ClusterOp[] {
-    return this.state.journal.flatMap((entry): ClusterOp[] => {
-      if (entry.op === 'delete') return [{ kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name }];
-      const resolved = resolvePodManifest(entry.manifest, 0, this.topology);
-      return resolved.ok ? [{ kind: 'create', at: entry.at, pod: resolved.pod }] : [];
+  /** The journal as world operations; each manifest was valid when it was recorded. */
+  worldOps(): WorldOp[] {
+    return this.state.journal.flatMap((entry): WorldOp[] => {
+      switch (entry.op) {
+        case 'delete':
+          return [{ kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name }];
+        case 'create': {
+          const resolved = resolvePodManifest(entry.manifest, 0, this.topology);
+          return resolved.ok ? [{ kind: 'create', at: entry.at, pod: resolved.pod }] : [];
+        }
+        case 'link':
+          return [{ kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up }];
+        case 'machine':
+          return [{ kind: 'machine', at: entry.at, name: entry.name, up: entry.up }];
+        case 'port':
+          return [{ kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked }];
+      }
     });
+  }
+
+  /** The journal's operations on the cluster, for commands that need only the cluster. */
+  ops(): ClusterOp[] {
+    return toClusterOps(this.worldOps());
   }
 
   withEntries(entries: readonly JournalEntry[], skip: number): Workspace {

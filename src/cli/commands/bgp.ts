@@ -1,0 +1,186 @@
+/**
+ * Routing commands: BGP sessions and routes (calicoctl node status, birdc show route), the FIB
+ * (ip route), why a route is best, a summary, the timeline, and the failures a user can inject.
+ */
+import { explainLosers } from '../../core/bgp/best-path.js';
+import type { SessionStatus } from '../../core/bgp/network.js';
+import type { Simulation } from '../../core/bgp/simulate.js';
+import { buildFib } from '../../core/fib/index.js';
+import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../core/net/index.js';
+import { parseDuration } from '../../core/topology/duration.js';
+import { didYouMean } from '../../core/topology/suggest.js';
+import { durationSchema } from '../../core/topology/schema.js';
+import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
+import { SETTLE_SECONDS, type JournalEntry } from '../../io/workspace.js';
+import { instantRequested, openWorkspace, refuseStateless, viewSimulation, type GlobalOptions } from '../context.js';
+import { CommandFailure } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { printObject } from './pods.js';
+
+export interface ViewFlags {
+  readonly at?: string;
+  readonly output?: 'json';
+}
+
+export function parseAt(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = durationSchema.safeParse(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+  if (!parsed.success) throw new CommandFailure(`error: --at "${text}" is not a time such as 90, 90s, 5m or 1h`, 2);
+  return parseDuration(parsed.data);
+}
+
+function machine(sim: Simulation, name: string): string {
+  if (sim.peering.byName.has(name)) return name;
+  throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, sim.peering.byName.keys())}`, 1);
+}
+
+function prefixArg(text: string): Cidr {
+  const ip = parseIpv4(text);
+  if (ip !== null) return { base: ip, len: 32 };
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new CommandFailure(`error: ${parsed.reason}`, 2);
+  return parsed.value;
+}
+
+function sessionRows(sim: Simulation, name: string, epochMs: number): object[] {
+  const index = sim.peering.byName.get(name) as number;
+  return sim.network.neighborsOfSpeaker(index).map((i) => {
+    const n = sim.network.neighbor(i);
+    const status = sim.network.sessions[n.session] as SessionStatus;
+    const remote = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
+    return { name: n.name, peerAddress: formatIpv4(n.remoteAddress), peer: remote ?? null, peerType: n.type, state: status.state, since: birdTime(epochMs, status.since, sim.until), info: sessionInfo(sim, n), error: status.error || null, rrClient: n.rrClient };
+  });
+}
+
+export function bgpStatusCommand(io: CliIo, options: GlobalOptions, name: string | undefined, flags: ViewFlags): number {
+  const { sim, moment } = viewSimulation(options, io, withAt(flags));
+  const names = name === undefined ? sim.peering.speakers.map((s) => s.name) : [machine(sim, name)];
+  if (flags.output === 'json') {
+    printObject(io, names.map((n) => ({ node: n, running: sim.network.isUp(sim.peering.byName.get(n) as number), peers: sessionRows(sim, n, moment.epochMs) })), 'json');
+    return 0;
+  }
+  const sections = names.map((n) => `${name === undefined ? `${n}:\n` : ''}${nodeStatus(sim, n, moment.epochMs)}`);
+  io.stdout(sections.join('\n'));
+  return 0;
+}
+
+function withAt(flags: ViewFlags): { at?: number } {
+  const at = parseAt(flags.at);
+  return at === undefined ? {} : { at };
+}
+
+export function bgpRoutesCommand(io: CliIo, options: GlobalOptions, name: string, prefix: string | undefined, flags: ViewFlags & { all?: boolean }): number {
+  const { sim, moment } = viewSimulation(options, io, withAt(flags));
+  const target = machine(sim, name);
+  const only = prefix === undefined ? undefined : prefixArg(prefix);
+  if (flags.output === 'json') {
+    const index = sim.peering.byName.get(target) as number;
+    const routes = [...sim.network.locRib(index).entries()]
+      .filter(([id]) => only === undefined || formatCidr(sim.network.prefixes.cidr(id)) === formatCidr(only))
+      .map(([id, entry]) => {
+        const attrs = entry.attrs >= 0 ? sim.network.attributes.get(entry.attrs) : undefined;
+        return {
+          prefix: sim.network.prefixes.text(id),
+          source: entry.source,
+          via: entry.via.map((v) => (v < 0 ? 'local' : sim.network.neighbor(v).name)),
+          decidedBy: entry.decidedBy,
+          ...(attrs ? { nextHop: formatIpv4(attrs.nextHop), asPath: attrs.asPath, localPref: attrs.localPref ?? 100, originatorId: attrs.originatorId === undefined ? null : formatIpv4(attrs.originatorId), clusterList: attrs.clusterList.map(formatIpv4) } : {}),
+        };
+      })
+      .sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));
+    printObject(io, routes, 'json');
+    return 0;
+  }
+  io.stdout(showRoute(sim, target, moment.epochMs, { ...(only ? { prefix: only } : {}), all: flags.all ?? false }));
+  return 0;
+}
+
+export function routesCommand(io: CliIo, options: GlobalOptions, name: string, flags: ViewFlags): number {
+  const { sim } = viewSimulation(options, io, withAt(flags));
+  const target = machine(sim, name);
+  const fib = buildFib(sim, target);
+  if (fib === undefined) throw new CommandFailure(`Error: no forwarding table for "${name}"`, 1);
+  if (flags.output === 'json') {
+    printObject(io, fib.entries.map((e) => ({ prefix: e.kind === 'default' ? 'default' : formatCidr(e.prefix), kind: e.kind, dev: e.dev ?? null, nextHops: e.nextHops.map((h) => ({ via: formatIpv4(h.via), dev: h.dev, onlink: h.onlink })), proto: e.proto ?? null, encap: e.encap ?? null })), 'json');
+    return 0;
+  }
+  io.stdout(ipRoute(fib));
+  return 0;
+}
+
+export function routeExplainCommand(io: CliIo, options: GlobalOptions, name: string, prefix: string, flags: ViewFlags): number {
+  const { sim } = viewSimulation(options, io, withAt(flags));
+  const target = machine(sim, name);
+  const cidr = prefixArg(prefix);
+  if (flags.output === 'json') {
+    const index = sim.peering.byName.get(target) as number;
+    const id = sim.network.prefixes.find(cidr);
+    const selection = id === undefined ? undefined : sim.network.selection(index, id);
+    const describe = (c: { source: string; neighborIndex: number; attrs: { nextHop: number; asPath: readonly number[] } }) => ({
+      source: c.source,
+      neighbor: c.neighborIndex < 0 ? null : sim.network.neighbor(c.neighborIndex).name,
+      nextHop: formatIpv4(c.attrs.nextHop),
+      asPath: c.attrs.asPath,
+    });
+    printObject(io, selection === undefined ? { prefix: formatCidr(cidr), candidates: [] } : {
+      prefix: formatCidr(cidr),
+      best: describe(selection.best),
+      decidedBy: selection.decidedBy,
+      losers: explainLosers(selection).map((l) => ({ ...describe(l.candidate), rule: l.rule.id, comparison: l.comparison })),
+    }, 'json');
+    return 0;
+  }
+  io.stdout(explainRoute(sim, target, cidr));
+  return 0;
+}
+
+export function bgpSummaryCommand(io: CliIo, options: GlobalOptions, flags: ViewFlags): number {
+  const { sim } = viewSimulation(options, io, withAt(flags));
+  if (flags.output === 'json') printObject(io, summaryData(sim), 'json');
+  else io.stdout(summary(sim));
+  return 0;
+}
+
+export function eventsCommand(io: CliIo, options: GlobalOptions, flags: ViewFlags & { node?: string }): number {
+  const { sim } = viewSimulation(options, io, { ...withAt(flags), timeline: true });
+  if (flags.node !== undefined) machine(sim, flags.node);
+  if (flags.output === 'json') {
+    printObject(io, sim.network.timeline.filter((e) => flags.node === undefined || e.speaker === flags.node), 'json');
+    return 0;
+  }
+  io.stdout(timeline(sim, flags.node === undefined ? {} : { speaker: flags.node }));
+  return 0;
+}
+
+type Change = { kind: 'link'; a: string; b: string; up: boolean } | { kind: 'machine'; name: string; up: boolean } | { kind: 'port'; name: string; port: number; blocked: boolean };
+
+/** Records a failure or a repair in the workspace journal, at the current simulated time. */
+export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
+  refuseStateless(options, change.kind === 'port' ? 'block-port' : 'fail/restore');
+  const workspace = openWorkspace(options, io);
+  const at = workspace.now(io.wallMs());
+  const names = new Set([...workspace.topology.nodes.map((n) => n.name), ...workspace.topology.routers.map((r) => r.name)]);
+  const check = (name: string): void => {
+    if (!names.has(name)) throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
+  };
+  let entry: JournalEntry;
+  let message: string;
+  if (change.kind === 'link') {
+    check(change.a);
+    check(change.b);
+    entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
+    message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
+  } else if (change.kind === 'machine') {
+    check(change.name);
+    entry = { op: 'machine', at, name: change.name, up: change.up };
+    message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
+  } else {
+    check(change.name);
+    entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
+    message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
+  }
+  workspace.withEntries([entry], instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  io.stdout(`${message} at ${at.toFixed(1)}s simulated\n`);
+  return 0;
+}
+

@@ -1,0 +1,584 @@
+/**
+ * The BGP network in simulated time: every speaker's sessions, Adj-RIBs and Loc-RIB, driven by
+ * the sim engine. Calico's behaviour as BIRD runs it:
+ * - a node originates a static blackhole for each affine block and a kernel-learned /32 for
+ *   each address it borrowed; it exports only routes inside pools (confd's export filter);
+ * - iBGP split horizon unless one side is an rr client; reflection sets ORIGINATOR_ID and
+ *   prepends the CLUSTER_LIST and keeps the next hop; eBGP prepends the AS, sets next hop self
+ *   and drops paths carrying the receiver's AS; nothing goes back to the neighbour it came from;
+ * - UPDATEs are batched per neighbour per event (one message per attribute set).
+ * Invariants: the same topology, operations and seed give the same event order and results; a
+ * route is in a Loc-RIB only while its session is Established. Leaves out: graceful restart,
+ * MRAI timers, communities, route flap damping, IPv6.
+ */
+import type { Cluster } from '../cluster/index.js';
+import { cidrContains, type Cidr } from '../net/index.js';
+import { Engine, Rng, type RunResult } from '../sim/index.js';
+import type { Underlay } from '../topology/underlay.js';
+import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
+import { selectBest, type Candidate, type RouteSource, type Selection } from './best-path.js';
+import type { Neighbor, Peering, Speaker } from './peering.js';
+import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
+
+export interface SessionStatus {
+  state: BgpState;
+  since: number;
+  error: string;
+  establishedAt: number;
+  path: readonly string[];
+  generation: number;
+  errorWait: number;
+}
+
+/** A Loc-RIB entry: the best route and its ECMP companions (neighbour indices, -1 = local). */
+export interface LocEntry {
+  readonly attrs: number;
+  readonly source: RouteSource;
+  readonly via: readonly number[];
+  readonly decidedBy: string;
+}
+
+export interface TimelineEntry {
+  readonly at: number;
+  readonly speaker: string;
+  readonly kind: 'session' | 'route' | 'event';
+  readonly text: string;
+  readonly prefix?: string;
+}
+
+type NetEvent =
+  | { readonly kind: 'connect'; readonly session: number; readonly generation: number }
+  | { readonly kind: 'tcp-up'; readonly session: number; readonly generation: number }
+  | { readonly kind: 'open-done'; readonly session: number; readonly generation: number }
+  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: readonly (readonly [number, number])[] }
+  | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
+  | { readonly kind: 'external'; readonly apply: () => void };
+
+interface SpeakerState {
+  up: boolean;
+  readonly local: Map<number, RouteSource>;
+  /** prefix → flat [neighbor, attrs, neighbor, attrs, ...] */
+  readonly ribIn: Map<number, number[]>;
+  readonly loc: Map<number, LocEntry>;
+  readonly blockedPorts: Set<number>;
+}
+
+const NO_ROUTE = -1;
+const MESSAGE_DELAY = 0.001;
+
+export interface NetworkCounters {
+  updates: number;
+  withdraws: number;
+  lastRouteChange: number;
+}
+
+export class BgpNetwork {
+  readonly prefixes = new PrefixTable();
+  readonly attributes = new AttributeTable();
+  readonly engine = new Engine<NetEvent>();
+  readonly sessions: SessionStatus[];
+  readonly counters: NetworkCounters = { updates: 0, withdraws: 0, lastRouteChange: 0 };
+  readonly timeline: TimelineEntry[] = [];
+  private readonly state: SpeakerState[];
+  /** Per neighbour: what was last sent over it (prefix → attrs). */
+  private readonly adjOut: Map<number, number>[];
+  private readonly outbox = new Map<number, Map<number, number>>();
+  private readonly neighborsOf: number[][];
+  private readonly rng: Rng;
+  private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
+
+  constructor(
+    readonly peering: Peering,
+    readonly underlay: Underlay,
+    readonly cluster: Cluster,
+    private readonly options: { seed: number; timeline: boolean },
+  ) {
+    this.rng = new Rng(options.seed);
+    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), ribIn: new Map(), loc: new Map(), blockedPorts: new Set() }));
+    this.adjOut = peering.neighbors.map(() => new Map());
+    this.neighborsOf = peering.speakers.map(() => []);
+    for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
+    this.sessions = peering.sessions.map(() => ({ state: 'Idle', since: 0, error: '', establishedAt: -1, path: [], generation: 0, errorWait: TIMERS.errorWaitMin }));
+    this.poolCidrs = cluster.topology.pools.map((pool) => ({ cidr: pool.cidr, bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never' }));
+  }
+
+  /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
+  start(): void {
+    for (const speaker of this.peering.speakers) this.refreshOriginations(speaker.index);
+    for (const session of this.peering.sessions) this.startSession(session.index, TIMERS.connectDelay);
+    this.flush();
+  }
+
+  run(until: number, maxEvents = 50_000_000): RunResult {
+    return this.engine.run((event) => {
+      this.handle(event);
+      this.flush();
+    }, { until, maxEvents });
+  }
+
+  /** Schedules a change of the world (a failure, a pod) at a simulated time. */
+  at(time: number, apply: () => void): void {
+    this.engine.scheduleAt(time, { kind: 'external', apply });
+  }
+
+  speaker(index: number): Speaker {
+    return this.peering.speakers[index] as Speaker;
+  }
+
+  neighbor(index: number): Neighbor {
+    return this.peering.neighbors[index] as Neighbor;
+  }
+
+  isUp(speaker: number): boolean {
+    return (this.state[speaker] as SpeakerState).up;
+  }
+
+  locRib(speaker: number): ReadonlyMap<number, LocEntry> {
+    return (this.state[speaker] as SpeakerState).loc;
+  }
+
+  neighborsOfSpeaker(speaker: number): readonly number[] {
+    return this.neighborsOf[speaker] as number[];
+  }
+
+  localRoutes(speaker: number): ReadonlyMap<number, RouteSource> {
+    return (this.state[speaker] as SpeakerState).local;
+  }
+
+  private log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {
+    if (!this.options.timeline) return;
+    this.timeline.push({ at: this.engine.now, speaker: this.speaker(speaker).name, kind, text, ...(prefix !== undefined ? { prefix: this.prefixes.text(prefix) } : {}) });
+  }
+
+  // --- sessions -------------------------------------------------------------------------------
+
+  private startSession(session: number, delay: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    this.transition(session, { kind: 'start' });
+    this.engine.schedule(delay + this.rng.between(0, 0.05), { kind: 'connect', session, generation: status.generation });
+  }
+
+  private transition(session: number, event: SessionEvent): void {
+    const status = this.sessions[session] as SessionStatus;
+    const { next, error } = step(status.state, event);
+    const wasEstablished = status.state === 'Established';
+    if (next !== status.state || (error !== undefined && error !== status.error)) {
+      status.since = this.engine.now;
+      status.state = next;
+      if (error !== undefined) status.error = error;
+      else if (next === 'Established' || next === 'OpenSent') status.error = '';
+      for (const side of this.spec(session).sides) this.log(this.neighbor(side).speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+    }
+    if (wasEstablished && next !== 'Established') this.sessionDown(session);
+  }
+
+  private spec(session: number) {
+    return this.peering.sessions[session] as { sides: readonly number[] };
+  }
+
+  private initiator(session: number): Neighbor {
+    return this.neighbor(this.spec(session).sides[0] as number);
+  }
+
+  private responder(session: number): Neighbor | undefined {
+    const side = this.spec(session).sides[1];
+    return side === undefined ? undefined : this.neighbor(side);
+  }
+
+  private current(session: number, generation: number): SessionStatus | undefined {
+    const status = this.sessions[session] as SessionStatus;
+    return status.generation === generation ? status : undefined;
+  }
+
+  private connect(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    const local = this.initiator(session);
+    if (!this.isUp(local.speaker)) return;
+    this.transition(session, { kind: 'connect-retry' });
+    const reach = this.underlay.reach(this.speaker(local.speaker).name, local.remoteAddress);
+    const remote = local.remote >= 0 ? (this.state[local.remote] as SpeakerState) : undefined;
+    let error: string | undefined;
+    if (!reach.ok) error = `Socket: ${reach.reason}`;
+    else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
+    else if (remote.blockedPorts.has(179)) error = 'Socket: Connection refused';
+    else if (this.responder(session) === undefined) error = 'Socket: Connection closed';
+    if (error !== undefined) {
+      this.transition(session, { kind: 'tcp-failed', error });
+      this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
+      return;
+    }
+    status.path = reach.ok ? reach.path : [];
+    this.engine.schedule(this.delay(status.path), { kind: 'tcp-up', session, generation: status.generation });
+  }
+
+  private delay(path: readonly string[]): number {
+    return MESSAGE_DELAY * Math.max(1, path.length - 1) + this.rng.between(0, MESSAGE_DELAY / 2);
+  }
+
+  private tcpUp(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    this.transition(session, { kind: 'tcp-up' });
+    const a = this.initiator(session);
+    const b = this.responder(session) as Neighbor;
+    const asError = this.speaker(b.speaker).asNumber !== a.remoteAs ? 'Bad peer AS' : this.speaker(a.speaker).asNumber !== b.remoteAs ? 'Bad peer AS' : undefined;
+    if (asError !== undefined) {
+      const detectedBy = this.speaker(b.speaker).asNumber !== a.remoteAs ? 'initiator' : 'responder';
+      this.transition(session, { kind: 'notification', error: detectedBy === 'initiator' ? `Error: ${asError}` : `Received: ${asError}` });
+      const wait = status.errorWait;
+      status.errorWait = Math.min(status.errorWait * 2, TIMERS.errorWaitMax);
+      status.generation++;
+      this.transition(session, { kind: 'start' });
+      this.engine.schedule(wait, { kind: 'connect', session, generation: status.generation });
+      return;
+    }
+    this.engine.schedule(this.delay(status.path), { kind: 'open-done', session, generation: status.generation });
+  }
+
+  private openDone(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    this.transition(session, { kind: 'open-received' });
+    this.transition(session, { kind: 'keepalive-received' });
+    status.establishedAt = this.engine.now;
+    status.errorWait = TIMERS.errorWaitMin;
+    for (const side of this.spec(session).sides) {
+      const n = this.neighbor(side);
+      for (const prefix of (this.state[n.speaker] as SpeakerState).loc.keys()) this.exportTo(n, prefix);
+    }
+  }
+
+  /** Both ends drop what they learned over the session; nothing is sent over a dead session. */
+  private sessionDown(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    status.generation++;
+    status.establishedAt = -1;
+    for (const side of this.spec(session).sides) {
+      this.adjOut[side] = new Map();
+      this.outbox.delete(side);
+      const n = this.neighbor(side);
+      const state = this.state[n.speaker] as SpeakerState;
+      for (const [prefix, entries] of state.ribIn) {
+        const i = indexOfNeighbor(entries, side);
+        if (i < 0) continue;
+        entries.splice(i, 2);
+        if (entries.length === 0) state.ribIn.delete(prefix);
+        this.recompute(n.speaker, prefix);
+      }
+    }
+  }
+
+  /** Drops a session now (a local interface went down, or the peer restarted) and retries later. */
+  dropSession(session: number, error: string): void {
+    const status = this.sessions[session] as SessionStatus;
+    if (status.state === 'Idle' && status.error === error) return;
+    this.transition(session, { kind: 'stop', error });
+    status.generation++;
+    this.transition(session, { kind: 'start' });
+    this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
+  }
+
+  /** The far end stops hearing keepalives: the session falls when the hold timer runs out. */
+  scheduleHoldExpiry(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    if (status.state !== 'Established') return;
+    const sinceUp = this.engine.now - status.establishedAt;
+    const lastKeepalive = status.establishedAt + Math.floor(sinceUp / TIMERS.keepalive) * TIMERS.keepalive;
+    this.engine.scheduleAt(lastKeepalive + TIMERS.hold, { kind: 'hold-expired', session, generation: status.generation });
+  }
+
+  private holdExpired(session: number): void {
+    const status = this.sessions[session] as SessionStatus;
+    this.transition(session, { kind: 'hold-expired' });
+    status.generation++;
+    this.transition(session, { kind: 'start' });
+    this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
+  }
+
+  // --- failures and restores --------------------------------------------------------------------
+
+  /**
+   * A speaker that stops dies silently: its peers keep its routes until their hold timers run
+   * out. One that starts again reconnects after the connect delay; a peer still holding the old
+   * session drops it when the new one opens.
+   */
+  setSpeakerUp(speaker: number, up: boolean): void {
+    const state = this.state[speaker] as SpeakerState;
+    if (state.up === up) return;
+    this.log(speaker, 'event', up ? 'started' : 'stopped');
+    const sessions = (this.neighborsOf[speaker] as number[]).map((n) => this.neighbor(n).session);
+    state.up = up;
+    this.underlay.setMachineUp(this.speaker(speaker).name, up);
+    if (!up) {
+      for (const session of sessions) this.scheduleHoldExpiry(session);
+      this.clearSpeaker(speaker);
+      return;
+    }
+    this.refreshOriginations(speaker);
+    for (const session of sessions) {
+      const status = this.sessions[session] as SessionStatus;
+      if (status.state === 'Established') this.transition(session, { kind: 'stop', error: 'Peer restarted' });
+      status.generation++;
+      status.state = 'Idle';
+      this.startSession(session, TIMERS.connectDelay);
+    }
+  }
+
+  /** A stopped speaker forgets everything it learned and announced. */
+  private clearSpeaker(speaker: number): void {
+    const state = this.state[speaker] as SpeakerState;
+    state.ribIn.clear();
+    state.loc.clear();
+    state.local.clear();
+    for (const n of this.neighborsOf[speaker] as number[]) this.adjOut[n] = new Map();
+  }
+
+  setLinkUp(a: string, b: string, up: boolean): void {
+    this.underlay.setLinkUp(a, b, up);
+    if (up) return;
+    for (const [session, status] of this.sessions.entries()) {
+      if (status.state !== 'Established' || !crosses(status.path, a, b)) continue;
+      const endpoints = this.spec(session).sides.map((side) => this.speaker(this.neighbor(side).speaker).name);
+      if (endpoints.includes(a) || endpoints.includes(b)) this.dropSession(session, 'Link down');
+      else this.scheduleHoldExpiry(session);
+    }
+  }
+
+  setPortBlocked(speaker: number, port: number, blocked: boolean): void {
+    const state = this.state[speaker] as SpeakerState;
+    if (blocked) state.blockedPorts.add(port);
+    else state.blockedPorts.delete(port);
+    if (!blocked || port !== 179) return;
+    for (const n of this.neighborsOf[speaker] as number[]) this.scheduleHoldExpiry(this.neighbor(n).session);
+  }
+
+  // --- routes ------------------------------------------------------------------------------------
+
+  /** Re-reads what a node originates from IPAM: blackholes for its blocks, /32s it borrowed. */
+  refreshOriginations(speaker: number): void {
+    const s = this.speaker(speaker);
+    const state = this.state[speaker] as SpeakerState;
+    if (s.node === undefined || !state.up) return;
+    const wanted = new Map<number, RouteSource>();
+    for (const block of this.cluster.ipam.blocksOf(s.name)) {
+      if (block.pool.vxlanMode === 'Never') wanted.set(this.prefixes.intern(block.cidr), 'static');
+    }
+    for (const allocation of this.cluster.ipam.liveAllocations()) {
+      if (allocation.node !== s.name || allocation.blockOwner === s.name) continue;
+      const pool = this.cluster.ipam.blockContaining(allocation.ip)?.pool;
+      if (pool?.vxlanMode === 'Never') wanted.set(this.prefixes.intern({ base: allocation.ip, len: 32 }), 'kernel');
+    }
+    for (const prefix of [...state.local.keys()]) {
+      if (!wanted.has(prefix)) {
+        state.local.delete(prefix);
+        this.recompute(speaker, prefix);
+      }
+    }
+    for (const [prefix, source] of wanted) {
+      if (state.local.get(prefix) === source) continue;
+      state.local.set(prefix, source);
+      this.recompute(speaker, prefix);
+    }
+  }
+
+  /** Every candidate for a prefix at a speaker, for selection and for explanations. */
+  candidates(speaker: number, prefix: number): (Candidate & { neighborIndex: number })[] {
+    const s = this.speaker(speaker);
+    const state = this.state[speaker] as SpeakerState;
+    const list: (Candidate & { neighborIndex: number })[] = [];
+    const local = state.local.get(prefix);
+    if (local !== undefined) {
+      list.push({ source: local, attrs: { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: true, igpMetric: 0, peerRouterId: s.routerId, peerAddress: s.routerId });
+    }
+    const entries = state.ribIn.get(prefix) ?? [];
+    for (let i = 0; i < entries.length; i += 2) {
+      const n = this.neighbor(entries[i] as number);
+      const attrs = this.attributes.get(entries[i + 1] as number);
+      const onLink = s.subnets.some((subnet) => cidrContains(subnet, attrs.nextHop));
+      const viaGateway = s.kind === 'router' || s.node?.gateway !== undefined;
+      list.push({
+        source: 'bgp',
+        attrs,
+        neighbor: n.index,
+        neighborIndex: n.index,
+        ebgp: n.remoteAs !== s.asNumber,
+        nextHopResolvable: onLink || viaGateway,
+        igpMetric: onLink ? 0 : 1,
+        peerRouterId: n.remote >= 0 ? this.speaker(n.remote).routerId : n.remoteAddress,
+        peerAddress: n.remoteAddress,
+      });
+    }
+    return list;
+  }
+
+  selection(speaker: number, prefix: number): Selection<Candidate & { neighborIndex: number }> | undefined {
+    return selectBest(this.candidates(speaker, prefix));
+  }
+
+  private recompute(speaker: number, prefix: number): void {
+    const state = this.state[speaker] as SpeakerState;
+    const before = state.loc.get(prefix);
+    const selection = this.selection(speaker, prefix);
+    const usable = selection !== undefined && selection.best.nextHopResolvable ? selection : undefined;
+    const after: LocEntry | undefined =
+      usable === undefined
+        ? undefined
+        : {
+            attrs: usable.best.source === 'bgp' ? this.attributes.intern(usable.best.attrs) : NO_ROUTE,
+            source: usable.best.source,
+            via: usable.ecmp.map((c) => c.neighborIndex),
+            decidedBy: usable.decidedBy,
+          };
+    if (sameEntry(before, after)) {
+      if (after !== undefined) state.loc.set(prefix, after);
+      return;
+    }
+    if (after === undefined) state.loc.delete(prefix);
+    else state.loc.set(prefix, after);
+    this.counters.lastRouteChange = this.engine.now;
+    this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
+    for (const n of this.neighborsOf[speaker] as number[]) {
+      if ((this.sessions[this.neighbor(n).session] as SessionStatus).state === 'Established') this.exportTo(this.neighbor(n), prefix);
+    }
+  }
+
+  /** What a speaker sends a neighbour for a prefix (attrs id), or NO_ROUTE to withdraw. */
+  private exportAttrs(n: Neighbor, prefix: number): number {
+    const s = this.speaker(n.speaker);
+    const entry = (this.state[n.speaker] as SpeakerState).loc.get(prefix);
+    if (entry === undefined) return NO_ROUTE;
+    const from = entry.source === 'bgp' ? this.neighbor(entry.via[0] as number) : undefined;
+    if (from?.index === n.index) return NO_ROUTE;
+    if (s.kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
+    const ibgpOut = n.remoteAs === s.asNumber;
+    const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
+    if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
+    const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(entry.attrs);
+    let attrs: PathAttributes;
+    if (learned === undefined) {
+      attrs = { nextHop: n.localAddress, asPath: ibgpOut ? [] : [s.asNumber], origin: ORIGIN_IGP, clusterList: [] };
+    } else if (ibgpOut) {
+      const reflecting = ibgpIn;
+      const clusterList = reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
+      if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
+      const nextHopSelf = n.nextHopMode === 'Self' || (!ibgpIn && s.kind === 'router' && n.nextHopMode !== 'Keep');
+      const originatorId = reflecting ? learned.originatorId ?? (from.remote >= 0 ? this.speaker(from.remote).routerId : from.remoteAddress) : learned.originatorId;
+      attrs = {
+        nextHop: nextHopSelf ? n.localAddress : learned.nextHop,
+        asPath: learned.asPath,
+        origin: learned.origin,
+        ...(learned.localPref !== undefined ? { localPref: learned.localPref } : {}),
+        ...(learned.med !== undefined ? { med: learned.med } : {}),
+        ...(originatorId !== undefined ? { originatorId } : {}),
+        clusterList,
+      };
+    } else {
+      attrs = { nextHop: n.nextHopMode === 'Keep' ? learned.nextHop : n.localAddress, asPath: [s.asNumber, ...learned.asPath], origin: learned.origin, clusterList: [] };
+    }
+    return this.attributes.intern(attrs);
+  }
+
+  /** confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool leave a node. */
+  private exportedByCalico(prefix: number): boolean {
+    const cidr = this.prefixes.cidr(prefix);
+    return this.poolCidrs.some((pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len);
+  }
+
+  private exportTo(n: Neighbor, prefix: number): void {
+    const attrs = this.exportAttrs(n, prefix);
+    const sent = this.adjOut[n.index] as Map<number, number>;
+    if ((sent.get(prefix) ?? NO_ROUTE) === attrs) return;
+    if (attrs === NO_ROUTE) sent.delete(prefix);
+    else sent.set(prefix, attrs);
+    let box = this.outbox.get(n.index);
+    if (box === undefined) this.outbox.set(n.index, (box = new Map()));
+    box.set(prefix, attrs);
+  }
+
+  /** Sends each neighbour's pending changes as one batch of UPDATE messages. */
+  private flush(): void {
+    for (const [neighborIndex, box] of this.outbox) {
+      const n = this.neighbor(neighborIndex);
+      const status = this.sessions[n.session] as SessionStatus;
+      const spec = this.spec(n.session);
+      const far = spec.sides.find((side) => side !== neighborIndex);
+      if (far === undefined || status.state !== 'Established') continue;
+      const changes = [...box.entries()];
+      const attrSets = new Set(changes.filter(([, a]) => a !== NO_ROUTE).map(([, a]) => a));
+      this.counters.updates += attrSets.size;
+      if (changes.some(([, a]) => a === NO_ROUTE)) this.counters.withdraws += 1;
+      this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
+    }
+    this.outbox.clear();
+  }
+
+  private receive(neighborIndex: number, changes: readonly (readonly [number, number])[]): void {
+    const n = this.neighbor(neighborIndex);
+    const s = this.speaker(n.speaker);
+    const state = this.state[n.speaker] as SpeakerState;
+    for (const [prefix, attrsId] of changes) {
+      const accepted = attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId));
+      const entries = state.ribIn.get(prefix) ?? [];
+      const i = indexOfNeighbor(entries, neighborIndex);
+      if (accepted) {
+        if (i >= 0) entries[i + 1] = attrsId;
+        else entries.push(neighborIndex, attrsId);
+        state.ribIn.set(prefix, entries);
+      } else if (i >= 0) {
+        entries.splice(i, 2);
+        if (entries.length === 0) state.ribIn.delete(prefix);
+      } else {
+        continue;
+      }
+      this.recompute(n.speaker, prefix);
+    }
+  }
+
+  /** Loop checks on receipt: own AS in the path, own router ID as originator, own cluster ID. */
+  private acceptable(s: Speaker, n: Neighbor, attrs: PathAttributes): boolean {
+    if (n.remoteAs !== s.asNumber && attrs.asPath.includes(s.asNumber)) return false;
+    if (attrs.originatorId === s.routerId) return false;
+    if (s.clusterId !== undefined && n.rrClient && attrs.clusterList.includes(s.clusterId)) return false;
+    return true;
+  }
+
+  private handle(event: NetEvent): void {
+    switch (event.kind) {
+      case 'external':
+        event.apply();
+        return;
+      case 'connect':
+        if (this.current(event.session, event.generation)) this.connect(event.session);
+        return;
+      case 'tcp-up':
+        if (this.current(event.session, event.generation)) this.tcpUp(event.session);
+        return;
+      case 'open-done':
+        if (this.current(event.session, event.generation)) this.openDone(event.session);
+        return;
+      case 'hold-expired':
+        if (this.current(event.session, event.generation)?.state === 'Established') this.holdExpired(event.session);
+        return;
+      case 'update': {
+        const n = this.neighbor(event.neighbor);
+        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) this.receive(event.neighbor, event.changes);
+        return;
+      }
+    }
+  }
+}
+
+function indexOfNeighbor(entries: readonly number[], neighbor: number): number {
+  for (let i = 0; i < entries.length; i += 2) if (entries[i] === neighbor) return i;
+  return -1;
+}
+
+function sameEntry(a: LocEntry | undefined, b: LocEntry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.attrs === b.attrs && a.source === b.source && a.via.length === b.via.length && a.via.every((v, i) => v === b.via[i]);
+}
+
+function crosses(path: readonly string[], a: string, b: string): boolean {
+  for (let i = 0; i + 1 < path.length; i++) {
+    if ((path[i] === a && path[i + 1] === b) || (path[i] === b && path[i + 1] === a)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,224 @@
+/**
+ * Who peers with whom, by Calico's rules (confd's bird.cfg templates):
+ * - the node-to-node mesh when enabled: every pair of nodes, route reflectors excluded; the side
+ *   whose address is lower (as a string) is passive;
+ * - BGPPeer resources: global (`Global_<ip>`) or per node / nodeSelector (`Node_<ip>`), to a
+ *   peerIP or to the nodes a peerSelector picks, with the reverse peering added automatically;
+ *   duplicates of an earlier peering are skipped;
+ * - a reflector marks every iBGP peer of another (or no) cluster `rr client`;
+ * - routers peer as their own `peers:` list says.
+ * A neighbour is one side's configuration; a session pairs the two sides, or stands one-sided
+ * when the far end has no configuration for it (it refuses the connection).
+ */
+import { cidrContains, formatIpv4, networkOf, type Cidr, type Ipv4 } from '../net/index.js';
+import { matches, type Selector } from '../selector/index.js';
+import { effectiveAs, type ClusterNode, type Router, type Topology } from '../topology/model.js';
+
+export interface Speaker {
+  readonly index: number;
+  readonly name: string;
+  readonly kind: 'node' | 'router';
+  readonly asNumber: number;
+  readonly routerId: Ipv4;
+  readonly addresses: readonly Ipv4[];
+  readonly subnets: readonly Cidr[];
+  readonly clusterId?: Ipv4;
+  readonly node?: ClusterNode;
+  readonly router?: Router;
+}
+
+export type PeerType = 'node-to-node mesh' | 'node specific' | 'global' | 'router peer';
+
+export interface Neighbor {
+  readonly index: number;
+  readonly speaker: number;
+  readonly name: string;
+  readonly type: PeerType;
+  readonly localAddress: Ipv4;
+  readonly remoteAddress: Ipv4;
+  /** The AS this side was configured to expect. */
+  readonly remoteAs: number;
+  /** The speaker owning remoteAddress, or -1 when nothing in the topology has it. */
+  readonly remote: number;
+  readonly rrClient: boolean;
+  readonly passive: boolean;
+  readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
+  session: number;
+}
+
+export interface SessionSpec {
+  readonly index: number;
+  /** One or two neighbour indices; the first initiates the TCP connection. */
+  readonly sides: readonly number[];
+}
+
+export interface Peering {
+  readonly speakers: readonly Speaker[];
+  readonly neighbors: readonly Neighbor[];
+  readonly sessions: readonly SessionSpec[];
+  readonly byName: ReadonlyMap<string, number>;
+  readonly byAddress: ReadonlyMap<Ipv4, number>;
+}
+
+function protocolName(prefix: string, ip: Ipv4): string {
+  return `${prefix}_${formatIpv4(ip).replaceAll('.', '_')}`;
+}
+
+export function buildSpeakers(topology: Topology): Speaker[] {
+  const speakers: Speaker[] = topology.nodes.map((node, index) => ({
+    index,
+    name: node.name,
+    kind: 'node',
+    asNumber: effectiveAs(topology, node),
+    routerId: node.ip,
+    addresses: [node.ip],
+    subnets: [node.subnet],
+    ...(node.routeReflectorClusterID !== undefined ? { clusterId: node.routeReflectorClusterID } : {}),
+    node,
+  }));
+  for (const router of topology.routers) {
+    speakers.push({
+      index: speakers.length,
+      name: router.name,
+      kind: 'router',
+      asNumber: router.asNumber,
+      routerId: router.routerId,
+      addresses: router.interfaces.map((i) => i.ip),
+      subnets: router.interfaces.map((i) => networkOf({ ip: i.ip, len: i.subnet.len })),
+      ...(router.routeReflectorClusterID !== undefined ? { clusterId: router.routeReflectorClusterID } : {}),
+      router,
+    });
+  }
+  return speakers;
+}
+
+class PeeringBuilder {
+  readonly neighbors: Neighbor[] = [];
+  private readonly seen = new Set<string>();
+  readonly byAddress = new Map<Ipv4, number>();
+
+  constructor(
+    readonly topology: Topology,
+    readonly speakers: readonly Speaker[],
+  ) {
+    for (const speaker of speakers) for (const ip of speaker.addresses) this.byAddress.set(ip, speaker.index);
+  }
+
+  /** The local address a speaker uses towards an address: the interface on its subnet if any. */
+  localAddressTowards(speaker: Speaker, remote: Ipv4): Ipv4 {
+    const i = speaker.subnets.findIndex((subnet) => cidrContains(subnet, remote));
+    return speaker.addresses[i >= 0 ? i : 0] ?? speaker.routerId;
+  }
+
+  /** The far end's address to peer with: on a subnet the two share, else its router ID. */
+  addressOf(remote: Speaker, from: Speaker): Ipv4 {
+    const shared = remote.addresses.find((ip) => from.subnets.some((subnet) => cidrContains(subnet, ip)));
+    return shared ?? remote.routerId;
+  }
+
+  add(speaker: Speaker, remoteAddress: Ipv4, remoteAs: number, type: PeerType, name: string, options: { rrClient?: boolean; passive?: boolean; nextHopMode?: Neighbor['nextHopMode'] } = {}): void {
+    const key = `${speaker.index}/${remoteAddress}`;
+    if (this.seen.has(key) || speaker.addresses.includes(remoteAddress)) return;
+    this.seen.add(key);
+    const remote = this.byAddress.get(remoteAddress) ?? -1;
+    const remoteSpeaker = this.speakers[remote];
+    const ibgp = remoteAs === speaker.asNumber;
+    const rrClient =
+      options.rrClient ??
+      (speaker.clusterId !== undefined && ibgp && remoteSpeaker?.clusterId !== speaker.clusterId);
+    this.neighbors.push({
+      index: this.neighbors.length,
+      speaker: speaker.index,
+      name,
+      type,
+      localAddress: this.localAddressTowards(speaker, remoteAddress),
+      remoteAddress,
+      remoteAs,
+      remote,
+      rrClient,
+      passive: options.passive ?? false,
+      nextHopMode: options.nextHopMode ?? 'Auto',
+      session: -1,
+    });
+  }
+}
+
+function nodesMatching(speakers: readonly Speaker[], selector: Selector): Speaker[] {
+  return speakers.filter((s) => s.node !== undefined && matches(selector, s.node.labels));
+}
+
+export function buildPeering(topology: Topology): Peering {
+  const speakers = buildSpeakers(topology);
+  const builder = new PeeringBuilder(topology, speakers);
+  const nodes = speakers.filter((s) => s.kind === 'node');
+  if (topology.bgp.nodeToNodeMeshEnabled) {
+    for (const local of nodes) {
+      if (local.clusterId !== undefined) continue;
+      for (const remote of nodes) {
+        if (remote === local || remote.clusterId !== undefined) continue;
+        const passive = formatIpv4(remote.routerId) > formatIpv4(local.routerId);
+        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', protocolName('Mesh', remote.routerId), { passive });
+      }
+    }
+  }
+  const globalFirst = [...topology.peers].sort((a, b) => Number(a.node !== undefined || a.nodeSelector !== undefined) - Number(b.node !== undefined || b.nodeSelector !== undefined));
+  const reverse: [Speaker, Speaker][] = [];
+  for (const peer of globalFirst) {
+    const isGlobal = peer.node === undefined && peer.nodeSelector === undefined;
+    const locals = peer.node !== undefined ? nodes.filter((n) => n.name === peer.node) : peer.nodeSelector !== undefined ? nodesMatching(speakers, peer.nodeSelector) : nodes;
+    for (const local of locals) {
+      const prefix = isGlobal ? 'Global' : 'Node';
+      const suffix = (ip: Ipv4) => protocolName(prefix, ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
+      if (peer.peerIP !== undefined) {
+        builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, isGlobal ? 'global' : 'node specific', suffix(peer.peerIP), { nextHopMode: peer.nextHopMode });
+      } else if (peer.peerSelector !== undefined) {
+        for (const remote of nodesMatching(speakers, peer.peerSelector)) {
+          if (remote === local) continue;
+          builder.add(local, remote.routerId, remote.asNumber, isGlobal ? 'global' : 'node specific', suffix(remote.routerId), { nextHopMode: peer.nextHopMode });
+          reverse.push([remote, local]);
+        }
+      }
+    }
+  }
+  for (const [local, remote] of reverse) builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId));
+  for (const speaker of speakers) {
+    for (const peer of speaker.router?.peers ?? []) {
+      const remotes: Speaker[] =
+        peer.node !== undefined ? nodes.filter((n) => n.name === peer.node)
+        : peer.router !== undefined ? speakers.filter((s) => s.kind === 'router' && s.name === peer.router)
+        : peer.nodeSelector !== undefined ? nodesMatching(speakers, peer.nodeSelector)
+        : [];
+      for (const remote of remotes) {
+        builder.add(speaker, builder.addressOf(remote, speaker), remote.asNumber, 'router peer', remote.name.replaceAll('-', '_'), { rrClient: peer.routeReflectorClient });
+      }
+      if (peer.peerIP !== undefined) builder.add(speaker, peer.peerIP, peer.asNumber ?? speaker.asNumber, 'router peer', protocolName('peer', peer.peerIP), { rrClient: peer.routeReflectorClient });
+    }
+  }
+  const sessions = pairSessions(builder.neighbors, speakers);
+  return { speakers, neighbors: builder.neighbors, sessions, byName: new Map(speakers.map((s) => [s.name, s.index])), byAddress: builder.byAddress };
+}
+
+/** Pairs each neighbour with the far end's neighbour pointing back at it. */
+function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): SessionSpec[] {
+  const open = new Map<string, number[]>();
+  for (const n of neighbors) {
+    const key = `${n.speaker}>${n.remote}`;
+    open.set(key, [...(open.get(key) ?? []), n.index]);
+  }
+  const sessions: SessionSpec[] = [];
+  for (const n of neighbors) {
+    if (n.session >= 0) continue;
+    const back = (open.get(`${n.remote}>${n.speaker}`) ?? []).map((i) => neighbors[i] as Neighbor).find((m) => m.session < 0);
+    const index = sessions.length;
+    n.session = index;
+    if (back === undefined) {
+      sessions.push({ index, sides: [n.index] });
+      continue;
+    }
+    back.session = index;
+    // The passive side waits; otherwise the higher router ID's connection survives a collision.
+    const nFirst = back.passive || (!n.passive && (speakers[n.speaker] as Speaker).routerId > (speakers[back.speaker] as Speaker).routerId);
+    sessions.push({ index, sides: nFirst ? [n.index, back.index] : [back.index, n.index] });
+  }
+  return sessions;
+}

@@ -1,0 +1,103 @@
+/**
+ * One simulation of a topology: the cluster replayed with the user's operations, the underlay,
+ * and the BGP network, run in simulated time up to a moment. Pods and failures happen at their
+ * times; a pod that makes its node claim a block or borrow an address changes what that node
+ * originates at that moment.
+ */
+import { Cluster, topologyOps, type ClusterOp } from '../cluster/index.js';
+import type { RunResult } from '../sim/index.js';
+import type { Topology } from '../topology/model.js';
+import { Underlay } from '../topology/underlay.js';
+import { BgpNetwork } from './network.js';
+import { buildPeering, type Peering } from './peering.js';
+
+export type WorldOp =
+  | ClusterOp
+  | { readonly kind: 'link'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
+  | { readonly kind: 'machine'; readonly at: number; readonly name: string; readonly up: boolean }
+  | { readonly kind: 'port'; readonly at: number; readonly name: string; readonly port: number; readonly blocked: boolean };
+
+export interface Simulation {
+  readonly topology: Topology;
+  readonly cluster: Cluster;
+  readonly underlay: Underlay;
+  readonly peering: Peering;
+  readonly network: BgpNetwork;
+  readonly result: RunResult;
+  readonly until: number;
+}
+
+export interface SimulateOptions {
+  readonly until: number;
+  readonly timeline?: boolean;
+  readonly maxEvents?: number;
+}
+
+/** The topology's timed events as world operations (its pods come from topologyOps). */
+export function topologyWorldOps(topology: Topology): WorldOp[] {
+  const ops: WorldOp[] = topologyOps(topology).filter((op) => op.kind !== 'node-state');
+  for (const event of topology.events) {
+    if (event.action === 'link-down' || event.action === 'link-up') ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
+    if (event.action === 'node-down' || event.action === 'node-up') ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
+  }
+  return ops;
+}
+
+/** The operations the cluster itself sees: pods, and nodes going down or up (for scheduling). */
+export function toClusterOps(ops: readonly WorldOp[]): ClusterOp[] {
+  return ops.flatMap((op): ClusterOp[] => {
+    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state') return [op];
+    return op.kind === 'machine' ? [{ kind: 'node-state', at: op.at, node: op.name, up: op.up }] : [];
+  });
+}
+
+export function simulate(topology: Topology, journal: readonly WorldOp[], options: SimulateOptions): Simulation {
+  const cluster = new Cluster(topology);
+  const underlay = new Underlay(topology);
+  const peering = buildPeering(topology);
+  const network = new BgpNetwork(peering, underlay, cluster, { seed: topology.seed, timeline: options.timeline ?? false });
+  const ops = [...topologyWorldOps(topology).map((op, i) => ({ op, rank: 0, i })), ...journal.map((op, i) => ({ op, rank: 1, i }))]
+    .filter(({ op }) => op.at <= options.until)
+    .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i)
+    .map(({ op }) => op);
+  const apply = (op: WorldOp): void => applyOp(op, cluster, network);
+  const atStart = ops.filter((op) => op.at === 0);
+  for (const op of atStart) apply(op);
+  network.start();
+  for (const op of ops.slice(atStart.length)) network.at(op.at, () => apply(op));
+  const result = network.run(options.until, options.maxEvents);
+  return { topology, cluster, underlay, peering, network, result, until: options.until };
+}
+
+function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
+  const speakerOf = (name: string): number | undefined => network.peering.byName.get(name);
+  switch (op.kind) {
+    case 'create':
+    case 'delete': {
+      const before = op.kind === 'delete' ? cluster.pod(op.namespace, op.name)?.nodeName : undefined;
+      cluster.apply(op);
+      const node = op.kind === 'create' ? cluster.pod(op.pod.namespace, op.pod.name)?.nodeName : before;
+      const speaker = node === undefined ? undefined : speakerOf(node);
+      if (speaker !== undefined) network.refreshOriginations(speaker);
+      return;
+    }
+    case 'node-state':
+    case 'machine': {
+      const name = op.kind === 'machine' ? op.name : op.node;
+      const up = op.up;
+      cluster.apply({ kind: 'node-state', at: op.at, node: name, up });
+      const speaker = speakerOf(name);
+      if (speaker !== undefined) network.setSpeakerUp(speaker, up);
+      else network.underlay.setMachineUp(name, up);
+      return;
+    }
+    case 'link':
+      network.setLinkUp(op.a, op.b, op.up);
+      return;
+    case 'port': {
+      const speaker = speakerOf(op.name);
+      if (speaker !== undefined) network.setPortBlocked(speaker, op.port, op.blocked);
+      return;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * fib: forwarding tables, as `ip route` would show them on a Calico node or a router.
+ *
+ * A node's FIB holds its connected subnet and default route, a /32 per local pod on its cali
+ * veth, a blackhole per affine block, and the BGP routes BIRD installs: remote blocks `via` the
+ * owning node on eth0, or on tunl0 `onlink` (IPIP Always, or CrossSubnet across subnets);
+ * VXLAN pools' routes come from IPAM, as Felix programs them, via the remote VTEP on
+ * vxlan.calico. Routers hold connected, static and BGP routes. Lookups are longest-prefix match.
+ * Invariants: built from a frozen simulation, never changed afterwards; ECMP next hops are
+ * distinct and sorted. Leaves out: policy routing, route metrics, IPv6.
+ */
+import type { Simulation } from '../bgp/simulate.js';
+import type { LocEntry } from '../bgp/network.js';
+import { cidrContains, maskOf, type Cidr, type Ipv4 } from '../net/index.js';
+import type { Pool } from '../topology/model.js';
+
+export type FibKind = 'connected' | 'default' | 'static' | 'local-pod' | 'blackhole' | 'bgp' | 'vxlan';
+
+export interface NextHop {
+  readonly via: Ipv4;
+  readonly dev: string;
+  readonly onlink: boolean;
+}
+
+export interface FibEntry {
+  readonly prefix: Cidr;
+  readonly kind: FibKind;
+  readonly dev?: string;
+  readonly nextHops: readonly NextHop[];
+  readonly proto?: 'kernel' | 'bird' | 'static' | '80';
+  readonly scope?: 'link';
+  readonly src?: Ipv4;
+  /** For BGP entries: the Loc-RIB entry and prefix id it came from, for explanations. */
+  readonly route?: { readonly prefixId: number; readonly entry: LocEntry };
+  /** For local pods: namespace/name; for blackholes: the block's owner. */
+  readonly note?: string;
+  /** The encapsulation used towards the next hop. */
+  readonly encap?: 'ipip' | 'vxlan';
+}
+
+export class Fib {
+  private readonly byLength: Map<number, FibEntry>[] = Array.from({ length: 33 }, () => new Map());
+  readonly entries: readonly FibEntry[];
+
+  constructor(entries: readonly FibEntry[]) {
+    this.entries = [...entries].sort(compareEntries);
+    for (const entry of this.entries) (this.byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base, entry);
+  }
+
+  /** Longest-prefix match. */
+  lookup(ip: Ipv4): FibEntry | undefined {
+    for (let len = 32; len >= 0; len--) {
+      const entry = (this.byLength[len] as Map<number, FibEntry>).get((ip & maskOf(len)) >>> 0);
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+}
+
+function compareEntries(a: FibEntry, b: FibEntry): number {
+  if (a.kind === 'default' || b.kind === 'default') return a.kind === 'default' ? (b.kind === 'default' ? 0 : -1) : 1;
+  return a.prefix.base - b.prefix.base || a.prefix.len - b.prefix.len;
+}
+
+function poolOf(pools: readonly Pool[], prefix: Cidr): Pool | undefined {
+  return pools.find((pool) => cidrContains(pool.cidr, prefix.base) && prefix.len >= pool.cidr.len);
+}
+
+/** Whether traffic to a next hop leaves through the tunnel: IPIP Always, or CrossSubnet across subnets. */
+function encapsulates(mode: Pool['ipipMode'], localSubnet: Cidr, nextHop: Ipv4): boolean {
+  return mode === 'Always' || (mode === 'CrossSubnet' && !cidrContains(localSubnet, nextHop));
+}
+
+export function buildFib(sim: Simulation, machine: string): Fib | undefined {
+  const speaker = sim.peering.byName.get(machine);
+  if (speaker === undefined) return undefined;
+  return sim.peering.speakers[speaker]?.kind === 'node' ? nodeFib(sim, speaker) : routerFib(sim, speaker);
+}
+
+function nodeFib(sim: Simulation, speakerIndex: number): Fib {
+  const speaker = sim.peering.speakers[speakerIndex];
+  const node = speaker?.node;
+  if (speaker === undefined || node === undefined) throw new Error('nodeFib needs a node');
+  const entries: FibEntry[] = [{ prefix: node.subnet, kind: 'connected', dev: 'eth0', nextHops: [], proto: 'kernel', scope: 'link', src: node.ip }];
+  if (node.gateway !== undefined) entries.push({ prefix: { base: 0, len: 0 }, kind: 'default', dev: 'eth0', nextHops: [{ via: node.gateway, dev: 'eth0', onlink: false }] });
+  for (const record of sim.cluster.pods()) {
+    if (record.nodeName !== node.name || record.allocation === undefined) continue;
+    entries.push({ prefix: { base: record.allocation.ip, len: 32 }, kind: 'local-pod', dev: record.vethName, nextHops: [], scope: 'link', note: `${record.spec.namespace}/${record.spec.name}` });
+  }
+  const network = sim.network;
+  const pools = sim.topology.pools;
+  const resolve = (nextHop: Ipv4): Ipv4 => (cidrContains(node.subnet, nextHop) || node.gateway === undefined ? nextHop : node.gateway);
+  for (const [prefixId, entry] of network.locRib(speakerIndex)) {
+    const prefix = network.prefixes.cidr(prefixId);
+    if (entry.source === 'static') {
+      entries.push({ prefix, kind: 'blackhole', nextHops: [], proto: 'bird', route: { prefixId, entry }, note: node.name });
+      continue;
+    }
+    if (entry.source === 'kernel') continue;
+    const pool = poolOf(pools, prefix);
+    const attrs = network.attributes.get(entry.attrs);
+    const hops = new Map<Ipv4, NextHop>();
+    let encap: 'ipip' | undefined;
+    for (const neighborIndex of entry.via) {
+      const candidate = network.candidates(speakerIndex, prefixId).find((c) => c.neighborIndex === neighborIndex);
+      const nextHop = candidate?.attrs.nextHop ?? attrs.nextHop;
+      if (pool !== undefined && encapsulates(pool.ipipMode, node.subnet, nextHop)) {
+        encap = 'ipip';
+        hops.set(nextHop, { via: nextHop, dev: 'tunl0', onlink: true });
+      } else {
+        const via = resolve(nextHop);
+        hops.set(via, { via, dev: 'eth0', onlink: false });
+      }
+    }
+    entries.push({
+      prefix,
+      kind: 'bgp',
+      nextHops: [...hops.values()].sort((a, b) => a.via - b.via),
+      proto: 'bird',
+      route: { prefixId, entry },
+      ...(encap ? { encap } : {}),
+    });
+  }
+  entries.push(...vxlanEntries(sim, node.name, node.subnet));
+  return new Fib(entries);
+}
+
+/** Felix's VXLAN routes: own blocks blackholed, other nodes' blocks and borrowed /32s via their VTEP. */
+function vxlanEntries(sim: Simulation, nodeName: string, subnet: Cidr): FibEntry[] {
+  const entries: FibEntry[] = [];
+  const vtep = new Map(sim.cluster.nodes().map((record) => [record.node.name, record] as const));
+  for (const pool of sim.topology.pools) {
+    if (pool.vxlanMode === 'Never') continue;
+    for (const block of sim.cluster.ipam.poolBlocks(pool)) {
+      if (block.affinity === nodeName) {
+        entries.push({ prefix: block.cidr, kind: 'blackhole', nextHops: [], proto: '80', note: nodeName });
+        continue;
+      }
+      const owner = vtep.get(block.affinity);
+      if (owner === undefined) continue;
+      entries.push(vxlanRoute(block.cidr, owner.node.ip, owner.vxlanTunnel?.ip, pool, subnet));
+    }
+    for (const allocation of sim.cluster.ipam.borrowed()) {
+      const owner = vtep.get(allocation.node);
+      if (allocation.node === nodeName || owner === undefined || !cidrContains(pool.cidr, allocation.ip)) continue;
+      entries.push(vxlanRoute({ base: allocation.ip, len: 32 }, owner.node.ip, owner.vxlanTunnel?.ip, pool, subnet));
+    }
+  }
+  return entries;
+}
+
+function vxlanRoute(prefix: Cidr, nodeIp: Ipv4, vtep: Ipv4 | undefined, pool: Pool, subnet: Cidr): FibEntry {
+  if (pool.vxlanMode === 'CrossSubnet' && cidrContains(subnet, nodeIp)) {
+    return { prefix, kind: 'vxlan', nextHops: [{ via: nodeIp, dev: 'eth0', onlink: false }], proto: '80' };
+  }
+  return { prefix, kind: 'vxlan', nextHops: [{ via: vtep ?? nodeIp, dev: 'vxlan.calico', onlink: true }], encap: 'vxlan' };
+}
+
+function routerFib(sim: Simulation, speakerIndex: number): Fib {
+  const speaker = sim.peering.speakers[speakerIndex];
+  const router = speaker?.router;
+  if (speaker === undefined || router === undefined) throw new Error('routerFib needs a router');
+  const devFor = (ip: Ipv4): string | undefined => router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name;
+  const entries: FibEntry[] = router.interfaces.map((iface) => ({ prefix: iface.subnet, kind: 'connected', dev: iface.name, nextHops: [], proto: 'kernel', scope: 'link', src: iface.ip }));
+  for (const route of router.routes) {
+    const dev = devFor(route.via) ?? router.interfaces[0]?.name ?? 'eth0';
+    entries.push({ prefix: route.dst, kind: route.dst.len === 0 ? 'default' : 'static', nextHops: [{ via: route.via, dev, onlink: false }], proto: 'static' });
+  }
+  const network = sim.network;
+  for (const [prefixId, entry] of network.locRib(speakerIndex)) {
+    if (entry.source !== 'bgp') continue;
+    const hops = new Map<Ipv4, NextHop>();
+    for (const neighborIndex of entry.via) {
+      const nextHop = network.candidates(speakerIndex, prefixId).find((c) => c.neighborIndex === neighborIndex)?.attrs.nextHop;
+      if (nextHop === undefined) continue;
+      const dev = devFor(nextHop);
+      if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
+    }
+    if (hops.size === 0) continue;
+    entries.push({ prefix: network.prefixes.cidr(prefixId), kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry } });
+  }
+  return new Fib(entries);
+}

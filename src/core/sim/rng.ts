@@ -1,0 +1,22 @@
+/** A seeded PRNG (mulberry32): small, fast, and the same sequence for the same seed everywhere. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** A float in [low, high). */
+  between(low: number, high: number): number {
+    return low + (high - low) * this.next();
+  }
+}

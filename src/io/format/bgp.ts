@@ -1,0 +1,249 @@
+/**
+ * Printers for BGP and forwarding state, in the layouts of the tools users know: calicoctl node
+ * status, birdc show route [all], ip route; plus podnet's own explanations (route explain,
+ * summary, timeline).
+ */
+import { ORIGIN_NAMES, type PathAttributes } from '../../core/bgp/attributes.js';
+import { explainLosers, PREFERENCE, RULES, type Candidate, type Selection } from '../../core/bgp/best-path.js';
+import type { SessionStatus } from '../../core/bgp/network.js';
+import type { Neighbor } from '../../core/bgp/peering.js';
+import { birdProtocolState } from '../../core/bgp/session.js';
+import type { Simulation } from '../../core/bgp/simulate.js';
+import type { Fib, FibEntry } from '../../core/fib/index.js';
+import { formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
+import { boxTable } from './box-table.js';
+
+/** BIRD's time column: HH:MM:SS for changes less than 20 h old, else the date. */
+export function birdTime(epochMs: number, at: number, now: number): string {
+  const d = new Date(epochMs + at * 1000);
+  if (now - at >= 20 * 3600) return d.toISOString().slice(0, 10);
+  return d.toISOString().slice(11, 19);
+}
+
+function sessionOf(sim: Simulation, n: Neighbor): SessionStatus {
+  return sim.network.sessions[n.session] as SessionStatus;
+}
+
+/** What one side of a session shows in INFO: the BGP state and the last error. */
+export function sessionInfo(sim: Simulation, n: Neighbor): string {
+  const status = sessionOf(sim, n);
+  if (status.state === 'Established') return 'Established';
+  const spec = sim.peering.sessions[n.session];
+  const initiator = spec?.sides[0] === n.index;
+  if (!initiator) return n.passive ? 'Passive' : 'Active';
+  return status.error === '' ? status.state : `${status.state} ${status.error}`;
+}
+
+export function nodeStatus(sim: Simulation, machine: string, epochMs: number): string {
+  const index = sim.peering.byName.get(machine) as number;
+  const speaker = sim.peering.speakers[index];
+  if (speaker === undefined) return '';
+  if (!sim.network.isUp(index)) return speaker.kind === 'node' ? 'Calico process is not running.\n' : `BIRD is not running on ${machine}.\n`;
+  const neighbors = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i)).sort((a, b) => a.remoteAddress - b.remoteAddress);
+  const header = speaker.kind === 'node' ? 'Calico process is running.' : `BIRD is running on router ${machine} (AS ${speaker.asNumber}).`;
+  if (neighbors.length === 0) return `${header}\n\nIPv4 BGP status\nNo IPv4 peers found.\n\nIPv6 BGP status\nNo IPv6 peers found.\n`;
+  const rows = neighbors.map((n) => {
+    const status = sessionOf(sim, n);
+    return [formatIpv4(n.remoteAddress), n.type, birdProtocolState(status.state, true), birdTime(epochMs, status.since, sim.until), sessionInfo(sim, n)];
+  });
+  const table = boxTable(['peer address', 'peer type', 'state', 'since', 'info'], rows);
+  return `${header}\n\nIPv4 BGP status\n${table}\n\nIPv6 BGP status\nNo IPv6 peers found.\n`;
+}
+
+function asPathInfo(attrs: PathAttributes): string {
+  const origin = ORIGIN_NAMES[attrs.origin] ?? '?';
+  const last = attrs.asPath.at(-1);
+  return last === undefined ? `[${origin}]` : `[AS${last}${origin}]`;
+}
+
+function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): string {
+  const speaker = sim.peering.speakers[speakerIndex];
+  const router = speaker?.router;
+  if (router !== undefined) return router.interfaces.find((i) => i.subnet.base === (ip & (0xffffffff << (32 - i.subnet.len))) >>> 0)?.name ?? router.interfaces[0]?.name ?? 'eth0';
+  return 'eth0';
+}
+
+type RibCandidate = Candidate & { neighborIndex: number };
+
+function routeLines(sim: Simulation, speakerIndex: number, prefixId: number, selection: Selection<RibCandidate>, epochMs: number, all: boolean): string[] {
+  const lines: string[] = [];
+  const prefix = sim.network.prefixes.text(prefixId);
+  const installed = sim.network.locRib(speakerIndex).get(prefixId);
+  selection.ranking.forEach((candidate, i) => {
+    const best = installed !== undefined && installed.via.includes(candidate.neighborIndex) && (candidate.source === 'bgp' || i === 0);
+    const column = (i === 0 ? prefix : '').padEnd(18);
+    let via: string;
+    let proto: string;
+    let at = 0;
+    let info: string;
+    if (candidate.source === 'static') {
+      via = 'blackhole';
+      proto = 'static1';
+      info = `(${PREFERENCE.static})`;
+    } else if (candidate.source === 'kernel') {
+      const pod = sim.cluster.podByIp(sim.network.prefixes.cidr(prefixId).base);
+      via = `dev ${pod?.vethName ?? 'cali'}`;
+      proto = 'kernel1';
+      info = `(${PREFERENCE.kernel})`;
+    } else {
+      const n = sim.network.neighbor(candidate.neighborIndex);
+      via = `via ${formatIpv4(candidate.attrs.nextHop)} on ${interfaceTowards(sim, speakerIndex, candidate.attrs.nextHop)}`;
+      proto = n.name;
+      at = sessionOf(sim, n).establishedAt;
+      const from = candidate.attrs.nextHop !== n.remoteAddress ? ` from ${formatIpv4(n.remoteAddress)}` : '';
+      proto += ` ${birdTime(epochMs, Math.max(0, at), sim.until)}${from}`;
+      info = `(${PREFERENCE.bgp}/${candidate.igpMetric}) ${asPathInfo(candidate.attrs)}`;
+    }
+    if (candidate.source !== 'bgp') proto += ` ${birdTime(epochMs, at, sim.until)}`;
+    lines.push(`${column} ${via} [${proto}]${best ? ' *' : ''} ${info}`);
+    if (all && candidate.source === 'bgp') lines.push(...attributeLines(candidate.attrs));
+    else if (all) lines.push(`\tType: ${candidate.source === 'static' ? 'static' : 'inherit'} unicast univ`);
+  });
+  return lines;
+}
+
+function attributeLines(attrs: PathAttributes): string[] {
+  return [
+    '\tType: BGP unicast univ',
+    `\tBGP.origin: ${['IGP', 'EGP', 'Incomplete'][attrs.origin] ?? '?'}`,
+    `\tBGP.as_path: ${attrs.asPath.join(' ')}`,
+    `\tBGP.next_hop: ${formatIpv4(attrs.nextHop)}`,
+    `\tBGP.local_pref: ${attrs.localPref ?? 100}`,
+    ...(attrs.med !== undefined ? [`\tBGP.med: ${attrs.med}`] : []),
+    ...(attrs.originatorId !== undefined ? [`\tBGP.originator_id: ${formatIpv4(attrs.originatorId)}`] : []),
+    ...(attrs.clusterList.length > 0 ? [`\tBGP.cluster_list: ${attrs.clusterList.map(formatIpv4).join(' ')}`] : []),
+  ];
+}
+
+/** The prefixes a speaker has any route for, in address order. */
+function knownPrefixes(sim: Simulation, speakerIndex: number, only?: Cidr): number[] {
+  const ids = new Set<number>();
+  for (const id of sim.network.locRib(speakerIndex).keys()) ids.add(id);
+  for (const id of sim.network.localRoutes(speakerIndex).keys()) ids.add(id);
+  for (let id = 0; id < sim.network.prefixes.cidrs.length; id++) if (sim.network.candidates(speakerIndex, id).length > 0) ids.add(id);
+  return [...ids]
+    .filter((id) => only === undefined || (sim.network.prefixes.cidr(id).base === only.base && sim.network.prefixes.cidr(id).len === only.len))
+    .sort((a, b) => sim.network.prefixes.cidr(a).base - sim.network.prefixes.cidr(b).base || sim.network.prefixes.cidr(a).len - sim.network.prefixes.cidr(b).len);
+}
+
+export function showRoute(sim: Simulation, machine: string, epochMs: number, options: { prefix?: Cidr; all: boolean }): string {
+  const index = sim.peering.byName.get(machine) as number;
+  if (!sim.network.isUp(index)) return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
+  const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
+  for (const prefixId of knownPrefixes(sim, index, options.prefix)) {
+    const selection = sim.network.selection(index, prefixId);
+    if (selection !== undefined) lines.push(...routeLines(sim, index, prefixId, selection, epochMs, options.all));
+  }
+  if (lines.length === 1 && options.prefix !== undefined) lines.push('Network not in table');
+  return `${lines.join('\n')}\n`;
+}
+
+function entryText(entry: FibEntry): string {
+  const prefix = entry.kind === 'default' ? 'default' : entry.prefix.len === 32 ? formatIpv4(entry.prefix.base) : formatCidr(entry.prefix);
+  const proto = entry.proto ? ` proto ${entry.proto}` : '';
+  if (entry.kind === 'blackhole') return `blackhole ${prefix}${proto}`;
+  if (entry.nextHops.length > 1) {
+    return [`${prefix}${proto}`, ...entry.nextHops.map((h) => `\tnexthop via ${formatIpv4(h.via)} dev ${h.dev} weight 1${h.onlink ? ' onlink' : ''}`)].join(' \n');
+  }
+  const hop = entry.nextHops[0];
+  if (hop === undefined) return `${prefix} dev ${entry.dev ?? 'eth0'}${proto}${entry.scope ? ` scope ${entry.scope}` : ''}${entry.src !== undefined ? ` src ${formatIpv4(entry.src)}` : ''}`;
+  return `${prefix} via ${formatIpv4(hop.via)} dev ${hop.dev}${proto}${hop.onlink ? ' onlink' : ''}`;
+}
+
+export function ipRoute(fib: Fib): string {
+  return fib.entries.map((entry) => `${entryText(entry)}\n`).join('');
+}
+
+function describeCandidate(sim: Simulation, c: RibCandidate): string {
+  if (c.source !== 'bgp') return c.source === 'static' ? 'local static blackhole for an affine block (static1, preference 200)' : 'local kernel route for a borrowed address (kernel1, preference 10)';
+  const n = sim.network.neighbor(c.neighborIndex);
+  const peer = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : formatIpv4(n.remoteAddress);
+  const a = c.attrs;
+  return [
+    `via ${formatIpv4(a.nextHop)} from ${peer} (${n.name}, ${c.ebgp ? 'eBGP' : 'iBGP'})`,
+    `AS path ${a.asPath.length === 0 ? '(empty)' : a.asPath.join(' ')}`,
+    `origin ${['IGP', 'EGP', 'Incomplete'][a.origin]}`,
+    `local-pref ${a.localPref ?? 100}`,
+    ...(a.originatorId !== undefined ? [`originator ${formatIpv4(a.originatorId)}`] : []),
+    ...(a.clusterList.length > 0 ? [`cluster list ${a.clusterList.map(formatIpv4).join(' ')}`] : []),
+    `IGP metric ${c.igpMetric}`,
+  ].join(', ');
+}
+
+export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): string {
+  const index = sim.peering.byName.get(machine) as number;
+  const prefixId = sim.network.prefixes.find(prefix);
+  const selection = prefixId === undefined ? undefined : sim.network.selection(index, prefixId);
+  if (selection === undefined || prefixId === undefined) return `${formatCidr(prefix)} on ${machine}: no route (nothing announced it to ${machine}, or it was filtered)\n`;
+  const count = selection.ranking.length;
+  const installed = sim.network.locRib(index).get(prefixId);
+  const lines = [`${formatCidr(prefix)} on ${machine}: ${count} candidate${count === 1 ? '' : 's'}`];
+  lines.push(`  best   ${describeCandidate(sim, selection.best)}`);
+  if (!selection.best.nextHopResolvable) lines.push('         not installed: its next hop cannot be resolved');
+  const losers = explainLosers(selection);
+  for (const loser of losers) {
+    const ecmp = installed?.via.includes(loser.candidate.neighborIndex) && loser.candidate.source === 'bgp';
+    lines.push(`  ${ecmp ? 'ecmp ' : 'lost '}  ${describeCandidate(sim, loser.candidate)}`);
+    lines.push(ecmp ? `         equal to the best down to igp-metric: installed as an ECMP next hop (merge paths on); ordered by ${loser.comparison}` : `         eliminated by ${loser.comparison} (${loser.rule.cite})`);
+  }
+  const rule = RULES.find((r) => r.id === selection.decidedBy);
+  lines.push(selection.decidedBy === 'only-route' ? 'Decided by: only route' : `Decided by: ${selection.decidedBy}${rule ? ` (${rule.cite})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface SummaryData {
+  readonly sessions: { readonly total: number; readonly established: number; readonly byType: Readonly<Record<string, number>> };
+  readonly updates: number;
+  readonly withdraws: number;
+  readonly routes: number;
+  readonly routesPerSpeaker: Readonly<Record<string, number>>;
+  readonly lastRouteChange: number;
+  readonly at: number;
+}
+
+export function summaryData(sim: Simulation): SummaryData {
+  const byType: Record<string, number> = {};
+  let established = 0;
+  for (const spec of sim.peering.sessions) {
+    const first = sim.network.neighbor(spec.sides[0] as number);
+    byType[first.type] = (byType[first.type] ?? 0) + 1;
+    if ((sim.network.sessions[spec.index] as SessionStatus).state === 'Established') established++;
+  }
+  const routesPerSpeaker: Record<string, number> = {};
+  let routes = 0;
+  for (const speaker of sim.peering.speakers) {
+    const count = sim.network.locRib(speaker.index).size;
+    routesPerSpeaker[speaker.name] = count;
+    routes += count;
+  }
+  return {
+    sessions: { total: sim.peering.sessions.length, established, byType },
+    updates: sim.network.counters.updates,
+    withdraws: sim.network.counters.withdraws,
+    routes,
+    routesPerSpeaker,
+    lastRouteChange: sim.network.counters.lastRouteChange,
+    at: sim.until,
+  };
+}
+
+export function summary(sim: Simulation): string {
+  const data = summaryData(sim);
+  const types = Object.entries(data.sessions.byType).map(([type, n]) => `${type} ${n}`).join(', ');
+  const width = Math.max(...Object.keys(data.routesPerSpeaker).map((n) => n.length));
+  return [
+    `Cluster ${sim.topology.name} at ${data.at.toFixed(1)}s simulated`,
+    `Sessions: ${data.sessions.established}/${data.sessions.total} established${types ? ` (${types})` : ''}`,
+    `Messages sent: ${data.updates} UPDATE, ${data.withdraws} WITHDRAW`,
+    `Routes in Loc-RIBs: ${data.routes}`,
+    ...Object.entries(data.routesPerSpeaker).map(([name, n]) => `  ${name.padEnd(width)}  ${n}`),
+    `Converged: routes last changed at ${data.lastRouteChange.toFixed(3)}s`,
+    '',
+  ].join('\n');
+}
+
+export function timeline(sim: Simulation, filter: { speaker?: string }): string {
+  const entries = sim.network.timeline.filter((e) => filter.speaker === undefined || e.speaker === filter.speaker);
+  const width = Math.max(4, ...entries.map((e) => e.speaker.length));
+  return entries.map((e) => `${e.at.toFixed(3).padStart(10)}s  ${e.speaker.padEnd(width)}  ${e.kind.padEnd(7)}  ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}\n`).join('');
+}
