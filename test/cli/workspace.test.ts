@@ -82,7 +82,7 @@ describe('workspace', () => {
 
   it('read commands on a topology file (-t) need no workspace and create none', async () => {
     const result = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'get', 'pods');
-    expect(result.stdout).toMatch(/^date-pod\s+1\/1\s+Running\s+0\s+60s$/m);
+    expect(result.stdout).toMatch(/^date-pod\s+1\/1\s+Running\s+0\s+5m$/m);
     expect(readdirSync(cli.dir)).toEqual([]);
     expect(await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'delete', 'pod', 'date-pod')).toMatchObject({ code: 1 });
   });

@@ -5,7 +5,9 @@ import * as schema from '../../core/topology/schema.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
 import { getNodes, getPods } from '../../io/format/kubectl.js';
 import { createWorkspace } from '../../io/workspace.js';
-import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewCluster, type GlobalOptions } from '../context.js';
+import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewSimulation, type GlobalOptions } from '../context.js';
+import { buildFib } from '../../core/fib/index.js';
+import { ipRoute, summary } from '../../io/format/bgp.js';
 import { CommandFailure, InputProblems } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { resolve } from 'node:path';
@@ -62,12 +64,14 @@ export function validateCommand(io: CliIo, files: readonly string[]): number {
   return 0;
 }
 
-/** The main job: the cluster at a glance, nodes, pods and address usage. */
+/** The main job: the cluster at a glance: nodes, pods, address blocks, BGP, one node's routes. */
 export function statusCommand(io: CliIo, options: GlobalOptions): number {
-  const { cluster, moment, workspace } = viewCluster(options, io);
-  const topology = cluster.topology;
+  const { sim, moment, workspace } = viewSimulation(options, io);
+  const { cluster, topology } = sim;
   const source = workspace ? `workspace ${displayPath(io, workspace.dir)} (from ${workspace.state.origin})` : options.topology;
   const mesh = topology.bgp.nodeToNodeMeshEnabled ? 'node-to-node mesh' : 'no mesh';
+  const worker = topology.nodes.find((n) => n.role === 'worker') ?? topology.nodes[0];
+  const fib = worker === undefined ? undefined : buildFib(sim, worker.name);
   io.stdout(
     [
       `Cluster ${topology.name}, ${source}, simulated time ${moment.now.toFixed(1)}s`,
@@ -81,6 +85,10 @@ export function statusCommand(io: CliIo, options: GlobalOptions): number {
       '',
       '$ podnet ipam show --show-blocks',
       ipamShow(cluster, true),
+      '',
+      '$ podnet bgp summary',
+      summary(sim).trimEnd(),
+      ...(fib && worker ? ['', `$ podnet routes ${worker.name}`, ipRoute(fib).trimEnd()] : []),
       '',
     ].join('\n'),
   );

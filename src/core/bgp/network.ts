@@ -64,6 +64,7 @@ interface SpeakerState {
 }
 
 const NO_ROUTE = -1;
+const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
 
 export interface NetworkCounters {
@@ -163,11 +164,15 @@ export class BgpNetwork {
     const { next, error } = step(status.state, event);
     const wasEstablished = status.state === 'Established';
     if (next !== status.state || (error !== undefined && error !== status.error)) {
-      status.since = this.engine.now;
+      // BIRD's "since" moves when the protocol goes up or down, not on every retry.
+      if ((next === 'Established') !== wasEstablished) status.since = this.engine.now;
       status.state = next;
       if (error !== undefined) status.error = error;
       else if (next === 'Established' || next === 'OpenSent') status.error = '';
-      for (const side of this.spec(session).sides) this.log(this.neighbor(side).speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+      this.spec(session).sides.forEach((side, i) => {
+        // The responder never dials: it only sees the session open, close or fail.
+        if (i === 0 || RESPONDER_VISIBLE.has(next)) this.log(this.neighbor(side).speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+      });
     }
     if (wasEstablished && next !== 'Established') this.sessionDown(session);
   }
@@ -200,7 +205,7 @@ export class BgpNetwork {
     let error: string | undefined;
     if (!reach.ok) error = `Socket: ${reach.reason}`;
     else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
-    else if (remote.blockedPorts.has(179)) error = 'Socket: Connection refused';
+    else if (remote.blockedPorts.has(179) || (this.state[local.speaker] as SpeakerState).blockedPorts.has(179)) error = 'Socket: Connection refused';
     else if (this.responder(session) === undefined) error = 'Socket: Connection closed';
     if (error !== undefined) {
       this.transition(session, { kind: 'tcp-failed', error });
