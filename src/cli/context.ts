@@ -37,7 +37,7 @@ export function displayPath(io: CliIo, path: string): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-export function loadTopologyOrFail(io: CliIo, file: string): { topology: Topology; snapshot: string } {
+export function loadTopologyOrFail(io: CliIo, file: string): { topology: Topology; snapshot: () => string } {
   const loaded = loadTopology(resolve(io.cwd, file), io.fs);
   if (!loaded.ok) throw new InputProblems(loaded.problems.map((p) => ({ ...p, file: displayPath(io, p.file) })));
   return loaded;
@@ -52,7 +52,7 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
   const dir = stateDir(options, io);
   if (!io.fs.exists(dir)) {
     const { snapshot } = loadTopologyOrFail(io, DEFAULT_LAB);
-    createWorkspace(dir, displayPath(io, DEFAULT_LAB), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
+    createWorkspace(dir, displayPath(io, DEFAULT_LAB), snapshot(), io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
     io.stderr(`podnet: created workspace ${displayPath(io, dir)} from the built-in seed lab (podnet init FILE chooses another)\n`);
   }
   const loaded = loadWorkspace(dir, io.fs);

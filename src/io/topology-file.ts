@@ -10,7 +10,7 @@ import type { FileSystem } from './fs.js';
 import { SourceTable, type LocatedMessage } from './sources.js';
 
 export type LoadResult =
-  | { readonly ok: true; readonly topology: Topology; readonly sources: SourceTable; readonly snapshot: string }
+  | { readonly ok: true; readonly topology: Topology; readonly sources: SourceTable; readonly snapshot: () => string }
   | { readonly ok: false; readonly problems: readonly LocatedMessage[] };
 
 export function loadTopology(file: string, fs: FileSystem): LoadResult {
@@ -41,7 +41,7 @@ export function loadTopology(file: string, fs: FileSystem): LoadResult {
   const resolution = resolveTopology(inputs);
   const problems = [...sources.problems, ...(resolution.ok ? [] : resolution.issues.map((issue) => sources.locate(issue)))];
   if (!resolution.ok || problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, topology: resolution.topology, sources, snapshot: snapshotOf(documents, main?.source, referenced) };
+  return { ok: true, topology: resolution.topology, sources, snapshot: () => snapshotOf(documents, main?.source, referenced) };
 }
 
 /**

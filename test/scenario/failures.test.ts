@@ -105,3 +105,19 @@ describe('determinism', () => {
     expect(a.network.timeline.length).toBeGreaterThan(50);
   });
 });
+
+describe('timed events in the topology file', () => {
+  it('a firewall event blocks BGP at its time, and the topology says so in the timeline', () => {
+    const t = topology({ nodes: workers(2), events: [{ at: '30s', action: 'block-port', node: 'node-2' }] });
+    const before = run(t, 29);
+    const after = run(t, 600);
+    expect(sessionState(before, 'node-2', '10.0.1.11').state).toBe('Established');
+    expect(sessionState(after, 'node-2', '10.0.1.11')).toEqual({ state: 'Active', error: 'Socket: Connection refused' });
+  });
+
+  it('a link-down event at 1m drops the session at exactly 60 s', () => {
+    const t = topology({ nodes: workers(2), events: [{ at: '1m', action: 'link-down', link: ['node-1', 'node-2'] }] });
+    const drop = run(t, 90).network.timeline.find((e) => e.text.includes('Link down'));
+    expect(drop?.at).toBe(60);
+  });
+});

@@ -5,7 +5,7 @@ import { parseIpv4 } from '../../src/core/net/index.js';
 
 const ip = (text: string): number => parseIpv4(text) as number;
 
-function route(overrides: Partial<Candidate> & { attrs?: Partial<Candidate['attrs']> } = {}): Candidate {
+function route(overrides: Omit<Partial<Candidate>, 'attrs'> & { attrs?: Partial<Candidate['attrs']> } = {}): Candidate {
   const { attrs, ...rest } = overrides;
   return {
     source: 'bgp',

@@ -20,7 +20,7 @@ export function initCommand(io: CliIo, options: GlobalOptions, file: string | un
   }
   const path = file === undefined ? DEFAULT_LAB : resolve(io.cwd, file);
   const loaded = loadTopologyOrFail(io, path);
-  const snapshot = flags.pods ? loaded.snapshot : withoutPods(loaded.snapshot);
+  const snapshot = flags.pods ? loaded.snapshot() : withoutPods(loaded.snapshot());
   createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
   const { topology } = loaded;
   const pods = flags.pods ? topology.pods.length : 0;

@@ -366,8 +366,7 @@ export class BgpNetwork {
     for (const block of this.cluster.ipam.blocksOf(s.name)) {
       if (block.pool.vxlanMode === 'Never') wanted.set(this.prefixes.intern(block.cidr), 'static');
     }
-    for (const allocation of this.cluster.ipam.liveAllocations()) {
-      if (allocation.node !== s.name || allocation.blockOwner === s.name) continue;
+    for (const allocation of this.cluster.ipam.borrowedBy(s.name)) {
       const pool = this.cluster.ipam.blockContaining(allocation.ip)?.pool;
       if (pool?.vxlanMode === 'Never') wanted.set(this.prefixes.intern({ base: allocation.ip, len: 32 }), 'kernel');
     }

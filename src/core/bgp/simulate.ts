@@ -39,6 +39,7 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
   for (const event of topology.events) {
     if (event.action === 'link-down' || event.action === 'link-up') ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
     if (event.action === 'node-down' || event.action === 'node-up') ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
+    if (event.action === 'block-port' || event.action === 'unblock-port') ops.push({ kind: 'port', at: event.at, name: event.node, port: event.port, blocked: event.action === 'block-port' });
   }
   return ops;
 }
@@ -61,8 +62,12 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i)
     .map(({ op }) => op);
   const apply = (op: WorldOp): void => applyOp(op, cluster, network);
+  // What exists at time 0 is in place before the speakers start, which originate once.
   const atStart = ops.filter((op) => op.at === 0);
-  for (const op of atStart) apply(op);
+  for (const op of atStart) {
+    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state') cluster.apply(op);
+    else apply(op);
+  }
   network.start();
   for (const op of ops.slice(atStart.length)) network.at(op.at, () => apply(op));
   const result = network.run(options.until, options.maxEvents);

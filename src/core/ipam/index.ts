@@ -126,6 +126,8 @@ export class Ipam {
   private readonly affine = new Map<string, Block[]>();
   private readonly allocations: (Allocation | undefined)[] = [];
   private readonly byIp = new Map<Ipv4, number>();
+  /** Per node, the addresses it uses from other nodes' blocks. */
+  private readonly borrowedIndex = new Map<string, Set<Ipv4>>();
 
   constructor(
     readonly pools: readonly Pool[],
@@ -206,6 +208,11 @@ export class Ipam {
     const allocation: Allocation = { ip, node, kind, owner, block: block.cidr, blockOwner: block.affinity, why };
     this.allocations.push(allocation);
     this.byIp.set(ip, index);
+    if (block.affinity !== node) {
+      const set = this.borrowedIndex.get(node) ?? new Set<Ipv4>();
+      set.add(ip);
+      this.borrowedIndex.set(node, set);
+    }
     return { ok: true, allocation };
   }
 
@@ -213,6 +220,8 @@ export class Ipam {
     const index = this.byIp.get(ip);
     if (index === undefined) return false;
     this.byIp.delete(ip);
+    const allocation = this.allocations[index];
+    if (allocation !== undefined) this.borrowedIndex.get(allocation.node)?.delete(ip);
     this.allocations[index] = undefined;
     this.blockContaining(ip)?.release(ip);
     return true;
@@ -246,9 +255,14 @@ export class Ipam {
     return this.allocations.filter((a): a is Allocation => a !== undefined).sort((a, b) => a.ip - b.ip);
   }
 
-  /** Addresses a node uses from blocks affine to another node. */
+  /** Addresses used from blocks affine to another node, ordered by address. */
   borrowed(): Allocation[] {
-    return this.liveAllocations().filter((a) => a.blockOwner !== a.node);
+    return [...this.borrowedIndex.keys()].flatMap((node) => this.borrowedBy(node)).sort((a, b) => a.ip - b.ip);
+  }
+
+  /** The addresses one node uses from other nodes' blocks. */
+  borrowedBy(node: string): Allocation[] {
+    return [...(this.borrowedIndex.get(node) ?? [])].map((ip) => this.lookup(ip)).filter((a): a is Allocation => a !== undefined);
   }
 
   describe(ip: Ipv4): string {

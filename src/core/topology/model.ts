@@ -160,7 +160,8 @@ export type ScenarioAction =
   | { readonly action: 'link-down' | 'link-up'; readonly link: readonly [string, string] }
   | { readonly action: 'node-down' | 'node-up'; readonly node: string }
   | { readonly action: 'pod-create'; readonly pod: PodSpec }
-  | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string };
+  | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string }
+  | { readonly action: 'block-port' | 'unblock-port'; readonly node: string; readonly port: number };
 
 export type ScenarioEvent = ScenarioAction & { readonly at: number; readonly origin: Origin };
 

@@ -619,6 +619,11 @@ class Resolver {
           this.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
           events.push({ at, origin, action: event.action, node: event.node });
           break;
+        case 'block-port':
+        case 'unblock-port':
+          this.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+          events.push({ at, origin, action: event.action, node: event.node, port: event.port });
+          break;
         case 'pod-create': {
           const pod = this.resolvePod(event.pod, { source, path: ['events', i, 'pod'] }, nodes);
           if (pod) events.push({ at, origin, action: 'pod-create', pod });

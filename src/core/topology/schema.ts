@@ -219,6 +219,12 @@ export const eventEntry = z.discriminatedUnion('action', [
   z.strictObject({ at: durationSchema, action: z.literal('node-up'), node: text('node or router name') }),
   z.strictObject({ at: durationSchema, action: z.literal('pod-create'), pod: podManifest }),
   z.strictObject({ at: durationSchema, action: z.literal('pod-delete'), pod: text('pod name, or namespace/name') }),
+  z.strictObject({
+    at: durationSchema,
+    action: z.enum(['block-port', 'unblock-port']).describe('a firewall rule dropping a TCP port in both directions on a machine'),
+    node: text('node or router name'),
+    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').default(179),
+  }),
 ]);
 
 export const clusterSection = z.strictObject({
