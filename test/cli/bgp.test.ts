@@ -105,6 +105,7 @@ describe('failures through the workspace', () => {
     const events = (await cli.run('events', '--node', 'node-1')).stdout;
     expect(events).toMatch(/^ +482\.\d{3}s {2}node-1 {2}session {2}Mesh_10_0_1_12 Idle \(Hold timer expired\)$/m);
     expect(events).toMatch(/^ +482\.\d{3}s {2}node-1 {2}route {4}192\.168\.247\.0\/26 withdrawn$/m);
+    expect(events).toContain('Unreachable meanwhile: routes still pointing at a stopped node, until the hold timer withdrew them\n  192.168.247.0/26 (node-2\'s) on node-1: 300.0s to 482.0s (182.0s)\n');
     expect((await cli.run('bgp', 'status')).stdout).toMatch(/^node-2:\nCalico process is not running\.$/m);
     await cli.run('restore', 'node', 'node-2');
     expect((await cli.run('bgp', 'summary')).stdout).toMatch(/^Sessions: 3\/3 established/m);

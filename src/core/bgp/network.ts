@@ -80,6 +80,8 @@ export class BgpNetwork {
   readonly sessions: SessionStatus[];
   readonly counters: NetworkCounters = { updates: 0, withdraws: 0, lastRouteChange: 0 };
   readonly timeline: TimelineEntry[] = [];
+  /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
+  readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
   private readonly state: SpeakerState[];
   /** Per neighbour: what was last sent over it (prefix → attrs). */
   private readonly adjOut: Map<number, number>[];
@@ -171,7 +173,8 @@ export class BgpNetwork {
       else if (next === 'Established' || next === 'OpenSent') status.error = '';
       this.spec(session).sides.forEach((side, i) => {
         // The responder never dials: it only sees the session open, close or fail.
-        if (i === 0 || RESPONDER_VISIBLE.has(next)) this.log(this.neighbor(side).speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+        const speaker = this.neighbor(side).speaker;
+        if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next))) this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
       });
     }
     if (wasEstablished && next !== 'Established') this.sessionDown(session);
@@ -314,6 +317,7 @@ export class BgpNetwork {
     this.underlay.setMachineUp(this.speaker(speaker).name, up);
     if (!up) {
       for (const session of sessions) this.scheduleHoldExpiry(session);
+      this.stops.push({ speaker: this.speaker(speaker).name, at: this.engine.now, prefixes: [...state.local.keys()].map((p) => this.prefixes.text(p)) });
       this.clearSpeaker(speaker);
       return;
     }

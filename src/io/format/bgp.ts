@@ -70,7 +70,8 @@ function routeLines(sim: Simulation, speakerIndex: number, prefixId: number, sel
   const prefix = sim.network.prefixes.text(prefixId);
   const installed = sim.network.locRib(speakerIndex).get(prefixId);
   selection.ranking.forEach((candidate, i) => {
-    const best = installed !== undefined && installed.via.includes(candidate.neighborIndex) && (candidate.source === 'bgp' || i === 0);
+    // BIRD marks one best route per network; merge paths combines equal ones only in the kernel.
+    const best = installed !== undefined && i === 0;
     const column = (i === 0 ? prefix : '').padEnd(18);
     let via: string;
     let proto: string;
@@ -245,5 +246,32 @@ export function summary(sim: Simulation): string {
 export function timeline(sim: Simulation, filter: { speaker?: string }): string {
   const entries = sim.network.timeline.filter((e) => filter.speaker === undefined || e.speaker === filter.speaker);
   const width = Math.max(4, ...entries.map((e) => e.speaker.length));
-  return entries.map((e) => `${e.at.toFixed(3).padStart(10)}s  ${e.speaker.padEnd(width)}  ${e.kind.padEnd(7)}  ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}\n`).join('');
+  const lines = entries.map((e) => `${e.at.toFixed(3).padStart(10)}s  ${e.speaker.padEnd(width)}  ${e.kind.padEnd(7)}  ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}\n`);
+  const holes = blackHoles(sim).filter((h) => filter.speaker === undefined || h.holder === filter.speaker);
+  if (holes.length === 0) return lines.join('');
+  const described = holes.map((h) => `  ${h.prefix} (${h.origin}'s) on ${h.holder}: ${h.from.toFixed(1)}s to ${h.to === undefined ? 'now' : `${h.to.toFixed(1)}s`} (${((h.to ?? sim.until) - h.from).toFixed(1)}s)\n`);
+  return `${lines.join('')}\nUnreachable meanwhile: routes still pointing at a stopped node, until the hold timer withdrew them\n${described.join('')}`;
+}
+
+export interface BlackHole {
+  readonly prefix: string;
+  readonly origin: string;
+  readonly holder: string;
+  readonly from: number;
+  readonly to?: number;
+}
+
+/** For each stopped speaker: who kept its prefixes, from the stop until they were withdrawn. */
+export function blackHoles(sim: Simulation): BlackHole[] {
+  const holes: BlackHole[] = [];
+  for (const stop of sim.network.stops) {
+    for (const prefix of stop.prefixes) {
+      const holders = new Set(sim.network.timeline.filter((e) => e.prefix === prefix && e.at <= stop.at && e.speaker !== stop.speaker).map((e) => e.speaker));
+      for (const holder of [...holders].sort()) {
+        const end = sim.network.timeline.find((e) => e.speaker === holder && e.prefix === prefix && e.at >= stop.at && e.kind === 'route');
+        holes.push({ prefix, origin: stop.speaker, holder, from: stop.at, ...(end ? { to: end.at } : {}) });
+      }
+    }
+  }
+  return holes;
 }
