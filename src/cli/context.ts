@@ -9,7 +9,7 @@ import { simulate, toClusterOps, type Simulation, type WorldOp } from '../core/b
 import type { Topology } from '../core/topology/model.js';
 import type { Moment } from '../io/format/kubectl.js';
 import { loadTopology } from '../io/topology-file.js';
-import { createWorkspace, INSTANT_EPOCH_MS, loadWorkspace, SETTLE_SECONDS, type Workspace } from '../io/workspace.js';
+import { createWorkspace, INSTANT_EPOCH_MS, loadWorkspace, SETTLE_SECONDS, type JournalEntry, type Workspace } from '../io/workspace.js';
 import { CommandFailure, InputProblems } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -61,6 +61,16 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
     throw new InputProblems(problems, `the workspace ${displayPath(io, dir)} was left as it is: fix the file, or start over with podnet init --force`);
   }
   return loaded.workspace;
+}
+
+/**
+ * Records operations in the workspace. In an instant workspace, or with --instant, simulated time
+ * then moves on so that the next command sees them settled.
+ */
+export function recordOps(workspace: Workspace, entries: readonly JournalEntry[], options: GlobalOptions, io: CliIo): void {
+  if (entries.length === 0) return;
+  const skip = workspace.state.clock.instant || instantRequested(options, io) ? SETTLE_SECONDS : 0;
+  workspace.withEntries(entries, skip).save(io.fs);
 }
 
 /** The moment a workspace command acts at; --instant first moves time on so pods settle. */

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { bgpRoutesCommand, bgpStatusCommand, bgpSummaryCommand, changeCommand, eventsCommand, routeExplainCommand, routesCommand, type ViewFlags } from './commands/bgp.js';
 import { ipamShowCommand } from './commands/ipam.js';
+import { reachCommand, traceCommand, type TraceFlags } from './commands/trace.js';
 import { createPods, deletePods, describePodCommand, getNodesCommand, getPodsCommand, type OutputFormat } from './commands/pods.js';
 import { initCommand, schemaCommand, statusCommand, validateCommand } from './commands/workspace.js';
 import type { GlobalOptions } from './context.js';
@@ -50,6 +51,8 @@ Examples:
   podnet bgp routes node-1               birdc show route
   podnet routes node-1                   ip route
   podnet route explain node-1 192.168.247.0/26
+  podnet trace date-pod web:80           a packet, hop by hop
+  podnet reach --port 80                 every pod to every pod
   podnet fail node node-2 && podnet --instant bgp summary
   podnet validate topologies/*.yaml`,
     );
@@ -195,6 +198,27 @@ Examples:
         }),
       );
   }
+
+  program
+    .command('trace <src> <dst>')
+    .description('trace a packet from a pod (pod, ns/pod, pod/container) to a pod, IP[:port], pod:port, node, or localhost:port')
+    .option('--port <n>', 'destination port (default: the destination pod\'s first containerPort, else 80)')
+    .option('--udp', 'UDP instead of TCP')
+    .option('--bidirectional', 'also trace the reply')
+    .addOption(at())
+    .addOption(json())
+    .action((src: string, dst: string, opts: TraceFlags, cmd: Command) => run(() => traceCommand(io, globals(cmd), src, dst, opts)));
+
+  program
+    .command('reach')
+    .description('the all-pairs matrix of trace dispositions between pods')
+    .option('--from <selector>', 'source pods, a Calico selector on pod labels (default all())')
+    .option('--to <selector>', 'destination pods (default all())')
+    .option('--port <n>', 'destination port (default: each destination\'s first containerPort, else 80)')
+    .option('--udp', 'UDP instead of TCP')
+    .addOption(at())
+    .addOption(json())
+    .action((opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' }, cmd: Command) => run(() => reachCommand(io, globals(cmd), opts)));
 
   program
     .command('validate <files...>')

@@ -11,8 +11,8 @@ import { parseDuration } from '../../core/topology/duration.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { durationSchema } from '../../core/topology/schema.js';
 import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
-import { SETTLE_SECONDS, type JournalEntry } from '../../io/workspace.js';
-import { instantRequested, openWorkspace, refuseStateless, viewSimulation, type GlobalOptions } from '../context.js';
+import type { JournalEntry } from '../../io/workspace.js';
+import { openWorkspace, recordOps, refuseStateless, viewSimulation, type GlobalOptions } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { printObject } from './pods.js';
@@ -179,7 +179,7 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
     entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
     message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
   }
-  workspace.withEntries([entry], instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  recordOps(workspace, [entry], options, io);
   io.stdout(`${message} at ${at.toFixed(1)}s simulated\n`);
   return 0;
 }

@@ -7,8 +7,8 @@ import type { PodSpec } from '../../core/topology/model.js';
 import { describePod, getNodes, getPods, podObject, type Moment } from '../../io/format/kubectl.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
-import { SETTLE_SECONDS, type JournalEntry } from '../../io/workspace.js';
-import { displayPath, instantRequested, openWorkspace, refuseStateless, viewCluster, type GlobalOptions } from '../context.js';
+import type { JournalEntry } from '../../io/workspace.js';
+import { displayPath, openWorkspace, recordOps, refuseStateless, viewCluster, type GlobalOptions } from '../context.js';
 import { CommandFailure, InputProblems, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -72,7 +72,7 @@ export function createPods(io: CliIo, options: GlobalOptions, file: string, mode
     entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
     io.stdout(`pod/${pod.name} created\n`);
   }
-  if (entries.length > 0) workspace.withEntries(entries, instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  recordOps(workspace, entries, options, io);
   if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
   return 0;
 }
@@ -99,7 +99,7 @@ export function deletePods(io: CliIo, options: GlobalOptions, names: readonly st
     entries.push({ op: 'delete', at, namespace, name });
     io.stdout(`pod "${name}" deleted\n`);
   }
-  if (entries.length > 0) workspace.withEntries(entries, instantRequested(options, io) ? SETTLE_SECONDS : 0).save(io.fs);
+  recordOps(workspace, entries, options, io);
   if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
   return 0;
 }

@@ -156,12 +156,44 @@ function vxlanRoute(prefix: Cidr, nodeIp: Ipv4, vtep: Ipv4 | undefined, pool: Po
   return { prefix, kind: 'vxlan', nextHops: [{ via: vtep ?? nodeIp, dev: 'vxlan.calico', onlink: true }], encap: 'vxlan' };
 }
 
+/**
+ * Routes to the segments a router does not touch, through the first router on the way: what
+ * an IGP or static configuration gives a real underlay (podnet assumes it is complete).
+ */
+function underlayRoutes(sim: Simulation, name: string, connected: readonly FibEntry[]): FibEntry[] {
+  const routers = sim.topology.routers;
+  const segmentsOf = (router: (typeof routers)[number]): string[] => router.interfaces.map((i) => i.segment);
+  const start = routers.find((r) => r.name === name);
+  if (start === undefined) return [];
+  const reached = new Map<string, NextHop>(segmentsOf(start).map((s) => [s, { via: 0, dev: '', onlink: false }]));
+  const queue: { router: (typeof routers)[number]; first: NextHop | undefined }[] = [{ router: start, first: undefined }];
+  const visited = new Set([start.name]);
+  for (let i = 0; i < queue.length; i++) {
+    const { router, first } = queue[i] as (typeof queue)[number];
+    for (const next of routers) {
+      if (visited.has(next.name)) continue;
+      const shared = next.interfaces.find((iface) => segmentsOf(router).includes(iface.segment));
+      if (shared === undefined) continue;
+      visited.add(next.name);
+      const local = start.interfaces.find((iface) => iface.segment === shared.segment);
+      const hop = first ?? { via: shared.ip, dev: local?.name ?? 'eth0', onlink: false };
+      for (const segment of segmentsOf(next)) if (!reached.has(segment)) reached.set(segment, hop);
+      queue.push({ router: next, first: hop });
+    }
+  }
+  const cidrs = new Map(sim.topology.segments.map((s) => [s.name, s.cidr]));
+  return [...reached.entries()]
+    .filter(([segment, hop]) => hop.via !== 0 && !connected.some((e) => e.prefix.base === cidrs.get(segment)?.base))
+    .map(([segment, hop]) => ({ prefix: cidrs.get(segment) as Cidr, kind: 'static' as const, nextHops: [hop], proto: 'static' as const, note: 'underlay' }));
+}
+
 function routerFib(sim: Simulation, speakerIndex: number): Fib {
   const speaker = sim.peering.speakers[speakerIndex];
   const router = speaker?.router;
   if (speaker === undefined || router === undefined) throw new Error('routerFib needs a router');
   const devFor = (ip: Ipv4): string | undefined => router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name;
   const entries: FibEntry[] = router.interfaces.map((iface) => ({ prefix: iface.subnet, kind: 'connected', dev: iface.name, nextHops: [], proto: 'kernel', scope: 'link', src: iface.ip }));
+  entries.push(...underlayRoutes(sim, router.name, entries));
   for (const route of router.routes) {
     const dev = devFor(route.via) ?? router.interfaces[0]?.name ?? 'eth0';
     entries.push({ prefix: route.dst, kind: route.dst.len === 0 ? 'default' : 'static', nextHops: [{ via: route.via, dev, onlink: false }], proto: 'static' });

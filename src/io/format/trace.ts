@@ -1,0 +1,43 @@
+/** Traces as a router engineer reads them: numbered hops, one step a line, the disposition last. */
+import { formatIpv4 } from '../../core/net/index.js';
+import type { DispositionKind, Trace } from '../../core/trace/index.js';
+
+export function formatTraces(traces: readonly Trace[], title: string): string {
+  const flow = traces[0]?.flow;
+  if (flow === undefined) return '';
+  const lines = [`Flow: ${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port} (${title})`];
+  traces.forEach((trace, t) => {
+    lines.push(`Trace ${t + 1} of ${traces.length}: ${trace.disposition.kind}`);
+    trace.hops.forEach((hop, i) => {
+      lines.push(`  ${i + 1}. ${hop.node} (ttl ${hop.ttl})`);
+      for (const step of hop.steps) {
+        const head = 'iface' in step ? `${step.iface}: ` : 'route' in step ? `${step.route}  ` : '';
+        lines.push(`       ${step.kind.padEnd(13)} ${head}${step.kind === 'FIB_LOOKUP' ? `(${step.detail})` : step.detail}`);
+      }
+    });
+    lines.push(`  => ${trace.disposition.kind} at ${trace.disposition.at}: ${trace.disposition.detail}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function traceObject(traces: readonly Trace[]): object {
+  return traces.map((trace) => ({
+    flow: { ...trace.flow, src: formatIpv4(trace.flow.src), dst: formatIpv4(trace.flow.dst) },
+    disposition: trace.disposition,
+    hops: trace.hops.map((hop) => ({
+      node: hop.node,
+      ttl: hop.ttl,
+      steps: hop.steps.map((step) => ({
+        ...step,
+        ...('outerSrc' in step ? { outerSrc: formatIpv4(step.outerSrc), outerDst: formatIpv4(step.outerDst) } : {}),
+        ...('from' in step ? { from: formatIpv4(step.from), to: formatIpv4(step.to) } : {}),
+      })),
+    })),
+  }));
+}
+
+/** The disposition of a set of ECMP branches: one kind, or several joined with `|`. */
+export function summarizeDispositions(traces: readonly Trace[]): string {
+  const kinds = [...new Set(traces.map((t) => t.disposition.kind))] as DispositionKind[];
+  return kinds.join('|');
+}
