@@ -2,7 +2,9 @@
  * The shipped labs: each loads, and `podnet ipam show --show-blocks` adds up as calicoctl's does
  * (64 addresses a /26, in-use counts that match the pods and tunnel addresses, percentages).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { buildCluster } from '../../src/core/cluster/index.js';
+import { lab } from '../helpers/sim.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliSandbox, repoPath } from '../helpers/cli.js';
 
@@ -36,9 +38,9 @@ describe('shipped labs', () => {
     expect(LABS).toEqual(expect.arrayContaining(['seed-lab.yaml', 'rr-lab.yaml', 'two-rack.yaml', 'cross-subnet.yaml', 'tiny-pool.yaml']));
   });
 
-  for (const lab of LABS) {
-    it(`${lab}: ipam show --show-blocks adds up`, async () => {
-      const file = repoPath('topologies', lab);
+  for (const labFile of LABS) {
+    it(`${labFile}: ipam show --show-blocks adds up`, async () => {
+      const file = repoPath('topologies', labFile);
       const result = await cli.run('-t', file, 'ipam', 'show', '--show-blocks');
       expect(result.code).toBe(0);
       const rows = parseIpamTable(result.stdout);
@@ -55,9 +57,8 @@ describe('shipped labs', () => {
       const withIp = (await cli.run('-t', file, 'get', 'pods', '-A', '-o', 'json')).stdout;
       const podIps = (JSON.parse(withIp) as { items: { status: { podIP?: string } }[] }).items.filter((p) => p.status.podIP).length;
       expect(podIps).toBe(pods.length);
-      const tunnels = (await cli.run('-t', file, 'get', 'nodes')).stdout.trim().split('\n').length - 1;
-      const usesIpip = /ipipMode: (Always|CrossSubnet)/.test(readFileSync(file, 'utf8'));
-      expect(pools.reduce((sum, p) => sum + p.inUse, 0)).toBe(podIps + (usesIpip ? tunnels : 0));
+      const tunnels = buildCluster(lab(labFile)).nodes().reduce((n, r) => n + (r.ipipTunnel ? 1 : 0) + (r.vxlanTunnel ? 1 : 0), 0);
+      expect(pools.reduce((sum, p) => sum + p.inUse, 0)).toBe(podIps + tunnels);
     });
   }
 
