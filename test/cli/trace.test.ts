@@ -64,14 +64,14 @@ describe('podnet reach', () => {
   it('prints the all-pairs matrix and a summary line', async () => {
     const { stdout } = await cli.run('reach', '--port', '8080');
     expect(stdout).toBe(
-      ['FROM \\ TO   date-pod   hello-pod', 'date-pod    -          ACCEPTED', 'hello-pod   ACCEPTED   -', '2 pairs: 2 ACCEPTED', ''].join('\n'),
+      ['FROM \\ TO   date-pod   hello-pod', 'date-pod    -          ACCEPTED', 'hello-pod   ACCEPTED   -', '2 pairs, 2 reachable: 2 ACCEPTED', ''].join('\n'),
     );
   });
 
   it('selects pods by label and reports refusals', async () => {
     const { stdout } = await cli.run('reach', '--from', "zone == 'prod'", '--to', "app == 'hello'", '--port', '80');
     expect(stdout).toMatch(/^date-pod {4}CONNECTION_REFUSED$/m);
-    expect(stdout).toMatch(/^1 pairs: 1 CONNECTION_REFUSED$/m);
+    expect(stdout).toMatch(/^1 pairs, 0 reachable: 1 CONNECTION_REFUSED$/m);
     expect(await cli.run('reach', '--from', "zone = 'prod'")).toMatchObject({ code: 2 });
   });
 });

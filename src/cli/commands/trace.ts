@@ -3,7 +3,7 @@ import type { PodRecord } from '../../core/cluster/index.js';
 import { formatIpv4, parseIpv4, type Ipv4 } from '../../core/net/index.js';
 import { matches, parseSelector, type Selector } from '../../core/selector/index.js';
 import { didYouMean } from '../../core/topology/suggest.js';
-import { Tracer, type Flow, type Protocol, type Trace } from '../../core/trace/index.js';
+import { isSuccess, Tracer, type Flow, type Protocol, type Trace } from '../../core/trace/index.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
 import { formatTraces, summarizeDispositions, traceObject } from '../../io/format/trace.js';
 import { viewSimulation, type GlobalOptions } from '../context.js';
@@ -143,13 +143,15 @@ export function reachCommand(io: CliIo, options: GlobalOptions, flags: { from?: 
     targets.map((d) => {
       if (s === d) return { src: label(s), dst: label(d), disposition: '-' };
       const flow = flowFor({ pod: s }, { ip: d.allocation?.ip as Ipv4, label: label(d), pod: d, loopback: false }, flags);
-      return { src: label(s), dst: label(d), port: flow.port, disposition: summarizeDispositions(tracer.trace(flow)) };
+      const traces = tracer.trace(flow);
+      return { src: label(s), dst: label(d), port: flow.port, disposition: summarizeDispositions(traces), reachable: traces.every((tr) => isSuccess(tr.disposition)) };
     }),
   );
   const cells = results.flat().filter((r) => r.disposition !== '-');
   const counts = new Map<string, number>();
   for (const cell of cells) counts.set(cell.disposition, (counts.get(cell.disposition) ?? 0) + 1);
-  const summaryLine = `${cells.length} pairs: ${[...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`;
+  const reachable = cells.filter((c) => 'reachable' in c && c.reachable).length;
+  const summaryLine = `${cells.length} pairs, ${reachable} reachable: ${[...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`;
   if (flags.output === 'json') {
     printObject(io, { pairs: cells, summary: Object.fromEntries(counts) }, 'json');
     return 0;

@@ -5,27 +5,43 @@
  */
 import { type Cidr, type Ipv4, formatCidr } from '../net/index.js';
 
-export class PrefixTable {
-  private readonly ids = new Map<number, number>();
-  readonly cidrs: Cidr[] = [];
+/** Values numbered in the order first seen: equal keys get the same id. */
+class Interner<K, V> {
+  private readonly ids = new Map<K, number>();
+  readonly values: V[] = [];
 
-  intern(cidr: Cidr): number {
-    const key = cidr.base * 64 + cidr.len;
+  intern(key: K, value: V): number {
     let id = this.ids.get(key);
     if (id === undefined) {
-      id = this.cidrs.length;
+      id = this.values.length;
       this.ids.set(key, id);
-      this.cidrs.push(cidr);
+      this.values.push(value);
     }
     return id;
   }
 
+  find(key: K): number | undefined {
+    return this.ids.get(key);
+  }
+}
+
+export class PrefixTable {
+  private readonly table = new Interner<number, Cidr>();
+
+  get cidrs(): readonly Cidr[] {
+    return this.table.values;
+  }
+
+  intern(cidr: Cidr): number {
+    return this.table.intern(cidr.base * 64 + cidr.len, cidr);
+  }
+
   find(cidr: Cidr): number | undefined {
-    return this.ids.get(cidr.base * 64 + cidr.len);
+    return this.table.find(cidr.base * 64 + cidr.len);
   }
 
   cidr(id: number): Cidr {
-    return this.cidrs[id] as Cidr;
+    return this.table.values[id] as Cidr;
   }
 
   text(id: number): string {
@@ -50,21 +66,14 @@ export interface PathAttributes {
 }
 
 export class AttributeTable {
-  private readonly ids = new Map<string, number>();
-  readonly sets: PathAttributes[] = [];
+  private readonly table = new Interner<string, PathAttributes>();
 
   intern(attrs: PathAttributes): number {
     const key = `${attrs.nextHop}|${attrs.origin}|${attrs.localPref ?? ''}|${attrs.med ?? ''}|${attrs.originatorId ?? ''}|${attrs.asPath.join(',')}|${attrs.clusterList.join(',')}`;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.sets.length;
-      this.ids.set(key, id);
-      this.sets.push(attrs);
-    }
-    return id;
+    return this.table.intern(key, attrs);
   }
 
   get(id: number): PathAttributes {
-    return this.sets[id] as PathAttributes;
+    return this.table.values[id] as PathAttributes;
   }
 }

@@ -38,16 +38,8 @@ export function maskOf(len: number): number {
   return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
 
-export function hostBits(len: number): number {
-  return 32 - len;
-}
-
 export function cidrSize(cidr: Cidr): number {
   return 2 ** (32 - cidr.len);
-}
-
-export function cidrLast(cidr: Cidr): Ipv4 {
-  return cidr.base + cidrSize(cidr) - 1;
 }
 
 /** An address with a prefix length, e.g. a node's `10.0.1.11/24`: the host part is kept. */
@@ -111,10 +103,6 @@ export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
 
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return cidrCovers(a, b) || cidrCovers(b, a);
-}
-
-export function sameCidr(a: Cidr, b: Cidr): boolean {
-  return a.base === b.base && a.len === b.len;
 }
 
 /** Calico's link-local exclusion: pools must not overlap 169.254.0.0/16. */

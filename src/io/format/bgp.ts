@@ -10,7 +10,7 @@ import type { Neighbor } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import type { Fib, FibEntry } from '../../core/fib/index.js';
-import { formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
+import { cidrContains, formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
 import { boxTable } from './box-table.js';
 
 /** BIRD's time column: HH:MM:SS for changes less than 20 h old, else the date. */
@@ -59,7 +59,7 @@ function asPathInfo(attrs: PathAttributes): string {
 function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): string {
   const speaker = sim.peering.speakers[speakerIndex];
   const router = speaker?.router;
-  if (router !== undefined) return router.interfaces.find((i) => i.subnet.base === (ip & (0xffffffff << (32 - i.subnet.len))) >>> 0)?.name ?? router.interfaces[0]?.name ?? 'eth0';
+  if (router !== undefined) return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name ?? router.interfaces[0]?.name ?? 'eth0';
   return 'eth0';
 }
 
