@@ -10,6 +10,7 @@ const io = {
   cwd: process.cwd(),
   wallMs: () => Date.now(),
   fs: nodeFileSystem,
+  ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
 };
 
 main(process.argv.slice(2), io).then(

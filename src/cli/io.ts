@@ -1,5 +1,6 @@
 /** What the CLI touches outside itself, injected so tests run it in-process and capture all. */
 import type { FileSystem } from '../io/fs.js';
+import type { Terminal } from '../tui/run.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -8,4 +9,6 @@ export interface CliIo {
   readonly cwd: string;
   wallMs(): number;
   readonly fs: FileSystem;
+  /** Present only when standard input and output are both terminals. */
+  readonly terminal?: Terminal;
 }

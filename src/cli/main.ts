@@ -7,7 +7,7 @@ import { bgpRoutesCommand, bgpStatusCommand, bgpSummaryCommand, changeCommand, e
 import { ipamShowCommand } from './commands/ipam.js';
 import { reachCommand, traceCommand, type TraceFlags } from './commands/trace.js';
 import { createPods, deletePods, describePodCommand, getNodesCommand, getPodsCommand, type OutputFormat } from './commands/pods.js';
-import { initCommand, schemaCommand, statusCommand, validateCommand } from './commands/workspace.js';
+import { initCommand, schemaCommand, statusCommand, tuiCommand, validateCommand } from './commands/workspace.js';
 import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
@@ -40,7 +40,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       'after',
       `
 Examples:
-  podnet status                          the default lab: nodes, pods and IP blocks
+  podnet tui                             the interactive UI on the default lab (npm start)
+  podnet status                          the default lab: nodes, pods, blocks, BGP and routes
   podnet init --no-pods                  a fresh workspace from the seed lab, before any pod
   podnet create -f topologies/pods/date-pod.yml
   podnet get pods -o wide
@@ -61,6 +62,11 @@ Examples:
     .command('status')
     .description('show the cluster at a glance: nodes, pods, IPAM blocks (the main job on the default lab)')
     .action((_opts, cmd: Command) => run(() => statusCommand(io, globals(cmd))));
+
+  program
+    .command('tui [topology]')
+    .description('the interactive terminal UI: the cluster, BGP, routes, pods, events and traces in simulated time')
+    .action(async (file: string | undefined, _opts: object, cmd: Command) => setExit(await tuiCommand(io, globals(cmd), file)));
 
   program
     .command('init [topology]')

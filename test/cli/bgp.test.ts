@@ -131,3 +131,13 @@ describe('failures through the workspace', () => {
     expect(await cli.run('-t', SEED, 'fail', 'node', 'node-2')).toMatchObject({ code: 1 });
   });
 });
+
+describe('podnet tui without a terminal', () => {
+  it('prints the plain summary instead of hanging, and says why', async () => {
+    const result = await cli.run('tui', SEED);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Cluster seed-lab, .*seed-lab\.yaml, simulated time 300\.0s$/m);
+    expect(result.stdout).toContain('$ podnet bgp summary');
+    expect(result.stderr).toBe('podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n');
+  });
+});

@@ -5,7 +5,8 @@ import * as schema from '../../core/topology/schema.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
 import { getNodes, getPods } from '../../io/format/kubectl.js';
 import { createWorkspace } from '../../io/workspace.js';
-import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewSimulation, type GlobalOptions } from '../context.js';
+import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewSimulation, workspaceMoment, type GlobalOptions } from '../context.js';
+import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { ipRoute, summary } from '../../io/format/bgp.js';
 import { CommandFailure, InputProblems } from '../errors.js';
@@ -92,6 +93,22 @@ export function statusCommand(io: CliIo, options: GlobalOptions): number {
       '',
     ].join('\n'),
   );
+  return 0;
+}
+
+/** The interactive UI on a topology file, the workspace, or the seed lab; a summary without a terminal. */
+export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string | undefined): Promise<number> {
+  const source = file !== undefined ? { ...options, topology: file } : options.topology !== undefined || io.fs.exists(stateDir(options, io)) ? options : { ...options, topology: DEFAULT_LAB };
+  if (io.terminal === undefined) {
+    statusCommand(io, source);
+    io.stderr('podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n');
+    return 0;
+  }
+  const { sim, workspace } = viewSimulation(source, io, { at: 0 });
+  const first = simulate(sim.topology, workspace?.worldOps() ?? [], { until: 600 });
+  const at = workspace !== undefined ? workspaceMoment(workspace, io, false).now : Math.ceil(first.network.counters.lastRouteChange);
+  const { runTui } = await import('../../tui/run.js');
+  await runTui({ topology: sim.topology, journal: workspace?.worldOps() ?? [], at, terminal: io.terminal, color: !io.env['NO_COLOR'] });
   return 0;
 }
 

@@ -1,0 +1,128 @@
+/**
+ * The terminal UI: dispatches keys through the key map to the reducer and paints the screens'
+ * lines, cut to the terminal's size. A timer drives simulated time while playing.
+ */
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useState } from 'react';
+import type { TuiModel } from './model.js';
+import { actionFor } from './keymap.js';
+import { clusterScreen, eventsScreen, footer, header, helpScreen, machinesOf, podList, podsScreen, routePrefixes, sessionRows, traceScreen, type Line, type Tone } from './screens.js';
+import { reduce, type Action, type Context, type TuiState } from './state.js';
+import { resolvePodManifest } from '../core/topology/resolve.js';
+
+const TICK_MS = 100;
+
+export function contextFor(model: TuiModel, state: TuiState): Context {
+  const sim = model.at(state.journal, state.at);
+  const timeline = model.timeline(state.journal);
+  const machines = machinesOf(sim);
+  const machine = machines[state.machine] ?? '';
+  const index = sim.peering.byName.get(machine) ?? 0;
+  const sessions = sessionRows(sim, index);
+  const pods = podList(sim);
+  const rows = state.view === 'pods' ? pods.length : state.tab === 'sessions' ? sessions.length : state.tab === 'routes' ? routePrefixes(sim, machine).length : 0;
+  const selectedPeer = sessions[state.row]?.peer;
+  const selectedPod = pods[state.row];
+  return {
+    machines,
+    rows,
+    ...(selectedPeer !== undefined ? { selectedPeer } : {}),
+    ...(state.view === 'pods' && selectedPod !== undefined ? { selectedPod } : {}),
+    pods: sim.cluster.pods().filter((p) => p.allocation !== undefined).length,
+    eventTimes: [...new Set(timeline.network.timeline.map((e) => e.at))].sort((a, b) => a - b),
+    converged: timeline.network.counters.lastRouteChange,
+    horizon: model.horizon(state.journal),
+    newPod: (name, node) => {
+      const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'tui' } }, spec: { nodeName: node, containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] } };
+      const resolved = resolvePodManifest(manifest, 0, model.topology);
+      if (!resolved.ok) throw new Error(`built-in pod manifest invalid: ${resolved.issues[0]?.message}`);
+      return resolved.pod;
+    },
+  };
+}
+
+const COLORS: Readonly<Record<Tone, string | undefined>> = { title: 'cyan', ok: 'green', warn: 'yellow', bad: 'red', dim: 'gray', plain: undefined };
+
+function Row({ line, width, color }: { line: Line; width: number; color: boolean }) {
+  const text = line.text.length > width ? `${line.text.slice(0, Math.max(0, width - 1))}~` : line.text;
+  const tone = line.tone ?? 'plain';
+  const prefix = line.selected ? '>' : '';
+  return (
+    <Text {...(color && COLORS[tone] ? { color: COLORS[tone] } : {})} inverse={line.selected === true && color} bold={tone === 'title'} wrap="truncate">
+      {prefix}
+      {text}
+    </Text>
+  );
+}
+
+export interface AppProps {
+  readonly model: TuiModel;
+  readonly initial: TuiState;
+  readonly color: boolean;
+  readonly size?: { readonly columns: number; readonly rows: number };
+}
+
+export function screenLines(model: TuiModel, state: TuiState, height: number): Line[] {
+  const sim = model.at(state.journal, state.at);
+  if (state.help) return helpScreen();
+  switch (state.view) {
+    case 'cluster':
+      return clusterScreen(sim, state);
+    case 'pods':
+      return podsScreen(sim, state);
+    case 'events':
+      return eventsScreen(model.timeline(state.journal), state, height);
+    case 'trace':
+      return traceScreen(sim, state);
+  }
+}
+
+export function App({ model, initial, color, size }: AppProps) {
+  const [state, setState] = useState(initial);
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [dimensions, setDimensions] = useState({ columns: size?.columns ?? stdout.columns ?? 80, rows: size?.rows ?? stdout.rows ?? 24 });
+  const dispatch = (action: Action): void => setState((current) => reduce(current, action, contextFor(model, current)));
+
+  useInput((input, key) => {
+    const action = actionFor({ ...key, input });
+    if (action !== undefined) dispatch(action);
+  });
+  useEffect(() => {
+    if (state.quit) exit();
+  }, [state.quit, exit]);
+  useEffect(() => {
+    if (!state.playing) return undefined;
+    const timer = setInterval(() => dispatch({ type: 'tick', seconds: TICK_MS / 1000 }), TICK_MS);
+    return () => clearInterval(timer);
+  }, [state.playing]);
+  useEffect(() => {
+    if (size !== undefined) return undefined;
+    const onResize = (): void => setDimensions({ columns: stdout.columns ?? 80, rows: stdout.rows ?? 24 });
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout, size]);
+
+  const width = Math.max(40, dimensions.columns);
+  const timeline = model.timeline(state.journal);
+  const top = header(model.at(state.journal, state.at), state);
+  const bottom = footer(timeline, state);
+  const bodyHeight = Math.max(3, dimensions.rows - top.length - bottom.length - 1);
+  const body = screenLines(model, state, bodyHeight).slice(0, bodyHeight);
+  return (
+    <Box flexDirection="column" width={width}>
+      {top.map((line, i) => (
+        <Row key={`h${i}`} line={line} width={width} color={color} />
+      ))}
+      {body.map((line, i) => (
+        <Row key={`b${i}`} line={line} width={width} color={color} />
+      ))}
+      {Array.from({ length: bodyHeight - body.length }, (_, i) => (
+        <Text key={`pad${i}`}> </Text>
+      ))}
+      {bottom.map((line, i) => (
+        <Row key={`f${i}`} line={line} width={width} color={color} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,79 @@
+/** Keys to actions, in one place. `KEYS` is also what the help screen lists. */
+import type { Action, NodeTab } from './state.js';
+
+export interface KeyInfo {
+  readonly input: string;
+  readonly upArrow?: boolean;
+  readonly downArrow?: boolean;
+  readonly leftArrow?: boolean;
+  readonly rightArrow?: boolean;
+  readonly return?: boolean;
+  readonly escape?: boolean;
+  readonly tab?: boolean;
+  readonly shift?: boolean;
+  readonly pageUp?: boolean;
+  readonly pageDown?: boolean;
+}
+
+export const KEYS: readonly (readonly [string, string])[] = [
+  ['tab / shift-tab', 'next / previous view (Cluster, Pods, Events, Trace)'],
+  ['1 2 3 4', 'go to a view'],
+  ['left / right', 'previous / next node or router; in Trace: source or destination'],
+  ['up / down', 'move the selection (or scroll a detail)'],
+  ['s r i p', 'Cluster tabs: Sessions, Routes (BIRD), IP routes (FIB), Pods'],
+  ['enter / esc', 'open / close: explain a route, describe a pod'],
+  ['space', 'play / pause simulated time'],
+  ['n / b', 'step to the next / back to the previous event'],
+  ['g', 'jump to converged'],
+  ['+ / -', 'faster / slower (x1, x10, x60, x600)'],
+  ['f / F', 'fail / restore the selected node or router'],
+  ['l / L', 'fail / restore the link to the selected session\'s peer'],
+  ['c', 'create a pod on the selected node'],
+  ['x', 'delete the selected pod (Pods view)'],
+  ['[ / ]', 'page up / page down'],
+  ['?', 'this help'],
+  ['q', 'quit'],
+];
+
+const BY_CHAR: Readonly<Record<string, Action>> = {
+  q: { type: 'quit' },
+  '?': { type: 'toggle-help' },
+  ' ': { type: 'play-pause' },
+  n: { type: 'step-forward' },
+  b: { type: 'step-back' },
+  g: { type: 'jump-converged' },
+  '+': { type: 'faster' },
+  '=': { type: 'faster' },
+  '-': { type: 'slower' },
+  f: { type: 'fail-node' },
+  F: { type: 'restore-node' },
+  l: { type: 'fail-link' },
+  L: { type: 'restore-link' },
+  c: { type: 'create-pod' },
+  x: { type: 'delete-pod' },
+  '[': { type: 'page-up' },
+  ']': { type: 'page-down' },
+  '1': { type: 'select-view', view: 'cluster' },
+  '2': { type: 'select-view', view: 'pods' },
+  '3': { type: 'select-view', view: 'events' },
+  '4': { type: 'select-view', view: 'trace' },
+  j: { type: 'down' },
+  k: { type: 'up' },
+};
+
+/** The tab keys of the Cluster view: s(essions), r(outes), i(p route), p(ods). */
+const TAB_KEYS: Readonly<Record<string, NodeTab>> = { s: 'sessions', r: 'routes', i: 'fib', p: 'pods' };
+
+export function actionFor(key: KeyInfo): Action | undefined {
+  if (key.tab) return { type: key.shift ? 'prev-view' : 'next-view' };
+  if (key.upArrow) return { type: 'up' };
+  if (key.downArrow) return { type: 'down' };
+  if (key.leftArrow) return { type: 'left' };
+  if (key.rightArrow) return { type: 'right' };
+  if (key.return) return { type: 'enter' };
+  if (key.escape) return { type: 'back' };
+  if (key.pageUp) return { type: 'page-up' };
+  if (key.pageDown) return { type: 'page-down' };
+  const tab = TAB_KEYS[key.input];
+  return tab !== undefined ? { type: 'select-tab', tab } : BY_CHAR[key.input];
+}

@@ -1,0 +1,192 @@
+/**
+ * The screens of the terminal UI as lines of text, computed from the simulation at the current
+ * moment. Pure: the Ink components only paint these lines, and tests read them directly.
+ */
+import type { Simulation } from '../core/bgp/simulate.js';
+import type { SessionStatus } from '../core/bgp/network.js';
+import { buildFib } from '../core/fib/index.js';
+import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { Tracer } from '../core/trace/index.js';
+import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
+import { describePod } from '../io/format/kubectl.js';
+import { formatTraces } from '../io/format/trace.js';
+import { INSTANT_EPOCH_MS } from '../io/workspace.js';
+import { KEYS } from './keymap.js';
+import { NODE_TABS, VIEWS, type TuiState } from './state.js';
+
+export type Tone = 'title' | 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
+
+export interface Line {
+  readonly text: string;
+  readonly tone?: Tone;
+  readonly selected?: boolean;
+}
+
+const plain = (text: string): Line => ({ text });
+
+export function machinesOf(sim: Simulation): string[] {
+  return sim.peering.speakers.map((s) => s.name);
+}
+
+export function header(sim: Simulation, state: TuiState): Line[] {
+  const views = VIEWS.map((v, i) => (v === state.view ? `[${i + 1} ${title(v)}]` : ` ${i + 1} ${title(v)} `)).join('');
+  const clock = `t=${state.at.toFixed(3)}s ${state.playing ? `> x${state.speed}` : `|| x${state.speed}`}`;
+  return [{ text: `${sim.topology.name} ${clock} ${views} ? help`, tone: 'title' }];
+}
+
+function title(view: string): string {
+  return view[0]?.toUpperCase() + view.slice(1);
+}
+
+/** The Cluster view: every machine with its state, then the selected one's tab. */
+export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
+  const lines: Line[] = [];
+  const names = machinesOf(sim);
+  const chips = sim.peering.speakers.map((s, i) => {
+    const up = sim.network.isUp(s.index);
+    const mark = s.clusterId !== undefined ? ' RR' : s.kind === 'router' ? ' rtr' : '';
+    const text = `${s.name}${mark}${up ? '' : ' DOWN'}`;
+    return i === state.machine ? `<${text}>` : ` ${text} `;
+  });
+  lines.push({ text: `Machines: ${chips.join(' ')}`, tone: 'plain' });
+  const index = state.machine;
+  const speaker = sim.peering.speakers[index];
+  if (speaker === undefined) return lines;
+  const blocks = sim.cluster.ipam.blocksOf(speaker.name).map((b) => formatCidr(b.cidr));
+  const established = sim.network.neighborsOfSpeaker(index).filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established').length;
+  lines.push({
+    text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${sim.network.neighborsOfSpeaker(index).length} sessions up${sim.network.isUp(index) ? '' : ', STOPPED'}`,
+    tone: sim.network.isUp(index) ? 'plain' : 'bad',
+  });
+  lines.push({ text: NODE_TABS.map((tab) => (tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `)).join(' '), tone: 'title' });
+  if (!sim.network.isUp(index)) return [...lines, { text: 'Calico process is not running.', tone: 'bad' }];
+  switch (state.tab) {
+    case 'sessions':
+      return [...lines, ...sessionLines(sim, index, state.row)];
+    case 'routes':
+      return [...lines, ...routeLines(sim, names[index] as string, state)];
+    case 'fib': {
+      const fib = buildFib(sim, speaker.name);
+      return [...lines, ...(fib ? ipRoute(fib).trimEnd().split('\n').map(plain) : [])];
+    }
+    case 'pods':
+      return [...lines, ...podLines(sim, state, speaker.name)];
+  }
+}
+
+function tabTitle(tab: string): string {
+  return { sessions: 's Sessions', routes: 'r Routes', fib: 'i IP routes', pods: 'p Pods' }[tab] ?? tab;
+}
+
+export function sessionRows(sim: Simulation, index: number): { peer: string | undefined; line: Line }[] {
+  return sim.network.neighborsOfSpeaker(index).map((i) => {
+    const n = sim.network.neighbor(i);
+    const status = sim.network.sessions[n.session] as SessionStatus;
+    const peer = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
+    const info = sessionInfo(sim, n);
+    const tone: Tone = status.state === 'Established' ? 'ok' : info === 'Passive' ? 'warn' : 'bad';
+    return { peer, line: { text: `${formatIpv4(n.remoteAddress).padEnd(15)} ${(peer ?? '?').padEnd(12)} ${n.type.padEnd(17)} ${n.rrClient ? 'rr-client ' : '          '}${info}`, tone } };
+  });
+}
+
+function sessionLines(sim: Simulation, index: number, row: number): Line[] {
+  const rows = sessionRows(sim, index);
+  if (rows.length === 0) return [{ text: 'No BGP peers.', tone: 'dim' }];
+  return [{ text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`, tone: 'dim' }, ...rows.map((r, i) => ({ ...r.line, selected: i === row }))];
+}
+
+/** The BIRD table's routes, one per network, for selection and explanation. */
+export function routePrefixes(sim: Simulation, machine: string): string[] {
+  const index = sim.peering.byName.get(machine) as number;
+  return [...sim.network.locRib(index).keys()]
+    .map((id) => sim.network.prefixes.cidr(id))
+    .sort((a, b) => a.base - b.base || a.len - b.len)
+    .map(formatCidr);
+}
+
+function routeLines(sim: Simulation, machine: string, state: TuiState): Line[] {
+  const prefixes = routePrefixes(sim, machine);
+  const selected = prefixes[state.row];
+  if (state.detail && selected !== undefined) {
+    const cidr = sim.network.prefixes.cidrs.find((c) => formatCidr(c) === selected);
+    return cidr === undefined ? [] : [{ text: `Why (esc to close):`, tone: 'title' }, ...explainRoute(sim, machine, cidr).trimEnd().split('\n').slice(state.scroll).map(plain)];
+  }
+  const table = showRoute(sim, machine, INSTANT_EPOCH_MS, { all: false }).trimEnd().split('\n').slice(1);
+  let network = -1;
+  return table.map((text) => {
+    if (!text.startsWith(' ')) network++;
+    return { text, selected: network === state.row && !text.startsWith(' '), tone: text.includes(' * ') ? 'ok' : 'dim' };
+  });
+}
+
+export function podList(sim: Simulation): { namespace: string; name: string }[] {
+  return sim.cluster.pods().map((p) => ({ namespace: p.spec.namespace, name: p.spec.name }));
+}
+
+function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
+  const records = sim.cluster.pods().filter((p) => node === undefined || p.nodeName === node);
+  if (records.length === 0) return [{ text: 'No pods.', tone: 'dim' }];
+  const rows = records.map((p, i) => {
+    const status = sim.cluster.statusAt(p, state.at);
+    const tone: Tone = status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
+    const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
+    return { text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`, tone, selected: node === undefined && i === state.row };
+  });
+  return [{ text: `${'NAME'.padEnd(20)} ${'READY'.padEnd(6)} ${'STATUS'.padEnd(18)} ${'IP'.padEnd(15)} NODE`, tone: 'dim' }, ...rows];
+}
+
+export function podsScreen(sim: Simulation, state: TuiState): Line[] {
+  const record = sim.cluster.pods()[state.row];
+  if (state.detail && record !== undefined) {
+    const text = describePod(sim.cluster, record, { now: state.at, epochMs: INSTANT_EPOCH_MS });
+    return [{ text: 'kubectl describe (esc to close)', tone: 'title' }, ...text.trimEnd().split('\n').slice(state.scroll).map(plain)];
+  }
+  return podLines(sim, state);
+}
+
+/** The event log up to now, newest last; `scroll` moves back in time. */
+export function eventsScreen(timeline: Simulation, state: TuiState, height: number): Line[] {
+  const upToNow = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9);
+  const end = Math.max(0, upToNow.length - state.scroll);
+  const shown = upToNow.slice(Math.max(0, end - height), end);
+  if (shown.length === 0) return [{ text: 'Nothing has happened yet: press n to step to the first event.', tone: 'dim' }];
+  return shown.map((e) => ({
+    text: `${e.at.toFixed(3).padStart(9)}s  ${e.speaker.padEnd(10)} ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`,
+    tone: e.text.includes('withdrawn') || e.text.includes('expired') || e.text.includes('stopped') ? 'bad' : e.text.includes('Established') || e.text.includes('added') ? 'ok' : 'plain',
+  }));
+}
+
+export function traceScreen(sim: Simulation, state: TuiState): Line[] {
+  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  if (pods.length < 1) return [{ text: 'No pods with addresses to trace between.', tone: 'dim' }];
+  const src = pods[Math.min(state.traceSrc, pods.length - 1)];
+  const dst = pods[Math.min(state.traceDst, pods.length - 1)];
+  if (src?.allocation === undefined || dst?.allocation === undefined) return [];
+  const port = dst.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+  const mark = (field: 'src' | 'dst', text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
+  const lines: Line[] = [{ text: `From ${mark('src', src.spec.name)}  to ${mark('dst', `${dst.spec.name}:${port}`)}   (left/right: field, up/down: pod)`, tone: 'title' }];
+  const traces = new Tracer(sim, state.at).trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst: dst.allocation.ip, protocol: 'TCP', port, loopback: false });
+  const text = formatTraces(traces, `${src.spec.name} -> ${dst.spec.name}`).trimEnd().split('\n');
+  // The outcome first, so it shows however small the terminal; the hops follow.
+  const outcomes = text.filter((line) => line.startsWith('  => '));
+  const tone = (line: string): Tone => (line.includes('=> ACCEPTED') || line.includes('=> EXITS_NETWORK') ? 'ok' : line.includes('=> ') ? 'bad' : 'plain');
+  return [
+    ...lines,
+    ...outcomes.map((line): Line => ({ text: line.trim(), tone: tone(line) })),
+    ...text.filter((line) => !line.startsWith('  => ')).slice(state.scroll).map((line): Line => ({ text: line, tone: tone(line) })),
+  ];
+}
+
+export function helpScreen(): Line[] {
+  const width = Math.max(...KEYS.map(([k]) => k.length));
+  return [{ text: 'Keys', tone: 'title' }, ...KEYS.map(([key, what]) => plain(`  ${key.padEnd(width)}  ${what}`))];
+}
+
+/** The trailing lines: the latest events at this moment and the last message. */
+export function footer(timeline: Simulation, state: TuiState): Line[] {
+  const recent = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9).slice(-1);
+  return [
+    ...recent.map((e) => ({ text: `last event ${e.at.toFixed(3)}s ${e.speaker}: ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`, tone: 'dim' as Tone })),
+    { text: state.message, tone: 'warn' },
+  ];
+}

@@ -1,0 +1,176 @@
+/**
+ * The terminal UI's state and its pure reducer. The UI dispatches named actions (from keys, or
+ * the play timer's ticks); the reducer needs a little context about the world (how many machines,
+ * pods and routes there are, when events happen) and returns the next state. Changes the user
+ * makes to the network are appended to a journal at the current simulated time.
+ */
+import type { WorldOp } from '../core/bgp/simulate.js';
+import type { PodSpec } from '../core/topology/model.js';
+
+export const VIEWS = ['cluster', 'pods', 'events', 'trace'] as const;
+export type View = (typeof VIEWS)[number];
+export const NODE_TABS = ['sessions', 'routes', 'fib', 'pods'] as const;
+export type NodeTab = (typeof NODE_TABS)[number];
+export const SPEEDS = [1, 10, 60, 600] as const;
+
+export interface TuiState {
+  readonly view: View;
+  readonly machine: number;
+  readonly tab: NodeTab;
+  /** Selected row in the current list (sessions, routes, pods). */
+  readonly row: number;
+  /** An open detail: a route's explanation or a pod's describe. */
+  readonly detail: boolean;
+  readonly scroll: number;
+  readonly traceSrc: number;
+  readonly traceDst: number;
+  readonly traceField: 'src' | 'dst';
+  readonly at: number;
+  readonly playing: boolean;
+  readonly speed: (typeof SPEEDS)[number];
+  readonly help: boolean;
+  readonly journal: readonly WorldOp[];
+  readonly message: string;
+  readonly quit: boolean;
+  readonly created: number;
+}
+
+export type Action =
+  | { readonly type: 'next-view' | 'prev-view' | 'up' | 'down' | 'left' | 'right' | 'enter' | 'back' | 'page-up' | 'page-down' }
+  | { readonly type: 'toggle-help' | 'quit' | 'play-pause' | 'step-forward' | 'step-back' | 'jump-converged' | 'faster' | 'slower' }
+  | { readonly type: 'fail-node' | 'restore-node' | 'fail-link' | 'restore-link' | 'create-pod' | 'delete-pod' }
+  | { readonly type: 'select-view'; readonly view: View }
+  | { readonly type: 'select-tab'; readonly tab: NodeTab }
+  | { readonly type: 'tick'; readonly seconds: number };
+
+/** What the reducer needs to know about the world at the current moment. */
+export interface Context {
+  readonly machines: readonly string[];
+  /** Rows in the current list: sessions of the machine, its routes, or pods. */
+  readonly rows: number;
+  /** The peer machine of the selected session row, for link failures. */
+  readonly selectedPeer?: string;
+  /** namespace/name of the selected pod. */
+  readonly selectedPod?: { readonly namespace: string; readonly name: string };
+  readonly pods: number;
+  readonly eventTimes: readonly number[];
+  readonly converged: number;
+  readonly horizon: number;
+  readonly newPod: (name: string, node: string) => PodSpec;
+}
+
+export function initialState(at = 0): TuiState {
+  return {
+    view: 'cluster',
+    machine: 0,
+    tab: 'sessions',
+    row: 0,
+    detail: false,
+    scroll: 0,
+    traceSrc: 0,
+    traceDst: 1,
+    traceField: 'src',
+    at,
+    playing: false,
+    speed: 10,
+    help: false,
+    journal: [],
+    message: 'Press ? for keys',
+    quit: false,
+    created: 0,
+  };
+}
+
+const clamp = (value: number, count: number): number => Math.max(0, Math.min(value, Math.max(0, count - 1)));
+const cycle = <T,>(list: readonly T[], current: T, step: number): T => list[(list.indexOf(current) + step + list.length) % list.length] as T;
+
+function record(state: TuiState, op: WorldOp, message: string): TuiState {
+  return { ...state, journal: [...state.journal, op], message: `${message} at ${state.at.toFixed(1)}s` };
+}
+
+function moveTime(state: TuiState, ctx: Context, to: number, message?: string): TuiState {
+  const at = Math.max(0, Math.min(to, ctx.horizon));
+  return { ...state, at, playing: state.playing && at < ctx.horizon, ...(message !== undefined ? { message } : {}) };
+}
+
+export function reduce(state: TuiState, action: Action, ctx: Context): TuiState {
+  const machine = ctx.machines[state.machine] ?? '';
+  switch (action.type) {
+    case 'quit':
+      return { ...state, quit: true };
+    case 'toggle-help':
+      return { ...state, help: !state.help };
+    case 'next-view':
+    case 'prev-view':
+      return { ...state, view: cycle(VIEWS, state.view, action.type === 'next-view' ? 1 : -1), row: 0, detail: false, scroll: 0, help: false };
+    case 'select-view':
+      return { ...state, view: action.view, row: 0, detail: false, scroll: 0, help: false };
+    case 'select-tab':
+      return state.view === 'cluster' ? { ...state, tab: action.tab, row: 0, detail: false, scroll: 0 } : state;
+    case 'back':
+      return state.help ? { ...state, help: false } : { ...state, detail: false, scroll: 0 };
+    case 'enter':
+      return state.view === 'cluster' && state.tab !== 'routes' ? state : { ...state, detail: !state.detail, scroll: 0 };
+    case 'up':
+    case 'down': {
+      const step = action.type === 'up' ? -1 : 1;
+      if (state.detail) return { ...state, scroll: Math.max(0, state.scroll + step) };
+      if (state.view === 'trace') {
+        const field = state.traceField === 'src' ? 'traceSrc' : 'traceDst';
+        return { ...state, [field]: clamp(state[field] + step, ctx.pods) };
+      }
+      if (state.view === 'events') return { ...state, scroll: Math.max(0, state.scroll - step) };
+      return { ...state, row: clamp(state.row + step, ctx.rows) };
+    }
+    case 'page-up':
+    case 'page-down':
+      return { ...state, scroll: Math.max(0, state.scroll + (action.type === 'page-up' ? -10 : 10)) };
+    case 'left':
+    case 'right': {
+      const step = action.type === 'left' ? -1 : 1;
+      if (state.view === 'trace') return { ...state, traceField: state.traceField === 'src' ? 'dst' : 'src' };
+      if (state.view !== 'cluster') return state;
+      return { ...state, machine: (state.machine + step + ctx.machines.length) % Math.max(1, ctx.machines.length), row: 0, detail: false, scroll: 0 };
+    }
+    case 'play-pause':
+      return { ...state, playing: !state.playing, message: state.playing ? 'paused' : `playing at x${state.speed}` };
+    case 'tick':
+      return state.playing ? moveTime(state, ctx, state.at + action.seconds * state.speed) : state;
+    case 'step-forward': {
+      const next = ctx.eventTimes.find((t) => t > state.at + 1e-9);
+      return moveTime({ ...state, playing: false }, ctx, next ?? ctx.horizon, next === undefined ? 'no later event' : `stepped to ${next.toFixed(3)}s`);
+    }
+    case 'step-back': {
+      const previous = [...ctx.eventTimes].reverse().find((t) => t < state.at - 1e-9);
+      return moveTime({ ...state, playing: false }, ctx, previous ?? 0, previous === undefined ? 'at the start' : `stepped back to ${previous.toFixed(3)}s`);
+    }
+    case 'jump-converged': {
+      const target = Math.max(state.at, ctx.converged);
+      return moveTime({ ...state, playing: false }, ctx, target, `converged: routes last changed at ${ctx.converged.toFixed(3)}s`);
+    }
+    case 'faster':
+    case 'slower':
+      return { ...state, speed: cycle(SPEEDS, state.speed, action.type === 'faster' ? 1 : -1) };
+    case 'fail-node':
+    case 'restore-node': {
+      const up = action.type === 'restore-node';
+      return record(state, { kind: 'machine', at: state.at, name: machine, up }, `${machine} ${up ? 'restored' : 'stopped'}`);
+    }
+    case 'fail-link':
+    case 'restore-link': {
+      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined) return { ...state, message: 'select a session (Sessions tab) to fail or restore its link' };
+      const up = action.type === 'restore-link';
+      return record(state, { kind: 'link', at: state.at, a: machine, b: ctx.selectedPeer, up }, `link ${machine} <-> ${ctx.selectedPeer} ${up ? 'restored' : 'failed'}`);
+    }
+    case 'create-pod': {
+      const name = `tui-pod-${state.created + 1}`;
+      const next = record(state, { kind: 'create', at: state.at, pod: ctx.newPod(name, machine) }, `pod ${name} created on ${machine}`);
+      return { ...next, created: state.created + 1 };
+    }
+    case 'delete-pod': {
+      if (state.view !== 'pods' || ctx.selectedPod === undefined) return { ...state, message: 'select a pod (Pods view) to delete it' };
+      const pod = ctx.selectedPod;
+      return record(state, { kind: 'delete', at: state.at, namespace: pod.namespace, name: pod.name }, `pod ${pod.name} deleted`);
+    }
+  }
+}

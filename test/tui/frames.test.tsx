@@ -1,0 +1,93 @@
+/** The TUI's frames as ink-testing-library renders them, driven by keys as a person would. */
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../../src/tui/app.js';
+import { TuiModel } from '../../src/tui/model.js';
+import { initialState } from '../../src/tui/state.js';
+import { lab } from '../helpers/sim.js';
+
+const KEY = { right: '\u001B[C', left: '\u001B[D', down: '\u001B[B', up: '\u001B[A', tab: '\t', enter: '\r', escape: '\u001B' };
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 60));
+
+let unmount: (() => void) | undefined;
+afterEach(() => unmount?.());
+
+async function open(file = 'seed-lab.yaml', at = 30) {
+  const model = new TuiModel(lab(file), []);
+  const app = render(<App model={model} initial={initialState(at)} color={false} size={{ columns: 80, rows: 24 }} />);
+  unmount = app.unmount;
+  await settle();
+  const press = async (...keys: string[]): Promise<string> => {
+    for (const key of keys) {
+      app.stdin.write(key);
+      await settle();
+    }
+    return app.lastFrame() ?? '';
+  };
+  return { frame: () => app.lastFrame() ?? '', press };
+}
+
+describe('TUI frames', () => {
+  it('opens on the cluster: machines, the selected one, its sessions, at 80x24', async () => {
+    const { frame } = await open();
+    const lines = frame().split('\n');
+    expect(lines[0]).toBe('seed-lab t=30.000s || x10 [1 Cluster] 2 Pods  3 Events  4 Trace  ? help');
+    expect(lines[1]).toMatch(/^Machines: <k8s-master> {2}node-1 {3}node-2 *$/);
+    expect(frame()).toMatch(/^>10\.0\.1\.11 +node-1 +node-to-node mesh +Established$/m);
+    // One row stays free so that Ink redraws in place instead of scrolling the terminal.
+    expect(lines).toHaveLength(23);
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
+    expect(frame()).not.toMatch(/\u001B\[/);
+  });
+
+  it('shows a node\'s BIRD routes and explains the selected one', async () => {
+    const { press } = await open();
+    expect(await press(KEY.right, 'r')).toMatch(/^>192\.168\.61\.0\/26 +blackhole \[static1 00:00:00\] \* \(200\)$/m);
+    const why = await press(KEY.down, KEY.enter);
+    expect(why).toMatch(/^Why \(esc to close\):$/m);
+    expect(why).toMatch(/^192\.168\.235\.64\/26 on node-1: 1 candidate$/m);
+    expect(await press('i')).toMatch(/^192\.168\.247\.0\/26 via 10\.0\.1\.12 dev tunl0 proto bird onlink$/m);
+    expect(await press('p')).toMatch(/^date-pod +1\/1 +Running +192\.168\.61\.1 +node-1$/m);
+  });
+
+  it('fails a node and, once converged, its block is gone from the others\' routes', async () => {
+    const { press } = await open();
+    await press(KEY.right, KEY.right, 'f');
+    const down = await press(KEY.left, 'r', 'g');
+    expect(down).toMatch(/^Machines: +k8s-master +<node-1> +node-2 DOWN *$/m);
+    expect(down).toMatch(/t=242\.\d{3}s/);
+    expect(down).not.toMatch(/^>?192\.168\.247\.0\/26 +via/m);
+    expect(down).toMatch(/^last event 242\.\d{3}s node-1: 192\.168\.247\.0\/26 withdrawn$/m);
+    expect(down).toMatch(/converged: routes last changed at 242\.\d{3}s/);
+  });
+
+  it('lists pods and describes one', async () => {
+    const { press } = await open();
+    expect(await press('2')).toMatch(/^>date-pod +1\/1 +Running +192\.168\.61\.1 +node-1$/m);
+    const described = await press(KEY.enter);
+    expect(described).toMatch(/^Name: +date-pod$/m);
+    expect(described).toMatch(/^Node: +node-1\/10\.0\.1\.11$/m);
+  });
+
+  it('shows the event log up to now', async () => {
+    const { press } = await open();
+    const events = await press('3');
+    expect(events).toMatch(/^ +2\.0\d\ds {2}node-1 +Mesh_10_0_1_12 Established$/m);
+    expect(events).not.toMatch(/withdrawn/);
+  });
+
+  it('traces between two pods and shows the disposition', async () => {
+    const { press } = await open('two-rack.yaml', 5);
+    const trace = await press('4', KEY.right, KEY.down);
+    expect(trace).toMatch(/^From {2}client {3}to <server:80>/m);
+    expect(trace.split('\n')[2]).toBe('=> ACCEPTED at default/server: web accepted 80/TCP');
+    expect(trace).toMatch(/^ {2}3\. tor-1 \(ttl 62\)$/m);
+  });
+
+  it('lists every key on ?', async () => {
+    const { press } = await open();
+    const help = await press('?');
+    expect(help).toMatch(/^ {2}space {12}play \/ pause simulated time$/m);
+    expect(help).toMatch(/^ {2}q {16}quit$/m);
+  });
+});
