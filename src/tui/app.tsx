@@ -44,9 +44,10 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
 const COLORS: Readonly<Record<Tone, string | undefined>> = { title: 'cyan', ok: 'green', warn: 'yellow', bad: 'red', dim: 'gray', plain: undefined };
 
 function Row({ line, width, color }: { line: Line; width: number; color: boolean }) {
-  const text = line.text.length > width ? `${line.text.slice(0, Math.max(0, width - 1))}~` : line.text;
-  const tone = line.tone ?? 'plain';
   const prefix = line.selected ? '>' : '';
+  const room = width - prefix.length;
+  const text = line.text.length > room ? `${line.text.slice(0, Math.max(0, room - 1))}~` : line.text;
+  const tone = line.tone ?? 'plain';
   return (
     <Text {...(color && COLORS[tone] ? { color: COLORS[tone] } : {})} inverse={line.selected === true && color} bold={tone === 'title'} wrap="truncate">
       {prefix}
