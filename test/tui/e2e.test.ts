@@ -32,7 +32,8 @@ afterAll(() => {
 
 describe('podnet tui in a terminal', () => {
   it('fails a node, steps to convergence, traces, and quits', async () => {
-    const command = `cd ${repoPath()} && node bin/podnet.js tui topologies/seed-lab.yaml; echo "podnet exited with $?"; sleep 30`;
+    // A person's terminal does not carry the CI runner's variables; with CI set, Ink would not redraw.
+    const command = `cd ${repoPath()} && env -u CI -u CONTINUOUS_INTEGRATION node bin/podnet.js tui topologies/seed-lab.yaml; echo "podnet exited with $?"; sleep 30`;
     tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', command);
     await waitFor((s) => s.includes('Machines:'), 'the cluster view');
 
