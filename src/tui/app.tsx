@@ -5,7 +5,7 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { TuiModel } from './model.js';
-import { actionFor } from './keymap.js';
+import { actionFor, mouseEventOf, wheelAction, type MouseEvent } from './keymap.js';
 import { clusterScreen, eventsScreen, footer, header, helpScreen, machinesOf, podList, podsScreen, routePrefixes, sessionRows, traceScreen, type Line, type Tone } from './screens.js';
 import { reduce, type Action, type Context, type TuiState } from './state.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
@@ -56,6 +56,15 @@ function Row({ line, width, color }: { line: Line; width: number; color: boolean
   );
 }
 
+/** A left click runs the target under it (rows and columns count from 1); the wheel scrolls. */
+export function mouseAction(mouse: MouseEvent, lines: readonly Line[]): Action | undefined {
+  if (!mouse.press) return undefined;
+  if (mouse.button !== 0) return wheelAction(mouse);
+  const line = lines[mouse.row - 1];
+  const column = mouse.column - 1 - (line?.selected ? 1 : 0);
+  return line?.targets?.find((target) => column >= target.from && column < target.to)?.action;
+}
+
 export interface AppProps {
   readonly model: TuiModel;
   readonly initial: TuiState;
@@ -85,8 +94,16 @@ export function App({ model, initial, color, size }: AppProps) {
   const [dimensions, setDimensions] = useState({ columns: size?.columns ?? stdout.columns ?? 80, rows: size?.rows ?? stdout.rows ?? 24 });
   const dispatch = (action: Action): void => setState((current) => reduce(current, action, contextFor(model, current)));
 
+  const width = Math.max(40, dimensions.columns);
+  const timeline = model.timeline(state.journal);
+  const top = header(model.at(state.journal, state.at), state);
+  const bottom = footer(timeline, state);
+  const bodyHeight = Math.max(3, dimensions.rows - top.length - bottom.length - 1);
+  const body = screenLines(model, state, bodyHeight).slice(0, bodyHeight);
+
   useInput((input, key) => {
-    const action = actionFor({ ...key, input });
+    const mouse = mouseEventOf(input);
+    const action = mouse === undefined ? actionFor({ ...key, input }) : mouseAction(mouse, [...top, ...body]);
     if (action !== undefined) dispatch(action);
   });
   useEffect(() => {
@@ -104,12 +121,6 @@ export function App({ model, initial, color, size }: AppProps) {
     return () => void stdout.off('resize', onResize);
   }, [stdout, size]);
 
-  const width = Math.max(40, dimensions.columns);
-  const timeline = model.timeline(state.journal);
-  const top = header(model.at(state.journal, state.at), state);
-  const bottom = footer(timeline, state);
-  const bodyHeight = Math.max(3, dimensions.rows - top.length - bottom.length - 1);
-  const body = screenLines(model, state, bodyHeight).slice(0, bodyHeight);
   return (
     <Box flexDirection="column" width={width}>
       {top.map((line, i) => (

@@ -31,6 +31,7 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['c', 'create a pod on the selected node'],
   ['x', 'delete the selected pod (Pods view)'],
   ['[ / ]', 'page up / page down'],
+  ['mouse', 'click a view, a machine, a tab or a row; the wheel scrolls'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];
@@ -63,6 +64,29 @@ const BY_CHAR: Readonly<Record<string, Action>> = {
 
 /** The tab keys of the Cluster view: s(essions), r(outes), i(p route), p(ods). */
 const TAB_KEYS: Readonly<Record<string, NodeTab>> = { s: 'sessions', r: 'routes', i: 'fib', p: 'pods' };
+
+/** A mouse report in xterm's SGR encoding (`ESC [ < button ; column ; row M`), Ink hands it over without the ESC. */
+export interface MouseEvent {
+  readonly button: number;
+  readonly column: number;
+  readonly row: number;
+  readonly press: boolean;
+}
+
+const SGR_MOUSE = /^\u001B?\[<(\d+);(\d+);(\d+)([Mm])$/;
+
+export function mouseEventOf(input: string): MouseEvent | undefined {
+  const match = SGR_MOUSE.exec(input);
+  if (match === null) return undefined;
+  return { button: Number(match[1]), column: Number(match[2]), row: Number(match[3]), press: match[4] === 'M' };
+}
+
+/** Wheel up and down scroll like the arrow keys; clicks are placed by the app, which knows the layout. */
+export function wheelAction(mouse: MouseEvent): Action | undefined {
+  if (mouse.button === 64) return { type: 'up' };
+  if (mouse.button === 65) return { type: 'down' };
+  return undefined;
+}
 
 export function actionFor(key: KeyInfo): Action | undefined {
   if (key.tab) return { type: key.shift ? 'prev-view' : 'next-view' };

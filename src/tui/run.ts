@@ -20,12 +20,22 @@ export interface TuiOptions {
   readonly color: boolean;
 }
 
+/** xterm mouse reporting: button presses, in the SGR encoding; and the sequence that ends it. */
+const MOUSE_ON = '\u001B[?1000h\u001B[?1006h';
+const MOUSE_OFF = '\u001B[?1000l\u001B[?1006l';
+
 export async function runTui(options: TuiOptions): Promise<void> {
   const model = new TuiModel(options.topology, options.journal);
-  const app = render(createElement(App, { model, initial: initialState(options.at), color: options.color }), {
-    stdin: options.terminal.stdin,
-    stdout: options.terminal.stdout,
-    exitOnCtrlC: true,
-  });
-  await app.waitUntilExit();
+  const { stdout } = options.terminal;
+  stdout.write(MOUSE_ON);
+  try {
+    const app = render(createElement(App, { model, initial: initialState(options.at), color: options.color }), {
+      stdin: options.terminal.stdin,
+      stdout,
+      exitOnCtrlC: true,
+    });
+    await app.waitUntilExit();
+  } finally {
+    stdout.write(MOUSE_OFF);
+  }
 }

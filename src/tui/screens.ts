@@ -12,14 +12,39 @@ import { describePod } from '../io/format/kubectl.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
 import { KEYS } from './keymap.js';
-import { NODE_TABS, VIEWS, type TuiState } from './state.js';
+import { NODE_TABS, VIEWS, type Action, type TuiState } from './state.js';
 
 export type Tone = 'title' | 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
+
+/** A span of columns that does something when clicked. */
+export interface Target {
+  readonly from: number;
+  readonly to: number;
+  readonly action: Action;
+}
 
 export interface Line {
   readonly text: string;
   readonly tone?: Tone;
   readonly selected?: boolean;
+  /** What a click does: on a span of columns, or anywhere on the line. */
+  readonly targets?: readonly Target[];
+}
+
+/** Joins labelled pieces into one line, remembering where each piece stands for clicks. */
+function spans(prefix: string, pieces: readonly { text: string; action: Action }[], separator: string, suffix = ''): { text: string; targets: Target[] } {
+  let text = prefix;
+  const targets: Target[] = [];
+  pieces.forEach((piece, i) => {
+    if (i > 0) text += separator;
+    targets.push({ from: text.length, to: text.length + piece.text.length, action: piece.action });
+    text += piece.text;
+  });
+  return { text: text + suffix, targets };
+}
+
+function rowTarget(row: number): readonly Target[] {
+  return [{ from: 0, to: Infinity, action: { type: 'select-row', row } }];
 }
 
 const plain = (text: string): Line => ({ text });
@@ -29,9 +54,11 @@ export function machinesOf(sim: Simulation): string[] {
 }
 
 export function header(sim: Simulation, state: TuiState): Line[] {
-  const views = VIEWS.map((v, i) => (v === state.view ? `[${i + 1} ${title(v)}]` : ` ${i + 1} ${title(v)} `)).join('');
+  const views = VIEWS.map((v, i) => ({ text: v === state.view ? `[${i + 1} ${title(v)}]` : ` ${i + 1} ${title(v)} `, action: { type: 'select-view', view: v } as Action }));
   const clock = `t=${state.at.toFixed(3)}s ${state.playing ? `> x${state.speed}` : `|| x${state.speed}`}`;
-  return [{ text: `${sim.topology.name} ${clock} ${views} ? help`, tone: 'title' }];
+  const line = spans(`${sim.topology.name} ${clock} `, views, '');
+  const help = { from: line.text.length + 1, to: line.text.length + 7, action: { type: 'toggle-help' } as Action };
+  return [{ text: `${line.text} ? help`, tone: 'title', targets: [...line.targets, help] }];
 }
 
 function title(view: string): string {
@@ -46,9 +73,9 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
     const up = sim.network.isUp(s.index);
     const mark = s.clusterId !== undefined ? ' RR' : s.kind === 'router' ? ' rtr' : '';
     const text = `${s.name}${mark}${up ? '' : ' DOWN'}`;
-    return i === state.machine ? `<${text}>` : ` ${text} `;
+    return { text: i === state.machine ? `<${text}>` : ` ${text} `, action: { type: 'select-machine', index: i } as Action };
   });
-  lines.push({ text: `Machines: ${chips.join(' ')}`, tone: 'plain' });
+  lines.push({ ...spans('Machines: ', chips, ' '), tone: 'plain' });
   const index = state.machine;
   const speaker = sim.peering.speakers[index];
   if (speaker === undefined) return lines;
@@ -58,7 +85,8 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
     text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${sim.network.neighborsOfSpeaker(index).length} sessions up${sim.network.isUp(index) ? '' : ', STOPPED'}`,
     tone: sim.network.isUp(index) ? 'plain' : 'bad',
   });
-  lines.push({ text: NODE_TABS.map((tab) => (tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `)).join(' '), tone: 'title' });
+  const tabs = NODE_TABS.map((tab) => ({ text: tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `, action: { type: 'select-tab', tab } as Action }));
+  lines.push({ ...spans('', tabs, ' '), tone: 'title' });
   if (!sim.network.isUp(index)) return [...lines, { text: 'Calico process is not running.', tone: 'bad' }];
   switch (state.tab) {
     case 'sessions':
@@ -92,7 +120,7 @@ export function sessionRows(sim: Simulation, index: number): { peer: string | un
 function sessionLines(sim: Simulation, index: number, row: number): Line[] {
   const rows = sessionRows(sim, index);
   if (rows.length === 0) return [{ text: 'No BGP peers.', tone: 'dim' }];
-  return [{ text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`, tone: 'dim' }, ...rows.map((r, i) => ({ ...r.line, selected: i === row }))];
+  return [{ text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`, tone: 'dim' }, ...rows.map((r, i) => ({ ...r.line, selected: i === row, targets: rowTarget(i) }))];
 }
 
 /** The BIRD table's routes, one per network, for selection and explanation. */
@@ -115,7 +143,7 @@ function routeLines(sim: Simulation, machine: string, state: TuiState): Line[] {
   let network = -1;
   return table.map((text) => {
     if (!text.startsWith(' ')) network++;
-    return { text, selected: network === state.row && !text.startsWith(' '), tone: text.includes(' * ') ? 'ok' : 'dim' };
+    return { text, selected: network === state.row && !text.startsWith(' '), tone: text.includes(' * ') ? 'ok' : 'dim', targets: rowTarget(network) };
   });
 }
 
@@ -130,7 +158,7 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
     const status = sim.cluster.statusAt(p, state.at);
     const tone: Tone = status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
     const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
-    return { text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`, tone, selected: node === undefined && i === state.row };
+    return { text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`, tone, selected: node === undefined && i === state.row, ...(node === undefined ? { targets: rowTarget(i) } : {}) };
   });
   return [{ text: `${'NAME'.padEnd(20)} ${'READY'.padEnd(6)} ${'STATUS'.padEnd(18)} ${'IP'.padEnd(15)} NODE`, tone: 'dim' }, ...rows];
 }

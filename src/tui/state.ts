@@ -41,6 +41,8 @@ export type Action =
   | { readonly type: 'fail-node' | 'restore-node' | 'fail-link' | 'restore-link' | 'create-pod' | 'delete-pod' }
   | { readonly type: 'select-view'; readonly view: View }
   | { readonly type: 'select-tab'; readonly tab: NodeTab }
+  | { readonly type: 'select-machine'; readonly index: number }
+  | { readonly type: 'select-row'; readonly row: number }
   | { readonly type: 'tick'; readonly seconds: number };
 
 /** What the reducer needs to know about the world at the current moment. */
@@ -105,6 +107,10 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
       return { ...state, view: cycle(VIEWS, state.view, action.type === 'next-view' ? 1 : -1), row: 0, detail: false, scroll: 0, help: false };
     case 'select-view':
       return { ...state, view: action.view, row: 0, detail: false, scroll: 0, help: false };
+    case 'select-machine':
+      return { ...state, view: 'cluster', machine: clamp(action.index, ctx.machines.length), row: 0, detail: false, scroll: 0 };
+    case 'select-row':
+      return { ...state, row: clamp(action.row, ctx.rows) };
     case 'select-tab':
       return state.view === 'cluster' ? { ...state, tab: action.tab, row: 0, detail: false, scroll: 0 } : state;
     case 'back':

@@ -59,6 +59,11 @@ describe('podnet tui in a terminal', () => {
     const trace = await waitFor((s) => s.includes('=> '), 'a trace');
     expect(trace).toMatch(/^=> ACCEPTED at default\/date-pod: hello-ctr accepted 8080\/TCP$/m);
 
+    // A mouse click on "2 Pods" in the header, as the terminal reports it (SGR encoding).
+    const column = (screen().split('\n')[0] ?? '').indexOf('2 Pods') + 2;
+    tmux('send-keys', '-t', SESSION, '-l', `\u001B[<0;${column};1M`);
+    await waitFor((s) => s.includes('[2 Pods]'), 'the Pods view after a click');
+
     keys('q');
     await waitFor((s) => s.includes('podnet exited with 0'), 'podnet to exit');
   });

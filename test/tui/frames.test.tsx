@@ -84,6 +84,22 @@ describe('TUI frames', () => {
     expect(trace).toMatch(/^ {2}3\. tor-1 \(ttl 62\)$/m);
   });
 
+  it('answers the mouse: a click on a view, a machine, a tab, a row; the wheel scrolls', async () => {
+    const { frame, press } = await open();
+    const click = (row: number, text: string): string => {
+      const line = frame().split('\n')[row - 1] ?? '';
+      const column = line.indexOf(text);
+      if (column < 0) throw new Error(`"${text}" not on row ${row}: ${line}`);
+      return `\u001B[<0;${column + 2};${row}M`;
+    };
+    expect(await press(click(2, 'node-2'))).toMatch(/^Machines: +k8s-master +node-1 +<node-2> *$/m);
+    expect(await press(click(4, 'r Routes'))).toMatch(/^ s Sessions  \[r Routes\]/m);
+    const second = await press(click(6, '192.168.235.64/26'));
+    expect(second).toMatch(/^>192\.168\.235\.64\/26 /m);
+    expect(await press('\u001B[<64;1;6M')).toMatch(/^>192\.168\.61\.0\/26 /m);
+    expect(await press(click(1, '2 Pods'))).toMatch(/\[2 Pods\]/);
+  });
+
   it('lists every key on ?', async () => {
     const { press } = await open();
     const help = await press('?');

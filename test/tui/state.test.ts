@@ -1,6 +1,7 @@
 /** The TUI's reducer and key map, without a terminal. */
 import { describe, expect, it } from 'vitest';
-import { actionFor } from '../../src/tui/keymap.js';
+import { actionFor, mouseEventOf } from '../../src/tui/keymap.js';
+import { mouseAction } from '../../src/tui/app.js';
 import { initialState, reduce, type Context, type TuiState } from '../../src/tui/state.js';
 import type { PodSpec } from '../../src/core/topology/model.js';
 
@@ -67,6 +68,22 @@ describe('TUI reducer', () => {
     expect(run(routes, { type: 'back' }).detail).toBe(false);
     expect(run(initialState(), { type: 'toggle-help' }).help).toBe(true);
     expect(run(initialState(), { type: 'quit' }).quit).toBe(true);
+  });
+});
+
+describe('TUI mouse', () => {
+  it('reads SGR mouse reports, with or without the ESC Ink strips', () => {
+    expect(mouseEventOf('[<0;12;3M')).toEqual({ button: 0, column: 12, row: 3, press: true });
+    expect(mouseEventOf('\u001B[<65;1;1m')).toEqual({ button: 65, column: 1, row: 1, press: false });
+    expect(mouseEventOf('q')).toBeUndefined();
+  });
+
+  it('runs the target under a left click, ignores releases, scrolls with the wheel', () => {
+    const lines = [{ text: 'ab', targets: [{ from: 0, to: 1, action: { type: 'quit' } as const }] }];
+    expect(mouseAction({ button: 0, column: 1, row: 1, press: true }, lines)).toEqual({ type: 'quit' });
+    expect(mouseAction({ button: 0, column: 2, row: 1, press: true }, lines)).toBeUndefined();
+    expect(mouseAction({ button: 0, column: 1, row: 1, press: false }, lines)).toBeUndefined();
+    expect(mouseAction({ button: 65, column: 1, row: 1, press: true }, lines)).toEqual({ type: 'down' });
   });
 });
 
