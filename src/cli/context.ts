@@ -79,7 +79,7 @@ export function workspaceMoment(workspace: Workspace, io: CliIo, instant: boolea
   return { now: workspace.now(io.wallMs()) + skip, epochMs: workspace.epochMs() };
 }
 
-interface Source {
+export interface Source {
   readonly topology: Topology;
   readonly journal: readonly WorldOp[];
   readonly moment: Moment;
@@ -87,7 +87,7 @@ interface Source {
 }
 
 /** The topology, the user's journal and the moment to show: from -t FILE, or the workspace. */
-function openSource(options: GlobalOptions, io: CliIo): Source {
+export function openSource(options: GlobalOptions, io: CliIo): Source {
   if (options.topology !== undefined) {
     const { topology } = loadTopologyOrFail(io, options.topology);
     const lastEvent = topology.events.reduce((latest, event) => Math.max(latest, event.at), 0);

@@ -4,8 +4,8 @@ import { formatCidr } from '../../core/net/index.js';
 import * as schema from '../../core/topology/schema.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
 import { getNodes, getPods } from '../../io/format/kubectl.js';
-import { createWorkspace } from '../../io/workspace.js';
-import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, stateDir, viewSimulation, workspaceMoment, type GlobalOptions } from '../context.js';
+import { createWorkspace, SETTLE_SECONDS } from '../../io/workspace.js';
+import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, openSource, stateDir, viewSimulation, type GlobalOptions } from '../context.js';
 import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { ipRoute, summary } from '../../io/format/bgp.js';
@@ -104,11 +104,11 @@ export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string
     io.stderr('podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n');
     return 0;
   }
-  const { sim, workspace } = viewSimulation(source, io, { at: 0 });
-  const first = simulate(sim.topology, workspace?.worldOps() ?? [], { until: 600 });
-  const at = workspace !== undefined ? workspaceMoment(workspace, io, false).now : Math.ceil(first.network.counters.lastRouteChange);
+  const { topology, journal, moment, workspace } = openSource(source, io);
+  // A topology file opens where it first converged; a workspace, at its present.
+  const at = workspace !== undefined ? moment.now : Math.ceil(simulate(topology, journal, { until: SETTLE_SECONDS }).network.counters.lastRouteChange);
   const { runTui } = await import('../../tui/run.js');
-  await runTui({ topology: sim.topology, journal: workspace?.worldOps() ?? [], at, terminal: io.terminal, color: !io.env['NO_COLOR'] });
+  await runTui({ topology, journal, at, terminal: io.terminal, color: !io.env['NO_COLOR'] });
   return 0;
 }
 

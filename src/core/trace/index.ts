@@ -124,7 +124,7 @@ export class Tracer {
     const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
     let current = packet;
     if (sourceNode && this.masquerades(current)) {
-      const nodeIp = this.sim.peering.speakers[this.sim.peering.byName.get(machine) as number]?.routerId as Ipv4;
+      const nodeIp = this.addressOf(machine);
       steps.push({ kind: 'NAT', from: current.src, to: nodeIp, detail: `natOutgoing: MASQUERADE ${formatIpv4(current.src)} -> ${formatIpv4(nodeIp)} (destination outside every Calico pool)` });
       current = { ...current, src: nodeIp };
     }
@@ -143,11 +143,11 @@ export class Tracer {
   }
 
   private encapsulate(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<string>, encap: 'ipip' | 'vxlan'): Trace[] {
-    const self = this.sim.peering.speakers[this.sim.peering.byName.get(machine) as number]?.routerId as Ipv4;
+    const self = this.addressOf(machine);
     const target = encap === 'vxlan' ? this.vtepOwner(hop.via) : this.owners.get(hop.via);
     const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
     if (target === undefined) return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `no node owns the tunnel endpoint ${formatIpv4(hop.via)}` });
-    const targetIp = this.sim.peering.speakers[this.sim.peering.byName.get(target) as number]?.routerId as Ipv4;
+    const targetIp = this.addressOf(target);
     const kind = encap === 'ipip' ? 'IPIP' : 'VXLAN';
     steps.push({
       kind: 'ENCAPSULATED',
@@ -175,6 +175,13 @@ export class Tracer {
     });
     const last = reach.path[reach.path.length - 2] as string;
     return this.arrive(flow, target, this.interfaceFacing(target, last), { ...packet, outer: { ...outer, ttl: outer.ttl - routers.length } }, routed, crumbs);
+  }
+
+  /** A machine's own address (a node's IP, a router's ID). */
+  private addressOf(machine: string): Ipv4 {
+    const speaker = this.sim.peering.speakers[this.sim.peering.byName.get(machine) ?? -1];
+    if (speaker === undefined) throw new Error(`tracer asked for unknown machine ${machine}`);
+    return speaker.routerId;
   }
 
   private masquerades(packet: Packet): boolean {
