@@ -3,7 +3,7 @@
  * read (with every problem located), 1 for a request kubectl would refuse (NotFound,
  * AlreadyExists). Anything else that is thrown is a bug and surfaces as one.
  */
-import { formatLocated, type LocatedMessage } from '../io/sources.js';
+import { formatLocated, type LocatedMessage } from '../io/located.js';
 
 export class CommandFailure extends Error {
   constructor(

@@ -3,11 +3,9 @@
  * returns the exit code; bin/podnet.js is the only place that touches the real process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { bgpRoutesCommand, bgpStatusCommand, bgpSummaryCommand, changeCommand, eventsCommand, routeExplainCommand, routesCommand, type ViewFlags } from './commands/bgp.js';
-import { ipamShowCommand } from './commands/ipam.js';
-import { reachCommand, traceCommand, type TraceFlags } from './commands/trace.js';
-import { createPods, deletePods, describePodCommand, getNodesCommand, getPodsCommand, type OutputFormat } from './commands/pods.js';
-import { initCommand, schemaCommand, statusCommand, tuiCommand, validateCommand } from './commands/workspace.js';
+import type { ViewFlags } from './commands/bgp.js';
+import type { TraceFlags } from './commands/trace.js';
+import type { OutputFormat } from './commands/pods.js';
 import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
@@ -24,10 +22,17 @@ function resourceKind(resource: string): 'pods' | 'nodes' {
 const outputOption = () =>
   new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']);
 
+// Each command's module loads only when it runs, so `podnet --help` stays quick.
+const bgpCommands = () => import('./commands/bgp.js');
+const ipamCommands = () => import('./commands/ipam.js');
+const traceCommands = () => import('./commands/trace.js');
+const podCommands = () => import('./commands/pods.js');
+const workspaceCommands = () => import('./commands/workspace.js');
+
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
   const globals = (command: Command): GlobalOptions => command.optsWithGlobals() as GlobalOptions;
-  const run = (fn: () => number): void => setExit(fn());
+  const run = async (fn: () => number | Promise<number>): Promise<void> => setExit(await fn());
   program
     .description('A pod network simulator: Calico IPAM, BGP route distribution and a packet tracer, on a laptop.')
     .option('--state <dir>', 'workspace directory (default ./.podnet, or $PODNET_STATE)')
@@ -61,26 +66,26 @@ Examples:
   program
     .command('status')
     .description('show the cluster at a glance: nodes, pods, IPAM blocks (the main job on the default lab)')
-    .action((_opts, cmd: Command) => run(() => statusCommand(io, globals(cmd))));
+    .action((_opts, cmd: Command) => run(async () => (await workspaceCommands()).statusCommand(io, globals(cmd))));
 
   program
     .command('tui [topology]')
     .description('the interactive terminal UI: the cluster, BGP, routes, pods, events and traces in simulated time')
-    .action(async (file: string | undefined, _opts: object, cmd: Command) => setExit(await tuiCommand(io, globals(cmd), file)));
+    .action(async (file: string | undefined, _opts: object, cmd: Command) => setExit(await (await workspaceCommands()).tuiCommand(io, globals(cmd), file)));
 
   program
     .command('init [topology]')
     .description('create a workspace from a topology file (default: the built-in seed lab)')
     .option('--no-pods', "leave out the topology's pods: the cluster before anyone created one")
     .option('--force', 'replace an existing workspace')
-    .action((file: string | undefined, opts: { pods: boolean; force?: boolean }, cmd: Command) => run(() => initCommand(io, globals(cmd), file, opts)));
+    .action((file: string | undefined, opts: { pods: boolean; force?: boolean }, cmd: Command) => run(async () => (await workspaceCommands()).initCommand(io, globals(cmd), file, opts)));
 
   for (const verb of ['create', 'apply'] as const) {
     program
       .command(verb)
       .description(verb === 'create' ? 'create pods from a manifest file (kubectl create -f)' : 'create pods, or leave identical ones unchanged (kubectl apply -f)')
       .requiredOption('-f, --filename <file>', 'a YAML file with one or more Pod manifests')
-      .action((opts: { filename: string }, cmd: Command) => run(() => createPods(io, globals(cmd), opts.filename, verb)));
+      .action((opts: { filename: string }, cmd: Command) => run(async () => (await podCommands()).createPods(io, globals(cmd), opts.filename, verb)));
   }
 
   program
@@ -90,10 +95,10 @@ Examples:
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'pods of every namespace')
     .action((resource: string, names: string[], opts: { output?: OutputFormat; namespace: string; allNamespaces?: boolean }, cmd: Command) =>
-      run(() =>
+      run(async () =>
         resourceKind(resource) === 'pods'
-          ? getPodsCommand(io, globals(cmd), names, { output: opts.output, namespace: opts.namespace, allNamespaces: opts.allNamespaces ?? false })
-          : getNodesCommand(io, globals(cmd), names, opts.output),
+          ? (await podCommands()).getPodsCommand(io, globals(cmd), names, { output: opts.output, namespace: opts.namespace, allNamespaces: opts.allNamespaces ?? false })
+          : (await podCommands()).getNodesCommand(io, globals(cmd), names, opts.output),
       ),
     );
 
@@ -102,9 +107,9 @@ Examples:
     .description('show a pod in detail, with its events (kubectl describe pod)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
-      run(() => {
+      run(async () => {
         if (resourceKind(resource) !== 'pods') throw new CommandFailure('error: podnet describes pods; for nodes use podnet get nodes -o wide', 1);
-        return describePodCommand(io, globals(cmd), names, opts.namespace);
+        return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace);
       }),
     );
 
@@ -113,9 +118,9 @@ Examples:
     .description('delete pods (kubectl delete pod)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
-      run(() => {
+      run(async () => {
         if (resourceKind(resource) !== 'pods') throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
-        return deletePods(io, globals(cmd), names, opts.namespace);
+        return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);
       }),
     );
 
@@ -128,7 +133,7 @@ Examples:
     .option('--show-configuration', 'the IPAM configuration')
     .option('--ip <addr>', 'who holds an address, and why it was chosen')
     .action((opts: { showBlocks?: boolean; showBorrowed?: boolean; showConfiguration?: boolean; ip?: string }, cmd: Command) =>
-      run(() => ipamShowCommand(io, globals(cmd), opts)),
+      run(async () => (await ipamCommands()).ipamShowCommand(io, globals(cmd), opts)),
     );
 
   const at = () => new Option('--at <time>', 'the state at a simulated time (e.g. 90s, 5m) instead of now');
@@ -139,27 +144,27 @@ Examples:
     .description('BGP sessions of a node or router, or of all (calicoctl node status)')
     .addOption(at())
     .addOption(json())
-    .action((node: string | undefined, opts: ViewFlags, cmd: Command) => run(() => bgpStatusCommand(io, globals(cmd), node, opts)));
+    .action((node: string | undefined, opts: ViewFlags, cmd: Command) => run(async () => (await bgpCommands()).bgpStatusCommand(io, globals(cmd), node, opts)));
   bgp
     .command('routes <node> [prefix]')
     .description("a node's BGP table, best routes marked * (birdc show route [all])")
     .option('--all', 'with every route\'s attributes')
     .addOption(at())
     .addOption(json())
-    .action((node: string, prefix: string | undefined, opts: ViewFlags & { all?: boolean }, cmd: Command) => run(() => bgpRoutesCommand(io, globals(cmd), node, prefix, opts)));
+    .action((node: string, prefix: string | undefined, opts: ViewFlags & { all?: boolean }, cmd: Command) => run(async () => (await bgpCommands()).bgpRoutesCommand(io, globals(cmd), node, prefix, opts)));
   bgp
     .command('summary')
     .description('sessions established, UPDATE/WITHDRAW messages, routes per node, convergence time')
     .addOption(at())
     .addOption(json())
-    .action((opts: ViewFlags, cmd: Command) => run(() => bgpSummaryCommand(io, globals(cmd), opts)));
+    .action((opts: ViewFlags, cmd: Command) => run(async () => (await bgpCommands()).bgpSummaryCommand(io, globals(cmd), opts)));
 
   program
     .command('routes <node>')
     .description("a node's or router's forwarding table (ip route)")
     .addOption(at())
     .addOption(json())
-    .action((node: string, opts: ViewFlags, cmd: Command) => run(() => routesCommand(io, globals(cmd), node, opts)));
+    .action((node: string, opts: ViewFlags, cmd: Command) => run(async () => (await bgpCommands()).routesCommand(io, globals(cmd), node, opts)));
 
   program
     .command('route')
@@ -168,7 +173,7 @@ Examples:
     .description('every candidate for a prefix, and the rule that eliminated each loser')
     .addOption(at())
     .addOption(json())
-    .action((node: string, prefix: string, opts: ViewFlags, cmd: Command) => run(() => routeExplainCommand(io, globals(cmd), node, prefix, opts)));
+    .action((node: string, prefix: string, opts: ViewFlags, cmd: Command) => run(async () => (await bgpCommands()).routeExplainCommand(io, globals(cmd), node, prefix, opts)));
 
   for (const name of ['events', 'timeline']) {
     program
@@ -177,7 +182,7 @@ Examples:
       .option('--node <name>', 'only this node or router')
       .addOption(at())
       .addOption(json())
-      .action((opts: ViewFlags & { node?: string }, cmd: Command) => run(() => eventsCommand(io, globals(cmd), opts)));
+      .action((opts: ViewFlags & { node?: string }, cmd: Command) => run(async () => (await bgpCommands()).eventsCommand(io, globals(cmd), opts)));
   }
 
   for (const verb of ['fail', 'restore'] as const) {
@@ -186,21 +191,21 @@ Examples:
     command
       .command('link <a> <b>')
       .description(up ? 'restore the link between two machines' : 'cut the link between two machines')
-      .action((a: string, b: string, _opts: object, cmd: Command) => run(() => changeCommand(io, globals(cmd), { kind: 'link', a, b, up })));
+      .action((a: string, b: string, _opts: object, cmd: Command) => run(async () => (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'link', a, b, up })));
     command
       .command('node <name>')
       .description(up ? 'start a node or router again' : 'stop a node or router')
-      .action((name: string, _opts: object, cmd: Command) => run(() => changeCommand(io, globals(cmd), { kind: 'machine', name, up })));
+      .action((name: string, _opts: object, cmd: Command) => run(async () => (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'machine', name, up })));
   }
   for (const verb of ['block-port', 'unblock-port'] as const) {
     program
       .command(`${verb} <node> [port]`)
       .description(verb === 'block-port' ? 'firewall a TCP port on a node (default 179, BGP)' : 'remove that firewall rule')
       .action((name: string, port: string | undefined, _opts: object, cmd: Command) =>
-        run(() => {
+        run(async () => {
           const number = Number(port ?? 179);
           if (!Number.isInteger(number) || number < 1 || number > 65535) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 2);
-          return changeCommand(io, globals(cmd), { kind: 'port', name, port: number, blocked: verb === 'block-port' });
+          return (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'port', name, port: number, blocked: verb === 'block-port' });
         }),
       );
   }
@@ -213,7 +218,7 @@ Examples:
     .option('--bidirectional', 'also trace the reply')
     .addOption(at())
     .addOption(json())
-    .action((src: string, dst: string, opts: TraceFlags, cmd: Command) => run(() => traceCommand(io, globals(cmd), src, dst, opts)));
+    .action((src: string, dst: string, opts: TraceFlags, cmd: Command) => run(async () => (await traceCommands()).traceCommand(io, globals(cmd), src, dst, opts)));
 
   program
     .command('reach')
@@ -224,17 +229,17 @@ Examples:
     .option('--udp', 'UDP instead of TCP')
     .addOption(at())
     .addOption(json())
-    .action((opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' }, cmd: Command) => run(() => reachCommand(io, globals(cmd), opts)));
+    .action((opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' }, cmd: Command) => run(async () => (await traceCommands()).reachCommand(io, globals(cmd), opts)));
 
   program
     .command('validate <files...>')
     .description('check topology files and report every problem as file:line:column')
-    .action((files: string[]) => run(() => validateCommand(io, files)));
+    .action((files: string[]) => run(async () => (await workspaceCommands()).validateCommand(io, files)));
 
   program
     .command('schema')
     .description('print the JSON Schema of topology files (shipped as schema/topology.schema.json)')
-    .action(() => run(() => schemaCommand(io)));
+    .action(() => run(async () => (await workspaceCommands()).schemaCommand(io)));
 
   return program;
 }

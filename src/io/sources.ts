@@ -11,12 +11,9 @@ export interface SourceDocument {
   readonly lines: LineCounter;
 }
 
-export interface LocatedMessage {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly message: string;
-}
+import type { LocatedMessage } from './located.js';
+
+export type { LocatedMessage } from './located.js';
 
 /** Every source document podnet read for one command, indexed as the core's Origin.source. */
 export class SourceTable {
@@ -102,8 +99,4 @@ export function formatPath(path: Path): string {
   let text = '';
   for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
   return text;
-}
-
-export function formatLocated(problem: LocatedMessage): string {
-  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
 }
