@@ -7,6 +7,7 @@ import type { ViewFlags } from './commands/bgp.js';
 import type { TraceFlags } from './commands/trace.js';
 import type { OutputFormat } from './commands/pods.js';
 import type { GlobalOptions } from './context.js';
+import type { GenerateFlags } from './commands/workspace.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -60,6 +61,7 @@ Examples:
   podnet trace date-pod web:80           a packet, hop by hop
   podnet reach --port 80                 every pod to every pod
   podnet fail node node-2 && podnet --instant bgp summary
+  podnet generate --nodes 500 --design rr --pods-per-node 30 -o rr-500.yaml
   podnet validate topologies/*.yaml`,
     );
 
@@ -230,6 +232,21 @@ Examples:
     .addOption(at())
     .addOption(json())
     .action((opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' }, cmd: Command) => run(async () => (await traceCommands()).reachCommand(io, globals(cmd), opts)));
+
+  program
+    .command('generate')
+    .description('write a topology file for a large design: a mesh, route reflectors, or racks with ToRs')
+    .requiredOption('--nodes <n>', 'number of nodes')
+    .option('--pods-per-node <k>', 'pods on every node (reflectors get none)', '10')
+    .addOption(new Option('--design <design>', 'who peers with whom').choices(['mesh', 'rr', 'racks']).default('mesh'))
+    .option('--reflectors <r>', 'rr: how many reflectors; each client peers with 2', '3')
+    .option('--racks <m>', 'racks: how many, each with a ToR and its own AS', '2')
+    .option('--spine', 'racks: join the ToRs through a spine over eBGP')
+    .option('--pool <cidr>', 'the pod pool (default: sized so that no node borrows)')
+    .addOption(new Option('--encap <mode>', 'encapsulation').choices(['ipip', 'vxlan', 'crosssubnet', 'none']).default('ipip'))
+    .option('--seed <n>', 'random seed', '1')
+    .option('-o, --output <file>', 'write to a file (atomically) instead of standard output')
+    .action((opts: GenerateFlags) => run(async () => (await workspaceCommands()).generateCommand(io, opts)));
 
   program
     .command('validate <files...>')

@@ -10,6 +10,8 @@ import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { ipRoute, summary } from '../../io/format/bgp.js';
 import { CommandFailure, InputProblems } from '../errors.js';
+import { generateTopology, type Design, type Encap } from '../../io/generate.js';
+import { parseCidr } from '../../core/net/index.js';
 import type { CliIo } from '../io.js';
 import { resolve } from 'node:path';
 import { stringify, parse } from 'yaml';
@@ -112,6 +114,45 @@ export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string
   return 0;
 }
 
+export interface GenerateFlags {
+  readonly nodes: string;
+  readonly podsPerNode: string;
+  readonly design: Design;
+  readonly reflectors: string;
+  readonly racks: string;
+  readonly spine?: boolean;
+  readonly pool?: string;
+  readonly encap: Encap;
+  readonly seed: string;
+  readonly output?: string;
+}
+
+function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new CommandFailure(`error: ${flag} "${text}" must be a whole number from ${min} to ${max}`, 2);
+  return value;
+}
+
+export function generateCommand(io: CliIo, flags: GenerateFlags): number {
+  const nodes = wholeNumber(flags.nodes, '--nodes', 1, 100_000);
+  const pool = flags.pool === undefined ? undefined : parseCidr(flags.pool);
+  if (pool !== undefined && !pool.ok) throw new CommandFailure(`error: --pool: ${pool.reason}`, 2);
+  const text = generateTopology({
+    nodes,
+    podsPerNode: wholeNumber(flags.podsPerNode, '--pods-per-node', 0, 10_000),
+    design: flags.design,
+    reflectors: Math.min(nodes, wholeNumber(flags.reflectors, '--reflectors', 2, 1000)),
+    racks: Math.min(nodes, wholeNumber(flags.racks, '--racks', 1, 10_000)),
+    spine: flags.spine ?? false,
+    encap: flags.encap,
+    seed: wholeNumber(flags.seed, '--seed', 0, 2 ** 31),
+    ...(pool?.ok ? { pool: pool.value } : {}),
+  });
+  if (flags.output === undefined) io.stdout(text);
+  else io.fs.writeAtomic(resolve(io.cwd, flags.output), text);
+  return 0;
+}
+
 export function topologyJsonSchema(): object {
   const documents = [
     schema.topologyDocument,
@@ -125,7 +166,7 @@ export function topologyJsonSchema(): object {
   ];
   return {
     ...z.toJSONSchema(z.union(documents), { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://podnet.dev/schema/topology.schema.json',
+    $id: 'urn:podnet:topology-schema',
     title: 'podnet topology',
     description: 'A podnet topology file: one document with a cluster: section, optionally followed by Kubernetes/Calico resources.',
   };
