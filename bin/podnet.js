@@ -3,6 +3,14 @@
 import { main } from '../dist/cli/main.js';
 import { nodeFileSystem } from '../dist/io/fs.js';
 
+// A reader that stops early (`podnet ... | head`) closes the pipe: end quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

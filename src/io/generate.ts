@@ -74,13 +74,20 @@ export function generateTopology(options: GenerateOptions): string {
   ];
   if (options.design === 'racks') lines.push(...rackSections(options));
   else lines.push(...flatSections(options, rng));
-  lines.push('pods:');
-  for (let i = 0; i < options.nodes; i++) {
-    if (options.design === 'rr' && i < options.reflectors) continue;
-    for (let k = 0; k < options.podsPerNode; k++) {
-      lines.push(`  - { apiVersion: v1, kind: Pod, metadata: { name: p${i}-${k}, labels: { app: a${k % 10} } }, spec: { nodeName: ${nodeName(i)}, containers: [{ name: web, image: nginx, ports: [{ containerPort: 80 }] }] } }`);
-    }
-  }
+  // One Deployment: the scheduler spreads its replicas evenly over the untainted nodes.
+  const workers = options.nodes - (options.design === 'rr' ? Math.max(2, options.reflectors) : 0);
+  lines.push(
+    '---',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: { name: web }',
+    'spec:',
+    `  replicas: ${Math.max(0, workers) * options.podsPerNode}`,
+    '  selector: { matchLabels: { app: web } }',
+    '  template:',
+    '    metadata: { labels: { app: web } }',
+    '    spec: { containers: [{ name: web, image: nginx, ports: [{ containerPort: 80 }] }] }',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/core/cluster/lifecycle.js';
 import { buildCluster } from '../../src/core/cluster/index.js';
 import { pod, topology, workers } from '../helpers/topology.js';
+import { resolveTopology } from '../../src/core/topology/resolve.js';
 
 function statusesOf(doc: Record<string, unknown>, name: string, times: readonly number[]) {
   const cluster = buildCluster(topology({ nodes: workers(2), ...doc }));
@@ -87,5 +88,39 @@ describe('pod lifecycle', () => {
   it('spreads pods over the untainted nodes with the fewest pods, ties by name', () => {
     const cluster = buildCluster(topology({ nodes: [{ name: 'master', role: 'control-plane', address: '10.0.1.10/24' }, ...workers(3)], pods: ['a', 'b', 'c', 'd'].map((n) => pod(n)) }));
     expect(cluster.pods().map((p) => p.nodeName)).toEqual(['node-1', 'node-2', 'node-3', 'node-1']);
+  });
+});
+
+describe('Deployments', () => {
+  const deployment = (replicas: number, matchLabels: Record<string, string> = { app: 'web' }) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { replicas, selector: { matchLabels }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+  });
+
+  it('expand into replicas named <name>-<template hash>-<suffix>, unique, spread over the nodes', () => {
+    const result = resolveTopology([
+      { source: 0, value: { cluster: { name: 't' }, nodes: workers(3) }, expect: 'any' },
+      { source: 1, value: deployment(3000), expect: 'any' },
+    ]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const names = result.topology.pods.map((p) => p.name);
+    expect(names).toHaveLength(3000);
+    expect(new Set(names).size).toBe(3000);
+    expect(names.every((n) => /^web-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/.test(n))).toBe(true);
+    expect(result.topology.pods[0]?.labels).toMatchObject({ app: 'web', 'pod-template-hash': names[0]?.split('-')[1] });
+    const cluster = buildCluster(result.topology);
+    const perNode = ['node-1', 'node-2', 'node-3'].map((n) => cluster.pods().filter((p) => p.nodeName === n).length);
+    expect(perNode).toEqual([1000, 1000, 1000]);
+  });
+
+  it('refuse a selector that does not match the template, as the API server does', () => {
+    const result = resolveTopology([
+      { source: 0, value: { cluster: { name: 't' }, nodes: workers(1) }, expect: 'any' },
+      { source: 1, value: deployment(2, { app: 'api' }), expect: 'any' },
+    ]);
+    expect(result.ok ? [] : result.issues.map((i) => `${i.at.path.join('.')}: ${i.message}`)).toEqual(['spec.selector.matchLabels.app: selector does not match template labels: the template has no app=api']);
   });
 });

@@ -89,6 +89,9 @@ export class BgpNetwork {
   private readonly neighborsOf: number[][];
   private readonly rng: Rng;
   private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
+  /** Caches for the export hot path: whether a prefix may leave a node, and originated attribute sets. */
+  private readonly exportable = new Map<number, boolean>();
+  private readonly originated = new Map<number, number>();
 
   constructor(
     readonly peering: Peering,
@@ -455,15 +458,14 @@ export class BgpNetwork {
     if (entry === undefined) return NO_ROUTE;
     const from = entry.source === 'bgp' ? this.neighbor(entry.via[0] as number) : undefined;
     if (from?.index === n.index) return NO_ROUTE;
-    if (s.kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
+    if (s.kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
     const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(entry.attrs);
     let attrs: PathAttributes;
-    if (learned === undefined) {
-      attrs = { nextHop: n.localAddress, asPath: ibgpOut ? [] : [s.asNumber], origin: ORIGIN_IGP, clusterList: [] };
-    } else if (ibgpOut) {
+    if (learned === undefined) return this.originatedAttrs(n.localAddress, ibgpOut ? undefined : s.asNumber);
+    if (ibgpOut) {
       const reflecting = ibgpIn;
       const clusterList = reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
       if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
@@ -484,10 +486,26 @@ export class BgpNetwork {
     return this.attributes.intern(attrs);
   }
 
+  /** The attributes of a locally originated route: the same for every neighbour with that next hop. */
+  private originatedAttrs(nextHop: number, prependAs: number | undefined): number {
+    const key = prependAs === undefined ? nextHop : -(nextHop * 4294967296 + prependAs) - 1;
+    let id = this.originated.get(key);
+    if (id === undefined) {
+      id = this.attributes.intern({ nextHop, asPath: prependAs === undefined ? [] : [prependAs], origin: ORIGIN_IGP, clusterList: [] });
+      this.originated.set(key, id);
+    }
+    return id;
+  }
+
   /** confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool leave a node. */
   private exportedByCalico(prefix: number): boolean {
-    const cidr = this.prefixes.cidr(prefix);
-    return this.poolCidrs.some((pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len);
+    let exported = this.exportable.get(prefix);
+    if (exported === undefined) {
+      const cidr = this.prefixes.cidr(prefix);
+      exported = this.poolCidrs.some((pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len);
+      this.exportable.set(prefix, exported);
+    }
+    return exported;
   }
 
   private exportTo(n: Neighbor, prefix: number): void {

@@ -154,6 +154,11 @@ class Resolver {
         if (pod) this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
+      case 'Deployment': {
+        const deployment = this.parse(s.deploymentManifest, record, doc.source, []);
+        if (deployment) this.expandDeployment(deployment, root);
+        return;
+      }
       case 'IPPool': {
         const pool = this.parse(s.ipPoolResource, record, doc.source, []);
         if (pool) this.pools.push({ value: { ...pool.spec, name: pool.metadata.name }, origin: spec });
@@ -182,6 +187,32 @@ class Resolver {
           { source: doc.source, path: ['kind'] },
           `unknown kind "${String(record['kind'])}"${didYouMean(String(record['kind']), s.RESOURCE_KINDS)}; podnet reads ${s.RESOURCE_KINDS.join(', ')}`,
         );
+    }
+  }
+
+  /** A Deployment's pods, named as the ReplicaSet controller names them: <name>-<template hash>-<suffix>. */
+  private expandDeployment(deployment: s.DeploymentManifest, origin: Origin): void {
+    const { name, namespace } = deployment.metadata;
+    const labels = deployment.spec.template.metadata?.labels ?? {};
+    const mismatch = Object.entries(deployment.spec.selector.matchLabels).find(([key, value]) => labels[key] !== value);
+    if (mismatch !== undefined) {
+      this.report({ ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] }, `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`);
+      return;
+    }
+    const hash = kubeSafe(fnv1a(`${name}/${JSON.stringify(deployment.spec.template)}`), 10);
+    const used = new Set<string>();
+    for (let i = 0; i < deployment.spec.replicas; i++) {
+      // Like the ReplicaSet controller, try another random suffix when one is taken.
+      let suffix = '';
+      for (let attempt = 0; suffix === '' || used.has(suffix); attempt++) suffix = kubeSafe(fnv1a(`${name}/${hash}/${i}/${attempt}`), 5);
+      used.add(suffix);
+      const pod: s.PodManifest = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${name}-${hash}-${suffix}`, ...(namespace !== undefined ? { namespace } : {}), labels: { ...labels, 'pod-template-hash': hash } },
+        spec: deployment.spec.template.spec,
+      };
+      this.pods.push({ value: pod, origin, order: [Infinity, this.podSequence++] });
     }
   }
 
@@ -640,6 +671,27 @@ class Resolver {
     });
     return events.sort((a, b) => a.at - b.at);
   }
+}
+
+/** FNV-1a over a string, for stable generated names. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/** Kubernetes' SafeEncodeString alphabet (no vowels, no look-alikes), as pod names use it. */
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function kubeSafe(seed: number, length: number): string {
+  let out = '';
+  let x = seed || 1;
+  for (let i = 0; i < length; i++) {
+    x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+    x = (x ^ (x >>> 12)) >>> 0;
+    out += SAFE_ALPHABET[x % SAFE_ALPHABET.length];
+  }
+  return out;
 }
 
 function resolveImages(written: Readonly<Record<string, s.ImageEntry>>): Map<string, ImageBehaviour> {

@@ -199,6 +199,25 @@ export const podManifest = z.strictObject({
   status: z.unknown().optional(),
 });
 
+export const deploymentManifest = z.strictObject({
+  apiVersion: z.literal('apps/v1', 'a Deployment has apiVersion: apps/v1'),
+  kind: z.literal('Deployment'),
+  metadata: objectMeta,
+  spec: z.strictObject({
+    replicas: z.number().int().min(0).max(1_000_000).default(1),
+    selector: z.strictObject({ matchLabels: labelsSchema }),
+    template: z.strictObject({
+      metadata: z.strictObject({ labels: labelsSchema.optional(), annotations: labelsSchema.optional() }).optional(),
+      spec: podSpecSchema,
+    }),
+    strategy: z.unknown().optional(),
+    revisionHistoryLimit: z.number().optional(),
+  }),
+  status: z.unknown().optional(),
+});
+
+export type DeploymentManifest = z.output<typeof deploymentManifest>;
+
 export const podFileReference = z.strictObject({
   file: text('path of a YAML file with one or more Pod manifests, relative to this file'),
 });
@@ -296,4 +315,4 @@ export const kubeNodeResource = z.strictObject({
     .optional(),
 });
 
-export const RESOURCE_KINDS = ['Pod', 'Node', 'IPPool', 'BGPPeer', 'BGPConfiguration', 'IPAMConfiguration'] as const;
+export const RESOURCE_KINDS = ['Pod', 'Deployment', 'Node', 'IPPool', 'BGPPeer', 'BGPConfiguration', 'IPAMConfiguration'] as const;
