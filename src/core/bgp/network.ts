@@ -420,6 +420,13 @@ export class BgpNetwork {
     return list;
   }
 
+  /** The attributes a neighbour announced for a prefix, as this speaker holds them (Adj-RIB-In). */
+  attributesFrom(speaker: number, prefix: number, neighbor: number): PathAttributes | undefined {
+    const entries = (this.state[speaker] as SpeakerState).ribIn.get(prefix) ?? [];
+    const i = indexOfNeighbor(entries, neighbor);
+    return i < 0 ? undefined : this.attributes.get(entries[i + 1] as number);
+  }
+
   selection(speaker: number, prefix: number): Selection<Candidate & { neighborIndex: number }> | undefined {
     return selectBest(this.candidates(speaker, prefix));
   }

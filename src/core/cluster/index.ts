@@ -57,6 +57,8 @@ export class Cluster {
   readonly ipam: Ipam;
   private readonly scheduler: Scheduler;
   private readonly records = new Map<string, PodRecord>();
+  /** Per node, the keys of the pods placed on it. */
+  private readonly byNode = new Map<string, Set<string>>();
   private readonly nodeRecords: NodeRecord[];
   private generation = 0;
 
@@ -104,6 +106,9 @@ export class Cluster {
     }
     this.scheduler.adjust(placement.node.name, 1);
     const node = placement.node;
+    const onNode = this.byNode.get(node.name) ?? new Set<string>();
+    onNode.add(key);
+    this.byNode.set(node.name, onNode);
     const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
     this.records.set(key, {
       ...base,
@@ -120,6 +125,7 @@ export class Cluster {
     const record = this.records.get(key);
     if (record === undefined) return { ok: false, error: { kind: 'not-found', namespace, name } };
     this.records.delete(key);
+    if (record.nodeName !== undefined) this.byNode.get(record.nodeName)?.delete(key);
     if (record.allocation) this.ipam.release(record.allocation.ip);
     if (record.nodeName !== undefined) this.scheduler.adjust(record.nodeName, -1);
     return { ok: true };
@@ -132,6 +138,11 @@ export class Cluster {
   /** Live pods ordered by namespace, then name (kubectl's order). */
   pods(): PodRecord[] {
     return [...this.records.values()].sort((a, b) => a.spec.namespace.localeCompare(b.spec.namespace) || a.spec.name.localeCompare(b.spec.name));
+  }
+
+  /** The pods placed on one node, in no particular order. */
+  podsOn(node: string): PodRecord[] {
+    return [...(this.byNode.get(node) ?? [])].map((key) => this.records.get(key) as PodRecord);
   }
 
   nodes(): readonly NodeRecord[] {

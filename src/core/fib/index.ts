@@ -83,8 +83,8 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
   if (speaker === undefined || node === undefined) throw new Error('nodeFib needs a node');
   const entries: FibEntry[] = [{ prefix: node.subnet, kind: 'connected', dev: 'eth0', nextHops: [], proto: 'kernel', scope: 'link', src: node.ip }];
   if (node.gateway !== undefined) entries.push({ prefix: { base: 0, len: 0 }, kind: 'default', dev: 'eth0', nextHops: [{ via: node.gateway, dev: 'eth0', onlink: false }] });
-  for (const record of sim.cluster.pods()) {
-    if (record.nodeName !== node.name || record.allocation === undefined) continue;
+  for (const record of sim.cluster.podsOn(node.name)) {
+    if (record.allocation === undefined) continue;
     entries.push({ prefix: { base: record.allocation.ip, len: 32 }, kind: 'local-pod', dev: record.vethName, nextHops: [], scope: 'link', note: `${record.spec.namespace}/${record.spec.name}` });
   }
   const network = sim.network;
@@ -102,8 +102,7 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
     const hops = new Map<Ipv4, NextHop>();
     let encap: 'ipip' | undefined;
     for (const neighborIndex of entry.via) {
-      const candidate = network.candidates(speakerIndex, prefixId).find((c) => c.neighborIndex === neighborIndex);
-      const nextHop = candidate?.attrs.nextHop ?? attrs.nextHop;
+      const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop ?? attrs.nextHop;
       if (pool !== undefined && encapsulates(pool.ipipMode, node.subnet, nextHop)) {
         encap = 'ipip';
         hops.set(nextHop, { via: nextHop, dev: 'tunl0', onlink: true });
@@ -203,7 +202,7 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
     if (entry.source !== 'bgp') continue;
     const hops = new Map<Ipv4, NextHop>();
     for (const neighborIndex of entry.via) {
-      const nextHop = network.candidates(speakerIndex, prefixId).find((c) => c.neighborIndex === neighborIndex)?.attrs.nextHop;
+      const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop;
       if (nextHop === undefined) continue;
       const dev = devFor(nextHop);
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });

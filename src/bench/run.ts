@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: runs each scenario in its own process (so one that runs out of memory or time
+ * is reported, not fatal), prints a table and writes bench-results.json. Options: `--only a,b`,
+ * `--smoke` (CI's small run), `--timeout SECONDS` per scenario. Never a test: tests assert nothing
+ * about time.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runScenario, SCENARIOS, type Figures } from './scenarios.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+function child(name: string): void {
+  const scenario = SCENARIOS.find((s) => s.name === name);
+  if (scenario === undefined) throw new Error(`unknown scenario ${name}`);
+  process.stdout.write(`${JSON.stringify(runScenario(scenario))}\n`);
+}
+
+function cliRoundTrip(): number {
+  const bin = fileURLToPath(new URL('../../bin/podnet.js', import.meta.url));
+  const topology = fileURLToPath(new URL('../../topologies/seed-lab.yaml', import.meta.url));
+  const start = process.hrtime.bigint();
+  spawnSync(process.execPath, [bin, '-t', topology, 'bgp', 'summary'], { encoding: 'utf8' });
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+type Result = { scenario: string; figures?: Figures; failed?: string };
+
+function main(argv: readonly string[]): void {
+  if (argv[0] === '--child') return child(argv[1] as string);
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = argv.includes('--smoke') ? ['seed-lab', 'smoke-200'] : option('--only')?.split(',');
+  const timeout = Number(option('--timeout') ?? 600) * 1000;
+  const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.name) : s.name !== 'smoke-200'));
+  const results: Result[] = [];
+  for (const scenario of chosen) {
+    process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
+    const run = spawnSync(process.execPath, [SELF, '--child', scenario.name], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
+    const line = run.stdout.trim().split('\n').pop() ?? '';
+    if (run.status === 0 && line.startsWith('{')) results.push({ scenario: scenario.name, figures: JSON.parse(line) as Figures });
+    else results.push({ scenario: scenario.name, failed: run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM' ? `did not finish within ${timeout / 1000} s` : /heap out of memory/i.test(run.stderr) ? 'ran out of memory (default heap)' : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}` });
+  }
+  const roundTrip = cliRoundTrip();
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  writeFileSync('bench-results.json', `${JSON.stringify({ machine, cliRoundTripSeconds: roundTrip, results }, null, 2)}\n`);
+  const header = ['scenario', 'build s', 'converge s', 'FIBs s', 'peak MiB', 'sessions', 'UPDATE', 'WITHDRAW', 'Loc-RIB routes', 'sim conv s', 'extra'];
+  const rows = results.map(({ scenario, figures: f, failed }) =>
+    f === undefined
+      ? [scenario, failed ?? 'failed']
+      : [
+          scenario,
+          f.buildSeconds.toFixed(2),
+          f.convergeSeconds.toFixed(2),
+          f.fibSeconds.toFixed(2),
+          f.peakRssMiB.toFixed(0),
+          `${f.established}/${f.sessions}`,
+          String(f.updates),
+          String(f.withdraws),
+          String(f.locRibRoutes),
+          f.simulatedConvergence.toFixed(3),
+          f.reconvergeSeconds !== undefined ? `reconverge ${f.reconvergeSeconds.toFixed(2)} s` : f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '',
+        ],
+  );
+  process.stdout.write(`${machine}\nCLI round trip (podnet -t seed-lab.yaml bgp summary): ${roundTrip.toFixed(2)} s\n`);
+  process.stdout.write(`${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\nwrote bench-results.json\n`);
+  if (results.some((r) => r.failed !== undefined)) process.exitCode = 1;
+}
+
+main(process.argv.slice(2));

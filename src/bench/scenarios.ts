@@ -1,0 +1,124 @@
+/**
+ * The benchmark's scenarios: generated designs at Kubernetes' scale, each measured in its own
+ * process. The figures: wall time to build the model, converge BGP and build every FIB; peak RSS;
+ * sessions; UPDATE and WITHDRAW messages; routes in all Loc-RIBs; simulated convergence time;
+ * traces per second.
+ */
+import { parseAllDocuments } from 'yaml';
+import { simulate, type Simulation } from '../core/bgp/simulate.js';
+import { buildFib } from '../core/fib/index.js';
+import { Rng } from '../core/sim/rng.js';
+import { resolveTopology } from '../core/topology/resolve.js';
+import type { Topology } from '../core/topology/model.js';
+import { Tracer } from '../core/trace/index.js';
+import { generateTopology, type GenerateOptions } from '../io/generate.js';
+
+export interface Scenario {
+  readonly name: string;
+  readonly nodes: number;
+  readonly what: string;
+  readonly design: Omit<GenerateOptions, 'seed' | 'spine' | 'racks' | 'encap'> & Partial<GenerateOptions>;
+  /** rr-5000-fail: stop one reflector, reconverge, restore it. */
+  readonly failReflector?: boolean;
+  /** trace: random pod-to-pod traces over the converged FIBs. */
+  readonly traces?: number;
+}
+
+const rr = (nodes: number, podsPerNode = 30) => ({ nodes, podsPerNode, design: 'rr' as const, reflectors: 3 });
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'seed-lab', nodes: 3, what: 'the shipped seed lab (see the CLI round trip figure)', design: { nodes: 3, podsPerNode: 1, design: 'mesh', reflectors: 0 } },
+  { name: 'mesh-100', nodes: 100, what: "Calico's mesh limit: 100 nodes, 110 pods each", design: { nodes: 100, podsPerNode: 110, design: 'mesh', reflectors: 0 } },
+  { name: 'mesh-1000', nodes: 1000, what: '1,000 nodes in a full mesh (499,500 sessions)', design: { nodes: 1000, podsPerNode: 30, design: 'mesh', reflectors: 0 } },
+  { name: 'rr-5000', nodes: 5000, what: '5,000 nodes, 150,000 pods, 3 reflectors, clients on 2', design: rr(5000) },
+  { name: 'rr-5000-fail', nodes: 5000, what: 'rr-5000, one reflector stopped and restored', design: rr(5000), failReflector: true },
+  { name: 'trace', nodes: 5000, what: "random pod-to-pod traces over rr-5000's FIBs", design: rr(5000), traces: 20_000 },
+  { name: 'scaling-500', nodes: 500, what: 'rr design, 500 nodes', design: rr(500) },
+  { name: 'scaling-1000', nodes: 1000, what: 'rr design, 1,000 nodes', design: rr(1000) },
+  { name: 'scaling-2000', nodes: 2000, what: 'rr design, 2,000 nodes', design: rr(2000) },
+  { name: 'scaling-5000', nodes: 5000, what: 'rr design, 5,000 nodes', design: rr(5000) },
+  { name: 'smoke-200', nodes: 200, what: 'rr design, 200 nodes: what CI runs', design: rr(200, 10) },
+];
+
+export interface Figures {
+  readonly scenario: string;
+  readonly buildSeconds: number;
+  readonly convergeSeconds: number;
+  readonly fibSeconds: number;
+  readonly peakRssMiB: number;
+  readonly sessions: number;
+  readonly established: number;
+  readonly updates: number;
+  readonly withdraws: number;
+  readonly locRibRoutes: number;
+  readonly simulatedConvergence: number;
+  readonly reconvergeSeconds?: number;
+  readonly tracesPerSecond?: number;
+}
+
+function seconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
+function load(text: string): Topology {
+  const docs = parseAllDocuments(text).map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const }));
+  const result = resolveTopology(docs);
+  if (!result.ok) throw new Error(`generated topology invalid: ${result.issues[0]?.message}`);
+  return result.topology;
+}
+
+function locRibRoutes(sim: Simulation): number {
+  return sim.peering.speakers.reduce((sum, s) => sum + sim.network.locRib(s.index).size, 0);
+}
+
+export function runScenario(scenario: Scenario): Figures {
+  let start = process.hrtime.bigint();
+  const topology = load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design }));
+  const buildSeconds = seconds(start);
+  start = process.hrtime.bigint();
+  const failAt = 400;
+  const journal = scenario.failReflector ? [{ kind: 'machine' as const, at: failAt, name: 'node-00000', up: false }] : [];
+  let sim = simulate(topology, journal, { until: scenario.failReflector ? failAt - 1 : 300 });
+  const convergeSeconds = seconds(start);
+  let reconvergeSeconds: number | undefined;
+  if (scenario.failReflector) {
+    start = process.hrtime.bigint();
+    sim = simulate(topology, [...journal, { kind: 'machine', at: 1000, name: 'node-00000', up: true }], { until: 1100 });
+    reconvergeSeconds = seconds(start) - convergeSeconds;
+  }
+  start = process.hrtime.bigint();
+  for (const node of topology.nodes) buildFib(sim, node.name);
+  const fibSeconds = seconds(start);
+  let tracesPerSecond: number | undefined;
+  if (scenario.traces !== undefined) tracesPerSecond = measureTraces(sim, scenario.traces);
+  return {
+    scenario: scenario.name,
+    buildSeconds,
+    convergeSeconds,
+    fibSeconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    sessions: sim.peering.sessions.length,
+    established: sim.network.sessions.filter((s) => s.state === 'Established').length,
+    updates: sim.network.counters.updates,
+    withdraws: sim.network.counters.withdraws,
+    locRibRoutes: locRibRoutes(sim),
+    simulatedConvergence: sim.network.counters.lastRouteChange,
+    ...(reconvergeSeconds !== undefined ? { reconvergeSeconds } : {}),
+    ...(tracesPerSecond !== undefined ? { tracesPerSecond } : {}),
+  };
+}
+
+function measureTraces(sim: Simulation, count: number): number {
+  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  const tracer = new Tracer(sim, sim.until);
+  const rng = new Rng(7);
+  const pick = () => pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
+  const flows = Array.from({ length: count }, () => {
+    const [src, dst] = [pick(), pick()];
+    return { srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation?.ip as number, dst: dst.allocation?.ip as number, protocol: 'TCP' as const, port: 80, loopback: false };
+  });
+  tracer.trace(flows[0] as (typeof flows)[number]);
+  const start = process.hrtime.bigint();
+  for (const flow of flows) tracer.trace(flow);
+  return count / seconds(start);
+}
