@@ -6,7 +6,7 @@
  * - iBGP split horizon unless one side is an rr client; reflection sets ORIGINATOR_ID and
  *   prepends the CLUSTER_LIST and keeps the next hop; eBGP prepends the AS, sets next hop self
  *   and drops paths carrying the receiver's AS; nothing goes back to the neighbour it came from;
- * - UPDATEs are batched per neighbour per event (one message per attribute set).
+ * - UPDATEs are packed per neighbour over a 5 ms window (one message per attribute set).
  * Invariants: the same topology, operations and seed give the same event order and results; a
  * route is in a Loc-RIB only while its session is Established. Leaves out: graceful restart,
  * MRAI timers, communities, route flap damping, IPv6.
@@ -52,6 +52,7 @@ type NetEvent =
   | { readonly kind: 'open-done'; readonly session: number; readonly generation: number }
   | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: readonly (readonly [number, number])[] }
   | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
+  | { readonly kind: 'send'; readonly neighbor: number; readonly generation: number }
   | { readonly kind: 'external'; readonly apply: () => void };
 
 interface SpeakerState {
@@ -66,6 +67,8 @@ interface SpeakerState {
 const NO_ROUTE = -1;
 const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
+/** How long a neighbour's changes collect before they go out together. */
+const PACKING_WINDOW = 0.005;
 
 export interface NetworkCounters {
   updates: number;
@@ -112,14 +115,10 @@ export class BgpNetwork {
   start(): void {
     for (const speaker of this.peering.speakers) this.refreshOriginations(speaker.index);
     for (const session of this.peering.sessions) this.startSession(session.index, TIMERS.connectDelay);
-    this.flush();
   }
 
   run(until: number, maxEvents = 50_000_000): RunResult {
-    return this.engine.run((event) => {
-      this.handle(event);
-      this.flush();
-    }, { until, maxEvents });
+    return this.engine.run((event) => this.handle(event), { until, maxEvents });
   }
 
   /** Schedules a change of the world (a failure, a pod) at a simulated time. */
@@ -522,25 +521,31 @@ export class BgpNetwork {
     if (attrs === NO_ROUTE) sent.delete(prefix);
     else sent.set(prefix, attrs);
     let box = this.outbox.get(n.index);
-    if (box === undefined) this.outbox.set(n.index, (box = new Map()));
+    if (box === undefined) {
+      this.outbox.set(n.index, (box = new Map()));
+      const status = this.sessions[n.session] as SessionStatus;
+      this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: n.index, generation: status.generation });
+    }
     box.set(prefix, attrs);
   }
 
-  /** Sends each neighbour's pending changes as one batch of UPDATE messages. */
-  private flush(): void {
-    for (const [neighborIndex, box] of this.outbox) {
-      const n = this.neighbor(neighborIndex);
-      const status = this.sessions[n.session] as SessionStatus;
-      const spec = this.spec(n.session);
-      const far = spec.sides.find((side) => side !== neighborIndex);
-      if (far === undefined || status.state !== 'Established') continue;
-      const changes = [...box.entries()];
-      const attrSets = new Set(changes.filter(([, a]) => a !== NO_ROUTE).map(([, a]) => a));
-      this.counters.updates += attrSets.size;
-      if (changes.some(([, a]) => a === NO_ROUTE)) this.counters.withdraws += 1;
-      this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
-    }
-    this.outbox.clear();
+  /**
+   * Sends a neighbour's pending changes as UPDATE messages, one per attribute set. Changes made
+   * within the packing window go out together, as BIRD drains a peer's bucket queue when its
+   * socket can take more: a best path that changes again meanwhile is sent only once.
+   */
+  private send(neighborIndex: number, generation: number): void {
+    const box = this.outbox.get(neighborIndex);
+    this.outbox.delete(neighborIndex);
+    const n = this.neighbor(neighborIndex);
+    const status = this.sessions[n.session] as SessionStatus;
+    const far = this.spec(n.session).sides.find((side) => side !== neighborIndex);
+    if (box === undefined || far === undefined || status.state !== 'Established' || status.generation !== generation) return;
+    const changes = [...box.entries()];
+    const attrSets = new Set(changes.filter(([, a]) => a !== NO_ROUTE).map(([, a]) => a));
+    this.counters.updates += attrSets.size;
+    if (changes.some(([, a]) => a === NO_ROUTE)) this.counters.withdraws += 1;
+    this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
   }
 
   private receive(neighborIndex: number, changes: readonly (readonly [number, number])[]): void {
@@ -589,6 +594,9 @@ export class BgpNetwork {
         return;
       case 'hold-expired':
         if (this.current(event.session, event.generation)?.state === 'Established') this.holdExpired(event.session);
+        return;
+      case 'send':
+        this.send(event.neighbor, event.generation);
         return;
       case 'update': {
         const n = this.neighbor(event.neighbor);
