@@ -213,6 +213,15 @@ Examples:
   }
 
   program
+    .command('export')
+    .description('hand the design to real engines')
+    .command('bird [node]')
+    .description("the BIRD 2 configuration Calico's confd would write for a node (or a router's side)")
+    .option('--all', 'every node and router')
+    .option('--dir <dir>', 'with --all: write <name>.conf files here')
+    .action((node: string | undefined, opts: { all?: boolean; dir?: string }, cmd: Command) => run(async () => (await bgpCommands()).exportBirdCommand(io, globals(cmd), node, opts)));
+
+  program
     .command('trace <src> <dst>')
     .description('trace a packet from a pod (pod, ns/pod, pod/container) to a pod, IP[:port], pod:port, node, or localhost:port')
     .option('--port <n>', 'destination port (default: the destination pod\'s first containerPort, else 80)')

@@ -10,6 +10,8 @@ import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../c
 import { parseDuration } from '../../core/topology/duration.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { durationSchema } from '../../core/topology/schema.js';
+import { birdConfig } from '../../io/bird.js';
+import { join, resolve } from 'node:path';
 import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
 import type { JournalEntry } from '../../io/workspace.js';
 import { openWorkspace, recordOps, refuseStateless, viewSimulation, type GlobalOptions } from '../context.js';
@@ -131,6 +133,25 @@ export function routeExplainCommand(io: CliIo, options: GlobalOptions, name: str
     return 0;
   }
   io.stdout(explainRoute(sim, target, cidr));
+  return 0;
+}
+
+/** `podnet export bird NODE`, or every machine's file into a directory with --all --dir. */
+export function exportBirdCommand(io: CliIo, options: GlobalOptions, name: string | undefined, flags: { all?: boolean; dir?: string }): number {
+  const { sim } = viewSimulation(options, io, { at: 0 });
+  if (flags.all) {
+    if (flags.dir === undefined) throw new CommandFailure('error: --all needs --dir DIR', 2);
+    const dir = resolve(io.cwd, flags.dir);
+    io.fs.mkdirp(dir);
+    for (const speaker of sim.peering.speakers) {
+      const file = join(dir, `${speaker.name}.conf`);
+      io.fs.writeAtomic(file, birdConfig(sim, speaker.name) as string);
+      io.stdout(`wrote ${join(flags.dir, `${speaker.name}.conf`)}\n`);
+    }
+    return 0;
+  }
+  if (name === undefined) throw new CommandFailure('error: name a node or router, or use --all --dir DIR', 2);
+  io.stdout(birdConfig(sim, machine(sim, name)) as string);
   return 0;
 }
 

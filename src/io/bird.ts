@@ -1,0 +1,105 @@
+/**
+ * BIRD configurations as Calico's confd would write them for each node (and the routers' side of
+ * their peerings), in BIRD 2 syntax since that is what users can install. Calico ships a BIRD 1.6
+ * fork; where the two differ the file says so in a comment: BIRD 2 puts import/export in per-family
+ * channels, and it has no `krt_tunnel`, so IPIP routes cannot be pointed at tunl0 by the kernel
+ * filter (podnet's FIB shows what Calico's fork installs).
+ */
+import type { Simulation } from '../core/bgp/simulate.js';
+import type { Neighbor, Speaker } from '../core/bgp/peering.js';
+import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
+
+function header(sim: Simulation, speaker: Speaker): string[] {
+  return [
+    `# BIRD 2 configuration for ${speaker.name} (${speaker.kind}) in cluster ${sim.topology.name}, written by podnet.`,
+    speaker.kind === 'node'
+      ? "# It follows Calico's confd templates (bird.cfg, bird_aggr.cfg, bird_ipam.cfg) translated to BIRD 2."
+      : '# A router that is not a Kubernetes node: its side of the topology\'s peerings.',
+    '',
+    `router id ${formatIpv4(speaker.routerId)};`,
+    '',
+    'protocol device { scan time 2; }',
+    '',
+  ];
+}
+
+function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
+  const blocks = sim.cluster.ipam.blocksOf(speaker.name).filter((b) => b.pool.vxlanMode === 'Never').map((b) => formatCidr(b.cidr));
+  const pools = sim.topology.pools.filter((p) => !p.disabled && !p.disableBGPExport && p.vxlanMode === 'Never').map((p) => formatCidr(p.cidr));
+  const lines = ['# bird_aggr.cfg: a blackhole for each block affine to this node; the blocks are exported whole.', 'function calico_aggr() {'];
+  for (const block of blocks) lines.push(`  if ( net = ${block} ) then { accept; }`, `  if ( net ~ ${block} ) then { reject; }`);
+  lines.push('}', '');
+  lines.push('# bird_ipam.cfg: only routes inside an exporting pool leave the node.', 'function calico_export_to_bgp_peers() {', '  calico_aggr();');
+  for (const pool of pools) lines.push(`  if ( net ~ ${pool} ) then { accept; }`);
+  lines.push('  reject;', '}', '');
+  lines.push(
+    '# Calico 1.6 sets krt_tunnel = "tunl0" here for IPIP pools; BIRD 2 has no such attribute.',
+    'filter calico_kernel_programming {',
+    '  accept;',
+    '}',
+    '',
+  );
+  if (blocks.length > 0) lines.push('protocol static static1 {', '  ipv4;', ...blocks.map((b) => `  route ${b} blackhole;`), '}', '');
+  lines.push(
+    'protocol kernel kernel1 {',
+    '  learn;',
+    '  persist;',
+    '  scan time 2;',
+    '  graceful restart on;',
+    '  merge paths on;',
+    '  ipv4 { import all; export filter calico_kernel_programming; };',
+    '}',
+    '',
+    'protocol direct {',
+    '  ipv4;',
+    '  interface -"cali*", -"kube-ipvs*", "*";',
+    '}',
+    '',
+  );
+  return lines;
+}
+
+function bgpTemplate(speaker: Speaker): string[] {
+  return [
+    'template bgp bgp_template {',
+    `  local as ${speaker.asNumber};`,
+    '  graceful restart on;',
+    '  connect delay time 2;',
+    '  connect retry time 5;',
+    '  error wait time 5, 30;',
+    '  ipv4 { gateway recursive; add paths on; };',
+    '}',
+    '',
+  ];
+}
+
+function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
+  const ibgp = n.remoteAs === speaker.asNumber;
+  const exportFilter = speaker.kind === 'node' ? 'filter { calico_export_to_bgp_peers(); }' : 'all';
+  const remote = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
+  const lines = [
+    `# ${n.type}${remote !== undefined ? ` to ${remote}` : ''}`,
+    `protocol bgp ${n.name} from bgp_template {`,
+    `  neighbor ${formatIpv4(n.remoteAddress)} as ${n.remoteAs};`,
+    `  source address ${formatIpv4(n.localAddress)};`,
+  ];
+  if (n.rrClient) lines.push('  rr client;', `  rr cluster id ${formatIpv4(speaker.clusterId ?? speaker.routerId)};`);
+  if (n.passive) lines.push('  passive on;');
+  const direct = speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
+  if (!ibgp && !direct) lines.push('  multihop;');
+  const nextHop = n.nextHopMode === 'Self' || (speaker.kind === 'router' && ibgp && !n.rrClient) ? ' next hop self;' : n.nextHopMode === 'Keep' ? ' next hop keep;' : '';
+  lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop} };`, '}', '');
+  return lines;
+}
+
+export function birdConfig(sim: Simulation, machine: string): string | undefined {
+  const index = sim.peering.byName.get(machine);
+  const speaker = index === undefined ? undefined : sim.peering.speakers[index];
+  if (speaker === undefined || index === undefined) return undefined;
+  const lines = header(sim, speaker);
+  if (speaker.kind === 'node') lines.push(...nodeFilters(sim, speaker));
+  const neighbors = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i));
+  if (neighbors.length > 0) lines.push(...bgpTemplate(speaker));
+  for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));
+  return `${lines.join('\n')}`;
+}
