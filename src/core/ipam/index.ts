@@ -14,6 +14,7 @@
  */
 import { type Cidr, type Ipv4, cidrContains, formatCidr, formatIpv4 } from '../net/index.js';
 import { matches, type Labels } from '../selector/index.js';
+import { Rng } from '../sim/rng.js';
 import type { Pool } from '../topology/model.js';
 
 export type AllocationKind = 'pod' | 'ipip-tunnel' | 'vxlan-tunnel';
@@ -105,12 +106,7 @@ export function fnv32(text: string): number {
 
 /** The first block index a host tries in a pool: uniform in [0, blocks), seeded by its hostname. */
 export function blockStartIndex(hostname: string, blocks: number): number {
-  // mulberry32, one draw: a small, well-mixed generator seeded with Calico's FNV-32 seed.
-  let t = (fnv32(hostname) + 0x6d2b79f5) >>> 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  const draw = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  return Math.floor(draw * blocks);
+  return Math.floor(new Rng(fnv32(hostname)).next() * blocks);
 }
 
 function blocksInPool(pool: Pool): number {

@@ -21,6 +21,7 @@ import {
   parseIpv4,
 } from '../net/index.js';
 import { parseSelector, type Selector } from '../selector/index.js';
+import { Rng } from '../sim/rng.js';
 import { builtinImages, normalizeImage } from './images.js';
 import { parseDuration } from './duration.js';
 import type {
@@ -684,13 +685,9 @@ function fnv1a(text: string): number {
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function kubeSafe(seed: number, length: number): string {
+  const rng = new Rng(seed);
   let out = '';
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
-    x = (x ^ (x >>> 12)) >>> 0;
-    out += SAFE_ALPHABET[x % SAFE_ALPHABET.length];
-  }
+  for (let i = 0; i < length; i++) out += SAFE_ALPHABET[Math.floor(rng.next() * SAFE_ALPHABET.length)];
   return out;
 }
 
