@@ -18,7 +18,7 @@ const CORE = repoPath('src/core');
 const BANNED_IMPORTS = /from\s+['"](node:)?(fs|fs\/promises|process|child_process|yaml|commander|ink|react|react\/.*|ink-.*)['"]/;
 const BANNED_CALLS = /\b(Date\.now|Math\.random|performance\.now|console\.\w+|process\.\w+)\b|new Date\(\)/;
 /** Each concept may import only the ones to its left. */
-const LAYERS = ['net', 'selector', 'sim', 'topology', 'ipam', 'cluster', 'bgp', 'fib', 'trace'];
+const LAYERS = ['net', 'selector', 'sim', 'topology', 'ipam', 'cluster', 'bgp', 'fib', 'trace', 'checks'];
 
 describe('architecture', () => {
   const sources = files(CORE).map((path) => ({ path, rel: relative(CORE, path), text: readFileSync(path, 'utf8') }));

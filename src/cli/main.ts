@@ -213,6 +213,12 @@ Examples:
   }
 
   program
+    .command('check <file>')
+    .description("run a topology's checks: exit 0 when all pass, 1 when any fails (-o json for autograders)")
+    .addOption(json())
+    .action((file: string, opts: { output?: 'json' }, cmd: Command) => run(async () => (await bgpCommands()).checkCommand(io, globals(cmd), file, opts)));
+
+  program
     .command('export')
     .description('hand the design to real engines')
     .command('bird [node]')

@@ -11,6 +11,7 @@ import { parseDuration } from '../../core/topology/duration.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { durationSchema } from '../../core/topology/schema.js';
 import { birdConfig } from '../../io/bird.js';
+import { evaluateChecks } from '../../core/checks/index.js';
 import { join, resolve } from 'node:path';
 import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
 import type { JournalEntry } from '../../io/workspace.js';
@@ -134,6 +135,23 @@ export function routeExplainCommand(io: CliIo, options: GlobalOptions, name: str
   }
   io.stdout(explainRoute(sim, target, cidr));
   return 0;
+}
+
+/** `podnet check FILE`: the topology's checks, settled; exit 0 when all pass, 1 when any fails. */
+export function checkCommand(io: CliIo, options: GlobalOptions, file: string, flags: { output?: 'json' }): number {
+  const { sim } = viewSimulation({ ...options, topology: file }, io);
+  const results = evaluateChecks(sim, sim.topology.checks);
+  const passed = results.filter((r) => r.passed).length;
+  const failed = results.length - passed;
+  if (flags.output === 'json') {
+    printObject(io, { file, passed, failed, results }, 'json');
+  } else if (results.length === 0) {
+    io.stdout(`${file} has no checks: add a checks: section to grade it\n`);
+  } else {
+    for (const r of results) io.stdout(r.passed ? `PASS  ${r.name}: ${r.found}\n` : `FAIL  ${r.name}: expected ${r.expected}, found ${r.found}\n`);
+    io.stdout(`${passed} passed, ${failed} failed\n`);
+  }
+  return failed === 0 ? 0 : 1;
 }
 
 /** `podnet export bird NODE`, or every machine's file into a directory with --all --dir. */

@@ -165,6 +165,16 @@ export type ScenarioAction =
 
 export type ScenarioEvent = ScenarioAction & { readonly at: number; readonly origin: Origin };
 
+export type Check =
+  | { readonly check: 'reach'; readonly from: string; readonly to: string; readonly port?: number; readonly expect: string }
+  | { readonly check: 'peers'; readonly node: string; readonly established: number }
+  | { readonly check: 'best'; readonly node: string; readonly prefix: Cidr; readonly via?: Ipv4; readonly from?: string }
+  | { readonly check: 'no-route'; readonly to: Ipv4; readonly nodes?: readonly string[] }
+  | { readonly check: 'free-blocks'; readonly pool: string; readonly atLeast: number }
+  | { readonly check: 'converged'; readonly within: number };
+
+export type NamedCheck = Check & { readonly name: string; readonly origin: Origin };
+
 export interface BgpSettings {
   readonly asNumber: number;
   readonly nodeToNodeMeshEnabled: boolean;
@@ -190,6 +200,7 @@ export interface Topology {
   readonly pods: readonly PodSpec[];
   readonly images: ReadonlyMap<string, ImageBehaviour>;
   readonly events: readonly ScenarioEvent[];
+  readonly checks: readonly NamedCheck[];
 }
 
 export function effectiveAs(topology: Topology, node: ClusterNode): number {

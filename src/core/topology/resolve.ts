@@ -30,6 +30,7 @@ import type {
   ContainerSpec,
   ImageBehaviour,
   Issue,
+  NamedCheck,
   Origin,
   Path,
   PodSpec,
@@ -275,6 +276,7 @@ class Resolver {
     this.checkUniquePods(pods);
     const images = resolveImages(written.images ?? {});
     const events = this.resolveEvents(written.events ?? [], doc.origin.source, nodes, routers, pods);
+    const checks = this.resolveChecks(written.checks ?? [], doc.origin.source, nodes, routers, pools);
     if (this.issues.length > 0) return undefined;
     return {
       name: written.cluster.name,
@@ -293,7 +295,46 @@ class Resolver {
       pods,
       images,
       events,
+      checks,
     };
+  }
+
+  private resolveChecks(
+    written: readonly s.CheckEntry[],
+    source: number,
+    nodes: readonly ClusterNode[],
+    routers: readonly Router[],
+    pools: readonly Pool[],
+  ): NamedCheck[] {
+    const machines = [...nodes.map((n) => n.name), ...routers.map((r) => r.name)];
+    return written.flatMap((entry, i): NamedCheck[] => {
+      const at = (key: string): Origin => ({ source, path: ['checks', i, key] });
+      const origin: Origin = { source, path: ['checks', i] };
+      const name = entry.name ?? `${entry.check} #${i + 1}`;
+      switch (entry.check) {
+        case 'reach':
+          return [{ check: 'reach', from: entry.from, to: entry.to, ...(entry.port !== undefined ? { port: entry.port } : {}), expect: entry.expect, name, origin }];
+        case 'peers':
+          return this.checkName(entry.node, machines, 'node or router', at('node')) ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }] : [];
+        case 'best': {
+          const prefix = parseCidr(entry.prefix);
+          if (!prefix.ok) this.report(at('prefix'), prefix.reason);
+          const via = entry.via === undefined ? undefined : this.address(entry.via, at('via'));
+          const known = this.checkName(entry.node, machines, 'node or router', at('node')) && (entry.from === undefined || this.checkName(entry.from, machines, 'node or router', at('from')));
+          if (!prefix.ok || !known) return [];
+          return [{ check: 'best', node: entry.node, prefix: prefix.value, ...(via !== undefined ? { via } : {}), ...(entry.from !== undefined ? { from: entry.from } : {}), name, origin }];
+        }
+        case 'no-route': {
+          const to = this.address(entry.to, at('to'));
+          (entry.nodes ?? []).forEach((node, j) => this.checkName(node, machines, 'node or router', { source, path: ['checks', i, 'nodes', j] }));
+          return to === undefined ? [] : [{ check: 'no-route', to, ...(entry.nodes !== undefined ? { nodes: entry.nodes } : {}), name, origin }];
+        }
+        case 'free-blocks':
+          return this.checkName(entry.pool, pools.map((p) => p.name), 'pool', at('pool')) ? [{ check: 'free-blocks', pool: entry.pool, atLeast: entry.atLeast, name, origin }] : [];
+        case 'converged':
+          return [{ check: 'converged', within: parseDuration(entry.within), name, origin }];
+      }
+    });
   }
 
   private resolvePools(source: number): Pool[] {

@@ -246,6 +246,52 @@ export const eventEntry = z.discriminatedUnion('action', [
   }),
 ]);
 
+const checkName = z.string().optional().describe('what the check is called in reports');
+
+export const checkEntry = z.discriminatedUnion('check', [
+  z.strictObject({
+    check: z.literal('reach').describe('a pod reaches another pod (or address) on a port'),
+    name: checkName,
+    from: text('source pod (name or namespace/name)'),
+    to: text('destination pod, or an IPv4 address'),
+    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional(),
+    expect: z.enum(['ACCEPTED', 'CONNECTION_REFUSED', 'NO_ROUTE', 'NULL_ROUTED', 'LOOP', 'TTL_EXCEEDED', 'NEIGHBOR_UNREACHABLE', 'EXITS_NETWORK']).default('ACCEPTED'),
+  }),
+  z.strictObject({
+    check: z.literal('peers').describe('a node has exactly this many established BGP peers'),
+    name: checkName,
+    node: text('node or router'),
+    established: z.number().int().min(0),
+  }),
+  z.strictObject({
+    check: z.literal('best').describe('a prefix is best via a next hop, or learned from a reflector'),
+    name: checkName,
+    node: text('node or router'),
+    prefix: text('prefix, e.g. 192.168.10.0/26'),
+    via: z.string().optional().describe('the next hop address'),
+    from: z.string().optional().describe('the neighbour it was learned from (node or router name)'),
+  }),
+  z.strictObject({
+    check: z.literal('no-route').describe('no node (or the listed ones) has a route to an address'),
+    name: checkName,
+    to: text('an IPv4 address'),
+    nodes: z.array(z.string()).optional(),
+  }),
+  z.strictObject({
+    check: z.literal('free-blocks').describe('a pool still has unclaimed blocks'),
+    name: checkName,
+    pool: text('pool name'),
+    atLeast: z.number().int().min(0).default(1),
+  }),
+  z.strictObject({
+    check: z.literal('converged').describe('routes stop changing within a time after the last event'),
+    name: checkName,
+    within: durationSchema,
+  }),
+]);
+
+export type CheckEntry = z.output<typeof checkEntry>;
+
 export const clusterSection = z.strictObject({
   name: text('cluster name'),
   seed: z.number().int().min(0).default(1).describe('random seed: the same files and seed give the same output'),
@@ -263,6 +309,7 @@ export const topologyDocument = z.strictObject({
   pods: z.array(z.union([podFileReference, podManifest])).optional(),
   images: z.record(z.string(), imageEntry).optional().describe('the offline registry: images beyond the built-in catalogue'),
   events: z.array(eventEntry).optional().describe('timed scenario events'),
+  checks: z.array(checkEntry).optional().describe('checks for grading: podnet check FILE runs them'),
 });
 
 export type TopologyDocument = z.output<typeof topologyDocument>;

@@ -1,0 +1,104 @@
+/**
+ * checks: a topology's `checks:` evaluated against the simulation, for grading. Each check says
+ * what was expected and what was found, so a failed one tells a student what to look at.
+ * Invariants: reads the simulation, never changes it; the same inputs give the same verdicts.
+ */
+import type { SessionStatus } from '../bgp/network.js';
+import type { Simulation } from '../bgp/simulate.js';
+import type { PodRecord } from '../cluster/index.js';
+import { buildFib } from '../fib/index.js';
+import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
+import type { NamedCheck } from '../topology/model.js';
+import { Tracer } from '../trace/index.js';
+
+export interface CheckResult {
+  readonly name: string;
+  readonly check: NamedCheck['check'];
+  readonly passed: boolean;
+  readonly expected: string;
+  readonly found: string;
+}
+
+function podNamed(sim: Simulation, text: string): PodRecord | undefined {
+  const [namespace, name] = text.includes('/') ? (text.split('/') as [string, string]) : ['default', text];
+  return sim.cluster.pod(namespace, name);
+}
+
+function result(check: NamedCheck, expected: string, found: string, passed = expected === found): CheckResult {
+  return { name: check.name, check: check.check, passed, expected, found };
+}
+
+function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, tracer: Tracer): CheckResult {
+  const src = podNamed(sim, check.from);
+  if (src?.allocation === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
+  const ip = parseIpv4(check.to);
+  const dstPod = ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
+  const dst = ip ?? dstPod?.allocation?.ip;
+  if (dst === undefined) return result(check, check.expect, `${check.to} is not a pod with an address or an IPv4 address`, false);
+  const port = check.port ?? dstPod?.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+  const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst, protocol: 'TCP', port, loopback: false });
+  const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
+  const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${t.disposition.detail}`).join('; ');
+  return result(check, `${check.expect} on ${port}/TCP`, kinds.length === 1 && kinds[0] === check.expect ? `${check.expect} on ${port}/TCP` : detail);
+}
+
+function peers(sim: Simulation, check: Extract<NamedCheck, { check: 'peers' }>): CheckResult {
+  const index = sim.peering.byName.get(check.node) as number;
+  const established = sim.network.neighborsOfSpeaker(index).filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established');
+  return result(check, `${check.established} established peers`, `${established.length} established peers`);
+}
+
+function best(sim: Simulation, check: Extract<NamedCheck, { check: 'best' }>): CheckResult {
+  const index = sim.peering.byName.get(check.node) as number;
+  const id = sim.network.prefixes.find(check.prefix);
+  const entry = id === undefined ? undefined : sim.network.locRib(index).get(id);
+  const expected = [check.via !== undefined ? `via ${formatIpv4(check.via)}` : '', check.from !== undefined ? `from ${check.from}` : ''].filter(Boolean).join(' ') || 'a best route';
+  if (entry === undefined || id === undefined) return result(check, `${formatCidr(check.prefix)} ${expected}`, `${check.node} has no route for ${formatCidr(check.prefix)}`, false);
+  const neighbor = entry.via[0] === undefined || entry.via[0] < 0 ? undefined : sim.network.neighbor(entry.via[0]);
+  const from = neighbor === undefined ? 'local' : (sim.peering.speakers[neighbor.remote]?.name ?? formatIpv4(neighbor.remoteAddress));
+  const nextHop = entry.attrs >= 0 ? formatIpv4(sim.network.attributes.get(entry.attrs).nextHop) : 'local';
+  const found = [check.via !== undefined ? `via ${nextHop}` : '', check.from !== undefined ? `from ${from}` : ''].filter(Boolean).join(' ') || 'a best route';
+  return result(check, `${formatCidr(check.prefix)} ${expected}`, `${formatCidr(check.prefix)} ${found}`);
+}
+
+function noRoute(sim: Simulation, check: Extract<NamedCheck, { check: 'no-route' }>): CheckResult {
+  const machines = check.nodes ?? sim.peering.speakers.map((s) => s.name);
+  const holders = machines.flatMap((machine) => {
+    const entry = buildFib(sim, machine)?.lookup(check.to);
+    return entry === undefined || entry.kind === 'default' ? [] : [`${machine} (${entry.kind === 'blackhole' ? 'blackhole ' : ''}${formatCidr(entry.prefix)})`];
+  });
+  return result(check, `no route to ${formatIpv4(check.to)}`, holders.length === 0 ? `no route to ${formatIpv4(check.to)}` : `routes on ${holders.join(', ')}`);
+}
+
+function freeBlocks(sim: Simulation, check: Extract<NamedCheck, { check: 'free-blocks' }>): CheckResult {
+  const pool = sim.topology.pools.find((p) => p.name === check.pool);
+  if (pool === undefined) return result(check, `at least ${check.atLeast} free blocks`, `no pool ${check.pool}`, false);
+  const free = cidrSize(pool.cidr) / 2 ** (32 - pool.blockSize) - sim.cluster.ipam.poolBlocks(pool).length;
+  return result(check, `at least ${check.atLeast} free blocks`, `${free} free blocks`, free >= check.atLeast);
+}
+
+function converged(sim: Simulation, check: Extract<NamedCheck, { check: 'converged' }>): CheckResult {
+  const lastEvent = sim.topology.events.reduce((latest, e) => Math.max(latest, e.at), 0);
+  const took = sim.network.counters.lastRouteChange - lastEvent;
+  return result(check, `routes settle within ${check.within}s of the last event (at ${lastEvent}s)`, `routes settled ${took.toFixed(3)}s after it`, took <= check.within);
+}
+
+export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[]): CheckResult[] {
+  const tracer = new Tracer(sim, sim.until);
+  return checks.map((check) => {
+    switch (check.check) {
+      case 'reach':
+        return reach(sim, check, tracer);
+      case 'peers':
+        return peers(sim, check);
+      case 'best':
+        return best(sim, check);
+      case 'no-route':
+        return noRoute(sim, check);
+      case 'free-blocks':
+        return freeBlocks(sim, check);
+      case 'converged':
+        return converged(sim, check);
+    }
+  });
+}
