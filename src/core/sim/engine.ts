@@ -22,7 +22,6 @@ export class Engine<E> {
   private readonly queue = new MinHeap<Scheduled<E>>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private seq = 0;
   private clock = 0;
-  private processed = 0;
 
   get now(): number {
     return this.clock;
@@ -30,10 +29,6 @@ export class Engine<E> {
 
   get pending(): number {
     return this.queue.size;
-  }
-
-  get eventsProcessed(): number {
-    return this.processed;
   }
 
   schedule(delay: number, event: E): void {
@@ -62,7 +57,6 @@ export class Engine<E> {
       if (next.at < this.clock) throw new Error('simulated time went backwards');
       this.clock = next.at;
       count++;
-      this.processed++;
       handle(next.event, this.clock);
     }
   }

@@ -74,10 +74,6 @@ export class Underlay {
     return !this.cutLinks.has(linkKey(a, b));
   }
 
-  ownerOf(ip: Ipv4): string | undefined {
-    return this.owners.get(ip)?.machine;
-  }
-
   segmentOf(ip: Ipv4): string | undefined {
     return this.owners.get(ip)?.segment ?? this.segmentCidrs.find((s) => s.test(ip))?.name;
   }
