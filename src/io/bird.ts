@@ -6,7 +6,7 @@
  * filter (podnet's FIB shows what Calico's fork installs).
  */
 import type { Simulation } from '../core/bgp/simulate.js';
-import type { Neighbor, Speaker } from '../core/bgp/peering.js';
+import { peerName, type Neighbor, type Speaker } from '../core/bgp/peering.js';
 import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
 
 function header(sim: Simulation, speaker: Speaker): string[] {
@@ -76,7 +76,7 @@ function bgpTemplate(speaker: Speaker): string[] {
 function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   const ibgp = n.remoteAs === speaker.asNumber;
   const exportFilter = speaker.kind === 'node' ? 'filter { calico_export_to_bgp_peers(); }' : 'all';
-  const remote = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
+  const remote = peerName(sim.peering, n);
   const lines = [
     `# ${n.type}${remote !== undefined ? ` to ${remote}` : ''}`,
     `protocol bgp ${n.name} from bgp_template {`,

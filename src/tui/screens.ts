@@ -4,6 +4,7 @@
  */
 import type { Simulation } from '../core/bgp/simulate.js';
 import type { SessionStatus } from '../core/bgp/network.js';
+import { peerName } from '../core/bgp/peering.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { Tracer } from '../core/trace/index.js';
@@ -110,7 +111,7 @@ export function sessionRows(sim: Simulation, index: number): { peer: string | un
   return sim.network.neighborsOfSpeaker(index).map((i) => {
     const n = sim.network.neighbor(i);
     const status = sim.network.sessions[n.session] as SessionStatus;
-    const peer = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
+    const peer = peerName(sim.peering, n);
     const info = sessionInfo(sim, n);
     const tone: Tone = status.state === 'Established' ? 'ok' : info === 'Passive' ? 'warn' : 'bad';
     return { peer, line: { text: `${formatIpv4(n.remoteAddress).padEnd(15)} ${(peer ?? '?').padEnd(12)} ${n.type.padEnd(17)} ${n.rrClient ? 'rr-client ' : '          '}${info}`, tone } };

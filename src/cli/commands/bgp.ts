@@ -5,6 +5,7 @@
 import { explainLosers } from '../../core/bgp/best-path.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
+import { peerName } from '../../core/bgp/peering.js';
 import { buildFib } from '../../core/fib/index.js';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../core/net/index.js';
 import { parseDuration } from '../../core/topology/duration.js';
@@ -50,8 +51,7 @@ function sessionRows(sim: Simulation, name: string, epochMs: number): object[] {
   return sim.network.neighborsOfSpeaker(index).map((i) => {
     const n = sim.network.neighbor(i);
     const status = sim.network.sessions[n.session] as SessionStatus;
-    const remote = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : undefined;
-    return { name: n.name, peerAddress: formatIpv4(n.remoteAddress), peer: remote ?? null, peerType: n.type, state: status.state, since: birdTime(epochMs, status.since, sim.until), info: sessionInfo(sim, n), error: status.error || null, rrClient: n.rrClient };
+    return { name: n.name, peerAddress: formatIpv4(n.remoteAddress), peer: peerName(sim.peering, n) ?? null, peerType: n.type, state: status.state, since: birdTime(epochMs, status.since, sim.until), info: sessionInfo(sim, n), error: status.error || null, rrClient: n.rrClient };
   });
 }
 

@@ -17,7 +17,7 @@ import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource, type Selection } from './best-path.js';
-import type { Neighbor, Peering, Speaker } from './peering.js';
+import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
 import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
 
 export interface SessionStatus {
@@ -412,7 +412,7 @@ export class BgpNetwork {
         ebgp: n.remoteAs !== s.asNumber,
         nextHopResolvable: onLink || viaGateway,
         igpMetric: onLink ? 0 : 1,
-        peerRouterId: n.remote >= 0 ? this.speaker(n.remote).routerId : n.remoteAddress,
+        peerRouterId: peerRouterId(this.peering, n),
         peerAddress: n.remoteAddress,
       });
     }
@@ -476,7 +476,7 @@ export class BgpNetwork {
       const clusterList = reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
       if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
       const nextHopSelf = n.nextHopMode === 'Self' || (!ibgpIn && s.kind === 'router' && n.nextHopMode !== 'Keep');
-      const originatorId = reflecting ? learned.originatorId ?? (from.remote >= 0 ? this.speaker(from.remote).routerId : from.remoteAddress) : learned.originatorId;
+      const originatorId = reflecting ? learned.originatorId ?? peerRouterId(this.peering, from) : learned.originatorId;
       attrs = {
         nextHop: nextHopSelf ? n.localAddress : learned.nextHop,
         asPath: learned.asPath,

@@ -46,6 +46,16 @@ export interface Neighbor {
   session: number;
 }
 
+/** The machine at the far end of a neighbour, or undefined when nothing in the topology has its address. */
+export function peerName(peering: Pick<Peering, 'speakers'>, n: Neighbor): string | undefined {
+  return n.remote >= 0 ? peering.speakers[n.remote]?.name : undefined;
+}
+
+/** The far end's router ID, or its address when it is not in the topology. */
+export function peerRouterId(peering: Pick<Peering, 'speakers'>, n: Neighbor): Ipv4 {
+  return n.remote >= 0 ? (peering.speakers[n.remote]?.routerId ?? n.remoteAddress) : n.remoteAddress;
+}
+
 export interface SessionSpec {
   readonly index: number;
   /** One or two neighbour indices; the first initiates the TCP connection. */

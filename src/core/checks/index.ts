@@ -4,6 +4,7 @@
  * Invariants: reads the simulation, never changes it; the same inputs give the same verdicts.
  */
 import type { SessionStatus } from '../bgp/network.js';
+import { peerName } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib } from '../fib/index.js';
@@ -55,7 +56,7 @@ function best(sim: Simulation, check: Extract<NamedCheck, { check: 'best' }>): C
   const expected = [check.via !== undefined ? `via ${formatIpv4(check.via)}` : '', check.from !== undefined ? `from ${check.from}` : ''].filter(Boolean).join(' ') || 'a best route';
   if (entry === undefined || id === undefined) return result(check, `${formatCidr(check.prefix)} ${expected}`, `${check.node} has no route for ${formatCidr(check.prefix)}`, false);
   const neighbor = entry.via[0] === undefined || entry.via[0] < 0 ? undefined : sim.network.neighbor(entry.via[0]);
-  const from = neighbor === undefined ? 'local' : (sim.peering.speakers[neighbor.remote]?.name ?? formatIpv4(neighbor.remoteAddress));
+  const from = neighbor === undefined ? 'local' : (peerName(sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress));
   const nextHop = entry.attrs >= 0 ? formatIpv4(sim.network.attributes.get(entry.attrs).nextHop) : 'local';
   const found = [check.via !== undefined ? `via ${nextHop}` : '', check.from !== undefined ? `from ${from}` : ''].filter(Boolean).join(' ') || 'a best route';
   return result(check, `${formatCidr(check.prefix)} ${expected}`, `${formatCidr(check.prefix)} ${found}`);

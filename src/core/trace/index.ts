@@ -11,6 +11,7 @@
  * order; a (machine, destination) pair seen twice is a LOOP. Leaves out: network policy,
  * Services and kube-proxy, MTU and fragmentation, ICMP.
  */
+import { peerName, type Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
@@ -177,11 +178,15 @@ export class Tracer {
     return this.arrive(flow, target, this.interfaceFacing(target, last), { ...packet, outer: { ...outer, ttl: outer.ttl - routers.length } }, routed, crumbs);
   }
 
-  /** A machine's own address (a node's IP, a router's ID). */
-  private addressOf(machine: string): Ipv4 {
+  private speakerNamed(machine: string): Speaker {
     const speaker = this.sim.peering.speakers[this.sim.peering.byName.get(machine) ?? -1];
     if (speaker === undefined) throw new Error(`tracer asked for unknown machine ${machine}`);
-    return speaker.routerId;
+    return speaker;
+  }
+
+  /** A machine's own address (a node's IP, a router's ID). */
+  private addressOf(machine: string): Ipv4 {
+    return this.speakerNamed(machine).routerId;
   }
 
   private masquerades(packet: Packet): boolean {
@@ -201,18 +206,17 @@ export class Tracer {
 
   private sharesSegment(a: string, b: string): boolean {
     const segments = (name: string): string[] => {
-      const speaker = this.sim.peering.speakers[this.sim.peering.byName.get(name) as number];
-      return (speaker?.addresses ?? []).map((ip) => this.sim.underlay.segmentOf(ip) ?? '');
+      return this.speakerNamed(name).addresses.map((ip) => this.sim.underlay.segmentOf(ip) ?? '');
     };
     const mine = segments(a);
     return segments(b).some((segment) => mine.includes(segment));
   }
 
   private interfaceFacing(machine: string, other: string): string {
-    const router = this.sim.peering.speakers[this.sim.peering.byName.get(machine) as number]?.router;
+    const router = this.speakerNamed(machine).router;
     if (router === undefined) return 'eth0';
-    const otherSpeaker = this.sim.peering.speakers[this.sim.peering.byName.get(other) as number];
-    const iface = router.interfaces.find((i) => otherSpeaker?.addresses.some((ip) => cidrContains(i.subnet, ip)));
+    const others = this.speakerNamed(other).addresses;
+    const iface = router.interfaces.find((i) => others.some((ip) => cidrContains(i.subnet, ip)));
     return iface?.name ?? router.interfaces[0]?.name ?? 'eth0';
   }
 
@@ -226,7 +230,7 @@ export class Tracer {
     const index = this.sim.peering.byName.get(machine) as number;
     const best = this.sim.network.candidates(index, entry.route.prefixId).find((c) => c.neighborIndex === loc.via[0]);
     const neighbor = this.sim.network.neighbor(loc.via[0] as number);
-    const peer = neighbor.remote >= 0 ? this.sim.peering.speakers[neighbor.remote]?.name : formatIpv4(neighbor.remoteAddress);
+    const peer = peerName(this.sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress);
     const attrs = best?.attrs;
     const parts = [
       `BGP from ${peer} (${neighbor.name})`,
@@ -268,8 +272,7 @@ export class Tracer {
   }
 
   private deliverToHost(machine: string, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const speaker = this.sim.peering.speakers[this.sim.peering.byName.get(machine) as number];
-    const ports: Record<number, string> = { ...HOST_PORTS, ...(speaker?.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}) };
+    const ports: Record<number, string> = { ...HOST_PORTS, ...(this.speakerNamed(machine).node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}) };
     const service = ports[flow.port];
     if (service !== undefined && flow.protocol === 'TCP') {
       steps.push({ kind: 'DELIVERED', detail: `to ${service} on the host` });

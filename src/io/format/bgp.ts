@@ -6,7 +6,7 @@
 import { ORIGIN_NAMES, type PathAttributes } from '../../core/bgp/attributes.js';
 import { explainLosers, PREFERENCE, RULES, type Candidate, type Selection } from '../../core/bgp/best-path.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
-import type { Neighbor } from '../../core/bgp/peering.js';
+import { peerName, type Neighbor } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import type { Fib, FibEntry } from '../../core/fib/index.js';
@@ -158,7 +158,7 @@ export function ipRoute(fib: Fib): string {
 function describeCandidate(sim: Simulation, c: RibCandidate): string {
   if (c.source !== 'bgp') return c.source === 'static' ? 'local static blackhole for an affine block (static1, preference 200)' : 'local kernel route for a borrowed address (kernel1, preference 10)';
   const n = sim.network.neighbor(c.neighborIndex);
-  const peer = n.remote >= 0 ? sim.peering.speakers[n.remote]?.name : formatIpv4(n.remoteAddress);
+  const peer = peerName(sim.peering, n) ?? formatIpv4(n.remoteAddress);
   const a = c.attrs;
   return [
     `via ${formatIpv4(a.nextHop)} from ${peer} (${n.name}, ${c.ebgp ? 'eBGP' : 'iBGP'})`,
