@@ -146,8 +146,10 @@ export class BgpNetwork {
     return this.neighborsOf[speaker] as number[];
   }
 
-  localRoutes(speaker: number): ReadonlyMap<number, RouteSource> {
-    return (this.state[speaker] as SpeakerState).local;
+  /** Every prefix a speaker holds a candidate for: what it originates and what neighbours sent it. */
+  knownPrefixes(speaker: number): Set<number> {
+    const state = this.state[speaker] as SpeakerState;
+    return new Set([...state.local.keys(), ...state.ribIn.keys()]);
   }
 
   private log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {

@@ -118,11 +118,7 @@ function attributeLines(attrs: PathAttributes): string[] {
 
 /** The prefixes a speaker has any route for, in address order. */
 function knownPrefixes(sim: Simulation, speakerIndex: number, only?: Cidr): number[] {
-  const ids = new Set<number>();
-  for (const id of sim.network.locRib(speakerIndex).keys()) ids.add(id);
-  for (const id of sim.network.localRoutes(speakerIndex).keys()) ids.add(id);
-  for (let id = 0; id < sim.network.prefixes.cidrs.length; id++) if (sim.network.candidates(speakerIndex, id).length > 0) ids.add(id);
-  return [...ids]
+  return [...sim.network.knownPrefixes(speakerIndex)]
     .filter((id) => only === undefined || (sim.network.prefixes.cidr(id).base === only.base && sim.network.prefixes.cidr(id).len === only.len))
     .sort((a, b) => sim.network.prefixes.cidr(a).base - sim.network.prefixes.cidr(b).base || sim.network.prefixes.cidr(a).len - sim.network.prefixes.cidr(b).len);
 }
