@@ -2,7 +2,7 @@
  * Routing commands: BGP sessions and routes (calicoctl node status, birdc show route), the FIB
  * (ip route), why a route is best, a summary, the timeline, and the failures a user can inject.
  */
-import { explainLosers } from '../../core/bgp/best-path.js';
+import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { peerName } from '../../core/bgp/peering.js';
@@ -87,7 +87,7 @@ export function bgpRoutesCommand(io: CliIo, options: GlobalOptions, name: string
           source: entry.source,
           via: entry.via.map((v) => (v < 0 ? 'local' : sim.network.neighbor(v).name)),
           decidedBy: entry.decidedBy,
-          ...(attrs ? { nextHop: formatIpv4(attrs.nextHop), asPath: attrs.asPath, localPref: attrs.localPref ?? 100, originatorId: attrs.originatorId === undefined ? null : formatIpv4(attrs.originatorId), clusterList: attrs.clusterList.map(formatIpv4) } : {}),
+          ...(attrs ? { nextHop: formatIpv4(attrs.nextHop), asPath: attrs.asPath, localPref: attrs.localPref ?? DEFAULT_LOCAL_PREF, originatorId: attrs.originatorId === undefined ? null : formatIpv4(attrs.originatorId), clusterList: attrs.clusterList.map(formatIpv4) } : {}),
         };
       })
       .sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));

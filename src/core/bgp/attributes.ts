@@ -53,6 +53,8 @@ export const ORIGIN_IGP = 0;
 export const ORIGIN_EGP = 1;
 export const ORIGIN_INCOMPLETE = 2;
 export const ORIGIN_NAMES = ['i', 'e', '?'] as const;
+/** ORIGIN as BIRD's `show route all` spells it. */
+export const ORIGIN_WORDS = ['IGP', 'EGP', 'Incomplete'] as const;
 
 /** BGP path attributes. Missing LOCAL_PREF and MED take their defaults in best-path.ts. */
 export interface PathAttributes {

@@ -3,8 +3,8 @@
  * status, birdc show route [all], ip route; plus podnet's own explanations (route explain,
  * summary, timeline).
  */
-import { ORIGIN_NAMES, type PathAttributes } from '../../core/bgp/attributes.js';
-import { explainLosers, PREFERENCE, RULES, type Candidate, type Selection } from '../../core/bgp/best-path.js';
+import { ORIGIN_NAMES, ORIGIN_WORDS, type PathAttributes } from '../../core/bgp/attributes.js';
+import { DEFAULT_LOCAL_PREF, explainLosers, PREFERENCE, RULES, type Candidate, type Selection } from '../../core/bgp/best-path.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
 import { peerName, type Neighbor } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
@@ -106,10 +106,10 @@ function routeLines(sim: Simulation, speakerIndex: number, prefixId: number, sel
 function attributeLines(attrs: PathAttributes): string[] {
   return [
     '\tType: BGP unicast univ',
-    `\tBGP.origin: ${['IGP', 'EGP', 'Incomplete'][attrs.origin] ?? '?'}`,
+    `\tBGP.origin: ${ORIGIN_WORDS[attrs.origin] ?? '?'}`,
     `\tBGP.as_path: ${attrs.asPath.join(' ')}`,
     `\tBGP.next_hop: ${formatIpv4(attrs.nextHop)}`,
-    `\tBGP.local_pref: ${attrs.localPref ?? 100}`,
+    `\tBGP.local_pref: ${attrs.localPref ?? DEFAULT_LOCAL_PREF}`,
     ...(attrs.med !== undefined ? [`\tBGP.med: ${attrs.med}`] : []),
     ...(attrs.originatorId !== undefined ? [`\tBGP.originator_id: ${formatIpv4(attrs.originatorId)}`] : []),
     ...(attrs.clusterList.length > 0 ? [`\tBGP.cluster_list: ${attrs.clusterList.map(formatIpv4).join(' ')}`] : []),
@@ -159,8 +159,8 @@ function describeCandidate(sim: Simulation, c: RibCandidate): string {
   return [
     `via ${formatIpv4(a.nextHop)} from ${peer} (${n.name}, ${c.ebgp ? 'eBGP' : 'iBGP'})`,
     `AS path ${a.asPath.length === 0 ? '(empty)' : a.asPath.join(' ')}`,
-    `origin ${['IGP', 'EGP', 'Incomplete'][a.origin]}`,
-    `local-pref ${a.localPref ?? 100}`,
+    `origin ${ORIGIN_WORDS[a.origin] ?? '?'}`,
+    `local-pref ${a.localPref ?? DEFAULT_LOCAL_PREF}`,
     ...(a.originatorId !== undefined ? [`originator ${formatIpv4(a.originatorId)}`] : []),
     ...(a.clusterList.length > 0 ? [`cluster list ${a.clusterList.map(formatIpv4).join(' ')}`] : []),
     `IGP metric ${c.igpMetric}`,
