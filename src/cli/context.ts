@@ -63,14 +63,27 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
   return loaded.workspace;
 }
 
+/** What a change to the workspace did: journal entries to record, and kubectl-style refusals. */
+export interface WorkspaceEdit {
+  readonly entries: readonly JournalEntry[];
+  readonly errors: readonly string[];
+}
+
 /**
- * Records operations in the workspace. In an instant workspace, or with --instant, simulated time
- * then moves on so that the next command sees them settled.
+ * A command that changes the workspace at the current moment: what `edit` did is recorded first,
+ * then any refusals fail the command (exit 1), as kubectl reports per object. In an instant
+ * workspace, or with --instant, simulated time then moves on so the next command sees it settled.
  */
-export function recordOps(workspace: Workspace, entries: readonly JournalEntry[], options: GlobalOptions, io: CliIo): void {
-  if (entries.length === 0) return;
-  const skip = workspace.state.clock.instant || instantRequested(options, io) ? SETTLE_SECONDS : 0;
-  workspace.withEntries(entries, skip).save(io.fs);
+export function changeWorkspace(io: CliIo, options: GlobalOptions, verb: string, edit: (workspace: Workspace, at: number) => WorkspaceEdit): number {
+  refuseStateless(options, verb);
+  const workspace = openWorkspace(options, io);
+  const { entries, errors } = edit(workspace, workspace.now(io.wallMs()));
+  if (entries.length > 0) {
+    const skip = workspace.state.clock.instant || instantRequested(options, io) ? SETTLE_SECONDS : 0;
+    workspace.withEntries(entries, skip).save(io.fs);
+  }
+  if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
+  return 0;
 }
 
 /** The moment a workspace command acts at; --instant first moves time on so pods settle. */

@@ -16,7 +16,7 @@ import { evaluateChecks } from '../../core/checks/index.js';
 import { join, resolve } from 'node:path';
 import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
 import type { JournalEntry } from '../../io/workspace.js';
-import { openWorkspace, recordOps, refuseStateless, viewSimulation, type GlobalOptions } from '../context.js';
+import { changeWorkspace, viewSimulation, type GlobalOptions } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { printObject } from './pods.js';
@@ -195,31 +195,29 @@ type Change = { kind: 'link'; a: string; b: string; up: boolean } | { kind: 'mac
 
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
-  refuseStateless(options, change.kind === 'port' ? 'block-port' : 'fail/restore');
-  const workspace = openWorkspace(options, io);
-  const at = workspace.now(io.wallMs());
-  const names = new Set([...workspace.topology.nodes.map((n) => n.name), ...workspace.topology.routers.map((r) => r.name)]);
-  const check = (name: string): void => {
-    if (!names.has(name)) throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
-  };
-  let entry: JournalEntry;
-  let message: string;
-  if (change.kind === 'link') {
-    check(change.a);
-    check(change.b);
-    entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
-    message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
-  } else if (change.kind === 'machine') {
-    check(change.name);
-    entry = { op: 'machine', at, name: change.name, up: change.up };
-    message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
-  } else {
-    check(change.name);
-    entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
-    message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
-  }
-  recordOps(workspace, [entry], options, io);
-  io.stdout(`${message} at ${at.toFixed(1)}s simulated\n`);
-  return 0;
+  return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at) => {
+    const names = new Set([...workspace.topology.nodes.map((n) => n.name), ...workspace.topology.routers.map((r) => r.name)]);
+    const check = (name: string): void => {
+      if (!names.has(name)) throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
+    };
+    let entry: JournalEntry;
+    let message: string;
+    if (change.kind === 'link') {
+      check(change.a);
+      check(change.b);
+      entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
+      message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
+    } else if (change.kind === 'machine') {
+      check(change.name);
+      entry = { op: 'machine', at, name: change.name, up: change.up };
+      message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
+    } else {
+      check(change.name);
+      entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
+      message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
+    }
+    io.stdout(`${message} at ${at.toFixed(1)}s simulated\n`);
+    return { entries: [entry], errors: [] };
+  });
 }
 

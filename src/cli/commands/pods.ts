@@ -8,7 +8,7 @@ import { describePod, getNodes, getPods, podObject, type Moment } from '../../io
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
 import type { JournalEntry } from '../../io/workspace.js';
-import { displayPath, openWorkspace, recordOps, refuseStateless, viewCluster, type GlobalOptions } from '../context.js';
+import { changeWorkspace, displayPath, viewCluster, type GlobalOptions } from '../context.js';
 import { CommandFailure, InputProblems, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -45,36 +45,33 @@ function readPodManifests(io: CliIo, file: string, cluster: Cluster): ReadManife
 
 /** `create` refuses pods that exist; `apply` accepts identical ones and refuses changed ones. */
 export function createPods(io: CliIo, options: GlobalOptions, file: string, mode: 'create' | 'apply'): number {
-  refuseStateless(options, mode);
-  const workspace = openWorkspace(options, io);
-  const at = workspace.now(io.wallMs());
-  const cluster = buildCluster(workspace.topology, workspace.ops(), at);
-  const entries: JournalEntry[] = [];
-  const errors: string[] = [];
-  for (const { raw, pod } of readPodManifests(io, file, cluster)) {
-    const existing = cluster.pod(pod.namespace, pod.name);
-    if (existing !== undefined) {
-      if (mode === 'create') {
-        errors.push(`Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`);
-      } else if (samePod(existing.spec, pod)) {
-        io.stdout(`pod/${pod.name} unchanged\n`);
-      } else {
-        errors.push(
-          `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
-            '`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` ' +
-            '(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
-        );
+  return changeWorkspace(io, options, mode, (workspace, at) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const entries: JournalEntry[] = [];
+    const errors: string[] = [];
+    for (const { raw, pod } of readPodManifests(io, file, cluster)) {
+      const existing = cluster.pod(pod.namespace, pod.name);
+      if (existing !== undefined) {
+        if (mode === 'create') {
+          errors.push(`Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`);
+        } else if (samePod(existing.spec, pod)) {
+          io.stdout(`pod/${pod.name} unchanged\n`);
+        } else {
+          errors.push(
+            `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
+              '`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` ' +
+              '(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+          );
+        }
+        continue;
       }
-      continue;
+      const result = cluster.apply({ kind: 'create', at, pod });
+      if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
+      entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
+      io.stdout(`pod/${pod.name} created\n`);
     }
-    const result = cluster.apply({ kind: 'create', at, pod });
-    if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
-    entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
-    io.stdout(`pod/${pod.name} created\n`);
-  }
-  recordOps(workspace, entries, options, io);
-  if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
-  return 0;
+    return { entries, errors };
+  });
 }
 
 function samePod(a: PodSpec, b: PodSpec): boolean {
@@ -84,24 +81,21 @@ function samePod(a: PodSpec, b: PodSpec): boolean {
 }
 
 export function deletePods(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
-  refuseStateless(options, 'delete');
-  const workspace = openWorkspace(options, io);
-  const at = workspace.now(io.wallMs());
-  const cluster = buildCluster(workspace.topology, workspace.ops(), at);
-  const entries: JournalEntry[] = [];
-  const errors: string[] = [];
-  for (const name of names) {
-    if (cluster.pod(namespace, name) === undefined) {
-      errors.push(notFound('pods', name).message);
-      continue;
+  return changeWorkspace(io, options, 'delete', (workspace, at) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const entries: JournalEntry[] = [];
+    const errors: string[] = [];
+    for (const name of names) {
+      if (cluster.pod(namespace, name) === undefined) {
+        errors.push(notFound('pods', name).message);
+        continue;
+      }
+      cluster.apply({ kind: 'delete', at, namespace, name });
+      entries.push({ op: 'delete', at, namespace, name });
+      io.stdout(`pod "${name}" deleted\n`);
     }
-    cluster.apply({ kind: 'delete', at, namespace, name });
-    entries.push({ op: 'delete', at, namespace, name });
-    io.stdout(`pod "${name}" deleted\n`);
-  }
-  recordOps(workspace, entries, options, io);
-  if (errors.length > 0) throw new CommandFailure(errors.join('\n'), 1);
-  return 0;
+    return { entries, errors };
+  });
 }
 
 function listObject(items: readonly object[]): object {
