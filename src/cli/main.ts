@@ -29,6 +29,7 @@ const ipamCommands = () => import('./commands/ipam.js');
 const traceCommands = () => import('./commands/trace.js');
 const podCommands = () => import('./commands/pods.js');
 const workspaceCommands = () => import('./commands/workspace.js');
+const labCommands = () => import('./commands/labs.js');
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
@@ -62,6 +63,7 @@ Examples:
   podnet reach --port 80                 every pod to every pod
   podnet fail node node-2 && podnet --instant bgp summary
   podnet generate --nodes 500 --design rr --pods-per-node 30 -o rr-500.yaml
+  podnet labs                            the course labs; podnet labs open route-reflectors
   podnet validate topologies/*.yaml`,
     );
 
@@ -211,6 +213,16 @@ Examples:
         }),
       );
   }
+
+  const labs = program
+    .command('labs')
+    .description('the lab catalogue for courses: each a topology, an exercise and checks')
+    .action(() => run(async () => (await labCommands()).labsCommand(io)));
+  labs
+    .command('open <name>')
+    .description('copy a lab (topology and exercise) into a new directory with its own workspace')
+    .option('--dir <dir>', 'where to put it (default ./<name>); it must be empty or new')
+    .action((name: string, opts: { dir?: string }) => run(async () => (await labCommands()).labsOpenCommand(io, name, opts)));
 
   program
     .command('check <file>')

@@ -2,7 +2,7 @@
  * The file system as podnet's edges see it. Writes are atomic: a temporary file in the same
  * directory, flushed, then renamed over the target, so a crash never leaves half a file.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface FileSystem {
@@ -10,6 +10,8 @@ export interface FileSystem {
   exists(path: string): boolean;
   writeAtomic(path: string, text: string): void;
   mkdirp(path: string): void;
+  /** The names in a directory, sorted; undefined when it cannot be read. */
+  list(path: string): string[] | undefined;
 }
 
 export const nodeFileSystem: FileSystem = {
@@ -34,5 +36,12 @@ export const nodeFileSystem: FileSystem = {
   },
   mkdirp(path) {
     mkdirSync(path, { recursive: true });
+  },
+  list(path) {
+    try {
+      return readdirSync(path).sort();
+    } catch {
+      return undefined;
+    }
   },
 };

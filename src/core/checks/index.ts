@@ -32,12 +32,15 @@ function result(check: NamedCheck, expected: string, found: string, passed = exp
 function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, tracer: Tracer): CheckResult {
   const src = podNamed(sim, check.from);
   if (src?.allocation === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
-  const ip = parseIpv4(check.to);
-  const dstPod = ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
+  // localhost stays inside the source pod: the tracer takes the loopback path, no FIB at all.
+  const loopback = check.to === 'localhost';
+  const ip = loopback ? src.allocation.ip : parseIpv4(check.to);
+  const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
   const dst = ip ?? dstPod?.allocation?.ip;
-  if (dst === undefined) return result(check, check.expect, `${check.to} is not a pod with an address or an IPv4 address`, false);
+  if (dst === undefined) return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
   const port = check.port ?? dstPod?.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
-  const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst, protocol: 'TCP', port, loopback: false });
+  const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst, protocol: 'TCP', port, loopback });
+  // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
   const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${t.disposition.detail}`).join('; ');
   return result(check, `${check.expect} on ${port}/TCP`, kinds.length === 1 && kinds[0] === check.expect ? `${check.expect} on ${port}/TCP` : detail);

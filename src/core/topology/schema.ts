@@ -253,7 +253,7 @@ export const checkEntry = z.discriminatedUnion('check', [
     check: z.literal('reach').describe('a pod reaches another pod (or address) on a port'),
     name: checkName,
     from: text('source pod (name or namespace/name)'),
-    to: text('destination pod, or an IPv4 address'),
+    to: text('destination pod, an IPv4 address, or localhost (the source pod\'s own loopback)'),
     port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional(),
     expect: z.enum(['ACCEPTED', 'CONNECTION_REFUSED', 'NO_ROUTE', 'NULL_ROUTED', 'LOOP', 'TTL_EXCEEDED', 'NEIGHBOR_UNREACHABLE', 'EXITS_NETWORK']).default('ACCEPTED'),
   }),

@@ -1,0 +1,49 @@
+/** The lab catalogue: `podnet labs` lists it, `podnet labs open NAME` copies a lab into a workspace. */
+import { join, resolve } from 'node:path';
+import { closest } from '../../core/topology/suggest.js';
+import { kubectlTable } from '../../io/format/tabwriter.js';
+import { LAB_FILES, labCatalogue, type Lab } from '../../io/labs.js';
+import { createWorkspace } from '../../io/workspace.js';
+import { displayPath, loadTopologyOrFail } from '../context.js';
+import { CommandFailure } from '../errors.js';
+import type { CliIo } from '../io.js';
+
+export function labsCommand(io: CliIo): number {
+  const rows = labCatalogue(io.fs).map((lab) => [lab.name, lab.broken ? 'broken: fix it' : 'explore', lab.title]);
+  io.stdout(kubectlTable(['NAME', 'STARTS', 'TITLE'], rows));
+  return 0;
+}
+
+function findLab(io: CliIo, name: string): Lab {
+  const labs = labCatalogue(io.fs);
+  const lab = labs.find((l) => l.name === name);
+  if (lab !== undefined) return lab;
+  const suggestion = closest(name, labs.map((l) => l.name));
+  throw new CommandFailure(`error: no lab "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; podnet labs lists them`, 1);
+}
+
+/**
+ * Copies the lab's topology and exercise (not its solution) into a new directory and opens a
+ * workspace there, settled at once so that every command of the exercise answers the same way.
+ */
+export function labsOpenCommand(io: CliIo, name: string, flags: { dir?: string }): number {
+  const lab = findLab(io, name);
+  const target = resolve(io.cwd, flags.dir ?? lab.name);
+  if ((io.fs.list(target) ?? []).length > 0) {
+    throw new CommandFailure(`error: ${displayPath(io, target)} is not empty; podnet labs open leaves existing files alone (choose another --dir)`, 1);
+  }
+  const { topology, snapshot } = loadTopologyOrFail(io, join(lab.dir, LAB_FILES.topology));
+  io.fs.mkdirp(target);
+  for (const file of [LAB_FILES.topology, LAB_FILES.exercise]) {
+    io.fs.writeAtomic(join(target, file), io.fs.readText(join(lab.dir, file)) as string);
+  }
+  createWorkspace(join(target, '.podnet'), LAB_FILES.topology, snapshot(), io.fs, { instant: true, wallMs: io.wallMs() });
+  const where = displayPath(io, target);
+  io.stdout(
+    `lab ${lab.name} opened in ${where}: ${LAB_FILES.topology}, ${LAB_FILES.exercise} and a workspace (cluster ${topology.name}, ` +
+      `${topology.nodes.length} nodes, ${topology.routers.length} routers, ${topology.pods.length} pods)\n` +
+      `  cd ${where} and read ${LAB_FILES.exercise}: it has the questions, hints and commands.\n` +
+      `  After editing ${LAB_FILES.topology}: podnet init ${LAB_FILES.topology} --force reloads the workspace; podnet check ${LAB_FILES.topology} grades the file.\n`,
+  );
+  return 0;
+}
