@@ -8,6 +8,7 @@ import type { TraceFlags } from './commands/trace.js';
 import type { OutputFormat } from './commands/pods.js';
 import type { GlobalOptions } from './context.js';
 import type { GenerateFlags } from './commands/workspace.js';
+import type { GraphFlags } from './commands/graph.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -30,6 +31,7 @@ const traceCommands = () => import('./commands/trace.js');
 const podCommands = () => import('./commands/pods.js');
 const workspaceCommands = () => import('./commands/workspace.js');
 const labCommands = () => import('./commands/labs.js');
+const graphCommands = () => import('./commands/graph.js');
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
@@ -61,6 +63,7 @@ Examples:
   podnet route explain node-1 192.168.247.0/26
   podnet trace date-pod web:80           a packet, hop by hop
   podnet reach --port 80                 every pod to every pod
+  podnet graph --layer bgp --format svg -o bgp.svg
   podnet fail node node-2 && podnet --instant bgp summary
   podnet generate --nodes 500 --design rr --pods-per-node 30 -o rr-500.yaml
   podnet labs                            the course labs; podnet labs open route-reflectors
@@ -259,6 +262,15 @@ Examples:
     .addOption(at())
     .addOption(json())
     .action((opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' }, cmd: Command) => run(async () => (await traceCommands()).reachCommand(io, globals(cmd), opts)));
+
+  program
+    .command('graph [args...]')
+    .description('draw the underlay, the BGP sessions, where a prefix is forwarded, or a trace (SVG, DOT, Mermaid)')
+    .addOption(new Option('--layer <layer>', 'what to draw: underlay, bgp, routes-to PREFIX, trace SRC DST').choices(['underlay', 'bgp', 'routes-to', 'trace']).default('bgp'))
+    .addOption(new Option('--format <format>', 'svg draws without other programs; dot for Graphviz; mermaid for Markdown').choices(['svg', 'dot', 'mermaid']).default('svg'))
+    .addOption(at())
+    .option('-o, --output <file>', 'write to a file (atomically) instead of standard output')
+    .action((args: string[], opts: GraphFlags, cmd: Command) => run(async () => (await graphCommands()).graphCommand(io, globals(cmd), args, opts)));
 
   program
     .command('generate')

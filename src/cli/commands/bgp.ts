@@ -38,7 +38,7 @@ function machine(sim: Simulation, name: string): string {
   throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, sim.peering.byName.keys())}`, 1);
 }
 
-function prefixArg(text: string): Cidr {
+export function prefixArg(text: string): Cidr {
   const ip = parseIpv4(text);
   if (ip !== null) return { base: ip, len: 32 };
   const parsed = parseCidr(text);

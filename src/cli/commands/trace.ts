@@ -101,14 +101,19 @@ function flowFor(source: { pod: PodRecord; container?: string }, destination: De
   };
 }
 
-export function traceCommand(io: CliIo, options: GlobalOptions, src: string, dst: string, flags: TraceFlags): number {
+/** A trace as the user named its ends: the tracer, both ends resolved, the flow and its branches. */
+export function traceBetween(io: CliIo, options: GlobalOptions, src: string, dst: string, flags: TraceFlags) {
   const at = parseAt(flags.at);
   const { sim, moment } = viewSimulation(options, io, at === undefined ? {} : { at });
   const tracer = new Tracer(sim, moment.now);
   const source = sourceOf(tracer, src);
   const destination = destinationOf(tracer, dst);
   const flow = flowFor(source, destination, flags);
-  const forward = tracer.trace(flow);
+  return { sim, tracer, source, destination, flow, forward: tracer.trace(flow) };
+}
+
+export function traceCommand(io: CliIo, options: GlobalOptions, src: string, dst: string, flags: TraceFlags): number {
+  const { tracer, source, destination, flow, forward } = traceBetween(io, options, src, dst, flags);
   const reply: Trace[] =
     flags.bidirectional && destination.pod !== undefined && !flow.loopback
       ? tracer.trace({ srcPod: `${destination.pod.spec.namespace}/${destination.pod.spec.name}`, src: destination.ip, dst: flow.src, protocol: flow.protocol, port: 32768, loopback: false, reply: true })
