@@ -32,6 +32,7 @@ const podCommands = () => import('./commands/pods.js');
 const workspaceCommands = () => import('./commands/workspace.js');
 const labCommands = () => import('./commands/labs.js');
 const graphCommands = () => import('./commands/graph.js');
+const diffCommands = () => import('./commands/diff.js');
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
@@ -64,6 +65,8 @@ Examples:
   podnet trace date-pod web:80           a packet, hop by hop
   podnet reach --port 80                 every pod to every pod
   podnet graph --layer bgp --format svg -o bgp.svg
+  podnet diff mesh.yaml rr.yaml          sessions, routes, FIBs and reachability that differ
+  podnet diff workspace@100s workspace   before and after a failure
   podnet fail node node-2 && podnet --instant bgp summary
   podnet generate --nodes 500 --design rr --pods-per-node 30 -o rr-500.yaml
   podnet labs                            the course labs; podnet labs open route-reflectors
@@ -271,6 +274,12 @@ Examples:
     .addOption(at())
     .option('-o, --output <file>', 'write to a file (atomically) instead of standard output')
     .action((args: string[], opts: GraphFlags, cmd: Command) => run(async () => (await graphCommands()).graphCommand(io, globals(cmd), args, opts)));
+
+  program
+    .command('diff <a> <b>')
+    .description('what differs between two topologies, or one at two moments (FILE[@TIME] or workspace[@TIME]): exit 1 when anything does')
+    .addOption(json())
+    .action((a: string, b: string, opts: { output?: 'json' }, cmd: Command) => run(async () => (await diffCommands()).diffCommand(io, globals(cmd), a, b, opts)));
 
   program
     .command('generate')

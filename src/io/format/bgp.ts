@@ -135,7 +135,7 @@ export function showRoute(sim: Simulation, machine: string, epochMs: number, opt
   return `${lines.join('\n')}\n`;
 }
 
-function entryText(entry: FibEntry): string {
+export function fibLine(entry: FibEntry): string {
   const prefix = entry.kind === 'default' ? 'default' : entry.prefix.len === 32 ? formatIpv4(entry.prefix.base) : formatCidr(entry.prefix);
   const proto = entry.proto ? ` proto ${entry.proto}` : '';
   if (entry.kind === 'blackhole') return `blackhole ${prefix}${proto}`;
@@ -148,7 +148,7 @@ function entryText(entry: FibEntry): string {
 }
 
 export function ipRoute(fib: Fib): string {
-  return fib.entries.map((entry) => `${entryText(entry)}\n`).join('');
+  return fib.entries.map((entry) => `${fibLine(entry)}\n`).join('');
 }
 
 function describeCandidate(sim: Simulation, c: RibCandidate): string {

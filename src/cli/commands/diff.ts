@@ -1,0 +1,53 @@
+/** `podnet diff A B`: two designs, or one cluster at two moments, compared fact by fact. */
+import { simulate } from '../../core/bgp/simulate.js';
+import { diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Difference, type Section } from '../../io/diff.js';
+import { openSource, type GlobalOptions } from '../context.js';
+import type { CliIo } from '../io.js';
+import { parseAt } from './bgp.js';
+import { printObject } from './pods.js';
+
+const TITLES: Readonly<Record<Section, string>> = {
+  machines: 'Machines',
+  sessions: 'BGP sessions',
+  routes: 'Best routes (next hop and AS path)',
+  fib: 'Forwarding tables (ip route)',
+  reachability: 'Reachability (pod to pod, first port)',
+};
+
+/** `FILE`, `FILE@TIME`, `workspace` or `workspace@TIME`. */
+function sideOf(io: CliIo, options: GlobalOptions, operand: string) {
+  const at = operand.lastIndexOf('@');
+  const [source, time] = at > 0 ? [operand.slice(0, at), parseAt(operand.slice(at + 1))] : [operand, undefined];
+  const { topology: _file, ...workspaceOptions } = options;
+  const opened = openSource(source === 'workspace' ? workspaceOptions : { ...options, topology: source }, io);
+  const until = time ?? opened.moment.now;
+  const sim = simulate(opened.topology, opened.journal, { until });
+  return { label: `${source} at ${until}s`, sim };
+}
+
+function differenceLine(d: Difference): string {
+  if (d.a === undefined) return `+ ${d.key}: ${d.b}`;
+  if (d.b === undefined) return `- ${d.key}: ${d.a}`;
+  return `~ ${d.key}: ${d.a} -> ${d.b}`;
+}
+
+export function diffCommand(io: CliIo, options: GlobalOptions, a: string, b: string, flags: { output?: 'json' }): number {
+  const left = sideOf(io, options, a);
+  const right = sideOf(io, options, b);
+  const differences = diffFacts(factsOf(left.sim), factsOf(right.sim));
+  const total = SECTIONS.reduce((sum, s) => sum + differences[s].length, 0);
+  const tooManyPods = [left.sim, right.sim].some((sim) => sim.cluster.pods().length > REACH_POD_LIMIT);
+  if (flags.output === 'json') {
+    printObject(io, { a: left.label, b: right.label, differences: total, ...differences }, 'json');
+    return total === 0 ? 0 : 1;
+  }
+  const lines = [`--- a: ${left.label}`, `+++ b: ${right.label}`];
+  for (const section of SECTIONS) {
+    if (differences[section].length === 0) continue;
+    lines.push('', `${TITLES[section]}: ${differences[section].length}`, ...differences[section].map(differenceLine));
+  }
+  if (tooManyPods) lines.push('', `Reachability left out: more than ${REACH_POD_LIMIT} pods on a side (every pair would be traced).`);
+  lines.push('', total === 0 ? 'No differences.' : `${total} difference${total === 1 ? '' : 's'}: ${SECTIONS.map((s) => `${s} ${differences[s].length}`).join(', ')}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return total === 0 ? 0 : 1;
+}

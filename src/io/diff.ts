@@ -1,0 +1,117 @@
+/**
+ * What differs between two simulations: two designs of one cluster (mesh vs reflectors), or one
+ * cluster before and after an event. Each side is reduced to keyed facts a user reads elsewhere
+ * (machines, sessions as `bgp status` names them, best routes as next hop and AS path, `ip route`
+ * lines, trace dispositions between pods); the diff lists the keys whose facts differ.
+ * Left out on purpose: timers, message counts, ages, and which peer a route was learned from
+ * (that follows from the sessions, which are compared), so a change of design shows only what
+ * changed.
+ */
+import { peerName } from '../core/bgp/peering.js';
+import type { Simulation } from '../core/bgp/simulate.js';
+import { buildFib } from '../core/fib/index.js';
+import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { Tracer } from '../core/trace/index.js';
+import { fibLine } from './format/bgp.js';
+
+export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'reachability'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** Pairs of pods traced both ways is quadratic: beyond this many pods reachability is left out. */
+export const REACH_POD_LIMIT = 60;
+
+export interface Difference {
+  readonly key: string;
+  readonly a?: string;
+  readonly b?: string;
+}
+
+export type Facts = Readonly<Record<Section, ReadonlyMap<string, string>>>;
+
+function machines(sim: Simulation): Map<string, string> {
+  return new Map(sim.peering.speakers.map((s) => [s.name, `${s.kind} AS${s.asNumber}${sim.underlay.isUp(s.name) ? '' : ' (stopped)'}`]));
+}
+
+function sessions(sim: Simulation): Map<string, string> {
+  const facts = new Map<string, string>();
+  for (const spec of sim.peering.sessions) {
+    const sides = spec.sides.map((i) => sim.peering.neighbors[i] as (typeof sim.peering.neighbors)[number]);
+    const first = sides[0] as (typeof sides)[number];
+    const ends = [sim.peering.speakers[first.speaker]?.name as string, peerName(sim.peering, first) ?? formatIpv4(first.remoteAddress)];
+    const reflectors = sides.filter((n) => n.rrClient).map((n) => sim.peering.speakers[n.speaker]?.name);
+    const type = reflectors.length === 0 ? first.type : reflectors.length === 2 ? 'rr client both ways' : `rr client of ${reflectors[0]}`;
+    facts.set(ends.sort().join(' -- '), `${type}, ${sim.network.sessions[spec.index]?.state ?? 'Idle'}`);
+  }
+  return facts;
+}
+
+function routes(sim: Simulation): Map<string, string> {
+  const facts = new Map<string, string>();
+  for (const speaker of sim.peering.speakers) {
+    for (const [prefixId, entry] of sim.network.locRib(speaker.index)) {
+      const prefix = formatCidr(sim.network.prefixes.cidr(prefixId));
+      if (entry.attrs < 0) facts.set(`${speaker.name} ${prefix}`, `local ${entry.source}`);
+      else {
+        const attrs = sim.network.attributes.get(entry.attrs);
+        facts.set(`${speaker.name} ${prefix}`, `via ${formatIpv4(attrs.nextHop)}${entry.via.length > 1 ? ` (+${entry.via.length - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`);
+      }
+    }
+  }
+  return facts;
+}
+
+function fib(sim: Simulation): Map<string, string> {
+  const facts = new Map<string, string>();
+  for (const speaker of sim.peering.speakers) {
+    for (const entry of buildFib(sim, speaker.name)?.entries ?? []) {
+      const line = fibLine(entry);
+      // Keyed by destination so a changed next hop reads as one change, not a removal and an addition.
+      facts.set(`${speaker.name} ${entry.kind === 'default' ? 'default' : formatCidr(entry.prefix)}`, line);
+    }
+  }
+  return facts;
+}
+
+function reachability(sim: Simulation): Map<string, string> {
+  const facts = new Map<string, string>();
+  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  if (pods.length > REACH_POD_LIMIT) return facts;
+  const tracer = new Tracer(sim, sim.until);
+  for (const src of pods) {
+    for (const dst of pods) {
+      if (src === dst) continue;
+      const port = dst.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+      const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation?.ip as number, dst: dst.allocation?.ip as number, protocol: 'TCP', port, loopback: false });
+      const outcome = [...new Set(traces.map((t) => (t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`)))].join(', ');
+      facts.set(`${src.spec.namespace}/${src.spec.name} -> ${dst.spec.namespace}/${dst.spec.name}:${port}`, outcome);
+    }
+  }
+  return facts;
+}
+
+export function factsOf(sim: Simulation): Facts {
+  return { machines: machines(sim), sessions: sessions(sim), routes: routes(sim), fib: fib(sim), reachability: reachability(sim) };
+}
+
+/**
+ * The differences, section by section. Routes and FIB entries of a machine that exists on one
+ * side only are not listed: the machine itself is, once.
+ */
+export function diffFacts(a: Facts, b: Facts): Record<Section, Difference[]> {
+  const onlyOneSide = new Set([...a.machines.keys(), ...b.machines.keys()].filter((m) => a.machines.has(m) !== b.machines.has(m)));
+  const result = {} as Record<Section, Difference[]>;
+  for (const section of SECTIONS) {
+    const keys = [...new Set([...a[section].keys(), ...b[section].keys()])].sort(compareKeys);
+    const perMachine = section === 'routes' || section === 'fib';
+    result[section] = keys
+      .filter((key) => a[section].get(key) !== b[section].get(key))
+      .filter((key) => !perMachine || !onlyOneSide.has(key.split(' ')[0] as string))
+      .map((key) => ({ key, ...(a[section].has(key) ? { a: a[section].get(key) as string } : {}), ...(b[section].has(key) ? { b: b[section].get(key) as string } : {}) }));
+  }
+  return result;
+}
+
+/** Natural order, so node-2 sorts before node-10 and 10.0.0.9 before 10.0.0.10. */
+function compareKeys(x: string, y: string): number {
+  return x.localeCompare(y, 'en', { numeric: true });
+}
