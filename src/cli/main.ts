@@ -33,6 +33,7 @@ const workspaceCommands = () => import('./commands/workspace.js');
 const labCommands = () => import('./commands/labs.js');
 const graphCommands = () => import('./commands/graph.js');
 const diffCommands = () => import('./commands/diff.js');
+const exportCommands = () => import('./commands/export.js');
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
@@ -236,14 +237,21 @@ Examples:
     .addOption(json())
     .action((file: string, opts: { output?: 'json' }, cmd: Command) => run(async () => (await bgpCommands()).checkCommand(io, globals(cmd), file, opts)));
 
-  program
-    .command('export')
-    .description('hand the design to real engines')
+  const exporter = program.command('export').description('hand the design to real engines: BIRD, containerlab, a Calico cluster');
+  exporter
     .command('bird [node]')
     .description("the BIRD 2 configuration Calico's confd would write for a node (or a router's side)")
     .option('--all', 'every node and router')
     .option('--dir <dir>', 'with --all: write <name>.conf files here')
     .action((node: string | undefined, opts: { all?: boolean; dir?: string }, cmd: Command) => run(async () => (await bgpCommands()).exportBirdCommand(io, globals(cmd), node, opts)));
+  exporter
+    .command('containerlab <dir>')
+    .description('a containerlab lab (<cluster>.clab.yml): a BIRD 2 container per node and router, a bridge per segment')
+    .action((dir: string, _opts: object, cmd: Command) => run(async () => (await exportCommands()).exportContainerlabCommand(io, globals(cmd), dir)));
+  exporter
+    .command('calico <dir>')
+    .description('manifests for a real cluster: BGPConfiguration, IPAMConfiguration, IPPools, Nodes, BGPPeers, Pods')
+    .action((dir: string, _opts: object, cmd: Command) => run(async () => (await exportCommands()).exportCalicoCommand(io, globals(cmd), dir)));
 
   program
     .command('trace <src> <dst>')

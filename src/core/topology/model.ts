@@ -103,9 +103,11 @@ export interface BgpPeer {
   readonly name: string;
   readonly node?: string;
   readonly nodeSelector?: Selector;
+  readonly nodeSelectorText?: string;
   readonly peerIP?: Ipv4;
   readonly peerPort?: number;
   readonly peerSelector?: Selector;
+  readonly peerSelectorText?: string;
   readonly asNumber?: number;
   readonly localASNumber?: number;
   readonly nextHopMode: 'Auto' | 'Self' | 'Keep';

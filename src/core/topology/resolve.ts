@@ -594,9 +594,9 @@ class Resolver {
         nextHopMode,
         origin,
         ...(value.node !== undefined ? { node: value.node } : {}),
-        ...(nodeSelector !== undefined ? { nodeSelector } : {}),
+        ...(nodeSelector !== undefined ? { nodeSelector, nodeSelectorText: value.nodeSelector as string } : {}),
         ...(endpoint !== undefined ? { peerIP: endpoint.ip, ...(endpoint.port !== undefined ? { peerPort: endpoint.port } : {}) } : {}),
-        ...(peerSelector !== undefined ? { peerSelector } : {}),
+        ...(peerSelector !== undefined ? { peerSelector, peerSelectorText: value.peerSelector as string } : {}),
         ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
         ...(value.localASNumber !== undefined ? { localASNumber: value.localASNumber } : {}),
       };
