@@ -3,7 +3,7 @@
  * workspace, every command of its exercise works there, and a broken lab's checks fail until the
  * solution is applied, then pass.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliSandbox, repoPath, tableRows } from '../helpers/cli.js';
 
@@ -88,10 +88,18 @@ describe.each(CATALOGUE)('lab %s', (name) => {
     expect(graded.stdout).toMatch(broken ? /^FAIL /m : /, 0 failed\n$/);
   });
 
-  it.runIf(exercise.includes('# fails'))('passes its checks once the fix is applied', async () => {
+  it('starts broken exactly when it ships a solution', () => {
+    expect(existsSync(`${labDir}/solution.yaml`)).toBe(exercise.includes('# fails'));
+  });
+});
+
+const BROKEN = CATALOGUE.filter((name) => existsSync(repoPath('topologies/labs', name, 'solution.yaml')));
+
+describe.each(BROKEN)('broken lab %s', (name) => {
+  it('passes its checks once the fix is applied', async () => {
     const cli = sandbox();
     await cli.run('labs', 'open', name, '--dir', '.');
-    copyFileSync(`${labDir}/solution.yaml`, cli.path('lab.yaml'));
+    copyFileSync(repoPath('topologies/labs', name, 'solution.yaml'), cli.path('lab.yaml'));
     expect((await cli.run('init', 'lab.yaml', '--force')).code).toBe(0);
     const graded = await cli.run('check', 'lab.yaml');
     expect(graded.stdout).not.toMatch(/^FAIL /m);

@@ -3,6 +3,7 @@
  * per machine, segment and pod and one per link, session or hop, labelled as the simulation says;
  * DOT and Mermaid must say the same thing.
  */
+import { readFileSync } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliSandbox, repoPath } from '../helpers/cli.js';
@@ -130,5 +131,16 @@ describe('podnet graph --format dot and mermaid', () => {
     const wrong = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '--layer', 'trace', 'date-pod');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('error: --layer trace takes two arguments: podnet graph --layer trace SRC DST\n');
+  });
+});
+
+describe('the pictures README shows', () => {
+  it.each([
+    ['docs/seed-lab-bgp.svg', 'topologies/seed-lab.yaml', ['--layer', 'bgp']],
+    ['docs/two-rack-trace.svg', 'topologies/two-rack.yaml', ['--layer', 'trace', 'client', 'server']],
+    ['docs/rr-split-clients-routes.svg', 'topologies/rr-split-clients.yaml', ['--layer', 'routes-to', '192.168.61.0/26']],
+  ])('%s is what podnet graph draws today', async (picture, topology, args) => {
+    const { stdout } = await cli.run('-t', repoPath(topology), 'graph', ...args);
+    expect(stdout).toBe(readFileSync(repoPath(picture), 'utf8'));
   });
 });

@@ -6,14 +6,20 @@
 import { UndirectedGraph } from 'graphology';
 import { circular } from 'graphology-layout';
 import forceAtlas2Module from 'graphology-layout-forceatlas2';
+import noverlapModule from 'graphology-layout-noverlap';
 import type { Picture, PictureEdge, PictureNode } from './picture.js';
 import { COLOURS, EDGE_STYLES, edgeColour, NODE_SHAPES } from './style.js';
 
 // The package is CommonJS (module.exports = the layout) while its types declare an ES default export.
 const forceAtlas2 = forceAtlas2Module as unknown as typeof forceAtlas2Module.default;
+const noverlap = noverlapModule as unknown as typeof noverlapModule.default;
 
-const WIDTH = 960;
-const MARGIN = 130;
+const MIN_WIDTH = 960;
+const MIN_PLOT_HEIGHT = 360;
+const MAX_PLOT_HEIGHT = 700;
+const TITLE_HEIGHT = 40;
+const MARGIN = 110;
+const NODE_HALF_HEIGHT = 21;
 const LAYOUT_ITERATIONS = 300;
 const LEGEND_LINE = 18;
 
@@ -22,19 +28,40 @@ interface Point {
   readonly y: number;
 }
 
-function layout(picture: Picture, height: number): Map<string, Point> {
+interface Layout {
+  readonly points: Map<string, Point>;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * ForceAtlas2 places the nodes; the result is scaled to the frame's width (one scale for both
+ * axes, so proportions hold), then Noverlap pushes apart nodes whose boxes would touch.
+ */
+function layout(picture: Picture): Layout {
   const graph = new UndirectedGraph();
-  for (const node of picture.nodes) graph.addNode(node.id);
+  for (const node of picture.nodes) graph.addNode(node.id, { size: halfWidth(node) + 6 });
   for (const edge of picture.edges) if (edge.from !== edge.to) graph.mergeEdge(edge.from, edge.to);
   circular.assign(graph, { scale: 100 });
-  if (graph.order > 2) forceAtlas2.assign(graph, { iterations: LAYOUT_ITERATIONS, settings: { ...forceAtlas2.inferSettings(graph), gravity: 1, scalingRatio: 20, adjustSizes: false } });
+  if (graph.order > 2) forceAtlas2.assign(graph, { iterations: LAYOUT_ITERATIONS, settings: { ...forceAtlas2.inferSettings(graph), gravity: 1, scalingRatio: 20 } });
+  const fit = bounds(graph);
+  const scale = Math.min((MIN_WIDTH - 2 * MARGIN) / (fit.maxX - fit.minX || 1), MAX_PLOT_HEIGHT / (fit.maxY - fit.minY || 1));
+  graph.updateEachNodeAttributes((_id, a) => ({ ...a, x: ((a['x'] as number) - fit.minX) * scale, y: ((a['y'] as number) - fit.minY) * scale }));
+  noverlap.assign(graph, { maxIterations: 200, settings: { margin: 6, ratio: 1, expansion: 1.05 } });
+  const placed = bounds(graph);
+  const width = Math.max(MIN_WIDTH, Math.ceil(placed.maxX - placed.minX + 2 * MARGIN));
+  const height = Math.max(MIN_PLOT_HEIGHT, Math.ceil(placed.maxY - placed.minY + 2 * MARGIN));
+  const offsetX = (width - (placed.maxX - placed.minX)) / 2 - placed.minX;
+  const offsetY = (height - (placed.maxY - placed.minY)) / 2 - placed.minY + TITLE_HEIGHT;
+  const points = new Map<string, Point>();
+  graph.forEachNode((id, a) => points.set(id, { x: round((a['x'] as number) + offsetX), y: round((a['y'] as number) + offsetY) }));
+  return { points, width, height: height + TITLE_HEIGHT };
+}
+
+function bounds(graph: UndirectedGraph): { minX: number; maxX: number; minY: number; maxY: number } {
   const xs = graph.mapNodes((_n, a) => a['x'] as number);
   const ys = graph.mapNodes((_n, a) => a['y'] as number);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const scale = (value: number, min: number, max: number, size: number): number => (max === min ? size / 2 : MARGIN + ((value - min) / (max - min)) * (size - 2 * MARGIN));
-  const points = new Map<string, Point>();
-  graph.forEachNode((id, a) => points.set(id, { x: round(scale(a['x'] as number, minX, maxX, WIDTH)), y: round(scale(a['y'] as number, minY, maxY, height) + 40) }));
-  return points;
+  return { minX: Math.min(...xs), maxX: Math.max(...xs), minY: Math.min(...ys), maxY: Math.max(...ys) };
 }
 
 function round(value: number): number {
@@ -75,20 +102,31 @@ function nodeElement(node: PictureNode, at: Point): string {
   return `<g class="node ${node.kind}${node.down ? ' down' : ''}" data-id="${escape(node.id)}"><title>${escape(`${node.label} (${NODE_SHAPES[node.kind].legend})`)}</title>${shape(node, at)}${lines.join('')}</g>`;
 }
 
-function edgeElement(edge: PictureEdge, from: Point, to: Point, parallel: number): string {
+/** Where a line from `from` towards the centre of a node box of half-width w first meets the box. */
+function clipToBox(from: Point, to: Point, halfWidth: number): Point {
+  const dx = to.x - from.x;
+  const dy = to.y - from.y;
+  const t = Math.min(Math.abs(dx) > 0 ? halfWidth / Math.abs(dx) : Infinity, Math.abs(dy) > 0 ? NODE_HALF_HEIGHT / Math.abs(dy) : Infinity, 1);
+  return { x: round(to.x - dx * t), y: round(to.y - dy * t) };
+}
+
+function edgeElement(edge: PictureEdge, from: Point, target: Point, targetHalfWidth: number, parallel: number): string {
   const style = EDGE_STYLES[edge.kind];
   const colour = edgeColour(edge);
   // Parallel edges (a trace over a link, a session and a next hop) bend apart so each stays visible.
+  const to = target;
   const mid = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
   const length = Math.hypot(to.x - from.x, to.y - from.y) || 1;
   const bend = parallel * 28;
   const control = { x: round(mid.x - ((to.y - from.y) / length) * bend), y: round(mid.y + ((to.x - from.x) / length) * bend) };
+  // An arrow ends on the target's outline, where its head can be seen.
+  const end = edge.directed ? clipToBox(control, to, targetHalfWidth) : to;
   const dash = style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`;
   const marker = edge.directed ? ` marker-end="url(#arrow-${colour.slice(1)})"` : '';
   const labelAt = { x: round((mid.x + control.x) / 2), y: round((mid.y + control.y) / 2) };
   return (
     `<g class="edge ${edge.kind}${edge.up ? '' : ' down'}" data-from="${escape(edge.from)}" data-to="${escape(edge.to)}">` +
-    `<path d="M${from.x},${from.y} Q${control.x},${control.y} ${to.x},${to.y}" fill="none" stroke="${colour}" stroke-width="${style.width}"${dash}${marker}/>` +
+    `<path d="M${from.x},${from.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${colour}" stroke-width="${style.width}"${dash}${marker}/>` +
     `<text x="${labelAt.x}" y="${labelAt.y - 3}" font-size="9" fill="${colour}">${escape(edge.label)}</text></g>`
   );
 }
@@ -109,28 +147,28 @@ function legend(picture: Picture, top: number): string[] {
 
 export function toSvg(picture: Picture): string {
   const legendHeight = new Set(picture.edges.map((e) => e.kind)).size * LEGEND_LINE + 20;
-  const plotHeight = Math.max(420, Math.min(900, 160 + picture.nodes.length * 28));
-  const height = plotHeight + 40 + legendHeight;
-  const points = layout(picture, plotHeight);
+  const { points, width, height: plotHeight } = layout(picture);
+  const height = plotHeight + legendHeight;
   const colours = [...new Set(picture.edges.filter((e) => e.directed).map(edgeColour))];
   const seen = new Map<string, number>();
   const edges = picture.edges.map((edge) => {
     const key = [edge.from, edge.to].sort().join('\u0000');
     const parallel = seen.get(key) ?? 0;
     seen.set(key, parallel + 1);
-    return edgeElement(edge, points.get(edge.from) as Point, points.get(edge.to) as Point, parallel);
+    const target = picture.nodes.find((n) => n.id === edge.to) as PictureNode;
+    return edgeElement(edge, points.get(edge.from) as Point, points.get(edge.to) as Point, halfWidth(target) + (target.kind === 'node' ? 8 : 0), parallel);
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" text-anchor="middle">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" text-anchor="middle">`,
     `<title>${escape(picture.title)}</title>`,
     '<defs>',
-    ...colours.map((c) => `<marker id="arrow-${c.slice(1)}" viewBox="0 0 10 10" refX="34" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`),
+    ...colours.map((c) => `<marker id="arrow-${c.slice(1)}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`),
     '</defs>',
-    `<rect width="${WIDTH}" height="${height}" fill="#fafafa"/>`,
-    `<text x="${WIDTH / 2}" y="24" font-size="15" font-weight="bold">${escape(picture.title)}</text>`,
+    `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
+    `<text x="${width / 2}" y="24" font-size="15" font-weight="bold">${escape(picture.title)}</text>`,
     ...edges,
     ...picture.nodes.map((node) => nodeElement(node, points.get(node.id) as Point)),
-    ...legend(picture, plotHeight + 60),
+    ...legend(picture, plotHeight + 10),
     '</svg>',
     '',
   ].join('\n');
