@@ -59,6 +59,26 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
   return lines;
 }
 
+/**
+ * A router installs what it learns, so that it forwards pod traffic, and knows its connected
+ * subnets so that BGP next hops resolve; it passes on BGP routes only, never its own subnets.
+ */
+function routerKernel(): string[] {
+  return [
+    'protocol kernel kernel1 {',
+    '  scan time 2;',
+    '  merge paths on;',
+    '  ipv4 { import none; export where source = RTS_BGP; };',
+    '}',
+    '',
+    'protocol direct {',
+    '  ipv4;',
+    '  interface "*";',
+    '}',
+    '',
+  ];
+}
+
 function bgpTemplate(speaker: Speaker): string[] {
   return [
     'template bgp bgp_template {',
@@ -75,7 +95,7 @@ function bgpTemplate(speaker: Speaker): string[] {
 
 function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   const ibgp = n.remoteAs === speaker.asNumber;
-  const exportFilter = speaker.kind === 'node' ? 'filter { calico_export_to_bgp_peers(); }' : 'all';
+  const exportFilter = speaker.kind === 'node' ? 'filter { calico_export_to_bgp_peers(); }' : 'where source = RTS_BGP';
   const remote = peerName(sim.peering, n);
   const lines = [
     `# ${n.type}${remote !== undefined ? ` to ${remote}` : ''}`,
@@ -87,7 +107,8 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   if (n.passive) lines.push('  passive on;');
   const direct = speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
   if (!ibgp && !direct) lines.push('  multihop;');
-  const nextHop = n.nextHopMode === 'Self' || (speaker.kind === 'router' && ibgp && !n.rrClient) ? ' next hop self;' : n.nextHopMode === 'Keep' ? ' next hop keep;' : '';
+  // Routers put themselves as next hop on eBGP-learned routes they pass into their AS.
+  const nextHop = n.nextHopMode === 'Self' ? ' next hop self;' : n.nextHopMode === 'Keep' ? ' next hop keep;' : speaker.kind === 'router' && ibgp ? ' next hop self ebgp;' : '';
   lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop} };`, '}', '');
   return lines;
 }
@@ -98,6 +119,7 @@ export function birdConfig(sim: Simulation, machine: string): string | undefined
   if (speaker === undefined || index === undefined) return undefined;
   const lines = header(sim, speaker);
   if (speaker.kind === 'node') lines.push(...nodeFilters(sim, speaker));
+  else lines.push(...routerKernel());
   const neighbors = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i));
   if (neighbors.length > 0) lines.push(...bgpTemplate(speaker));
   for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));

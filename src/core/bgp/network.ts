@@ -489,9 +489,21 @@ export class BgpNetwork {
         clusterList,
       };
     } else {
-      attrs = { nextHop: n.nextHopMode === 'Keep' ? learned.nextHop : n.localAddress, asPath: [s.asNumber, ...learned.asPath], origin: learned.origin, clusterList: [] };
+      attrs = { nextHop: this.keepsNextHopOverEbgp(s, n, learned.nextHop) ? learned.nextHop : n.localAddress, asPath: [s.asNumber, ...learned.asPath], origin: learned.origin, clusterList: [] };
     }
     return this.attributes.intern(attrs);
+  }
+
+  /**
+   * eBGP rewrites the next hop to the sender's address, unless told to keep it or the next hop is
+   * on the subnet shared with the peer: then the peer can reach it directly, and BIRD passes it on
+   * unchanged (a third-party next hop, RFC 4271 5.1.3).
+   */
+  private keepsNextHopOverEbgp(s: Speaker, n: Neighbor, nextHop: number): boolean {
+    if (n.nextHopMode === 'Keep') return true;
+    if (n.nextHopMode === 'Self') return false;
+    const shared = s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress));
+    return shared !== undefined && cidrContains(shared, nextHop);
   }
 
   /** The attributes of a locally originated route: the same for every neighbour with that next hop. */

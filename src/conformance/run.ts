@@ -1,0 +1,232 @@
+/**
+ * `npm run conformance`: every topology under test/conformance/ built twice, in podnet and in
+ * real BIRD 2 speakers in network namespaces, compared per phase (before the first event, then
+ * after each) and per machine. Prints an agreement table, every difference, and exits 1 on any.
+ * When this machine cannot create namespaces or has no BIRD it says so and exits 0.
+ *
+ * Compared exactly as podnet simplifies, and nothing more leniently: sessions as Established or
+ * not (podnet's timers are Calico's, the namespaces' hold timer is 9 s so that a silent stop is
+ * seen in seconds, so transient states differ by design); kernel routes by destination and next
+ * hop addresses (BIRD 2 cannot point IPIP routes at tunl0, so the device differs by design).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { simulate, type Simulation } from '../core/bgp/simulate.js';
+import { cidrContains, formatIpv4 } from '../core/net/index.js';
+import type { ScenarioEvent, Topology } from '../core/topology/model.js';
+import { birdConfig } from '../io/bird.js';
+import { nodeFileSystem } from '../io/fs.js';
+import { loadTopology } from '../io/topology-file.js';
+import { NamespaceLab } from './netns.js';
+import { observedView, predictedView, type MachineView } from './views.js';
+
+const SETTLE_SECONDS = 300;
+const HOLD_SECONDS = 9;
+const POLL_MS = 1000;
+const STABLE_POLLS = 6;
+const MAX_WAIT_MS = 90_000;
+const ASPECTS = ['sessions', 'best', 'alternatives', 'kernel'] as const;
+type Aspect = (typeof ASPECTS)[number];
+
+interface PhaseResult {
+  readonly topology: string;
+  readonly phase: string;
+  readonly agree: Record<Aspect, number>;
+  readonly total: Record<Aspect, number>;
+  readonly differences: string[];
+  readonly seconds: number;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Why conformance cannot run here, or undefined when it can. */
+function unavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'it needs root to create network namespaces';
+  if (spawnSync('bird', ['--version']).status !== 0) return 'BIRD 2 is not installed (apt-get install bird2)';
+  const probe = `pnc-probe-${process.pid}`;
+  const created = spawnSync('ip', ['netns', 'add', probe]);
+  spawnSync('ip', ['netns', 'del', probe]);
+  return created.status === 0 ? undefined : `ip netns add failed: ${String(created.stderr).trim()}`;
+}
+
+/** The exported configuration with the hold timer shortened, so silent stops show in seconds. */
+function conformanceConfig(sim: Simulation, machine: string): string {
+  return (birdConfig(sim, machine) as string).replace('  connect delay time 2;', `  connect delay time 2;\n  hold time ${HOLD_SECONDS};\n  keepalive time 3;`);
+}
+
+function describeEvent(event: ScenarioEvent): string {
+  switch (event.action) {
+    case 'link-down':
+    case 'link-up':
+      return `${event.action} ${event.link.join('-')}`;
+    case 'node-down':
+    case 'node-up':
+      return `${event.action} ${event.node}`;
+    case 'pod-create':
+      return `pod-create ${event.pod.name}`;
+    case 'pod-delete':
+      return `pod-delete ${event.name}`;
+    case 'block-port':
+    case 'unblock-port':
+      return `${event.action} ${event.node}:${event.port}`;
+  }
+}
+
+function applyEvent(lab: NamespaceLab, event: ScenarioEvent, sim: Simulation, running: Set<string>): void {
+  if (event.action === 'node-down') {
+    lab.stopMachine(event.node);
+    running.delete(event.node);
+  } else if (event.action === 'node-up') {
+    lab.startMachine(event.node);
+  } else if (event.action === 'link-down' || event.action === 'link-up') {
+    lab.setLinkUp(event.link[0], event.link[1], event.action === 'link-up');
+  } else if (event.action === 'block-port' || event.action === 'unblock-port') {
+    throw new Error(`conformance does not apply ${event.action} yet`);
+  }
+  syncSpeakers(lab, sim, running);
+}
+
+/** Starts or reconfigures BIRD on every running machine from the phase's configs, and the borrowed /32s. */
+function syncSpeakers(lab: NamespaceLab, sim: Simulation, running: Set<string>): void {
+  for (const speaker of sim.peering.speakers) {
+    if (!sim.underlay.isUp(speaker.name)) continue;
+    lab.configureBird(speaker.name, conformanceConfig(sim, speaker.name), running.has(speaker.name));
+    running.add(speaker.name);
+    const own = sim.cluster.ipam.blocksOf(speaker.name);
+    const borrowed = sim.cluster
+      .pods()
+      .filter((p) => p.nodeName === speaker.name && p.allocation !== undefined && !own.some((b) => p.allocation !== undefined && cidrContains(b.cidr, p.allocation.ip)))
+      .map((p) => formatIpv4(p.allocation?.ip as number));
+    lab.setBorrowedRoutes(speaker.name, borrowed);
+  }
+}
+
+function observe(lab: NamespaceLab, sim: Simulation, running: ReadonlySet<string>): Map<string, MachineView> {
+  const views = new Map<string, MachineView>();
+  for (const machine of running) {
+    views.set(machine, observedView(sim, lab.birdc(machine, 'show', 'protocols'), lab.birdc(machine, 'show', 'route', 'all'), lab.inside(machine, 'ip', ['-4', 'route', 'show'])));
+  }
+  return views;
+}
+
+function fingerprint(views: Map<string, MachineView>): string {
+  return JSON.stringify([...views].map(([m, v]) => [m, ASPECTS.map((a) => [...v[a]].sort())]));
+}
+
+/** Waits at least `minimumMs`, then until the namespaces stop changing for a few polls. */
+function settle(lab: NamespaceLab, sim: Simulation, running: ReadonlySet<string>, minimumMs: number): Map<string, MachineView> {
+  sleep(minimumMs);
+  const started = Date.now();
+  let last = '';
+  let stable = 0;
+  let views = observe(lab, sim, running);
+  while (Date.now() - started < MAX_WAIT_MS) {
+    const print = fingerprint(views);
+    stable = print === last ? stable + 1 : 0;
+    if (stable >= STABLE_POLLS) break;
+    last = print;
+    sleep(POLL_MS);
+    views = observe(lab, sim, running);
+  }
+  return views;
+}
+
+function compare(topology: string, phase: string, sim: Simulation, observed: Map<string, MachineView>, seconds: number): PhaseResult {
+  const agree = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
+  const total = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
+  const differences: string[] = [];
+  for (const speaker of sim.peering.speakers) {
+    if (!sim.underlay.isUp(speaker.name)) continue;
+    const predicted = predictedView(sim, speaker.name);
+    const real = observed.get(speaker.name);
+    for (const aspect of ASPECTS) {
+      const keys = [...new Set([...predicted[aspect].keys(), ...(real?.[aspect].keys() ?? [])])].sort();
+      for (const key of keys) {
+        total[aspect]++;
+        const p = predicted[aspect].get(key);
+        const r = real?.[aspect].get(key);
+        if (String(p) === String(r)) agree[aspect]++;
+        else differences.push(`${topology} / ${phase} / ${speaker.name} ${aspect} ${key}: podnet ${p ?? '(none)'}; BIRD ${r ?? '(none)'}`);
+      }
+    }
+  }
+  return { topology, phase, agree, total, differences, seconds };
+}
+
+function runTopology(file: string, prefix: string): PhaseResult[] {
+  const loaded = loadTopology(file, nodeFileSystem);
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  const topology: Topology = loaded.topology;
+  const name = topology.name;
+  const events = [...topology.events].sort((a, b) => a.at - b.at);
+  const phaseEnds = [...events.map((e) => e.at - 1), (events[events.length - 1]?.at ?? 0) + SETTLE_SECONDS];
+  const lab = new NamespaceLab(prefix, join(tmpdir(), `${prefix}-bird`));
+  const results: PhaseResult[] = [];
+  const running = new Set<string>();
+  try {
+    let sim = simulate(topology, [], { until: phaseEnds[0] as number });
+    lab.build(sim);
+    syncSpeakers(lab, sim, running);
+    let started = Date.now();
+    results.push(compare(name, 'converged', sim, settle(lab, sim, running, 4000), (Date.now() - started) / 1000));
+    events.forEach((event, i) => {
+      sim = simulate(topology, [], { until: phaseEnds[i + 1] as number });
+      started = Date.now();
+      applyEvent(lab, event, sim, running);
+      const minimum = event.action === 'node-down' ? (HOLD_SECONDS + 3) * 1000 : 4000;
+      results.push(compare(name, `after ${describeEvent(event)}`, sim, settle(lab, sim, running, minimum), (Date.now() - started) / 1000));
+    });
+  } finally {
+    lab.destroy();
+  }
+  return results;
+}
+
+function table(results: readonly PhaseResult[]): string {
+  const header = ['TOPOLOGY', 'PHASE', 'SESSIONS', 'BEST ROUTES', 'ALTERNATIVES', 'KERNEL ROUTES', 'SETTLED IN', 'RESULT'];
+  const rows = results.map((r) => [r.topology, r.phase, ...ASPECTS.map((a) => `${r.agree[a]}/${r.total[a]}`), `${r.seconds.toFixed(1)}s`, r.differences.length === 0 ? 'agree' : `${r.differences.length} differ`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+}
+
+function main(): number {
+  const reason = unavailable();
+  if (reason !== undefined) {
+    process.stdout.write(`conformance skipped: ${reason}. podnet's own tests still ran; this suite compares against real BIRD 2.\n`);
+    return 0;
+  }
+  const dir = resolve(process.argv[2] ?? 'test/conformance');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const prefix = `pnc${process.pid % 100000}`;
+  const cleanup = (): void => {
+    for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
+      const nsName = ns.split(' ')[0] ?? '';
+      if (nsName.startsWith(prefix)) spawnSync('ip', ['netns', 'del', nsName]);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  const bird = spawnSync('bird', ['--version'], { encoding: 'utf8' });
+  process.stdout.write(`Conformance: podnet against ${`${bird.stderr}${bird.stdout}`.trim()} in network namespaces, ${files.length} topologies\n`);
+  const results: PhaseResult[] = [];
+  for (const [i, file] of files.entries()) {
+    results.push(...runTopology(join(dir, file), `${prefix}t${i}`));
+    process.stdout.write(`  ${file}: done\n`);
+  }
+  process.stdout.write(`\n${table(results)}\n`);
+  const differences = results.flatMap((r) => r.differences);
+  if (differences.length > 0) process.stdout.write(`\n${differences.length} differences:\n${differences.map((d) => `  ${d}`).join('\n')}\n`);
+  else process.stdout.write('\nFull agreement on every topology and phase.\n');
+  cleanup();
+  return differences.length === 0 ? 0 : 1;
+}
+
+process.exitCode = main();

@@ -1,0 +1,55 @@
+/**
+ * The conformance suite reads BIRD's own output; these are its readers on text captured from
+ * BIRD 2.0.12 in the suite's namespaces (rr-two-clusters), with a second route added for a prefix
+ * as BIRD prints alternatives.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseProtocols, parseRoutes } from '../../src/conformance/views.js';
+
+const PROTOCOLS = `BIRD 2.0.12 ready.
+Name       Proto      Table      State  Since         Info
+device1    Device     ---        up     20:39:59.471  
+static1    Static     master4    up     20:39:59.471  
+kernel1    Kernel     master4    up     20:39:59.471  
+Node_10_0_0_2 BGP        ---        up     20:40:01.065  Established   
+Node_10_0_0_3 BGP        ---        start  20:40:01.065  Active        Socket: Connection refused
+`;
+
+const ROUTES = `BIRD 2.0.12 ready.
+Table master4:
+192.168.33.192/26    unicast [Node_10_0_0_3 20:40:01.248 from 10.0.0.3] * (100) [i]
+\tvia 10.0.0.14 on eth0
+\tType: BGP univ
+\tBGP.origin: IGP
+\tBGP.as_path: 
+\tBGP.next_hop: 10.0.0.14
+\tBGP.local_pref: 100
+\tBGP.originator_id: 10.0.0.14
+\tBGP.cluster_list: 244.0.0.2
+                     unicast [Node_10_0_0_2 20:40:02.001] (100) [AS65001i]
+\tvia 10.0.0.2 on eth0
+\tType: BGP univ
+\tBGP.origin: IGP
+\tBGP.as_path: 65001
+\tBGP.next_hop: 10.0.0.2
+\tBGP.local_pref: 100
+192.168.111.64/26    blackhole [static1 20:39:59.501] * (200)
+\tType: static univ
+`;
+
+describe('conformance readers of BIRD output', () => {
+  it('reads which BGP protocols are Established', () => {
+    expect(parseProtocols(PROTOCOLS)).toEqual(new Map([
+      ['Node_10_0_0_2', true],
+      ['Node_10_0_0_3', false],
+    ]));
+  });
+
+  it('reads every route of a prefix with its attributes, the primary marked', () => {
+    expect(parseRoutes(ROUTES)).toEqual([
+      { prefix: '192.168.33.192/26', protocol: 'Node_10_0_0_3', primary: true, kind: 'unicast', nextHop: '10.0.0.14', asPath: [], originator: '10.0.0.14', clusterList: ['244.0.0.2'] },
+      { prefix: '192.168.33.192/26', protocol: 'Node_10_0_0_2', primary: false, kind: 'unicast', nextHop: '10.0.0.2', asPath: ['65001'], originator: '', clusterList: [] },
+      { prefix: '192.168.111.64/26', protocol: 'static1', primary: true, kind: 'blackhole', nextHop: '', asPath: [], originator: '', clusterList: [] },
+    ]);
+  });
+});
