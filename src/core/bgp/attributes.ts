@@ -67,15 +67,64 @@ export interface PathAttributes {
   readonly clusterList: readonly Ipv4[];
 }
 
+/**
+ * Attribute sets by id. The key is a 32-bit hash of the fields, with a bucket per hash compared
+ * field by field: no string is built on the hot path, where every export interns a set.
+ */
 export class AttributeTable {
-  private readonly table = new Interner<string, PathAttributes>();
+  private readonly values: PathAttributes[] = [];
+  private readonly buckets = new Map<number, number | number[]>();
 
   intern(attrs: PathAttributes): number {
-    const key = `${attrs.nextHop}|${attrs.origin}|${attrs.localPref ?? ''}|${attrs.med ?? ''}|${attrs.originatorId ?? ''}|${attrs.asPath.join(',')}|${attrs.clusterList.join(',')}`;
-    return this.table.intern(key, attrs);
+    const hash = hashAttributes(attrs);
+    const bucket = this.buckets.get(hash);
+    if (bucket !== undefined) {
+      if (typeof bucket === 'number') {
+        if (sameAttributes(this.values[bucket] as PathAttributes, attrs)) return bucket;
+      } else {
+        for (const id of bucket) if (sameAttributes(this.values[id] as PathAttributes, attrs)) return id;
+      }
+    }
+    const id = this.values.length;
+    this.values.push(attrs);
+    if (bucket === undefined) this.buckets.set(hash, id);
+    else if (typeof bucket === 'number') this.buckets.set(hash, [bucket, id]);
+    else bucket.push(id);
+    return id;
   }
 
   get(id: number): PathAttributes {
-    return this.table.values[id] as PathAttributes;
+    return this.values[id] as PathAttributes;
   }
+}
+
+function mix(hash: number, value: number): number {
+  return Math.imul(hash ^ value, 0x01000193) >>> 0;
+}
+
+function hashAttributes(a: PathAttributes): number {
+  let h = mix(mix(mix(0x811c9dc5, a.nextHop), a.origin), a.localPref ?? -1);
+  h = mix(mix(h, a.med ?? -1), a.originatorId ?? -1);
+  for (const as of a.asPath) h = mix(h, as);
+  h = mix(h, -2);
+  for (const id of a.clusterList) h = mix(h, id);
+  return h;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameAttributes(a: PathAttributes, b: PathAttributes): boolean {
+  return (
+    a.nextHop === b.nextHop &&
+    a.origin === b.origin &&
+    a.localPref === b.localPref &&
+    a.med === b.med &&
+    a.originatorId === b.originatorId &&
+    sameNumbers(a.asPath, b.asPath) &&
+    sameNumbers(a.clusterList, b.clusterList)
+  );
 }

@@ -65,6 +65,9 @@ interface SpeakerState {
 }
 
 const NO_ROUTE = -1;
+
+/** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
+export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
 const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
 /** How long a neighbour's changes collect before they go out together. */
@@ -95,6 +98,15 @@ export class BgpNetwork {
   /** Caches for the export hot path: whether a prefix may leave a node, and originated attribute sets. */
   private readonly exportable = new Map<number, boolean>();
   private readonly originated = new Map<number, number>();
+  /**
+   * Update groups: neighbours of a speaker that get the same attributes for every route share an
+   * export class, so a changed route is exported once per class, not once per neighbour. The
+   * scratch arrays hold this recompute's result per class, valid while the stamp matches.
+   */
+  private readonly exportClass: Int32Array;
+  private readonly classStamp: Int32Array;
+  private readonly classAttrs: Int32Array;
+  private stamp = 0;
 
   constructor(
     readonly peering: Peering,
@@ -109,6 +121,10 @@ export class BgpNetwork {
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
     this.sessions = peering.sessions.map(() => ({ state: 'Idle', since: 0, error: '', establishedAt: -1, path: [], generation: 0, errorWait: TIMERS.errorWaitMin }));
     this.poolCidrs = cluster.topology.pools.map((pool) => ({ cidr: pool.cidr, bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never' }));
+    this.exportClass = exportClasses(peering);
+    const classes = this.exportClass.reduce((max, c) => Math.max(max, c + 1), 0);
+    this.classStamp = new Int32Array(classes).fill(-1);
+    this.classAttrs = new Int32Array(classes);
   }
 
   /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
@@ -392,23 +408,25 @@ export class BgpNetwork {
   }
 
   /** Every candidate for a prefix at a speaker, for selection and for explanations. */
-  candidates(speaker: number, prefix: number): (Candidate & { neighborIndex: number })[] {
+  candidates(speaker: number, prefix: number): RibCandidate[] {
     const s = this.speaker(speaker);
     const state = this.state[speaker] as SpeakerState;
-    const list: (Candidate & { neighborIndex: number })[] = [];
+    const list: RibCandidate[] = [];
     const local = state.local.get(prefix);
     if (local !== undefined) {
-      list.push({ source: local, attrs: { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: true, igpMetric: 0, peerRouterId: s.routerId, peerAddress: s.routerId });
+      list.push({ source: local, attrs: { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, attrsId: NO_ROUTE, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: true, igpMetric: 0, peerRouterId: s.routerId, peerAddress: s.routerId });
     }
     const entries = state.ribIn.get(prefix) ?? [];
     for (let i = 0; i < entries.length; i += 2) {
       const n = this.neighbor(entries[i] as number);
-      const attrs = this.attributes.get(entries[i + 1] as number);
+      const attrsId = entries[i + 1] as number;
+      const attrs = this.attributes.get(attrsId);
       const onLink = s.subnets.some((subnet) => cidrContains(subnet, attrs.nextHop));
       const viaGateway = s.kind === 'router' || s.node?.gateway !== undefined;
       list.push({
         source: 'bgp',
         attrs,
+        attrsId,
         neighbor: n.index,
         neighborIndex: n.index,
         ebgp: n.remoteAs !== s.asNumber,
@@ -428,7 +446,7 @@ export class BgpNetwork {
     return i < 0 ? undefined : this.attributes.get(entries[i + 1] as number);
   }
 
-  selection(speaker: number, prefix: number): Selection<Candidate & { neighborIndex: number }> | undefined {
+  selection(speaker: number, prefix: number): Selection<RibCandidate> | undefined {
     return selectBest(this.candidates(speaker, prefix));
   }
 
@@ -441,7 +459,7 @@ export class BgpNetwork {
       usable === undefined
         ? undefined
         : {
-            attrs: usable.best.source === 'bgp' ? this.attributes.intern(usable.best.attrs) : NO_ROUTE,
+            attrs: usable.best.attrsId,
             source: usable.best.source,
             via: usable.ecmp.map((c) => c.neighborIndex),
             decidedBy: usable.decidedBy,
@@ -454,18 +472,30 @@ export class BgpNetwork {
     else state.loc.set(prefix, after);
     this.counters.lastRouteChange = this.engine.now;
     this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
+    this.stamp++;
     for (const n of this.neighborsOf[speaker] as number[]) {
-      if ((this.sessions[this.neighbor(n).session] as SessionStatus).state === 'Established') this.exportTo(this.neighbor(n), prefix);
+      if ((this.sessions[this.neighbor(n).session] as SessionStatus).state === 'Established') this.exportTo(this.neighbor(n), prefix, true);
     }
   }
 
   /** What a speaker sends a neighbour for a prefix (attrs id), or NO_ROUTE to withdraw. */
-  private exportAttrs(n: Neighbor, prefix: number): number {
-    const s = this.speaker(n.speaker);
+  private exportAttrs(n: Neighbor, prefix: number, grouped: boolean): number {
     const entry = (this.state[n.speaker] as SpeakerState).loc.get(prefix);
     if (entry === undefined) return NO_ROUTE;
     const from = entry.source === 'bgp' ? this.neighbor(entry.via[0] as number) : undefined;
     if (from?.index === n.index) return NO_ROUTE;
+    if (!grouped) return this.exportForClass(n, prefix, entry, from);
+    const group = this.exportClass[n.index] as number;
+    if (this.classStamp[group] !== this.stamp) {
+      this.classAttrs[group] = this.exportForClass(n, prefix, entry, from);
+      this.classStamp[group] = this.stamp;
+    }
+    return this.classAttrs[group] as number;
+  }
+
+  /** The export of a route to any neighbour of n's class: everything but split horizon. */
+  private exportForClass(n: Neighbor, prefix: number, entry: LocEntry, from: Neighbor | undefined): number {
+    const s = this.speaker(n.speaker);
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
@@ -528,8 +558,8 @@ export class BgpNetwork {
     return exported;
   }
 
-  private exportTo(n: Neighbor, prefix: number): void {
-    const attrs = this.exportAttrs(n, prefix);
+  private exportTo(n: Neighbor, prefix: number, grouped = false): void {
+    const attrs = this.exportAttrs(n, prefix, grouped);
     const sent = this.adjOut[n.index] as Map<number, number>;
     if ((sent.get(prefix) ?? NO_ROUTE) === attrs) return;
     if (attrs === NO_ROUTE) sent.delete(prefix);
@@ -619,6 +649,26 @@ export class BgpNetwork {
       }
     }
   }
+}
+
+/**
+ * Numbers each neighbour's export class: what the attributes it is sent depend on besides the
+ * route (iBGP or eBGP, rr client, next-hop mode, the local address, and for eBGP the subnet shared
+ * with the peer, which decides a third-party next hop).
+ */
+function exportClasses(peering: Peering): Int32Array {
+  const ids = new Map<string, number>();
+  const classes = new Int32Array(peering.neighbors.length);
+  for (const n of peering.neighbors) {
+    const s = peering.speakers[n.speaker] as Speaker;
+    const ebgp = n.remoteAs !== s.asNumber;
+    const shared = ebgp ? s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress)) : undefined;
+    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    classes[n.index] = id;
+  }
+  return classes;
 }
 
 function indexOfNeighbor(entries: readonly number[], neighbor: number): number {

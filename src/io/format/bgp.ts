@@ -4,8 +4,8 @@
  * summary, timeline).
  */
 import { ORIGIN_NAMES, ORIGIN_WORDS, type PathAttributes } from '../../core/bgp/attributes.js';
-import { DEFAULT_LOCAL_PREF, explainLosers, PREFERENCE, RULES, type Candidate, type Selection } from '../../core/bgp/best-path.js';
-import type { SessionStatus } from '../../core/bgp/network.js';
+import { DEFAULT_LOCAL_PREF, explainLosers, PREFERENCE, RULES, type Selection } from '../../core/bgp/best-path.js';
+import type { RibCandidate, SessionStatus } from '../../core/bgp/network.js';
 import { peerName, type Neighbor } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
@@ -62,8 +62,6 @@ function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): st
   if (router !== undefined) return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name ?? router.interfaces[0]?.name ?? 'eth0';
   return 'eth0';
 }
-
-type RibCandidate = Candidate & { neighborIndex: number };
 
 function routeLines(sim: Simulation, speakerIndex: number, prefixId: number, selection: Selection<RibCandidate>, epochMs: number, all: boolean): string[] {
   const lines: string[] = [];
