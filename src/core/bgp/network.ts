@@ -5,8 +5,10 @@
  *   each address it borrowed; it exports only routes inside pools (confd's export filter);
  * - iBGP split horizon unless one side is an rr client; reflection sets ORIGINATOR_ID and
  *   prepends the CLUSTER_LIST and keeps the next hop; eBGP prepends the AS, sets next hop self
- *   and drops paths carrying the receiver's AS; nothing goes back to the neighbour it came from;
- * - UPDATEs are packed per neighbour over a 5 ms window (one message per attribute set).
+ *   (unless the next hop is on the subnet shared with the peer: a third-party next hop) and drops
+ *   paths carrying the receiver's AS; nothing goes back to the neighbour it came from;
+ * - UPDATEs are packed per neighbour over a 5 ms window (one message per attribute set); a route
+ *   is exported once per update group (neighbours of one export class) and sent to each member.
  * Invariants: the same topology, operations and seed give the same event order and results; a
  * route is in a Loc-RIB only while its session is Established. Leaves out: graceful restart,
  * MRAI timers, communities, route flap damping, IPv6.
