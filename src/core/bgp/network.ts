@@ -63,6 +63,12 @@ interface SpeakerState {
   /** prefix → flat [neighbor, attrs, neighbor, attrs, ...] */
   readonly ribIn: Map<number, number[]>;
   readonly loc: Map<number, LocEntry>;
+  /**
+   * Prefixes whose best route an iBGP peer that is not an rr client may be sent: local ones and
+   * those learned over eBGP or from an rr client. A session coming up to such a peer (every mesh
+   * session) exports only these, not the whole Loc-RIB.
+   */
+  readonly reexportable: Set<number>;
   readonly blockedPorts: Set<number>;
 }
 
@@ -117,7 +123,7 @@ export class BgpNetwork {
     private readonly options: { seed: number; timeline: boolean },
   ) {
     this.rng = new Rng(options.seed);
-    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), ribIn: new Map(), loc: new Map(), blockedPorts: new Set() }));
+    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), ribIn: new Map(), loc: new Map(), reexportable: new Set(), blockedPorts: new Set() }));
     this.adjOut = peering.neighbors.map(() => new Map());
     this.neighborsOf = peering.speakers.map(() => []);
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
@@ -272,7 +278,9 @@ export class BgpNetwork {
     status.errorWait = TIMERS.errorWaitMin;
     for (const side of this.spec(session).sides) {
       const n = this.neighbor(side);
-      for (const prefix of (this.state[n.speaker] as SpeakerState).loc.keys()) this.exportTo(n, prefix);
+      const state = this.state[n.speaker] as SpeakerState;
+      const ibgpNonClient = n.remoteAs === this.speaker(n.speaker).asNumber && !n.rrClient;
+      for (const prefix of ibgpNonClient ? state.reexportable : state.loc.keys()) this.exportTo(n, prefix);
     }
   }
 
@@ -358,6 +366,7 @@ export class BgpNetwork {
     const state = this.state[speaker] as SpeakerState;
     state.ribIn.clear();
     state.loc.clear();
+    state.reexportable.clear();
     state.local.clear();
     for (const n of this.neighborsOf[speaker] as number[]) this.adjOut[n] = new Map();
   }
@@ -472,6 +481,9 @@ export class BgpNetwork {
     }
     if (after === undefined) state.loc.delete(prefix);
     else state.loc.set(prefix, after);
+    const from = after?.source === 'bgp' ? this.neighbor(after.via[0] as number) : undefined;
+    if (after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber)) state.reexportable.add(prefix);
+    else state.reexportable.delete(prefix);
     this.counters.lastRouteChange = this.engine.now;
     this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
     this.stamp++;

@@ -53,6 +53,57 @@ function uuidFrom(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+type Placement = Pick<PodRecord, 'scheduledBy' | 'nodeName' | 'scheduleError' | 'sandboxError' | 'allocation' | 'placementWhy'>;
+
+/**
+ * A pod as created. Its sandbox ID, UID and veth name are hashes of who it is, computed the first
+ * time something reads them: a cluster of 150,000 pods need not hash them all to route.
+ */
+class Pod implements PodRecord {
+  readonly scheduledBy: PodRecord['scheduledBy'];
+  readonly nodeName?: string;
+  readonly scheduleError?: string;
+  readonly sandboxError?: string;
+  readonly allocation?: Allocation;
+  readonly placementWhy?: string;
+  private hashes?: { sandboxId: string; uid: string; vethName: string };
+
+  constructor(
+    readonly spec: PodSpec,
+    readonly createdAt: number,
+    /** seed/namespace/name/generation: what the hashes are taken of. */
+    private readonly identity: string,
+    placement: Placement,
+  ) {
+    this.scheduledBy = placement.scheduledBy;
+    if (placement.nodeName !== undefined) this.nodeName = placement.nodeName;
+    if (placement.scheduleError !== undefined) this.scheduleError = placement.scheduleError;
+    if (placement.sandboxError !== undefined) this.sandboxError = placement.sandboxError;
+    if (placement.allocation !== undefined) this.allocation = placement.allocation;
+    if (placement.placementWhy !== undefined) this.placementWhy = placement.placementWhy;
+  }
+
+  private get identityHashes(): { sandboxId: string; uid: string; vethName: string } {
+    if (this.hashes === undefined) {
+      const [seed, namespace, name, generation] = this.identity.split('/') as [string, string, string, string];
+      this.hashes = { sandboxId: hexDigest('sha256', this.identity), uid: uuidFrom(`${seed}/uid/${namespace}/${name}/${generation}`), vethName: vethName(namespace, name) };
+    }
+    return this.hashes;
+  }
+
+  get sandboxId(): string {
+    return this.identityHashes.sandboxId;
+  }
+
+  get uid(): string {
+    return this.identityHashes.uid;
+  }
+
+  get vethName(): string {
+    return this.identityHashes.vethName;
+  }
+}
+
 export class Cluster {
   readonly ipam: Ipam;
   private readonly scheduler: Scheduler;
@@ -94,14 +145,11 @@ export class Cluster {
   private create(spec: PodSpec, at: number): OpResult {
     const key = podKey(spec.namespace, spec.name);
     if (this.records.has(key)) return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
-    const generation = this.generation++;
-    const sandboxId = hexDigest('sha256', `${this.topology.seed}/${key}/${generation}`);
-    const uid = uuidFrom(`${this.topology.seed}/uid/${key}/${generation}`);
-    const base = { spec, createdAt: at, sandboxId, uid, vethName: vethName(spec.namespace, spec.name) };
+    const identity = `${this.topology.seed}/${key}/${this.generation++}`;
     const placement = this.scheduler.place(spec);
     const scheduledBy = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
     if (!placement.ok) {
-      this.records.set(key, { ...base, scheduledBy, scheduleError: placement.message });
+      this.records.set(key, new Pod(spec, at, identity, { scheduledBy, scheduleError: placement.message }));
       return { ok: true };
     }
     this.scheduler.adjust(placement.node.name, 1);
@@ -110,13 +158,15 @@ export class Cluster {
     onNode.add(key);
     this.byNode.set(node.name, onNode);
     const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
-    this.records.set(key, {
-      ...base,
-      scheduledBy,
-      nodeName: node.name,
-      placementWhy: placement.why,
-      ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
-    });
+    this.records.set(
+      key,
+      new Pod(spec, at, identity, {
+        scheduledBy,
+        nodeName: node.name,
+        placementWhy: placement.why,
+        ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
+      }),
+    );
     return { ok: true };
   }
 
