@@ -101,6 +101,8 @@ export class BgpNetwork {
   private readonly adjOut: Map<number, number>[];
   private readonly outbox = new Map<number, Map<number, number>>();
   private readonly neighborsOf: number[][];
+  /** Per speaker, the neighbours a learned route may go to whoever it came from: eBGP peers and rr clients. */
+  private readonly widePeersOf: number[][];
   private readonly rng: Rng;
   private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
   /** Caches for the export hot path: whether a prefix may leave a node, and originated attribute sets. */
@@ -127,6 +129,10 @@ export class BgpNetwork {
     this.adjOut = peering.neighbors.map(() => new Map());
     this.neighborsOf = peering.speakers.map(() => []);
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
+    this.widePeersOf = this.neighborsOf.map((list, speaker) => list.filter((i) => {
+      const n = peering.neighbors[i] as Neighbor;
+      return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
+    }));
     this.sessions = peering.sessions.map(() => ({ state: 'Idle', since: 0, error: '', establishedAt: -1, path: [], generation: 0, errorWait: TIMERS.errorWaitMin }));
     this.poolCidrs = cluster.topology.pools.map((pool) => ({ cidr: pool.cidr, bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never' }));
     this.exportClass = exportClasses(peering);
@@ -481,13 +487,18 @@ export class BgpNetwork {
     }
     if (after === undefined) state.loc.delete(prefix);
     else state.loc.set(prefix, after);
+    const wasReexportable = state.reexportable.has(prefix);
     const from = after?.source === 'bgp' ? this.neighbor(after.via[0] as number) : undefined;
-    if (after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber)) state.reexportable.add(prefix);
+    const reexportable = after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
+    if (reexportable) state.reexportable.add(prefix);
     else state.reexportable.delete(prefix);
     this.counters.lastRouteChange = this.engine.now;
     this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
     this.stamp++;
-    for (const n of this.neighborsOf[speaker] as number[]) {
+    // iBGP peers that are not rr clients were sent nothing for a route that was and is not
+    // re-exportable, and are sent nothing now: in a mesh that is every peer of every learned route.
+    const neighbors = wasReexportable || reexportable ? this.neighborsOf[speaker] : this.widePeersOf[speaker];
+    for (const n of neighbors as number[]) {
       if ((this.sessions[this.neighbor(n).session] as SessionStatus).state === 'Established') this.exportTo(this.neighbor(n), prefix, true);
     }
   }

@@ -15,36 +15,39 @@ export class MinHeap<T> {
     return this.items[0];
   }
 
+  /** Sift up with a hole: parents move down until the item's place is found, then it is written once. */
   push(item: T): void {
     const items = this.items;
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.before(items[i] as T, items[parent] as T)) break;
-      [items[i], items[parent]] = [items[parent] as T, items[i] as T];
+      const above = items[parent] as T;
+      if (!this.before(item, above)) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = item;
   }
 
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && this.before(items[left] as T, items[smallest] as T)) smallest = left;
-        if (right < items.length && this.before(items[right] as T, items[smallest] as T)) smallest = right;
-        if (smallest === i) break;
-        [items[i], items[smallest]] = [items[smallest] as T, items[i] as T];
-        i = smallest;
-      }
+    const size = items.length;
+    if (size === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      const right = child + 1;
+      if (right < size && this.before(items[right] as T, items[child] as T)) child = right;
+      const below = items[child] as T;
+      if (!this.before(below, last)) break;
+      items[i] = below;
+      i = child;
     }
+    items[i] = last;
     return top;
   }
 }
