@@ -14,6 +14,7 @@
 import { peerName, type Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
+import type { PodStatus } from '../cluster/lifecycle.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatCidr, formatIpv4, type Ipv4 } from '../net/index.js';
 import type { Disposition, Flow, Hop, Step, Trace } from './types.js';
@@ -35,13 +36,19 @@ interface Packet {
 }
 
 export class Tracer {
-  private readonly fibs = new Map<string, Fib | undefined>();
+  private readonly fibs: Map<string, Fib | undefined>;
   private readonly owners = new Map<Ipv4, string>();
+  /** The network is frozen at `now`: a pod's status and a route's explanation are computed once. */
+  private readonly statuses = new Map<PodRecord, PodStatus>();
+  private readonly origins = new Map<FibEntry, string>();
 
+  /** `fibs`: forwarding tables already built for this simulation; the rest are built on first use. */
   constructor(
     readonly sim: Simulation,
     readonly now: number,
+    fibs: ReadonlyMap<string, Fib | undefined> = new Map(),
   ) {
+    this.fibs = new Map(fibs);
     for (const speaker of sim.peering.speakers) for (const ip of speaker.addresses) this.owners.set(ip, speaker.name);
   }
 
@@ -97,7 +104,9 @@ export class Tracer {
     if (this.owners.get(current.dst) === machine) return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
     const entry = this.fib(machine)?.lookup(current.dst);
     if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
-    steps.push({ kind: 'FIB_LOOKUP', route: routeText(entry), detail: this.routeOrigin(machine, entry) });
+    let origin = this.origins.get(entry);
+    if (origin === undefined) this.origins.set(entry, (origin = this.routeOrigin(machine, entry)));
+    steps.push({ kind: 'FIB_LOOKUP', route: routeText(entry), detail: origin });
     const next: Packet = { ...current, ttl };
     const nextCrumbs = new Set(crumbs).add(crumb);
     switch (entry.kind) {
@@ -253,7 +262,8 @@ export class Tracer {
   }
 
   private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const status = this.sim.cluster.statusAt(pod, this.now);
+    let status = this.statuses.get(pod);
+    if (status === undefined) this.statuses.set(pod, (status = this.sim.cluster.statusAt(pod, this.now)));
     const label = podLabel(pod);
     if (flow.reply === true) {
       steps.push({ kind: 'DELIVERED', detail: `to the connection's socket in ${label} (a reply needs no listener)` });
