@@ -16,7 +16,7 @@ export interface Attachment {
   readonly segment: string;
 }
 
-export function run(command: string, args: readonly string[]): string {
+function run(command: string, args: readonly string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -29,6 +29,9 @@ export class NamespaceLab {
   private readonly hub: string;
   private readonly namespaces = new Map<string, string>();
   private readonly attachments = new Map<string, Attachment[]>();
+  private readonly segmentBridge = new Map<string, string>();
+  /** Machines that already have the veth standing in for their pods' interfaces. */
+  private readonly podInterfaces = new Set<string>();
   private readonly dir: string;
   private destroyed = false;
 
@@ -67,9 +70,6 @@ export class NamespaceLab {
     this.underlayRoutes(sim);
   }
 
-  private readonly segmentBridge = new Map<string, string>();
-  private readonly podInterfaces = new Set<string>();
-
   private underlayRoutes(sim: Simulation): void {
     for (const node of sim.topology.nodes) {
       if (node.gateway !== undefined) this.inside(node.name, 'ip', ['route', 'add', 'default', 'via', formatIpv4(node.gateway)]);
@@ -80,7 +80,7 @@ export class NamespaceLab {
     }
   }
 
-  inHub(command: string, args: readonly string[]): string {
+  private inHub(command: string, args: readonly string[]): string {
     return run('ip', ['netns', 'exec', this.hub, command, ...args]);
   }
 

@@ -19,10 +19,10 @@ import type { ScenarioEvent, Topology } from '../core/topology/model.js';
 import { birdConfig } from '../io/bird.js';
 import { nodeFileSystem } from '../io/fs.js';
 import { loadTopology } from '../io/topology-file.js';
+import { SETTLE_SECONDS } from '../io/workspace.js';
 import { NamespaceLab } from './netns.js';
 import { observedView, predictedView, type MachineView } from './views.js';
 
-const SETTLE_SECONDS = 300;
 const HOLD_SECONDS = 9;
 const POLL_MS = 1000;
 const STABLE_POLLS = 6;

@@ -27,7 +27,7 @@ function interfacesOf(sim: Simulation, machine: string): Interface[] {
   return (router?.interfaces ?? []).map((i) => ({ segment: i.segment, address: `${formatIpv4(i.ip)}/${sim.topology.segments.find((s) => s.name === i.segment)?.cidr.len ?? 32}` }));
 }
 
-/** Linux bridge names are at most 15 characters: pn-<cluster hash>-<segment index>. */
+/** Linux bridge names are at most 15 characters: pn<segment index>-<cluster name, cut to 9>. */
 function bridgeName(sim: Simulation, segmentIndex: number): string {
   return `pn${segmentIndex}-${sim.topology.name.replace(/[^a-z0-9]/g, '').slice(0, 9)}`;
 }
