@@ -9,12 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { formatIpv4 } from '../core/net/index.js';
-
-export interface Attachment {
-  readonly iface: string;
-  readonly address: string;
-  readonly segment: string;
-}
+import { machineInterfaces, type RouterInterface } from '../core/topology/model.js';
 
 function run(command: string, args: readonly string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,7 +23,7 @@ function attempt(command: string, args: readonly string[]): void {
 export class NamespaceLab {
   private readonly hub: string;
   private readonly namespaces = new Map<string, string>();
-  private readonly attachments = new Map<string, Attachment[]>();
+  private readonly attachments = new Map<string, readonly RouterInterface[]>();
   private readonly segmentBridge = new Map<string, string>();
   /** Machines that already have the veth standing in for their pods' interfaces. */
   private readonly podInterfaces = new Set<string>();
@@ -57,14 +52,14 @@ export class NamespaceLab {
       run('ip', ['netns', 'add', ns]);
       this.namespaces.set(speaker.name, ns);
       this.inside(speaker.name, 'ip', ['link', 'set', 'lo', 'up']);
-      const attachments = attachmentsOf(sim, speaker.name);
-      this.attachments.set(speaker.name, attachments);
-      attachments.forEach((a, i) => {
+      const interfaces = machineInterfaces(sim.topology, speaker.name);
+      this.attachments.set(speaker.name, interfaces);
+      interfaces.forEach((iface, i) => {
         const hubEnd = `v${speaker.index}x${i}`;
-        this.inHub('ip', ['link', 'add', hubEnd, 'type', 'veth', 'peer', 'name', a.iface, 'netns', ns]);
-        this.inHub('ip', ['link', 'set', hubEnd, 'master', this.segmentBridge.get(a.segment) as string, 'up']);
-        this.inside(speaker.name, 'ip', ['addr', 'add', a.address, 'dev', a.iface]);
-        this.inside(speaker.name, 'ip', ['link', 'set', a.iface, 'up']);
+        this.inHub('ip', ['link', 'add', hubEnd, 'type', 'veth', 'peer', 'name', iface.name, 'netns', ns]);
+        this.inHub('ip', ['link', 'set', hubEnd, 'master', this.segmentBridge.get(iface.segment) as string, 'up']);
+        this.inside(speaker.name, 'ip', ['addr', 'add', `${formatIpv4(iface.ip)}/${iface.subnet.len}`, 'dev', iface.name]);
+        this.inside(speaker.name, 'ip', ['link', 'set', iface.name, 'up']);
       });
     }
     this.underlayRoutes(sim);
@@ -106,21 +101,21 @@ export class NamespaceLab {
 
   /** A silent stop, as a machine losing power: BIRD killed, its links dark, no TCP reset sent. */
   stopMachine(machine: string): void {
-    for (const a of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', a.iface, 'down']);
+    for (const iface of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', iface.name, 'down']);
     this.killBird(machine);
   }
 
   startMachine(machine: string): void {
-    for (const a of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', a.iface, 'up']);
+    for (const iface of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', iface.name, 'up']);
   }
 
   /** Cuts the link between two machines that share a point-to-point segment: both ends go dark. */
   setLinkUp(a: string, b: string, up: boolean): void {
     const shared = (this.attachments.get(a) ?? []).filter((x) => (this.attachments.get(b) ?? []).some((y) => y.segment === x.segment));
     for (const x of shared) {
-      this.inside(a, 'ip', ['link', 'set', x.iface, up ? 'up' : 'down']);
-      const other = (this.attachments.get(b) ?? []).find((y) => y.segment === x.segment) as Attachment;
-      this.inside(b, 'ip', ['link', 'set', other.iface, up ? 'up' : 'down']);
+      this.inside(a, 'ip', ['link', 'set', x.name, up ? 'up' : 'down']);
+      const other = (this.attachments.get(b) ?? []).find((y) => y.segment === x.segment) as RouterInterface;
+      this.inside(b, 'ip', ['link', 'set', other.name, up ? 'up' : 'down']);
     }
   }
 
@@ -152,11 +147,4 @@ export class NamespaceLab {
     for (const ns of [...this.namespaces.values(), this.hub]) attempt('ip', ['netns', 'del', ns]);
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-function attachmentsOf(sim: Simulation, machine: string): Attachment[] {
-  const node = sim.topology.nodes.find((n) => n.name === machine);
-  if (node !== undefined) return [{ iface: 'eth0', address: `${formatIpv4(node.ip)}/${node.subnet.len}`, segment: node.segment }];
-  const router = sim.topology.routers.find((r) => r.name === machine);
-  return (router?.interfaces ?? []).map((i) => ({ iface: i.name, address: `${formatIpv4(i.ip)}/${sim.topology.segments.find((s) => s.name === i.segment)?.cidr.len ?? 32}`, segment: i.segment }));
 }

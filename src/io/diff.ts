@@ -11,6 +11,7 @@ import { peerName } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { fibLine } from './format/bgp.js';
 
@@ -80,7 +81,7 @@ function reachability(sim: Simulation): Map<string, string> {
   for (const src of pods) {
     for (const dst of pods) {
       if (src === dst) continue;
-      const port = dst.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+      const port = defaultPort(dst.spec);
       const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation?.ip as number, dst: dst.allocation?.ip as number, protocol: 'TCP', port, loopback: false });
       const outcome = [...new Set(traces.map((t) => (t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`)))].join(', ');
       facts.set(`${src.spec.namespace}/${src.spec.name} -> ${dst.spec.namespace}/${dst.spec.name}:${port}`, outcome);

@@ -10,30 +10,19 @@
  */
 import type { Simulation } from '../core/bgp/simulate.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { machineInterfaces, type RouterInterface } from '../core/topology/model.js';
 import { stringify } from 'yaml';
 import { birdConfig } from './bird.js';
 
 export const BIRD_IMAGE = 'podnet-bird:2';
-
-interface Interface {
-  readonly segment: string;
-  readonly address: string;
-}
-
-function interfacesOf(sim: Simulation, machine: string): Interface[] {
-  const node = sim.topology.nodes.find((n) => n.name === machine);
-  if (node !== undefined) return [{ segment: node.segment, address: `${formatIpv4(node.ip)}/${node.subnet.len}` }];
-  const router = sim.topology.routers.find((r) => r.name === machine);
-  return (router?.interfaces ?? []).map((i) => ({ segment: i.segment, address: `${formatIpv4(i.ip)}/${sim.topology.segments.find((s) => s.name === i.segment)?.cidr.len ?? 32}` }));
-}
 
 /** Linux bridge names are at most 15 characters: pn<segment index>-<cluster name, cut to 9>. */
 function bridgeName(sim: Simulation, segmentIndex: number): string {
   return `pn${segmentIndex}-${sim.topology.name.replace(/[^a-z0-9]/g, '').slice(0, 9)}`;
 }
 
-function execCommands(sim: Simulation, machine: string, interfaces: readonly Interface[]): string[] {
-  const commands = interfaces.flatMap((iface, i) => [`ip addr add ${iface.address} dev eth${i + 1}`, `ip link set eth${i + 1} up`]);
+function execCommands(sim: Simulation, machine: string, interfaces: readonly RouterInterface[]): string[] {
+  const commands = interfaces.flatMap((iface, i) => [`ip addr add ${formatIpv4(iface.ip)}/${iface.subnet.len} dev eth${i + 1}`, `ip link set eth${i + 1} up`]);
   const node = sim.topology.nodes.find((n) => n.name === machine);
   if (node?.gateway !== undefined) {
     // The node reaches other segments through its gateway, as its default route would on a real host.
@@ -55,7 +44,7 @@ export function containerlabFiles(sim: Simulation): Map<string, string> {
   const segmentIndex = new Map(sim.topology.segments.map((s, i) => [s.name, i]));
   for (const [i] of sim.topology.segments.entries()) nodes[bridgeName(sim, i)] = { kind: 'bridge' };
   for (const speaker of sim.peering.speakers) {
-    const interfaces = interfacesOf(sim, speaker.name);
+    const interfaces = machineInterfaces(sim.topology, speaker.name);
     files.set(`bird/${speaker.name}.conf`, birdConfig(sim, speaker.name) as string);
     nodes[speaker.name] = {
       kind: 'linux',

@@ -7,6 +7,7 @@ import type { SessionStatus } from '../core/bgp/network.js';
 import { peerName } from '../core/bgp/peering.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
 import { describePod } from '../io/format/kubectl.js';
@@ -191,7 +192,7 @@ export function traceScreen(sim: Simulation, state: TuiState): Line[] {
   const src = pods[Math.min(state.traceSrc, pods.length - 1)];
   const dst = pods[Math.min(state.traceDst, pods.length - 1)];
   if (src?.allocation === undefined || dst?.allocation === undefined) return [];
-  const port = dst.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+  const port = defaultPort(dst.spec);
   const mark = (field: 'src' | 'dst', text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
   const lines: Line[] = [{ text: `From ${mark('src', src.spec.name)}  to ${mark('dst', `${dst.spec.name}:${port}`)}   (left/right: field, up/down: pod)`, tone: 'title' }];
   const traces = new Tracer(sim, state.at).trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst: dst.allocation.ip, protocol: 'TCP', port, loopback: false });

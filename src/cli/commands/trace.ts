@@ -2,6 +2,7 @@
 import type { PodRecord } from '../../core/cluster/index.js';
 import { formatIpv4, parseIpv4, type Ipv4 } from '../../core/net/index.js';
 import { matches, parseSelector, type Selector } from '../../core/selector/index.js';
+import { defaultPort } from '../../core/topology/model.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { isSuccess, Tracer, type Flow, type Protocol, type Trace } from '../../core/trace/index.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
@@ -57,10 +58,6 @@ function sourceOf(tracer: Tracer, text: string): { pod: PodRecord; container?: s
   return found;
 }
 
-function firstPort(pod: PodRecord | undefined): number | undefined {
-  return pod?.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0];
-}
-
 function destinationOf(tracer: Tracer, text: string): Destination {
   const colon = text.lastIndexOf(':');
   const host = colon > 0 ? text.slice(0, colon) : text;
@@ -88,7 +85,7 @@ function destinationOf(tracer: Tracer, text: string): Destination {
 function flowFor(source: { pod: PodRecord; container?: string }, destination: Destination, flags: TraceFlags): Flow {
   const portFlag = flags.port === undefined ? undefined : Number(flags.port);
   if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535)) throw new CommandFailure(`error: --port "${flags.port}" is out of range 1-65535`, 2);
-  const port = portFlag ?? destination.port ?? firstPort(destination.pod) ?? 80;
+  const port = portFlag ?? destination.port ?? (destination.pod === undefined ? 80 : defaultPort(destination.pod.spec));
   const protocol: Protocol = flags.udp ? 'UDP' : 'TCP';
   return {
     srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,

@@ -9,7 +9,7 @@ import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib } from '../fib/index.js';
 import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
-import type { NamedCheck } from '../topology/model.js';
+import { defaultPort, type NamedCheck } from '../topology/model.js';
 import { Tracer } from '../trace/index.js';
 
 export interface CheckResult {
@@ -38,7 +38,7 @@ function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, 
   const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
   const dst = ip ?? dstPod?.allocation?.ip;
   if (dst === undefined) return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
-  const port = check.port ?? dstPod?.spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+  const port = check.port ?? (dstPod === undefined ? 80 : defaultPort(dstPod.spec));
   const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst, protocol: 'TCP', port, loopback });
   // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];

@@ -205,6 +205,18 @@ export interface Topology {
   readonly checks: readonly NamedCheck[];
 }
 
+/** The port a trace or check aims at on a pod by default: its first containerPort, else 80. */
+export function defaultPort(spec: PodSpec): number {
+  return spec.containers.flatMap((c) => c.ports.map((p) => p.port))[0] ?? 80;
+}
+
+/** A machine's interfaces as the underlay wires them: a node's one (eth0), or a router's own. */
+export function machineInterfaces(topology: Topology, machine: string): readonly RouterInterface[] {
+  const node = topology.nodes.find((n) => n.name === machine);
+  if (node !== undefined) return [{ name: 'eth0', ip: node.ip, subnet: node.subnet, segment: node.segment }];
+  return topology.routers.find((r) => r.name === machine)?.interfaces ?? [];
+}
+
 export function effectiveAs(topology: Topology, node: ClusterNode): number {
   return node.asNumber ?? topology.bgp.asNumber;
 }

@@ -7,6 +7,7 @@
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
+import { machineInterfaces } from '../../core/topology/model.js';
 import type { Trace } from '../../core/trace/index.js';
 
 export type PictureNodeKind = 'node' | 'router' | 'segment' | 'pod' | 'external';
@@ -56,11 +57,16 @@ function machineNodes(sim: Simulation, detail: (name: string) => string = () => 
 export function underlayPicture(sim: Simulation): Picture {
   const { topology, underlay } = sim;
   const segments: PictureNode[] = topology.segments.map((s) => ({ id: `${SEGMENT_PREFIX}${s.name}`, label: s.name, detail: s.name === formatCidr(s.cidr) ? '' : formatCidr(s.cidr), kind: 'segment', down: false, highlight: false }));
-  const attachments = [
-    ...topology.nodes.map((n) => ({ machine: n.name, segment: n.segment, address: `${formatIpv4(n.ip)}/${n.subnet.len}` })),
-    ...topology.routers.flatMap((r) => r.interfaces.map((i) => ({ machine: r.name, segment: i.segment, address: `${i.name} ${formatIpv4(i.ip)}` }))),
-  ];
-  const edges: PictureEdge[] = attachments.map((a) => ({ from: a.machine, to: `${SEGMENT_PREFIX}${a.segment}`, kind: 'link', label: a.address, up: underlay.isUp(a.machine), directed: false }));
+  const edges: PictureEdge[] = sim.peering.speakers.flatMap((machine) =>
+    machineInterfaces(topology, machine.name).map((i) => ({
+      from: machine.name,
+      to: `${SEGMENT_PREFIX}${i.segment}`,
+      kind: 'link',
+      label: machine.kind === 'node' ? `${formatIpv4(i.ip)}/${i.subnet.len}` : `${i.name} ${formatIpv4(i.ip)}`,
+      up: underlay.isUp(machine.name),
+      directed: false,
+    })),
+  );
   return { title: `${topology.name}: underlay`, nodes: [...machineNodes(sim), ...segments], edges };
 }
 
