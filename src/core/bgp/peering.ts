@@ -162,14 +162,16 @@ export function buildPeering(topology: Topology): Peering {
   const builder = new PeeringBuilder(topology, speakers);
   const nodes = speakers.filter((s) => s.kind === 'node');
   if (topology.bgp.nodeToNodeMeshEnabled) {
-    for (const local of nodes) {
-      if (local.clusterId !== undefined) continue;
-      for (const remote of nodes) {
-        if (remote === local || remote.clusterId !== undefined) continue;
-        const passive = formatIpv4(remote.routerId) > formatIpv4(local.routerId);
-        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', protocolName('Mesh', remote.routerId), { passive });
-      }
-    }
+    // confd compares the addresses as strings (Go template `gt`): the side with the higher text waits.
+    const ipText = nodes.map((n) => formatIpv4(n.routerId));
+    const meshName = nodes.map((n) => protocolName('Mesh', n.routerId));
+    nodes.forEach((local, l) => {
+      if (local.clusterId !== undefined) return;
+      nodes.forEach((remote, r) => {
+        if (remote === local || remote.clusterId !== undefined) return;
+        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, { passive: (ipText[r] as string) > (ipText[l] as string) });
+      });
+    });
   }
   const globalFirst = [...topology.peers].sort((a, b) => Number(a.node !== undefined || a.nodeSelector !== undefined) - Number(b.node !== undefined || b.nodeSelector !== undefined));
   const reverse: [Speaker, Speaker][] = [];
@@ -213,7 +215,9 @@ function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): Sess
   const open = new Map<string, number[]>();
   for (const n of neighbors) {
     const key = `${n.speaker}>${n.remote}`;
-    open.set(key, [...(open.get(key) ?? []), n.index]);
+    const list = open.get(key);
+    if (list === undefined) open.set(key, [n.index]);
+    else list.push(n.index);
   }
   const sessions: SessionSpec[] = [];
   for (const n of neighbors) {
