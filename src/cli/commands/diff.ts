@@ -1,7 +1,6 @@
 /** `podnet diff A B`: two designs, or one cluster at two moments, compared fact by fact. */
-import { simulate } from '../../core/bgp/simulate.js';
 import { diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Difference, type Section } from '../../io/diff.js';
-import { openSource, type GlobalOptions } from '../context.js';
+import { viewSimulation, type GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
 import { parseAt } from './bgp.js';
 import { printObject } from './pods.js';
@@ -19,10 +18,8 @@ function sideOf(io: CliIo, options: GlobalOptions, operand: string) {
   const at = operand.lastIndexOf('@');
   const [source, time] = at > 0 ? [operand.slice(0, at), parseAt(operand.slice(at + 1))] : [operand, undefined];
   const { topology: _file, ...workspaceOptions } = options;
-  const opened = openSource(source === 'workspace' ? workspaceOptions : { ...options, topology: source }, io);
-  const until = time ?? opened.moment.now;
-  const sim = simulate(opened.topology, opened.journal, { until });
-  return { label: `${source} at ${until}s`, sim };
+  const { sim } = viewSimulation(source === 'workspace' ? workspaceOptions : { ...options, topology: source }, io, time === undefined ? {} : { at: time });
+  return { label: `${source} at ${sim.until}s`, sim };
 }
 
 function differenceLine(d: Difference): string {

@@ -1,6 +1,6 @@
 /** The lab catalogue: `podnet labs` lists it, `podnet labs open NAME` copies a lab into a workspace. */
 import { join, resolve } from 'node:path';
-import { closest } from '../../core/topology/suggest.js';
+import { didYouMean } from '../../core/topology/suggest.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
 import { LAB_FILES, labCatalogue, type Lab } from '../../io/labs.js';
 import { createWorkspace } from '../../io/workspace.js';
@@ -18,8 +18,7 @@ function findLab(io: CliIo, name: string): Lab {
   const labs = labCatalogue(io.fs);
   const lab = labs.find((l) => l.name === name);
   if (lab !== undefined) return lab;
-  const suggestion = closest(name, labs.map((l) => l.name));
-  throw new CommandFailure(`error: no lab "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; podnet labs lists them`, 1);
+  throw new CommandFailure(`error: no lab "${name}"${didYouMean(name, labs.map((l) => l.name))}; podnet labs lists them`, 1);
 }
 
 /**
