@@ -27,17 +27,26 @@ class Interner<K, V> {
 
 export class PrefixTable {
   private readonly table = new Interner<number, Cidr>();
+  /** Per length 0..32: whether some prefix of that length is interned (lookups skip the rest). */
+  private readonly lengths = new Uint8Array(33);
 
   get cidrs(): readonly Cidr[] {
     return this.table.values;
   }
 
   intern(cidr: Cidr): number {
+    this.lengths[cidr.len] = 1;
     return this.table.intern(cidr.base * 64 + cidr.len, cidr);
   }
 
   find(cidr: Cidr): number | undefined {
-    return this.table.find(cidr.base * 64 + cidr.len);
+    return this.findPrefix(cidr.base, cidr.len);
+  }
+
+  /** The id of base/len, if interned; allocation-free for longest-prefix lookups. */
+  findPrefix(base: Ipv4, len: number): number | undefined {
+    if (this.lengths[len] !== 1) return undefined;
+    return this.table.find(base * 64 + len);
   }
 
   cidr(id: number): Cidr {

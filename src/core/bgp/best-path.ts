@@ -149,7 +149,8 @@ export interface Selection<C extends Candidate> {
   readonly decidedBy: string;
 }
 
-function mergeable(a: Candidate, b: Candidate): boolean {
+/** Whether b joins a's ECMP set: both BGP, and no rule up to the IGP metric tells them apart. */
+export function mergeable(a: Candidate, b: Candidate): boolean {
   if (a.source !== 'bgp' || b.source !== 'bgp') return false;
   for (let i = 0; i <= ECMP_THROUGH; i++) if ((RULES[i] as Rule).compare(a, b) !== 0) return false;
   return true;

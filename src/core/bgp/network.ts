@@ -18,8 +18,9 @@ import { cidrContains, type Cidr } from '../net/index.js';
 import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
-import { selectBest, type Candidate, type RouteSource, type Selection } from './best-path.js';
+import { compareCandidates, decidingRule, mergeable, RULES, selectBest, type Candidate, type RouteSource, type Selection } from './best-path.js';
 import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
+import { SpeakerRib, type RouteSourceCode, type StoredRoute } from './rib.js';
 import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
 
 export interface SessionStatus {
@@ -52,7 +53,8 @@ type NetEvent =
   | { readonly kind: 'connect'; readonly session: number; readonly generation: number }
   | { readonly kind: 'tcp-up'; readonly session: number; readonly generation: number }
   | { readonly kind: 'open-done'; readonly session: number; readonly generation: number }
-  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: readonly (readonly [number, number])[] }
+  /** changes: flat [prefix, attrs, prefix, attrs, ...], attrs -1 for a withdrawal. */
+  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: readonly number[] }
   | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
   | { readonly kind: 'send'; readonly neighbor: number; readonly generation: number }
   | { readonly kind: 'external'; readonly apply: () => void };
@@ -60,9 +62,7 @@ type NetEvent =
 interface SpeakerState {
   up: boolean;
   readonly local: Map<number, RouteSource>;
-  /** prefix → flat [neighbor, attrs, neighbor, attrs, ...] */
-  readonly ribIn: Map<number, number[]>;
-  readonly loc: Map<number, LocEntry>;
+  readonly rib: SpeakerRib;
   /**
    * Prefixes whose best route an iBGP peer that is not an rr client may be sent: local ones and
    * those learned over eBGP or from an rr client. A session coming up to such a peer (every mesh
@@ -73,6 +73,64 @@ interface SpeakerState {
 }
 
 const NO_ROUTE = -1;
+const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
+const BGP: RouteSourceCode = 2;
+/** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
+const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+
+/** A speaker's Loc-RIB as a read-only map of prefix id to entry, read from the compact RIB. */
+export interface LocRib {
+  readonly size: number;
+  get(prefix: number): LocEntry | undefined;
+  has(prefix: number): boolean;
+  keys(): IterableIterator<number>;
+  entries(): IterableIterator<[number, LocEntry]>;
+  [Symbol.iterator](): IterableIterator<[number, LocEntry]>;
+}
+
+class LocRibView implements LocRib {
+  constructor(private readonly rib: SpeakerRib) {}
+
+  get size(): number {
+    return this.rib.size;
+  }
+
+  get(prefix: number): LocEntry | undefined {
+    const route = storedRoute();
+    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via, decidedBy: DECISIONS[route.decision] as string } : undefined;
+  }
+
+  has(prefix: number): boolean {
+    return this.rib.hasRoute(prefix);
+  }
+
+  keys(): IterableIterator<number> {
+    return this.rib.routes();
+  }
+
+  *entries(): IterableIterator<[number, LocEntry]> {
+    for (const prefix of this.rib.routes()) yield [prefix, this.get(prefix) as LocEntry];
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, LocEntry]> {
+    return this.entries();
+  }
+}
+
+function storedRoute(): StoredRoute {
+  return { attrs: NO_ROUTE, source: BGP, via: [], decision: 0 };
+}
+
+type MutableCandidate = { -readonly [K in keyof RibCandidate]: RibCandidate[K] };
+
+function blankCandidate(): MutableCandidate {
+  return { source: 'bgp', attrs: { nextHop: 0, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, attrsId: NO_ROUTE, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: false, igpMetric: 0, peerRouterId: 0, peerAddress: 0 };
+}
+
+function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
+  for (const subnet of subnets) if (cidrContains(subnet, ip)) return true;
+  return false;
+}
 
 /** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
 export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
@@ -97,8 +155,6 @@ export class BgpNetwork {
   /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
   readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
   private readonly state: SpeakerState[];
-  /** Per neighbour: what was last sent over it (prefix → attrs). */
-  private readonly adjOut: Map<number, number>[];
   private readonly outbox = new Map<number, Map<number, number>>();
   private readonly neighborsOf: number[][];
   /** Per speaker, the neighbours a learned route may go to whoever it came from: eBGP peers and rr clients. */
@@ -115,8 +171,20 @@ export class BgpNetwork {
    */
   private readonly exportClass: Int32Array;
   private readonly classStamp: Int32Array;
+  /** Per class, the export of the route before (slot 2c) and after (2c + 1) the change. */
   private readonly classAttrs: Int32Array;
   private stamp = 0;
+  /**
+   * Scratch for selection on the hot path, so choosing a best route allocates nothing: candidate
+   * objects filled in place, the flat candidate list, the route before and after a change.
+   */
+  private readonly picks = [blankCandidate(), blankCandidate(), blankCandidate()];
+  private readonly found: number[] = [];
+  private readonly before = storedRoute();
+  private readonly after = storedRoute();
+  private readonly exported = storedRoute();
+  private readonly localAttrs: (PathAttributes | undefined)[] = [];
+  private readonly locViews: LocRibView[];
 
   constructor(
     readonly peering: Peering,
@@ -125,8 +193,9 @@ export class BgpNetwork {
     private readonly options: { seed: number; timeline: boolean },
   ) {
     this.rng = new Rng(options.seed);
-    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), ribIn: new Map(), loc: new Map(), reexportable: new Set(), blockedPorts: new Set() }));
-    this.adjOut = peering.neighbors.map(() => new Map());
+    const capacity = (): number => this.prefixes.cidrs.length;
+    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), rib: new SpeakerRib(capacity), reexportable: new Set(), blockedPorts: new Set() }));
+    this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.neighborsOf = peering.speakers.map(() => []);
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
     this.widePeersOf = this.neighborsOf.map((list, speaker) => list.filter((i) => {
@@ -137,8 +206,8 @@ export class BgpNetwork {
     this.poolCidrs = cluster.topology.pools.map((pool) => ({ cidr: pool.cidr, bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never' }));
     this.exportClass = exportClasses(peering);
     const classes = this.exportClass.reduce((max, c) => Math.max(max, c + 1), 0);
-    this.classStamp = new Int32Array(classes).fill(-1);
-    this.classAttrs = new Int32Array(classes);
+    this.classStamp = new Int32Array(classes * 2).fill(-1);
+    this.classAttrs = new Int32Array(classes * 2);
   }
 
   /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
@@ -168,8 +237,8 @@ export class BgpNetwork {
     return (this.state[speaker] as SpeakerState).up;
   }
 
-  locRib(speaker: number): ReadonlyMap<number, LocEntry> {
-    return (this.state[speaker] as SpeakerState).loc;
+  locRib(speaker: number): LocRib {
+    return this.locViews[speaker] as LocRibView;
   }
 
   neighborsOfSpeaker(speaker: number): readonly number[] {
@@ -179,7 +248,7 @@ export class BgpNetwork {
   /** Every prefix a speaker holds a candidate for: what it originates and what neighbours sent it. */
   knownPrefixes(speaker: number): Set<number> {
     const state = this.state[speaker] as SpeakerState;
-    return new Set([...state.local.keys(), ...state.ribIn.keys()]);
+    return new Set([...state.local.keys(), ...state.rib.learnedPrefixes()]);
   }
 
   private log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {
@@ -286,7 +355,12 @@ export class BgpNetwork {
       const n = this.neighbor(side);
       const state = this.state[n.speaker] as SpeakerState;
       const ibgpNonClient = n.remoteAs === this.speaker(n.speaker).asNumber && !n.rrClient;
-      for (const prefix of ibgpNonClient ? state.reexportable : state.loc.keys()) this.exportTo(n, prefix);
+      // The neighbour was sent nothing yet: every route it may have goes out.
+      for (const prefix of ibgpNonClient ? state.reexportable : state.rib.routes()) {
+        const route = state.rib.readRoute(prefix, this.exported) ? this.exported : undefined;
+        const attrs = this.exportAttrs(n, prefix, route, false);
+        if (attrs !== NO_ROUTE) this.enqueue(n, prefix, attrs);
+      }
     }
   }
 
@@ -296,15 +370,11 @@ export class BgpNetwork {
     status.generation++;
     status.establishedAt = -1;
     for (const side of this.spec(session).sides) {
-      this.adjOut[side] = new Map();
       this.outbox.delete(side);
       const n = this.neighbor(side);
-      const state = this.state[n.speaker] as SpeakerState;
-      for (const [prefix, entries] of state.ribIn) {
-        const i = indexOfNeighbor(entries, side);
-        if (i < 0) continue;
-        entries.splice(i, 2);
-        if (entries.length === 0) state.ribIn.delete(prefix);
+      const rib = (this.state[n.speaker] as SpeakerState).rib;
+      for (const prefix of rib.prefixesFrom(side)) {
+        rib.dropCandidate(prefix, side);
         this.recompute(n.speaker, prefix);
       }
     }
@@ -370,11 +440,9 @@ export class BgpNetwork {
   /** A stopped speaker forgets everything it learned and announced. */
   private clearSpeaker(speaker: number): void {
     const state = this.state[speaker] as SpeakerState;
-    state.ribIn.clear();
-    state.loc.clear();
+    state.rib.clear();
     state.reexportable.clear();
     state.local.clear();
-    for (const n of this.neighborsOf[speaker] as number[]) this.adjOut[n] = new Map();
   }
 
   setLinkUp(a: string, b: string, up: boolean): void {
@@ -426,69 +494,123 @@ export class BgpNetwork {
 
   /** Every candidate for a prefix at a speaker, for selection and for explanations. */
   candidates(speaker: number, prefix: number): RibCandidate[] {
-    const s = this.speaker(speaker);
-    const state = this.state[speaker] as SpeakerState;
+    const found = this.collect(speaker, prefix, []);
     const list: RibCandidate[] = [];
-    const local = state.local.get(prefix);
-    if (local !== undefined) {
-      list.push({ source: local, attrs: { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, attrsId: NO_ROUTE, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: true, igpMetric: 0, peerRouterId: s.routerId, peerAddress: s.routerId });
-    }
-    const entries = state.ribIn.get(prefix) ?? [];
-    for (let i = 0; i < entries.length; i += 2) {
-      const n = this.neighbor(entries[i] as number);
-      const attrsId = entries[i + 1] as number;
-      const attrs = this.attributes.get(attrsId);
-      const onLink = s.subnets.some((subnet) => cidrContains(subnet, attrs.nextHop));
-      const viaGateway = s.kind === 'router' || s.node?.gateway !== undefined;
-      list.push({
-        source: 'bgp',
-        attrs,
-        attrsId,
-        neighbor: n.index,
-        neighborIndex: n.index,
-        ebgp: n.remoteAs !== s.asNumber,
-        nextHopResolvable: onLink || viaGateway,
-        igpMetric: onLink ? 0 : 1,
-        peerRouterId: peerRouterId(this.peering, n),
-        peerAddress: n.remoteAddress,
-      });
-    }
+    for (let i = 0; i < found.length; i += 2) list.push(this.fill(blankCandidate(), this.speaker(speaker), found[i] as number, found[i + 1] as number));
     return list;
+  }
+
+  /** A prefix's candidates as flat [neighbour, attrs, ...]; a local route is [-1, source code]. */
+  private collect(speaker: number, prefix: number, into: number[]): number[] {
+    const state = this.state[speaker] as SpeakerState;
+    const local = state.local.get(prefix);
+    if (local !== undefined) into.push(NO_ROUTE, SOURCES.indexOf(local));
+    state.rib.collectCandidates(prefix, into);
+    return into;
+  }
+
+  /** Fills a candidate in place from a neighbour and attribute set (or -1 and a local source). */
+  private fill(c: MutableCandidate, s: Speaker, neighbor: number, attrsOrSource: number): MutableCandidate {
+    if (neighbor === NO_ROUTE) {
+      c.source = SOURCES[attrsOrSource] as RouteSource;
+      c.attrs = this.localAttrs[s.index] ??= { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] };
+      c.attrsId = NO_ROUTE;
+      c.ebgp = false;
+      c.nextHopResolvable = true;
+      c.igpMetric = 0;
+      c.peerRouterId = s.routerId;
+      c.peerAddress = s.routerId;
+    } else {
+      const n = this.neighbor(neighbor);
+      const attrs = this.attributes.get(attrsOrSource);
+      const onLink = onSubnets(s.subnets, attrs.nextHop);
+      c.source = 'bgp';
+      c.attrs = attrs;
+      c.attrsId = attrsOrSource;
+      c.ebgp = n.remoteAs !== s.asNumber;
+      c.nextHopResolvable = onLink || s.kind === 'router' || s.node?.gateway !== undefined;
+      c.igpMetric = onLink ? 0 : 1;
+      c.peerRouterId = peerRouterId(this.peering, n);
+      c.peerAddress = n.remoteAddress;
+    }
+    c.neighbor = neighbor;
+    c.neighborIndex = neighbor;
+    return c;
   }
 
   /** The attributes a neighbour announced for a prefix, as this speaker holds them (Adj-RIB-In). */
   attributesFrom(speaker: number, prefix: number, neighbor: number): PathAttributes | undefined {
-    const entries = (this.state[speaker] as SpeakerState).ribIn.get(prefix) ?? [];
-    const i = indexOfNeighbor(entries, neighbor);
-    return i < 0 ? undefined : this.attributes.get(entries[i + 1] as number);
+    const attrs = (this.state[speaker] as SpeakerState).rib.candidateFrom(prefix, neighbor);
+    return attrs < 0 ? undefined : this.attributes.get(attrs);
   }
 
   selection(speaker: number, prefix: number): Selection<RibCandidate> | undefined {
     return selectBest(this.candidates(speaker, prefix));
   }
 
+  /**
+   * The best usable route for a prefix and its ECMP companions, into `this.after`; false when
+   * there is none. One pass keeps the best and the runner-up (which names the deciding rule), a
+   * second finds the companions; three or more next hops take the general path for their order.
+   */
+  private choose(speaker: number, prefix: number): boolean {
+    const s = this.speaker(speaker);
+    const found = this.collect(speaker, prefix, ((this.found.length = 0), this.found));
+    const picks = this.picks;
+    let best = -1;
+    let second = -1;
+    let bestAt = -1;
+    for (let i = 0; i < found.length; i += 2) {
+      const slot = best !== 0 && second !== 0 ? 0 : best !== 1 && second !== 1 ? 1 : 2;
+      const c = this.fill(picks[slot] as MutableCandidate, s, found[i] as number, found[i + 1] as number);
+      if (best < 0 || compareCandidates(c, picks[best] as MutableCandidate) < 0) {
+        second = best;
+        best = slot;
+        bestAt = i;
+      } else if (second < 0 || compareCandidates(c, picks[second] as MutableCandidate) < 0) {
+        second = slot;
+      }
+    }
+    const top = picks[best];
+    if (top === undefined || !top.nextHopResolvable) return false;
+    const route = this.after;
+    const rule = second < 0 ? undefined : decidingRule(top, picks[second] as MutableCandidate)?.rule;
+    route.attrs = top.attrsId;
+    route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
+    route.decision = rule === undefined ? 0 : RULES.indexOf(rule) + 1;
+    route.via.length = 0;
+    route.via.push(top.neighborIndex);
+    if (top.source !== 'bgp') return true;
+    const spare = picks[best === 0 ? 1 : 0] as MutableCandidate;
+    for (let i = 0; i < found.length; i += 2) {
+      if (i === bestAt || !mergeable(top, this.fill(spare, s, found[i] as number, found[i + 1] as number))) continue;
+      if (route.via.length === 2) return this.chooseBySorting(speaker, prefix);
+      route.via.push(spare.neighborIndex);
+    }
+    return true;
+  }
+
+  private chooseBySorting(speaker: number, prefix: number): boolean {
+    const selection = this.selection(speaker, prefix) as Selection<RibCandidate>;
+    const route = this.after;
+    route.via.length = 0;
+    for (const c of selection.ecmp) route.via.push(c.neighborIndex);
+    return true;
+  }
+
   private recompute(speaker: number, prefix: number): void {
     const state = this.state[speaker] as SpeakerState;
-    const before = state.loc.get(prefix);
-    const selection = this.selection(speaker, prefix);
-    const usable = selection !== undefined && selection.best.nextHopResolvable ? selection : undefined;
-    const after: LocEntry | undefined =
-      usable === undefined
-        ? undefined
-        : {
-            attrs: usable.best.attrsId,
-            source: usable.best.source,
-            via: usable.ecmp.map((c) => c.neighborIndex),
-            decidedBy: usable.decidedBy,
-          };
-    if (sameEntry(before, after)) {
-      if (after !== undefined) state.loc.set(prefix, after);
+    const before = state.rib.readRoute(prefix, this.before) ? this.before : undefined;
+    const after = this.choose(speaker, prefix) ? this.after : undefined;
+    if (sameRoute(before, after)) {
+      // The deciding rule may have changed even when the route did not.
+      if (after !== undefined) state.rib.setRoute(prefix, after);
       return;
     }
-    if (after === undefined) state.loc.delete(prefix);
-    else state.loc.set(prefix, after);
+    if (after === undefined) state.rib.deleteRoute(prefix);
+    else state.rib.setRoute(prefix, after);
     const wasReexportable = state.reexportable.has(prefix);
-    const from = after?.source === 'bgp' ? this.neighbor(after.via[0] as number) : undefined;
+    const from = after?.source === BGP ? this.neighbor(after.via[0] as number) : undefined;
     const reexportable = after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
     if (reexportable) state.reexportable.add(prefix);
     else state.reexportable.delete(prefix);
@@ -498,34 +620,41 @@ export class BgpNetwork {
     // iBGP peers that are not rr clients were sent nothing for a route that was and is not
     // re-exportable, and are sent nothing now: in a mesh that is every peer of every learned route.
     const neighbors = wasReexportable || reexportable ? this.neighborsOf[speaker] : this.widePeersOf[speaker];
-    for (const n of neighbors as number[]) {
-      if ((this.sessions[this.neighbor(n).session] as SessionStatus).state === 'Established') this.exportTo(this.neighbor(n), prefix, true);
+    for (const index of neighbors as number[]) {
+      const n = this.neighbor(index);
+      if ((this.sessions[n.session] as SessionStatus).state !== 'Established') continue;
+      // What an Established neighbour was last sent is the export of the route before the change.
+      const was = this.exportAttrs(n, prefix, before, true, 0);
+      const now = this.exportAttrs(n, prefix, after, true, 1);
+      if (was !== now) this.enqueue(n, prefix, now);
     }
   }
 
-  /** What a speaker sends a neighbour for a prefix (attrs id), or NO_ROUTE to withdraw. */
-  private exportAttrs(n: Neighbor, prefix: number, grouped: boolean): number {
-    const entry = (this.state[n.speaker] as SpeakerState).loc.get(prefix);
-    if (entry === undefined) return NO_ROUTE;
-    const from = entry.source === 'bgp' ? this.neighbor(entry.via[0] as number) : undefined;
+  /**
+   * What a speaker sends a neighbour for a prefix when its Loc-RIB holds `route` (attrs id), or
+   * NO_ROUTE. Grouped: computed once per export class and change (slot 0 before, 1 after).
+   */
+  private exportAttrs(n: Neighbor, prefix: number, route: StoredRoute | undefined, grouped: boolean, slot = 0): number {
+    if (route === undefined) return NO_ROUTE;
+    const from = route.source === BGP ? this.neighbor(route.via[0] as number) : undefined;
     if (from?.index === n.index) return NO_ROUTE;
-    if (!grouped) return this.exportForClass(n, prefix, entry, from);
-    const group = this.exportClass[n.index] as number;
-    if (this.classStamp[group] !== this.stamp) {
-      this.classAttrs[group] = this.exportForClass(n, prefix, entry, from);
-      this.classStamp[group] = this.stamp;
+    if (!grouped) return this.exportForClass(n, prefix, route.attrs, from);
+    const key = (this.exportClass[n.index] as number) * 2 + slot;
+    if (this.classStamp[key] !== this.stamp) {
+      this.classAttrs[key] = this.exportForClass(n, prefix, route.attrs, from);
+      this.classStamp[key] = this.stamp;
     }
-    return this.classAttrs[group] as number;
+    return this.classAttrs[key] as number;
   }
 
   /** The export of a route to any neighbour of n's class: everything but split horizon. */
-  private exportForClass(n: Neighbor, prefix: number, entry: LocEntry, from: Neighbor | undefined): number {
+  private exportForClass(n: Neighbor, prefix: number, attrsId: number, from: Neighbor | undefined): number {
     const s = this.speaker(n.speaker);
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
     if (s.kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
-    const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(entry.attrs);
+    const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(attrsId);
     let attrs: PathAttributes;
     if (learned === undefined) return this.originatedAttrs(n.localAddress, ibgpOut ? undefined : s.asNumber);
     if (ibgpOut) {
@@ -583,12 +712,8 @@ export class BgpNetwork {
     return exported;
   }
 
-  private exportTo(n: Neighbor, prefix: number, grouped = false): void {
-    const attrs = this.exportAttrs(n, prefix, grouped);
-    const sent = this.adjOut[n.index] as Map<number, number>;
-    if ((sent.get(prefix) ?? NO_ROUTE) === attrs) return;
-    if (attrs === NO_ROUTE) sent.delete(prefix);
-    else sent.set(prefix, attrs);
+  /** Queues a change for a neighbour; the first change of a window schedules the send. */
+  private enqueue(n: Neighbor, prefix: number, attrs: number): void {
     let box = this.outbox.get(n.index);
     if (box === undefined) {
       this.outbox.set(n.index, (box = new Map()));
@@ -610,31 +735,28 @@ export class BgpNetwork {
     const status = this.sessions[n.session] as SessionStatus;
     const far = this.spec(n.session).sides.find((side) => side !== neighborIndex);
     if (box === undefined || far === undefined || status.state !== 'Established' || status.generation !== generation) return;
-    const changes = [...box.entries()];
-    const attrSets = new Set(changes.filter(([, a]) => a !== NO_ROUTE).map(([, a]) => a));
+    const changes: number[] = [];
+    const attrSets = new Set<number>();
+    let withdraws = false;
+    for (const [prefix, attrs] of box) {
+      changes.push(prefix, attrs);
+      if (attrs === NO_ROUTE) withdraws = true;
+      else attrSets.add(attrs);
+    }
     this.counters.updates += attrSets.size;
-    if (changes.some(([, a]) => a === NO_ROUTE)) this.counters.withdraws += 1;
+    if (withdraws) this.counters.withdraws += 1;
     this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
   }
 
-  private receive(neighborIndex: number, changes: readonly (readonly [number, number])[]): void {
+  private receive(neighborIndex: number, changes: readonly number[]): void {
     const n = this.neighbor(neighborIndex);
     const s = this.speaker(n.speaker);
-    const state = this.state[n.speaker] as SpeakerState;
-    for (const [prefix, attrsId] of changes) {
-      const accepted = attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId));
-      const entries = state.ribIn.get(prefix) ?? [];
-      const i = indexOfNeighbor(entries, neighborIndex);
-      if (accepted) {
-        if (i >= 0) entries[i + 1] = attrsId;
-        else entries.push(neighborIndex, attrsId);
-        state.ribIn.set(prefix, entries);
-      } else if (i >= 0) {
-        entries.splice(i, 2);
-        if (entries.length === 0) state.ribIn.delete(prefix);
-      } else {
-        continue;
-      }
+    const rib = (this.state[n.speaker] as SpeakerState).rib;
+    for (let i = 0; i < changes.length; i += 2) {
+      const prefix = changes[i] as number;
+      const attrsId = changes[i + 1] as number;
+      if (attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId))) rib.putCandidate(prefix, neighborIndex, attrsId);
+      else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
       this.recompute(n.speaker, prefix);
     }
   }
@@ -696,14 +818,11 @@ function exportClasses(peering: Peering): Int32Array {
   return classes;
 }
 
-function indexOfNeighbor(entries: readonly number[], neighbor: number): number {
-  for (let i = 0; i < entries.length; i += 2) if (entries[i] === neighbor) return i;
-  return -1;
-}
-
-function sameEntry(a: LocEntry | undefined, b: LocEntry | undefined): boolean {
+function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.attrs === b.attrs && a.source === b.source && a.via.length === b.via.length && a.via.every((v, i) => v === b.via[i]);
+  if (a.attrs !== b.attrs || a.source !== b.source || a.via.length !== b.via.length) return false;
+  for (let i = 0; i < a.via.length; i++) if (a.via[i] !== b.via[i]) return false;
+  return true;
 }
 
 function crosses(path: readonly string[], a: string, b: string): boolean {

@@ -6,11 +6,16 @@
  * owning node on eth0, or on tunl0 `onlink` (IPIP Always, or CrossSubnet across subnets);
  * VXLAN pools' routes come from IPAM, as Felix programs them, via the remote VTEP on
  * vxlan.calico. Routers hold connected, static and BGP routes. Lookups are longest-prefix match.
+ * The BGP part is a view of the Loc-RIB, not a copy: a lookup finds the longest prefix in the
+ * shared prefix table that the machine has a route for, and turns that route into an entry the
+ * first time it is needed. 5,000 nodes' FIBs therefore cost what their pods and subnets cost.
  * Invariants: built from a frozen simulation, never changed afterwards; ECMP next hops are
- * distinct and sorted. Leaves out: policy routing, route metrics, IPv6.
+ * distinct and sorted; for the same prefix a VXLAN route beats a BGP route, which beats a
+ * connected, pod or static one (the order Felix and BIRD write them in). Leaves out: policy
+ * routing, route metrics, IPv6.
  */
 import type { Simulation } from '../bgp/simulate.js';
-import type { LocEntry } from '../bgp/network.js';
+import type { BgpNetwork, LocEntry } from '../bgp/network.js';
 import { cidrContains, maskOf, type Cidr, type Ipv4 } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
 
@@ -38,22 +43,74 @@ export interface FibEntry {
   readonly encap?: 'ipip' | 'vxlan';
 }
 
-export class Fib {
-  private readonly byLength: Map<number, FibEntry>[] = Array.from({ length: 33 }, () => new Map());
-  readonly entries: readonly FibEntry[];
+/** A machine's BGP routes as FIB entries, made on demand from its Loc-RIB. */
+interface BgpRoutes {
+  readonly network: BgpNetwork;
+  readonly speaker: number;
+  /** The FIB entry for a Loc-RIB route, or undefined when it installs none. */
+  readonly entry: (prefixId: number, route: LocEntry) => FibEntry | undefined;
+}
 
-  constructor(entries: readonly FibEntry[]) {
-    this.entries = [...entries].sort(compareEntries);
-    for (const entry of this.entries) (this.byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base, entry);
+type ByLength = Map<number, FibEntry>[];
+
+function indexByLength(entries: readonly FibEntry[]): ByLength {
+  const byLength: ByLength = Array.from({ length: 33 }, () => new Map());
+  for (const entry of entries) (byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base, entry);
+  return byLength;
+}
+
+export class Fib {
+  private readonly under: ByLength;
+  private readonly over: ByLength;
+  /** BGP entries made so far, by prefix id (undefined: the route installs nothing). */
+  private readonly made = new Map<number, FibEntry | undefined>();
+  private listed: readonly FibEntry[] | undefined;
+
+  /** `under` lose to a BGP route for the same prefix, `over` win over it. */
+  constructor(
+    private readonly underEntries: readonly FibEntry[],
+    private readonly bgp?: BgpRoutes,
+    private readonly overEntries: readonly FibEntry[] = [],
+  ) {
+    this.under = indexByLength(underEntries);
+    this.over = indexByLength(overEntries);
+  }
+
+  /** Every entry, sorted as `ip route` lists them. */
+  get entries(): readonly FibEntry[] {
+    if (this.listed === undefined) {
+      const routes: FibEntry[] = [];
+      if (this.bgp !== undefined) for (const prefixId of this.bgp.network.locRib(this.bgp.speaker).keys()) {
+        const entry = this.bgpEntry(prefixId);
+        if (entry !== undefined) routes.push(entry);
+      }
+      this.listed = [...this.underEntries, ...routes, ...this.overEntries].sort(compareEntries);
+    }
+    return this.listed;
   }
 
   /** Longest-prefix match. */
   lookup(ip: Ipv4): FibEntry | undefined {
     for (let len = 32; len >= 0; len--) {
-      const entry = (this.byLength[len] as Map<number, FibEntry>).get((ip & maskOf(len)) >>> 0);
+      const base = (ip & maskOf(len)) >>> 0;
+      const entry = (this.over[len] as Map<number, FibEntry>).get(base) ?? this.bgpAt(base, len) ?? (this.under[len] as Map<number, FibEntry>).get(base);
       if (entry !== undefined) return entry;
     }
     return undefined;
+  }
+
+  private bgpAt(base: Ipv4, len: number): FibEntry | undefined {
+    const prefixId = this.bgp?.network.prefixes.findPrefix(base, len);
+    return prefixId === undefined ? undefined : this.bgpEntry(prefixId);
+  }
+
+  private bgpEntry(prefixId: number): FibEntry | undefined {
+    const bgp = this.bgp as BgpRoutes;
+    if (this.made.has(prefixId)) return this.made.get(prefixId);
+    const route = bgp.network.locRib(bgp.speaker).get(prefixId);
+    const entry = route === undefined ? undefined : bgp.entry(prefixId, route);
+    this.made.set(prefixId, entry);
+    return entry;
   }
 }
 
@@ -90,18 +147,15 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
   const network = sim.network;
   const pools = sim.topology.pools;
   const resolve = (nextHop: Ipv4): Ipv4 => (cidrContains(node.subnet, nextHop) || node.gateway === undefined ? nextHop : node.gateway);
-  for (const [prefixId, entry] of network.locRib(speakerIndex)) {
+  const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
     const prefix = network.prefixes.cidr(prefixId);
-    if (entry.source === 'static') {
-      entries.push({ prefix, kind: 'blackhole', nextHops: [], proto: 'bird', route: { prefixId, entry }, note: node.name });
-      continue;
-    }
-    if (entry.source === 'kernel') continue;
+    if (route.source === 'static') return { prefix, kind: 'blackhole', nextHops: [], proto: 'bird', route: { prefixId, entry: route }, note: node.name };
+    if (route.source === 'kernel') return undefined;
     const pool = poolOf(pools, prefix);
-    const attrs = network.attributes.get(entry.attrs);
+    const attrs = network.attributes.get(route.attrs);
     const hops = new Map<Ipv4, NextHop>();
     let encap: 'ipip' | undefined;
-    for (const neighborIndex of entry.via) {
+    for (const neighborIndex of route.via) {
       const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop ?? attrs.nextHop;
       if (pool !== undefined && encapsulates(pool.ipipMode, node.subnet, nextHop)) {
         encap = 'ipip';
@@ -111,17 +165,9 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
         hops.set(via, { via, dev: 'eth0', onlink: false });
       }
     }
-    entries.push({
-      prefix,
-      kind: 'bgp',
-      nextHops: [...hops.values()].sort((a, b) => a.via - b.via),
-      proto: 'bird',
-      route: { prefixId, entry },
-      ...(encap ? { encap } : {}),
-    });
-  }
-  entries.push(...vxlanEntries(sim, node.name, node.subnet));
-  return new Fib(entries);
+    return { prefix, kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry: route }, ...(encap ? { encap } : {}) };
+  };
+  return new Fib(entries, { network, speaker: speakerIndex, entry }, vxlanEntries(sim, node.name, node.subnet));
 }
 
 /** Felix's VXLAN routes: own blocks blackholed, other nodes' blocks and borrowed /32s via their VTEP. */
@@ -198,17 +244,17 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
     entries.push({ prefix: route.dst, kind: route.dst.len === 0 ? 'default' : 'static', nextHops: [{ via: route.via, dev, onlink: false }], proto: 'static' });
   }
   const network = sim.network;
-  for (const [prefixId, entry] of network.locRib(speakerIndex)) {
-    if (entry.source !== 'bgp') continue;
+  const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
+    if (route.source !== 'bgp') return undefined;
     const hops = new Map<Ipv4, NextHop>();
-    for (const neighborIndex of entry.via) {
+    for (const neighborIndex of route.via) {
       const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop;
       if (nextHop === undefined) continue;
       const dev = devFor(nextHop);
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
     }
-    if (hops.size === 0) continue;
-    entries.push({ prefix: network.prefixes.cidr(prefixId), kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry } });
-  }
-  return new Fib(entries);
+    if (hops.size === 0) return undefined;
+    return { prefix: network.prefixes.cidr(prefixId), kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry: route } };
+  };
+  return new Fib(entries, { network, speaker: speakerIndex, entry });
 }

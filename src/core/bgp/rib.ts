@@ -1,0 +1,226 @@
+/**
+ * One speaker's RIBs in typed arrays indexed by prefix id, so that 5,000 speakers holding 5,000
+ * prefixes each (25 million routes) fit in memory and no route is a JavaScript object:
+ * - the Loc-RIB: per prefix, the best route's attribute set, its first two next-hop neighbours
+ *   (a client of two reflectors has both), and one byte for its source and the rule that chose
+ *   it; ECMP companions beyond two live in a side map, as they are rare;
+ * - the Adj-RIBs-In: per prefix, two inline (neighbour, attribute set) slots, which is all a
+ *   client of two reflectors or a mesh member ever needs, and a side map for more.
+ * Invariants: a slot beyond an array's length reads as empty; the arrays grow with the prefix
+ * table. The order of candidates in the Adj-RIB-In means nothing (selection is a total order).
+ */
+
+export type RouteSourceCode = 0 | 1 | 2;
+
+/** A Loc-RIB entry in its stored form. */
+export interface StoredRoute {
+  /** The attribute set id, or -1 for a local route. */
+  attrs: number;
+  source: RouteSourceCode;
+  /** The next-hop neighbours, best first (-1 for a local route). */
+  via: number[];
+  decision: number;
+}
+
+const EMPTY = new Int32Array(0);
+const EMPTY_BYTES = new Uint8Array(0);
+
+function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint: number): T {
+  if (needed < array.length) return array;
+  const length = Math.max(needed + 1, hint, array.length + (array.length >> 1));
+  const next = new (array.constructor as new (length: number) => T)(length);
+  next.set(array);
+  return next;
+}
+
+export class SpeakerRib {
+  /** Loc-RIB: attribute set + 2 (0: no route, 1: a local route). */
+  private locAttrs: Int32Array = EMPTY;
+  private locVia: Int32Array = EMPTY;
+  /** The second next-hop neighbour + 1 (0: none). */
+  private locVia2: Int32Array = EMPTY;
+  /** Loc-RIB: source in the low two bits, the deciding rule above them. */
+  private locMeta: Uint8Array = EMPTY_BYTES;
+  private readonly locMoreVia = new Map<number, number[]>();
+  private locCount = 0;
+  /** Adj-RIB-In: neighbour + 1 (0: empty slot) and attribute set, two slots per prefix. */
+  private inNeighbor: Int32Array = EMPTY;
+  private inAttrs: Int32Array = EMPTY;
+  /** Candidates beyond the two slots: prefix → flat [neighbour, attrs, ...]. */
+  private readonly inMore = new Map<number, number[]>();
+
+  /** `capacity` is a hint: the prefix table's size, so arrays are sized once, not grown often. */
+  constructor(private readonly capacity: () => number) {}
+
+  get size(): number {
+    return this.locCount;
+  }
+
+  hasRoute(prefix: number): boolean {
+    return prefix < this.locAttrs.length && this.locAttrs[prefix] !== 0;
+  }
+
+  /** Reads the Loc-RIB entry for a prefix into `into`; false when there is none. */
+  readRoute(prefix: number, into: StoredRoute): boolean {
+    if (!this.hasRoute(prefix)) return false;
+    const meta = this.locMeta[prefix] as number;
+    into.attrs = (this.locAttrs[prefix] as number) - 2;
+    into.source = (meta & 3) as RouteSourceCode;
+    into.decision = meta >> 2;
+    into.via.length = 0;
+    into.via.push(this.locVia[prefix] as number);
+    const second = this.locVia2[prefix] as number;
+    if (second !== 0) into.via.push(second - 1);
+    const more = this.locMoreVia.get(prefix);
+    if (more !== undefined) into.via.push(...more);
+    return true;
+  }
+
+  firstVia(prefix: number): number {
+    return this.locVia[prefix] as number;
+  }
+
+  setRoute(prefix: number, route: StoredRoute): void {
+    if (prefix >= this.locAttrs.length) {
+      const hint = this.capacity();
+      this.locAttrs = grown(this.locAttrs, prefix, hint);
+      this.locVia = grown(this.locVia, prefix, hint);
+      this.locVia2 = grown(this.locVia2, prefix, hint);
+      this.locMeta = grown(this.locMeta, prefix, hint);
+    }
+    if (this.locAttrs[prefix] === 0) this.locCount++;
+    this.locAttrs[prefix] = route.attrs + 2;
+    this.locVia[prefix] = route.via[0] as number;
+    this.locVia2[prefix] = route.via.length > 1 ? (route.via[1] as number) + 1 : 0;
+    this.locMeta[prefix] = route.source | (route.decision << 2);
+    if (route.via.length > 2) this.locMoreVia.set(prefix, route.via.slice(2));
+    else this.locMoreVia.delete(prefix);
+  }
+
+  deleteRoute(prefix: number): void {
+    if (!this.hasRoute(prefix)) return;
+    this.locAttrs[prefix] = 0;
+    this.locMoreVia.delete(prefix);
+    this.locCount--;
+  }
+
+  /** Prefixes with a Loc-RIB route, in prefix-id order. */
+  *routes(): IterableIterator<number> {
+    for (let p = 0; p < this.locAttrs.length; p++) if (this.locAttrs[p] !== 0) yield p;
+  }
+
+  /** The attribute set a neighbour sent for a prefix, or -1. */
+  candidateFrom(prefix: number, neighbor: number): number {
+    if (prefix >= this.inNeighbor.length) return -1;
+    const slot = prefix * 2;
+    if (this.inNeighbor[slot] === neighbor + 1) return this.inAttrs[slot] as number;
+    if (this.inNeighbor[slot + 1] === neighbor + 1) return this.inAttrs[slot + 1] as number;
+    const more = this.inMore.get(prefix);
+    if (more === undefined) return -1;
+    for (let i = 0; i < more.length; i += 2) if (more[i] === neighbor) return more[i + 1] as number;
+    return -1;
+  }
+
+  /** Writes a prefix's Adj-RIB-In candidates into `into` as flat [neighbour, attrs, ...]. */
+  collectCandidates(prefix: number, into: number[]): void {
+    if (prefix >= this.inNeighbor.length / 2) return;
+    const slot = prefix * 2;
+    for (let s = slot; s < slot + 2; s++) {
+      const n = this.inNeighbor[s] as number;
+      if (n !== 0) into.push(n - 1, this.inAttrs[s] as number);
+    }
+    const more = this.inMore.get(prefix);
+    if (more !== undefined) into.push(...more);
+  }
+
+  /** Adds or replaces a neighbour's candidate. */
+  putCandidate(prefix: number, neighbor: number, attrs: number): void {
+    if (prefix * 2 + 1 >= this.inNeighbor.length) {
+      const hint = this.capacity() * 2;
+      this.inNeighbor = grown(this.inNeighbor, prefix * 2 + 1, hint);
+      this.inAttrs = grown(this.inAttrs, prefix * 2 + 1, hint);
+    }
+    const slot = prefix * 2;
+    let free = -1;
+    for (let s = slot; s < slot + 2; s++) {
+      if (this.inNeighbor[s] === neighbor + 1) {
+        this.inAttrs[s] = attrs;
+        return;
+      }
+      if (free < 0 && this.inNeighbor[s] === 0) free = s;
+    }
+    const more = this.inMore.get(prefix);
+    if (more !== undefined) {
+      for (let i = 0; i < more.length; i += 2) {
+        if (more[i] === neighbor) {
+          more[i + 1] = attrs;
+          return;
+        }
+      }
+    }
+    if (free >= 0) {
+      this.inNeighbor[free] = neighbor + 1;
+      this.inAttrs[free] = attrs;
+    } else if (more !== undefined) {
+      more.push(neighbor, attrs);
+    } else {
+      this.inMore.set(prefix, [neighbor, attrs]);
+    }
+  }
+
+  /** Removes a neighbour's candidate; false when it had none. */
+  dropCandidate(prefix: number, neighbor: number): boolean {
+    if (prefix >= this.inNeighbor.length / 2) return false;
+    const slot = prefix * 2;
+    const more = this.inMore.get(prefix);
+    for (let s = slot; s < slot + 2; s++) {
+      if (this.inNeighbor[s] !== neighbor + 1) continue;
+      if (more !== undefined) {
+        // Refill the slot from the overflow, so slots are used before the side map.
+        this.inAttrs[s] = more.pop() as number;
+        this.inNeighbor[s] = (more.pop() as number) + 1;
+        if (more.length === 0) this.inMore.delete(prefix);
+      } else {
+        this.inNeighbor[s] = 0;
+      }
+      return true;
+    }
+    if (more === undefined) return false;
+    for (let i = 0; i < more.length; i += 2) {
+      if (more[i] !== neighbor) continue;
+      more.splice(i, 2);
+      if (more.length === 0) this.inMore.delete(prefix);
+      return true;
+    }
+    return false;
+  }
+
+  /** Prefixes with at least one Adj-RIB-In candidate, in prefix-id order. */
+  *learnedPrefixes(): IterableIterator<number> {
+    for (let p = 0; p * 2 < this.inNeighbor.length; p++) {
+      if (this.inNeighbor[p * 2] !== 0 || this.inNeighbor[p * 2 + 1] !== 0 || this.inMore.has(p)) yield p;
+    }
+  }
+
+  /** Prefixes a neighbour sent, in prefix-id order. */
+  prefixesFrom(neighbor: number): number[] {
+    const found: number[] = [];
+    for (let p = 0; p * 2 < this.inNeighbor.length; p++) {
+      if (this.inNeighbor[p * 2] === neighbor + 1 || this.inNeighbor[p * 2 + 1] === neighbor + 1) found.push(p);
+      else if (this.inMore.has(p) && this.candidateFrom(p, neighbor) >= 0) found.push(p);
+    }
+    return found;
+  }
+
+  clear(): void {
+    this.locAttrs = EMPTY;
+    this.locVia = EMPTY;
+    this.locVia2 = EMPTY;
+    this.locMeta = EMPTY_BYTES;
+    this.locMoreVia.clear();
+    this.locCount = 0;
+    this.inNeighbor = EMPTY;
+    this.inAttrs = EMPTY;
+    this.inMore.clear();
+  }
+}
