@@ -105,6 +105,10 @@ export class AttributeTable {
   get(id: number): PathAttributes {
     return this.values[id] as PathAttributes;
   }
+
+  get size(): number {
+    return this.values.length;
+  }
 }
 
 function mix(hash: number, value: number): number {

@@ -18,7 +18,7 @@ import { cidrContains, type Cidr } from '../net/index.js';
 import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
-import { compareCandidates, decidingRule, mergeable, RULES, selectBest, type Candidate, type RouteSource, type Selection } from './best-path.js';
+import { compareCandidates, decidingRule, mergeable, RULES, selectBest, type Candidate, type RouteSource, type Rule, type Selection } from './best-path.js';
 import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
 import { SpeakerRib, type RouteSourceCode, type StoredRoute } from './rib.js';
 import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
@@ -97,7 +97,7 @@ class LocRibView implements LocRib {
 
   get(prefix: number): LocEntry | undefined {
     const route = storedRoute();
-    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via, decidedBy: DECISIONS[route.decision] as string } : undefined;
+    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: DECISIONS[route.decision] as string } : undefined;
   }
 
   has(prefix: number): boolean {
@@ -118,7 +118,7 @@ class LocRibView implements LocRib {
 }
 
 function storedRoute(): StoredRoute {
-  return { attrs: NO_ROUTE, source: BGP, via: [], decision: 0 };
+  return { attrs: NO_ROUTE, source: BGP, via: [], viaCount: 0, decision: 0 };
 }
 
 type MutableCandidate = { -readonly [K in keyof RibCandidate]: RibCandidate[K] };
@@ -155,7 +155,13 @@ export class BgpNetwork {
   /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
   readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
   private readonly state: SpeakerState[];
-  private readonly outbox = new Map<number, Map<number, number>>();
+  /** Per neighbour, changes waiting for its send: flat [prefix, attrs, ...], deduplicated at send. */
+  private readonly outbox: (number[] | undefined)[] = [];
+  /** Scratch for packing a message, valid while the stamp matches: a prefix's place, an attribute set seen. */
+  private placeStamp = new Int32Array(0);
+  private place = new Int32Array(0);
+  private attrsStamp = new Int32Array(0);
+  private packStamp = 0;
   private readonly neighborsOf: number[][];
   /** Per speaker, the neighbours a learned route may go to whoever it came from: eBGP peers and rr clients. */
   private readonly widePeersOf: number[][];
@@ -174,6 +180,8 @@ export class BgpNetwork {
   /** Per class, the export of the route before (slot 2c) and after (2c + 1) the change. */
   private readonly classAttrs: Int32Array;
   private stamp = 0;
+  /** Per export class: (attribute set, neighbour it came from) → what the class is sent. */
+  private readonly exportMemo: Map<number, number>[] = [];
   /**
    * Scratch for selection on the hot path, so choosing a best route allocates nothing: candidate
    * objects filled in place, the flat candidate list, the route before and after a change.
@@ -370,7 +378,7 @@ export class BgpNetwork {
     status.generation++;
     status.establishedAt = -1;
     for (const side of this.spec(session).sides) {
-      this.outbox.delete(side);
+      this.outbox[side] = undefined;
       const n = this.neighbor(side);
       const rib = (this.state[n.speaker] as SpeakerState).rib;
       for (const prefix of rib.prefixesFrom(side)) {
@@ -555,37 +563,43 @@ export class BgpNetwork {
    */
   private choose(speaker: number, prefix: number): boolean {
     const s = this.speaker(speaker);
-    const found = this.collect(speaker, prefix, ((this.found.length = 0), this.found));
+    const found = this.found;
+    found.length = 0;
+    this.collect(speaker, prefix, found);
     const picks = this.picks;
     let best = -1;
     let second = -1;
     let bestAt = -1;
+    // The rule that put best ahead of second: the comparison that made them so names it.
+    let rule: Rule | undefined;
     for (let i = 0; i < found.length; i += 2) {
       const slot = best !== 0 && second !== 0 ? 0 : best !== 1 && second !== 1 ? 1 : 2;
       const c = this.fill(picks[slot] as MutableCandidate, s, found[i] as number, found[i + 1] as number);
-      if (best < 0 || compareCandidates(c, picks[best] as MutableCandidate) < 0) {
+      const versusBest = best < 0 ? undefined : decidingRule(c, picks[best] as MutableCandidate);
+      if (best < 0 || (versusBest !== undefined && versusBest.verdict < 0)) {
         second = best;
         best = slot;
         bestAt = i;
+        rule = versusBest?.rule;
       } else if (second < 0 || compareCandidates(c, picks[second] as MutableCandidate) < 0) {
         second = slot;
+        rule = versusBest?.rule;
       }
     }
     const top = picks[best];
     if (top === undefined || !top.nextHopResolvable) return false;
     const route = this.after;
-    const rule = second < 0 ? undefined : decidingRule(top, picks[second] as MutableCandidate)?.rule;
     route.attrs = top.attrsId;
     route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
-    route.decision = rule === undefined ? 0 : RULES.indexOf(rule) + 1;
-    route.via.length = 0;
-    route.via.push(top.neighborIndex);
+    route.decision = second < 0 || rule === undefined ? 0 : RULES.indexOf(rule) + 1;
+    route.via[0] = top.neighborIndex;
+    route.viaCount = 1;
     if (top.source !== 'bgp') return true;
     const spare = picks[best === 0 ? 1 : 0] as MutableCandidate;
     for (let i = 0; i < found.length; i += 2) {
       if (i === bestAt || !mergeable(top, this.fill(spare, s, found[i] as number, found[i + 1] as number))) continue;
-      if (route.via.length === 2) return this.chooseBySorting(speaker, prefix);
-      route.via.push(spare.neighborIndex);
+      if (route.viaCount === 2) return this.chooseBySorting(speaker, prefix);
+      route.via[route.viaCount++] = spare.neighborIndex;
     }
     return true;
   }
@@ -593,8 +607,8 @@ export class BgpNetwork {
   private chooseBySorting(speaker: number, prefix: number): boolean {
     const selection = this.selection(speaker, prefix) as Selection<RibCandidate>;
     const route = this.after;
-    route.via.length = 0;
-    for (const c of selection.ecmp) route.via.push(c.neighborIndex);
+    route.viaCount = 0;
+    for (const c of selection.ecmp) route.via[route.viaCount++] = c.neighborIndex;
     return true;
   }
 
@@ -647,13 +661,26 @@ export class BgpNetwork {
     return this.classAttrs[key] as number;
   }
 
-  /** The export of a route to any neighbour of n's class: everything but split horizon. */
+  /**
+   * The export of a route to any neighbour of n's class: everything but split horizon. Past
+   * Calico's pool filter it depends only on the class, the attribute set and the neighbour the
+   * route came from, so it is remembered per class: a reflector's full-table dump to each client
+   * that comes up is then a lookup per route, not a new attribute set to build and intern.
+   */
   private exportForClass(n: Neighbor, prefix: number, attrsId: number, from: Neighbor | undefined): number {
+    if (this.speaker(n.speaker).kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
+    const memo = (this.exportMemo[this.exportClass[n.index] as number] ??= new Map());
+    const key = (attrsId + 1) * (this.peering.neighbors.length + 1) + (from?.index ?? NO_ROUTE) + 1;
+    let attrs = memo.get(key);
+    if (attrs === undefined) memo.set(key, (attrs = this.exportLearned(n, attrsId, from)));
+    return attrs;
+  }
+
+  private exportLearned(n: Neighbor, attrsId: number, from: Neighbor | undefined): number {
     const s = this.speaker(n.speaker);
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
-    if (s.kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
     const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(attrsId);
     let attrs: PathAttributes;
     if (learned === undefined) return this.originatedAttrs(n.localAddress, ibgpOut ? undefined : s.asNumber);
@@ -714,13 +741,13 @@ export class BgpNetwork {
 
   /** Queues a change for a neighbour; the first change of a window schedules the send. */
   private enqueue(n: Neighbor, prefix: number, attrs: number): void {
-    let box = this.outbox.get(n.index);
+    let box = this.outbox[n.index];
     if (box === undefined) {
-      this.outbox.set(n.index, (box = new Map()));
+      this.outbox[n.index] = box = [];
       const status = this.sessions[n.session] as SessionStatus;
       this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: n.index, generation: status.generation });
     }
-    box.set(prefix, attrs);
+    box.push(prefix, attrs);
   }
 
   /**
@@ -729,23 +756,52 @@ export class BgpNetwork {
    * socket can take more: a best path that changes again meanwhile is sent only once.
    */
   private send(neighborIndex: number, generation: number): void {
-    const box = this.outbox.get(neighborIndex);
-    this.outbox.delete(neighborIndex);
+    const box = this.outbox[neighborIndex];
+    this.outbox[neighborIndex] = undefined;
     const n = this.neighbor(neighborIndex);
     const status = this.sessions[n.session] as SessionStatus;
     const far = this.spec(n.session).sides.find((side) => side !== neighborIndex);
     if (box === undefined || far === undefined || status.state !== 'Established' || status.generation !== generation) return;
-    const changes: number[] = [];
-    const attrSets = new Set<number>();
-    let withdraws = false;
-    for (const [prefix, attrs] of box) {
-      changes.push(prefix, attrs);
-      if (attrs === NO_ROUTE) withdraws = true;
-      else attrSets.add(attrs);
-    }
-    this.counters.updates += attrSets.size;
-    if (withdraws) this.counters.withdraws += 1;
+    const changes = this.pack(box);
     this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
+  }
+
+  /**
+   * Keeps one change per prefix, in the order prefixes were first queued, with the last value
+   * queued for each; counts one UPDATE per attribute set and one WITHDRAW if any route goes.
+   */
+  private pack(box: number[]): number[] {
+    const stamp = ++this.packStamp;
+    if (this.place.length < this.prefixes.cidrs.length) {
+      this.place = new Int32Array(this.prefixes.cidrs.length * 2);
+      this.placeStamp = new Int32Array(this.place.length);
+    }
+    if (this.attrsStamp.length < this.attributes.size) this.attrsStamp = new Int32Array(this.attributes.size * 2);
+    let kept = 0;
+    for (let i = 0; i < box.length; i += 2) {
+      const prefix = box[i] as number;
+      if (this.placeStamp[prefix] === stamp) {
+        box[(this.place[prefix] as number) + 1] = box[i + 1] as number;
+        continue;
+      }
+      this.placeStamp[prefix] = stamp;
+      this.place[prefix] = kept;
+      box[kept] = prefix;
+      box[kept + 1] = box[i + 1] as number;
+      kept += 2;
+    }
+    box.length = kept;
+    let withdraws = false;
+    for (let i = 1; i < kept; i += 2) {
+      const attrs = box[i] as number;
+      if (attrs === NO_ROUTE) withdraws = true;
+      else if (this.attrsStamp[attrs] !== stamp) {
+        this.attrsStamp[attrs] = stamp;
+        this.counters.updates++;
+      }
+    }
+    if (withdraws) this.counters.withdraws += 1;
+    return box;
   }
 
   private receive(neighborIndex: number, changes: readonly number[]): void {
@@ -820,8 +876,8 @@ function exportClasses(peering: Peering): Int32Array {
 
 function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  if (a.attrs !== b.attrs || a.source !== b.source || a.via.length !== b.via.length) return false;
-  for (let i = 0; i < a.via.length; i++) if (a.via[i] !== b.via[i]) return false;
+  if (a.attrs !== b.attrs || a.source !== b.source || a.viaCount !== b.viaCount) return false;
+  for (let i = 0; i < a.viaCount; i++) if (a.via[i] !== b.via[i]) return false;
   return true;
 }
 

@@ -17,8 +17,9 @@ export interface StoredRoute {
   /** The attribute set id, or -1 for a local route. */
   attrs: number;
   source: RouteSourceCode;
-  /** The next-hop neighbours, best first (-1 for a local route). */
-  via: number[];
+  /** The next-hop neighbours, best first (-1 for a local route): the first viaCount of via. */
+  readonly via: number[];
+  viaCount: number;
   decision: number;
 }
 
@@ -67,12 +68,12 @@ export class SpeakerRib {
     into.attrs = (this.locAttrs[prefix] as number) - 2;
     into.source = (meta & 3) as RouteSourceCode;
     into.decision = meta >> 2;
-    into.via.length = 0;
-    into.via.push(this.locVia[prefix] as number);
+    into.via[0] = this.locVia[prefix] as number;
+    into.viaCount = 1;
     const second = this.locVia2[prefix] as number;
-    if (second !== 0) into.via.push(second - 1);
+    if (second !== 0) into.via[into.viaCount++] = second - 1;
     const more = this.locMoreVia.get(prefix);
-    if (more !== undefined) into.via.push(...more);
+    if (more !== undefined) for (const via of more) into.via[into.viaCount++] = via;
     return true;
   }
 
@@ -91,9 +92,9 @@ export class SpeakerRib {
     if (this.locAttrs[prefix] === 0) this.locCount++;
     this.locAttrs[prefix] = route.attrs + 2;
     this.locVia[prefix] = route.via[0] as number;
-    this.locVia2[prefix] = route.via.length > 1 ? (route.via[1] as number) + 1 : 0;
+    this.locVia2[prefix] = route.viaCount > 1 ? (route.via[1] as number) + 1 : 0;
     this.locMeta[prefix] = route.source | (route.decision << 2);
-    if (route.via.length > 2) this.locMoreVia.set(prefix, route.via.slice(2));
+    if (route.viaCount > 2) this.locMoreVia.set(prefix, route.via.slice(2, route.viaCount));
     else this.locMoreVia.delete(prefix);
   }
 
