@@ -28,15 +28,20 @@ function cliRoundTrip(): number {
 
 type Result = { scenario: string; figures?: Figures; failed?: string };
 
+function extra(f: Figures): string {
+  if (f.reconvergeSeconds !== undefined) return `reconverge ${f.reconvergeSeconds.toFixed(2)} s, restore ${f.restoreSeconds?.toFixed(2)} s`;
+  return f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '';
+}
+
 function main(argv: readonly string[]): void {
   if (argv[0] === '--child') return child(argv[1] as string);
   const option = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const only = argv.includes('--smoke') ? ['seed-lab', 'smoke-200'] : option('--only')?.split(',');
+  const only = argv.includes('--smoke') ? ['seed-lab', 'smoke-200', 'smoke-200-fail'] : option('--only')?.split(',');
   const timeout = Number(option('--timeout') ?? 600) * 1000;
-  const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.name) : s.name !== 'smoke-200'));
+  const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.name) : !s.name.startsWith('smoke-')));
   const results: Result[] = [];
   for (const scenario of chosen) {
     process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
@@ -63,12 +68,16 @@ function main(argv: readonly string[]): void {
           String(f.withdraws),
           String(f.locRibRoutes),
           f.simulatedConvergence.toFixed(3),
-          f.reconvergeSeconds !== undefined ? `reconverge ${f.reconvergeSeconds.toFixed(2)} s` : f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '',
+          extra(f),
         ],
   );
+  const checks = results.flatMap(({ scenario, figures }) => (figures?.spotChecks ?? []).map((c) => `${scenario}: ${c.check}: ${c.problemCount === 0 ? 'ok' : `${c.problemCount} wrong, e.g. ${c.problems.join('; ')}`} (${c.checked} checked)`));
   process.stdout.write(`${machine}\nCLI round trip (podnet -t seed-lab.yaml bgp summary): ${roundTrip.toFixed(2)} s\n`);
-  process.stdout.write(`${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\nwrote bench-results.json\n`);
-  if (results.some((r) => r.failed !== undefined)) process.exitCode = 1;
+  process.stdout.write(`${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\n`);
+  if (checks.length > 0) process.stdout.write(`spot checks:\n${checks.map((line) => `  ${line}\n`).join('')}`);
+  process.stdout.write('wrote bench-results.json\n');
+  const wrong = results.some((r) => r.figures?.spotChecks?.some((c) => c.problemCount > 0));
+  if (wrong || results.some((r) => r.failed !== undefined)) process.exitCode = 1;
 }
 
 main(process.argv.slice(2));

@@ -5,20 +5,21 @@
  * traces per second.
  */
 import { parseAllDocuments } from 'yaml';
-import { simulate, type Simulation } from '../core/bgp/simulate.js';
+import { advance, simulate, type Simulation, type WorldOp } from '../core/bgp/simulate.js';
 import { buildFib, type Fib } from '../core/fib/index.js';
 import { Rng } from '../core/sim/rng.js';
 import { resolveTopology } from '../core/topology/resolve.js';
 import type { Topology } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { generateTopology, type GenerateOptions } from '../io/generate.js';
+import { blocksViaOwners, clientsOf, pickClient, routesAvoid, type SpotCheck } from './spot-checks.js';
 
 export interface Scenario {
   readonly name: string;
   readonly nodes: number;
   readonly what: string;
   readonly design: Omit<GenerateOptions, 'seed' | 'spine' | 'racks' | 'encap'> & Partial<GenerateOptions>;
-  /** rr-5000-fail: stop one reflector, reconverge, restore it. */
+  /** rr-5000-fail: stop one reflector, reconverge (its sessions time out), restore it. */
   readonly failReflector?: boolean;
   /** trace: random pod-to-pod traces over the converged FIBs. */
   readonly traces?: number;
@@ -38,7 +39,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'scaling-1000', nodes: 1000, what: 'rr design, 1,000 nodes', design: rr(1000) },
   { name: 'scaling-2000', nodes: 2000, what: 'rr design, 2,000 nodes', design: rr(2000) },
   { name: 'scaling-5000', nodes: 5000, what: 'rr design, 5,000 nodes', design: rr(5000) },
-  { name: 'smoke-200', nodes: 200, what: 'rr design, 200 nodes: what CI runs', design: rr(200, 10) },
+  { name: 'smoke-200', nodes: 200, what: 'rr design, 200 nodes, with traces: what CI runs', design: rr(200, 10), traces: 2_000 },
+  { name: 'smoke-200-fail', nodes: 200, what: 'the same, one reflector stopped and restored: what CI runs', design: rr(200, 10), failReflector: true },
 ];
 
 export interface Figures {
@@ -53,8 +55,12 @@ export interface Figures {
   readonly withdraws: number;
   readonly locRibRoutes: number;
   readonly simulatedConvergence: number;
+  /** rr-5000-fail: wall time from the stop until the routes settle, and after the restore. */
   readonly reconvergeSeconds?: number;
+  readonly restoreSeconds?: number;
   readonly tracesPerSecond?: number;
+  /** Reflector designs: is the routing state right, not just fast (spot-checks.ts). */
+  readonly spotChecks?: readonly SpotCheck[];
 }
 
 function seconds(since: bigint): number {
@@ -72,26 +78,33 @@ function locRibRoutes(sim: Simulation): number {
   return sim.peering.speakers.reduce((sum, s) => sum + sim.network.locRib(s.index).size, 0);
 }
 
+const REFLECTOR = 'node-00000';
+const STOP_AT = 400;
+const RESTORE_AT = 1000;
+
+function timed<T>(run: () => T): [T, number] {
+  const start = process.hrtime.bigint();
+  const value = run();
+  return [value, seconds(start)];
+}
+
 export function runScenario(scenario: Scenario): Figures {
-  let start = process.hrtime.bigint();
-  const topology = load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design }));
-  const buildSeconds = seconds(start);
-  start = process.hrtime.bigint();
-  const failAt = 400;
-  const journal = scenario.failReflector ? [{ kind: 'machine' as const, at: failAt, name: 'node-00000', up: false }] : [];
-  let sim = simulate(topology, journal, { until: scenario.failReflector ? failAt - 1 : 300 });
-  const convergeSeconds = seconds(start);
+  const [topology, buildSeconds] = timed(() => load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design })));
+  let [sim, convergeSeconds] = timed(() => simulate(topology, [], { until: scenario.failReflector ? STOP_AT - 1 : 300 }));
+  const reflectors = scenario.design.design === 'rr';
+  const spotChecks: SpotCheck[] = reflectors ? [blocksViaOwners(sim, pickClient(sim, 1))] : [];
   let reconvergeSeconds: number | undefined;
+  let restoreSeconds: number | undefined;
   if (scenario.failReflector) {
-    start = process.hrtime.bigint();
-    sim = simulate(topology, [...journal, { kind: 'machine', at: 1000, name: 'node-00000', up: true }], { until: 1100 });
-    reconvergeSeconds = seconds(start) - convergeSeconds;
+    const machine = (at: number, up: boolean): WorldOp => ({ kind: 'machine', at, name: REFLECTOR, up });
+    const watched = pickClient(sim, 2, clientsOf(sim, REFLECTOR));
+    [sim, reconvergeSeconds] = timed(() => advance(sim, [machine(STOP_AT, false)], { until: RESTORE_AT - 1 }));
+    spotChecks.push(routesAvoid(sim, watched, REFLECTOR), blocksViaOwners(sim, watched));
+    [sim, restoreSeconds] = timed(() => advance(sim, [machine(RESTORE_AT, true)], { until: RESTORE_AT + 300 }));
+    spotChecks.push(blocksViaOwners(sim, watched));
   }
-  start = process.hrtime.bigint();
-  const fibs = new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)]));
-  const fibSeconds = seconds(start);
-  let tracesPerSecond: number | undefined;
-  if (scenario.traces !== undefined) tracesPerSecond = measureTraces(sim, fibs, scenario.traces);
+  const [fibs, fibSeconds] = timed(() => new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)])));
+  const tracesPerSecond = scenario.traces === undefined ? undefined : measureTraces(sim, fibs, scenario.traces);
   return {
     scenario: scenario.name,
     buildSeconds,
@@ -105,7 +118,9 @@ export function runScenario(scenario: Scenario): Figures {
     locRibRoutes: locRibRoutes(sim),
     simulatedConvergence: sim.network.counters.lastRouteChange,
     ...(reconvergeSeconds !== undefined ? { reconvergeSeconds } : {}),
+    ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
     ...(tracesPerSecond !== undefined ? { tracesPerSecond } : {}),
+    ...(spotChecks.length > 0 ? { spotChecks } : {}),
   };
 }
 

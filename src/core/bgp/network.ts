@@ -118,7 +118,7 @@ class LocRibView implements LocRib {
 }
 
 function storedRoute(): StoredRoute {
-  return { attrs: NO_ROUTE, source: BGP, via: [], viaCount: 0, decision: 0 };
+  return { attrs: NO_ROUTE, source: BGP, via: [], viaCount: 0, decision: 0, reexportable: false };
 }
 
 type MutableCandidate = { -readonly [K in keyof RibCandidate]: RibCandidate[K] };
@@ -616,6 +616,10 @@ export class BgpNetwork {
     const state = this.state[speaker] as SpeakerState;
     const before = state.rib.readRoute(prefix, this.before) ? this.before : undefined;
     const after = this.choose(speaker, prefix) ? this.after : undefined;
+    const wasReexportable = before?.reexportable === true;
+    const from = after?.source === BGP ? this.neighbor(after.via[0] as number) : undefined;
+    const reexportable = after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
+    if (after !== undefined) after.reexportable = reexportable;
     if (sameRoute(before, after)) {
       // The deciding rule may have changed even when the route did not.
       if (after !== undefined) state.rib.setRoute(prefix, after);
@@ -623,11 +627,8 @@ export class BgpNetwork {
     }
     if (after === undefined) state.rib.deleteRoute(prefix);
     else state.rib.setRoute(prefix, after);
-    const wasReexportable = state.reexportable.has(prefix);
-    const from = after?.source === BGP ? this.neighbor(after.via[0] as number) : undefined;
-    const reexportable = after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
-    if (reexportable) state.reexportable.add(prefix);
-    else state.reexportable.delete(prefix);
+    if (reexportable && !wasReexportable) state.reexportable.add(prefix);
+    else if (!reexportable && wasReexportable) state.reexportable.delete(prefix);
     this.counters.lastRouteChange = this.engine.now;
     this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
     this.stamp++;

@@ -21,7 +21,11 @@ export interface StoredRoute {
   readonly via: number[];
   viaCount: number;
   decision: number;
+  /** Whether an iBGP peer that is not an rr client may be sent it (see BgpNetwork). */
+  reexportable: boolean;
 }
+
+const REEXPORTABLE = 64;
 
 const EMPTY = new Int32Array(0);
 const EMPTY_BYTES = new Uint8Array(0);
@@ -40,7 +44,7 @@ export class SpeakerRib {
   private locVia: Int32Array = EMPTY;
   /** The second next-hop neighbour + 1 (0: none). */
   private locVia2: Int32Array = EMPTY;
-  /** Loc-RIB: source in the low two bits, the deciding rule above them. */
+  /** Loc-RIB: source in the low two bits, the deciding rule in the next four, then reexportable. */
   private locMeta: Uint8Array = EMPTY_BYTES;
   private readonly locMoreVia = new Map<number, number[]>();
   private locCount = 0;
@@ -67,7 +71,8 @@ export class SpeakerRib {
     const meta = this.locMeta[prefix] as number;
     into.attrs = (this.locAttrs[prefix] as number) - 2;
     into.source = (meta & 3) as RouteSourceCode;
-    into.decision = meta >> 2;
+    into.decision = (meta >> 2) & 15;
+    into.reexportable = (meta & REEXPORTABLE) !== 0;
     into.via[0] = this.locVia[prefix] as number;
     into.viaCount = 1;
     const second = this.locVia2[prefix] as number;
@@ -93,7 +98,7 @@ export class SpeakerRib {
     this.locAttrs[prefix] = route.attrs + 2;
     this.locVia[prefix] = route.via[0] as number;
     this.locVia2[prefix] = route.viaCount > 1 ? (route.via[1] as number) + 1 : 0;
-    this.locMeta[prefix] = route.source | (route.decision << 2);
+    this.locMeta[prefix] = route.source | (route.decision << 2) | (route.reexportable ? REEXPORTABLE : 0);
     if (route.viaCount > 2) this.locMoreVia.set(prefix, route.via.slice(2, route.viaCount));
     else this.locMoreVia.delete(prefix);
   }

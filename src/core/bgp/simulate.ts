@@ -74,6 +74,19 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
   return { topology, cluster, underlay, peering, network, result, until: options.until };
 }
 
+/**
+ * Runs a simulation on to a later moment, applying further operations at their times (each
+ * after the simulation's current moment). What a user or the benchmark does next in a "what if":
+ * the state reached so far is kept, not recomputed.
+ */
+export function advance(sim: Simulation, journal: readonly WorldOp[], options: SimulateOptions): Simulation {
+  const ops = journal.filter((op) => op.at <= options.until);
+  if (ops.some((op) => op.at < sim.network.engine.now)) throw new Error('advance: an operation lies in the simulated past');
+  for (const op of ops) sim.network.at(op.at, () => applyOp(op, sim.cluster, sim.network));
+  const result = sim.network.run(options.until, options.maxEvents);
+  return { ...sim, result, until: options.until };
+}
+
 function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
   const speakerOf = (name: string): number | undefined => network.peering.byName.get(name);
   switch (op.kind) {
