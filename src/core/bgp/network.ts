@@ -282,13 +282,17 @@ export class BgpNetwork {
       status.state = next;
       if (error !== undefined) status.error = error;
       else if (next === 'Established' || next === 'OpenSent') status.error = '';
-      this.spec(session).sides.forEach((side, i) => {
-        // The responder never dials: it only sees the session open, close or fail.
-        const speaker = this.neighbor(side).speaker;
-        if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next))) this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
-      });
+      if (this.options.timeline) this.logTransition(session, next, error);
     }
     if (wasEstablished && next !== 'Established') this.sessionDown(session);
+  }
+
+  private logTransition(session: number, next: BgpState, error: string | undefined): void {
+    this.spec(session).sides.forEach((side, i) => {
+      // The responder never dials: it only sees the session open, close or fail.
+      const speaker = this.neighbor(side).speaker;
+      if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next))) this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+    });
   }
 
   private spec(session: number) {
@@ -761,7 +765,8 @@ export class BgpNetwork {
     this.outbox[neighborIndex] = undefined;
     const n = this.neighbor(neighborIndex);
     const status = this.sessions[n.session] as SessionStatus;
-    const far = this.spec(n.session).sides.find((side) => side !== neighborIndex);
+    const sides = this.spec(n.session).sides;
+    const far = sides[0] === neighborIndex ? sides[1] : sides[0];
     if (box === undefined || far === undefined || status.state !== 'Established' || status.generation !== generation) return;
     const changes = this.pack(box);
     this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });

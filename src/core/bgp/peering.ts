@@ -104,7 +104,8 @@ export function buildSpeakers(topology: Topology): Speaker[] {
 
 class PeeringBuilder {
   readonly neighbors: Neighbor[] = [];
-  private readonly seen = new Set<string>();
+  /** speaker index × 2^32 + remote address: the peerings made so far. */
+  private readonly seen = new Set<number>();
   readonly byAddress = new Map<Ipv4, number>();
 
   constructor(
@@ -127,7 +128,7 @@ class PeeringBuilder {
   }
 
   add(speaker: Speaker, remoteAddress: Ipv4, remoteAs: number, type: PeerType, name: string, options: { rrClient?: boolean; passive?: boolean; nextHopMode?: Neighbor['nextHopMode'] } = {}): void {
-    const key = `${speaker.index}/${remoteAddress}`;
+    const key = speaker.index * 2 ** 32 + remoteAddress;
     if (this.seen.has(key) || speaker.addresses.includes(remoteAddress)) return;
     this.seen.add(key);
     const remote = this.byAddress.get(remoteAddress) ?? -1;
@@ -212,9 +213,11 @@ export function buildPeering(topology: Topology): Peering {
 
 /** Pairs each neighbour with the far end's neighbour pointing back at it. */
 function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): SessionSpec[] {
-  const open = new Map<string, number[]>();
+  // speaker × (speakers + 1) + (remote + 1): the neighbours of each ordered pair.
+  const pair = (from: number, to: number): number => from * (speakers.length + 1) + to + 1;
+  const open = new Map<number, number[]>();
   for (const n of neighbors) {
-    const key = `${n.speaker}>${n.remote}`;
+    const key = pair(n.speaker, n.remote);
     const list = open.get(key);
     if (list === undefined) open.set(key, [n.index]);
     else list.push(n.index);
@@ -222,7 +225,7 @@ function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): Sess
   const sessions: SessionSpec[] = [];
   for (const n of neighbors) {
     if (n.session >= 0) continue;
-    const back = (open.get(`${n.remote}>${n.speaker}`) ?? []).map((i) => neighbors[i] as Neighbor).find((m) => m.session < 0);
+    const back = n.remote < 0 ? undefined : (open.get(pair(n.remote, n.speaker)) ?? []).map((i) => neighbors[i] as Neighbor).find((m) => m.session < 0);
     const index = sessions.length;
     n.session = index;
     if (back === undefined) {

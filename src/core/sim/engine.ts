@@ -1,11 +1,5 @@
 /** The discrete-event engine: a (time, sequence) heap and the simulated clock. */
-import { MinHeap } from './heap.js';
-
-interface Scheduled<E> {
-  readonly at: number;
-  readonly seq: number;
-  readonly event: E;
-}
+import { TimedQueue } from './heap.js';
 
 export interface RunLimits {
   /** Stop before the first event later than this (simulated seconds). */
@@ -19,7 +13,7 @@ export type RunResult =
   | { readonly kind: 'stopped'; readonly at: number; readonly events: number; readonly reason: 'time-limit' | 'event-limit' };
 
 export class Engine<E> {
-  private readonly queue = new MinHeap<Scheduled<E>>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  private readonly queue = new TimedQueue<E>();
   private seq = 0;
   private clock = 0;
 
@@ -33,7 +27,7 @@ export class Engine<E> {
 
   schedule(delay: number, event: E): void {
     if (!(delay >= 0)) throw new Error(`negative or invalid delay ${delay}`);
-    this.queue.push({ at: this.clock + delay, seq: this.seq++, event });
+    this.queue.push(this.clock + delay, this.seq++, event);
   }
 
   scheduleAt(at: number, event: E): void {
@@ -46,18 +40,18 @@ export class Engine<E> {
     const maxEvents = limits.maxEvents ?? Infinity;
     let count = 0;
     for (;;) {
-      const next = this.queue.peek();
-      if (next === undefined) return { kind: 'converged', at: this.clock, events: count };
-      if (next.at > until) {
+      if (this.queue.size === 0) return { kind: 'converged', at: this.clock, events: count };
+      const at = this.queue.nextTime;
+      if (at > until) {
         this.clock = Math.max(this.clock, until);
         return { kind: 'stopped', at: this.clock, events: count, reason: 'time-limit' };
       }
       if (count >= maxEvents) return { kind: 'stopped', at: this.clock, events: count, reason: 'event-limit' };
-      this.queue.pop();
-      if (next.at < this.clock) throw new Error('simulated time went backwards');
-      this.clock = next.at;
+      const event = this.queue.pop() as E;
+      if (at < this.clock) throw new Error('simulated time went backwards');
+      this.clock = at;
       count++;
-      handle(next.event, this.clock);
+      handle(event, this.clock);
     }
   }
 }
