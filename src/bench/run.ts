@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { runScenario, SCENARIOS, type Figures } from './scenarios.js';
 
 const SELF = fileURLToPath(import.meta.url);
+/**
+ * A 64 MB young generation (Node's default is 16 MB): messages in flight then die young instead
+ * of being promoted and collected with the old generation. rr 2,000 converges in 15 s instead of
+ * 20 s. The old generation's limit stays Node's default.
+ */
+const CHILD_FLAGS = ['--max-semi-space-size=64'];
 
 function child(name: string): void {
   const scenario = SCENARIOS.find((s) => s.name === name);
@@ -45,7 +51,7 @@ function main(argv: readonly string[]): void {
   const results: Result[] = [];
   for (const scenario of chosen) {
     process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
-    const run = spawnSync(process.execPath, [SELF, '--child', scenario.name], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
+    const run = spawnSync(process.execPath, [...CHILD_FLAGS, SELF, '--child', scenario.name], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
     const line = run.stdout.trim().split('\n').pop() ?? '';
     if (run.status === 0 && line.startsWith('{')) results.push({ scenario: scenario.name, figures: JSON.parse(line) as Figures });
     else results.push({ scenario: scenario.name, failed: run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM' ? `did not finish within ${timeout / 1000} s` : /heap out of memory/i.test(run.stderr) ? 'ran out of memory (default heap)' : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}` });

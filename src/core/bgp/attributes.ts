@@ -43,6 +43,10 @@ export class PrefixTable {
     return this.findPrefix(cidr.base, cidr.len);
   }
 
+  hasLength(len: number): boolean {
+    return this.lengths[len] === 1;
+  }
+
   /** The id of base/len, if interned; allocation-free for longest-prefix lookups. */
   findPrefix(base: Ipv4, len: number): number | undefined {
     if (this.lengths[len] !== 1) return undefined;

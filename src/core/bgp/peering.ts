@@ -211,6 +211,11 @@ export function buildPeering(topology: Topology): Peering {
   return { speakers, neighbors: builder.neighbors, sessions, byName: new Map(speakers.map((s) => [s.name, s.index])), byAddress: builder.byAddress };
 }
 
+function unpaired(neighbors: readonly Neighbor[], candidates: readonly number[] | undefined): Neighbor | undefined {
+  for (const i of candidates ?? []) if ((neighbors[i] as Neighbor).session < 0) return neighbors[i];
+  return undefined;
+}
+
 /** Pairs each neighbour with the far end's neighbour pointing back at it. */
 function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): SessionSpec[] {
   // speaker × (speakers + 1) + (remote + 1): the neighbours of each ordered pair.
@@ -225,7 +230,7 @@ function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): Sess
   const sessions: SessionSpec[] = [];
   for (const n of neighbors) {
     if (n.session >= 0) continue;
-    const back = n.remote < 0 ? undefined : (open.get(pair(n.remote, n.speaker)) ?? []).map((i) => neighbors[i] as Neighbor).find((m) => m.session < 0);
+    const back = n.remote < 0 ? undefined : unpaired(neighbors, open.get(pair(n.remote, n.speaker)));
     const index = sessions.length;
     n.session = index;
     if (back === undefined) {

@@ -62,6 +62,8 @@ function indexByLength(entries: readonly FibEntry[]): ByLength {
 export class Fib {
   private readonly under: ByLength;
   private readonly over: ByLength;
+  /** Per prefix length, whether a fixed entry has it (the BGP part asks the prefix table). */
+  private readonly fixedLengths: Uint8Array;
   /** BGP entries made so far, by prefix id (undefined: the route installs nothing). */
   private readonly made = new Map<number, FibEntry | undefined>();
   private listed: readonly FibEntry[] | undefined;
@@ -74,6 +76,8 @@ export class Fib {
   ) {
     this.under = indexByLength(underEntries);
     this.over = indexByLength(overEntries);
+    this.fixedLengths = new Uint8Array(33);
+    for (const entry of [...underEntries, ...overEntries]) this.fixedLengths[entry.prefix.len] = 1;
   }
 
   /** Every entry, sorted as `ip route` lists them. */
@@ -92,6 +96,7 @@ export class Fib {
   /** Longest-prefix match. */
   lookup(ip: Ipv4): FibEntry | undefined {
     for (let len = 32; len >= 0; len--) {
+      if (this.fixedLengths[len] === 0 && this.bgp?.network.prefixes.hasLength(len) !== true) continue;
       const base = (ip & maskOf(len)) >>> 0;
       const entry = (this.over[len] as Map<number, FibEntry>).get(base) ?? this.bgpAt(base, len) ?? (this.under[len] as Map<number, FibEntry>).get(base);
       if (entry !== undefined) return entry;

@@ -38,9 +38,10 @@ interface Packet {
 export class Tracer {
   private readonly fibs: Map<string, Fib | undefined>;
   private readonly owners = new Map<Ipv4, string>();
-  /** The network is frozen at `now`: a pod's status and a route's explanation are computed once. */
+  /** The network is frozen at `now`: a pod's status and a route's text and explanation are computed once. */
   private readonly statuses = new Map<PodRecord, PodStatus>();
   private readonly origins = new Map<FibEntry, string>();
+  private readonly routeTexts = new Map<FibEntry, string>();
 
   /** `fibs`: forwarding tables already built for this simulation; the rest are built on first use. */
   constructor(
@@ -88,7 +89,7 @@ export class Tracer {
   }
 
   /** A packet arrives at a machine: decapsulate, decrement TTL, look up, and send it on. */
-  private arrive(flow: Flow, machine: string, iface: string, packet: Packet, hops: readonly Hop[], crumbs: ReadonlySet<string>, sourceNode = false): Trace[] {
+  private arrive(flow: Flow, machine: string, iface: string, packet: Packet, hops: readonly Hop[], crumbs: ReadonlySet<number>, sourceNode = false): Trace[] {
     const steps: Step[] = [{ kind: 'RECEIVED', iface, detail: packet.outer ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}` : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}` }];
     let current = packet;
     if (current.outer !== undefined) {
@@ -99,14 +100,17 @@ export class Tracer {
     const ttl = current.ttl - 1;
     const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl, steps }], disposition }];
     if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine, detail: `TTL reached 0 at ${machine}` });
-    const crumb = `${machine}|${current.dst}`;
+    // Which machine forwarded to which destination: the speaker's index above the address.
+    const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
     if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, detail: `${machine} already forwarded a packet to ${formatIpv4(current.dst)}: routing loop` });
     if (this.owners.get(current.dst) === machine) return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
     const entry = this.fib(machine)?.lookup(current.dst);
     if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
     let origin = this.origins.get(entry);
     if (origin === undefined) this.origins.set(entry, (origin = this.routeOrigin(machine, entry)));
-    steps.push({ kind: 'FIB_LOOKUP', route: routeText(entry), detail: origin });
+    let route = this.routeTexts.get(entry);
+    if (route === undefined) this.routeTexts.set(entry, (route = routeText(entry)));
+    steps.push({ kind: 'FIB_LOOKUP', route, detail: origin });
     const next: Packet = { ...current, ttl };
     const nextCrumbs = new Set(crumbs).add(crumb);
     switch (entry.kind) {
@@ -130,7 +134,7 @@ export class Tracer {
     }
   }
 
-  private transmit(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<string>, sourceNode: boolean, entry: FibEntry): Trace[] {
+  private transmit(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<number>, sourceNode: boolean, entry: FibEntry): Trace[] {
     const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
     let current = packet;
     if (sourceNode && this.masquerades(current)) {
@@ -152,7 +156,7 @@ export class Tracer {
     return this.arrive(flow, neighbor, this.interfaceFacing(neighbor, machine), current, [...hops, { node: machine, ttl: current.ttl, steps }], crumbs);
   }
 
-  private encapsulate(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<string>, encap: 'ipip' | 'vxlan'): Trace[] {
+  private encapsulate(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<number>, encap: 'ipip' | 'vxlan'): Trace[] {
     const self = this.addressOf(machine);
     const target = encap === 'vxlan' ? this.vtepOwner(hop.via) : this.owners.get(hop.via);
     const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
