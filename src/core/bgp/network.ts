@@ -18,10 +18,14 @@ import { cidrContains, type Cidr } from '../net/index.js';
 import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
-import { compareCandidates, decidingRule, mergeable, RULES, selectBest, type Candidate, type RouteSource, type Rule, type Selection } from './best-path.js';
+import { selectBest, type RouteSource, type Selection } from './best-path.js';
+import { RouteChooser, type RibCandidate } from './choose.js';
 import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
-import { SpeakerRib, type RouteSourceCode, type StoredRoute } from './rib.js';
+import { BGP, LocRibView, SOURCES, SpeakerRib, storedRoute, type LocRib, type StoredRoute } from './rib.js';
 import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
+
+export type { LocEntry, LocRib } from './rib.js';
+export type { RibCandidate } from './choose.js';
 
 export interface SessionStatus {
   state: BgpState;
@@ -31,14 +35,6 @@ export interface SessionStatus {
   path: readonly string[];
   generation: number;
   errorWait: number;
-}
-
-/** A Loc-RIB entry: the best route and its ECMP companions (neighbour indices, -1 = local). */
-export interface LocEntry {
-  readonly attrs: number;
-  readonly source: RouteSource;
-  readonly via: readonly number[];
-  readonly decidedBy: string;
 }
 
 export interface TimelineEntry {
@@ -73,67 +69,6 @@ interface SpeakerState {
 }
 
 const NO_ROUTE = -1;
-const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
-const BGP: RouteSourceCode = 2;
-/** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
-const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
-
-/** A speaker's Loc-RIB as a read-only map of prefix id to entry, read from the compact RIB. */
-export interface LocRib {
-  readonly size: number;
-  get(prefix: number): LocEntry | undefined;
-  has(prefix: number): boolean;
-  keys(): IterableIterator<number>;
-  entries(): IterableIterator<[number, LocEntry]>;
-  [Symbol.iterator](): IterableIterator<[number, LocEntry]>;
-}
-
-class LocRibView implements LocRib {
-  constructor(private readonly rib: SpeakerRib) {}
-
-  get size(): number {
-    return this.rib.size;
-  }
-
-  get(prefix: number): LocEntry | undefined {
-    const route = storedRoute();
-    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: DECISIONS[route.decision] as string } : undefined;
-  }
-
-  has(prefix: number): boolean {
-    return this.rib.hasRoute(prefix);
-  }
-
-  keys(): IterableIterator<number> {
-    return this.rib.routes();
-  }
-
-  *entries(): IterableIterator<[number, LocEntry]> {
-    for (const prefix of this.rib.routes()) yield [prefix, this.get(prefix) as LocEntry];
-  }
-
-  [Symbol.iterator](): IterableIterator<[number, LocEntry]> {
-    return this.entries();
-  }
-}
-
-function storedRoute(): StoredRoute {
-  return { attrs: NO_ROUTE, source: BGP, via: [], viaCount: 0, decision: 0, reexportable: false };
-}
-
-type MutableCandidate = { -readonly [K in keyof RibCandidate]: RibCandidate[K] };
-
-function blankCandidate(): MutableCandidate {
-  return { source: 'bgp', attrs: { nextHop: 0, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, attrsId: NO_ROUTE, neighbor: NO_ROUTE, neighborIndex: NO_ROUTE, ebgp: false, nextHopResolvable: false, igpMetric: 0, peerRouterId: 0, peerAddress: 0 };
-}
-
-function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
-  for (const subnet of subnets) if (cidrContains(subnet, ip)) return true;
-  return false;
-}
-
-/** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
-export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
 const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
 /** How long a neighbour's changes collect before they go out together. */
@@ -182,16 +117,12 @@ export class BgpNetwork {
   private stamp = 0;
   /** Per export class: (attribute set, neighbour it came from) → what the class is sent. */
   private readonly exportMemo: Map<number, number>[] = [];
-  /**
-   * Scratch for selection on the hot path, so choosing a best route allocates nothing: candidate
-   * objects filled in place, the flat candidate list, the route before and after a change.
-   */
-  private readonly picks = [blankCandidate(), blankCandidate(), blankCandidate()];
+  /** Scratch for the hot path: the flat candidate list, the route before and after a change. */
   private readonly found: number[] = [];
   private readonly before = storedRoute();
   private readonly after = storedRoute();
   private readonly exported = storedRoute();
-  private readonly localAttrs: (PathAttributes | undefined)[] = [];
+  private readonly chooser: RouteChooser;
   private readonly locViews: LocRibView[];
 
   constructor(
@@ -204,6 +135,7 @@ export class BgpNetwork {
     const capacity = (): number => this.prefixes.cidrs.length;
     this.state = peering.speakers.map(() => ({ up: true, local: new Map(), rib: new SpeakerRib(capacity), reexportable: new Set(), blockedPorts: new Set() }));
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
+    this.chooser = new RouteChooser(peering, this.attributes);
     this.neighborsOf = peering.speakers.map(() => []);
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
     this.widePeersOf = this.neighborsOf.map((list, speaker) => list.filter((i) => {
@@ -506,10 +438,7 @@ export class BgpNetwork {
 
   /** Every candidate for a prefix at a speaker, for selection and for explanations. */
   candidates(speaker: number, prefix: number): RibCandidate[] {
-    const found = this.collect(speaker, prefix, []);
-    const list: RibCandidate[] = [];
-    for (let i = 0; i < found.length; i += 2) list.push(this.fill(blankCandidate(), this.speaker(speaker), found[i] as number, found[i + 1] as number));
-    return list;
+    return this.chooser.candidates(this.speaker(speaker), this.collect(speaker, prefix, []));
   }
 
   /** A prefix's candidates as flat [neighbour, attrs, ...]; a local route is [-1, source code]. */
@@ -519,35 +448,6 @@ export class BgpNetwork {
     if (local !== undefined) into.push(NO_ROUTE, SOURCES.indexOf(local));
     state.rib.collectCandidates(prefix, into);
     return into;
-  }
-
-  /** Fills a candidate in place from a neighbour and attribute set (or -1 and a local source). */
-  private fill(c: MutableCandidate, s: Speaker, neighbor: number, attrsOrSource: number): MutableCandidate {
-    if (neighbor === NO_ROUTE) {
-      c.source = SOURCES[attrsOrSource] as RouteSource;
-      c.attrs = this.localAttrs[s.index] ??= { nextHop: s.routerId, asPath: [], origin: ORIGIN_IGP, clusterList: [] };
-      c.attrsId = NO_ROUTE;
-      c.ebgp = false;
-      c.nextHopResolvable = true;
-      c.igpMetric = 0;
-      c.peerRouterId = s.routerId;
-      c.peerAddress = s.routerId;
-    } else {
-      const n = this.neighbor(neighbor);
-      const attrs = this.attributes.get(attrsOrSource);
-      const onLink = onSubnets(s.subnets, attrs.nextHop);
-      c.source = 'bgp';
-      c.attrs = attrs;
-      c.attrsId = attrsOrSource;
-      c.ebgp = n.remoteAs !== s.asNumber;
-      c.nextHopResolvable = onLink || s.kind === 'router' || s.node?.gateway !== undefined;
-      c.igpMetric = onLink ? 0 : 1;
-      c.peerRouterId = peerRouterId(this.peering, n);
-      c.peerAddress = n.remoteAddress;
-    }
-    c.neighbor = neighbor;
-    c.neighborIndex = neighbor;
-    return c;
   }
 
   /** The attributes a neighbour announced for a prefix, as this speaker holds them (Adj-RIB-In). */
@@ -560,60 +460,11 @@ export class BgpNetwork {
     return selectBest(this.candidates(speaker, prefix));
   }
 
-  /**
-   * The best usable route for a prefix and its ECMP companions, into `this.after`; false when
-   * there is none. One pass keeps the best and the runner-up (which names the deciding rule), a
-   * second finds the companions; three or more next hops take the general path for their order.
-   */
+  /** The best usable route for a prefix into `this.after`; false when there is none. */
   private choose(speaker: number, prefix: number): boolean {
-    const s = this.speaker(speaker);
     const found = this.found;
     found.length = 0;
-    this.collect(speaker, prefix, found);
-    const picks = this.picks;
-    let best = -1;
-    let second = -1;
-    let bestAt = -1;
-    // The rule that put best ahead of second: the comparison that made them so names it.
-    let rule: Rule | undefined;
-    for (let i = 0; i < found.length; i += 2) {
-      const slot = best !== 0 && second !== 0 ? 0 : best !== 1 && second !== 1 ? 1 : 2;
-      const c = this.fill(picks[slot] as MutableCandidate, s, found[i] as number, found[i + 1] as number);
-      const versusBest = best < 0 ? undefined : decidingRule(c, picks[best] as MutableCandidate);
-      if (best < 0 || (versusBest !== undefined && versusBest.verdict < 0)) {
-        second = best;
-        best = slot;
-        bestAt = i;
-        rule = versusBest?.rule;
-      } else if (second < 0 || compareCandidates(c, picks[second] as MutableCandidate) < 0) {
-        second = slot;
-        rule = versusBest?.rule;
-      }
-    }
-    const top = picks[best];
-    if (top === undefined || !top.nextHopResolvable) return false;
-    const route = this.after;
-    route.attrs = top.attrsId;
-    route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
-    route.decision = second < 0 || rule === undefined ? 0 : RULES.indexOf(rule) + 1;
-    route.via[0] = top.neighborIndex;
-    route.viaCount = 1;
-    if (top.source !== 'bgp') return true;
-    const spare = picks[best === 0 ? 1 : 0] as MutableCandidate;
-    for (let i = 0; i < found.length; i += 2) {
-      if (i === bestAt || !mergeable(top, this.fill(spare, s, found[i] as number, found[i + 1] as number))) continue;
-      if (route.viaCount === 2) return this.chooseBySorting(speaker, prefix);
-      route.via[route.viaCount++] = spare.neighborIndex;
-    }
-    return true;
-  }
-
-  private chooseBySorting(speaker: number, prefix: number): boolean {
-    const selection = this.selection(speaker, prefix) as Selection<RibCandidate>;
-    const route = this.after;
-    route.viaCount = 0;
-    for (const c of selection.ecmp) route.via[route.viaCount++] = c.neighborIndex;
-    return true;
+    return this.chooser.choose(this.speaker(speaker), this.collect(speaker, prefix, found), this.after);
   }
 
   private recompute(speaker: number, prefix: number): void {

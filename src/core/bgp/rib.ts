@@ -8,9 +8,19 @@
  *   client of two reflectors or a mesh member ever needs, and a side map for more.
  * Invariants: a slot beyond an array's length reads as empty; the arrays grow with the prefix
  * table. The order of candidates in the Adj-RIB-In means nothing (selection is a total order).
+ * Readers outside the network see the Loc-RIB through LocRibView, as entries made on demand.
  */
+import { RULES, type RouteSource } from './best-path.js';
 
 export type RouteSourceCode = 0 | 1 | 2;
+
+/** A Loc-RIB entry: the best route and its ECMP companions (neighbour indices, -1 = local). */
+export interface LocEntry {
+  readonly attrs: number;
+  readonly source: RouteSource;
+  readonly via: readonly number[];
+  readonly decidedBy: string;
+}
 
 /** A Loc-RIB entry in its stored form. */
 export interface StoredRoute {
@@ -229,4 +239,52 @@ export class SpeakerRib {
     this.inAttrs = EMPTY;
     this.inMore.clear();
   }
+}
+
+export const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
+export const BGP: RouteSourceCode = 2;
+/** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
+export const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+
+/** A speaker's Loc-RIB as a read-only map of prefix id to entry, read from the compact RIB. */
+export interface LocRib {
+  readonly size: number;
+  get(prefix: number): LocEntry | undefined;
+  has(prefix: number): boolean;
+  keys(): IterableIterator<number>;
+  entries(): IterableIterator<[number, LocEntry]>;
+  [Symbol.iterator](): IterableIterator<[number, LocEntry]>;
+}
+
+export class LocRibView implements LocRib {
+  constructor(private readonly rib: SpeakerRib) {}
+
+  get size(): number {
+    return this.rib.size;
+  }
+
+  get(prefix: number): LocEntry | undefined {
+    const route = storedRoute();
+    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: DECISIONS[route.decision] as string } : undefined;
+  }
+
+  has(prefix: number): boolean {
+    return this.rib.hasRoute(prefix);
+  }
+
+  keys(): IterableIterator<number> {
+    return this.rib.routes();
+  }
+
+  *entries(): IterableIterator<[number, LocEntry]> {
+    for (const prefix of this.rib.routes()) yield [prefix, this.get(prefix) as LocEntry];
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, LocEntry]> {
+    return this.entries();
+  }
+}
+
+export function storedRoute(): StoredRoute {
+  return { attrs: -1, source: BGP, via: [], viaCount: 0, decision: 0, reexportable: false };
 }
