@@ -19,6 +19,7 @@ import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
 import { selectBest, type RouteSource, type Selection } from './best-path.js';
+import { ChangePool, type ChangeList } from './changes.js';
 import { RouteChooser, type RibCandidate } from './choose.js';
 import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
 import { BGP, LocRibView, SOURCES, SpeakerRib, storedRoute, type LocRib, type StoredRoute } from './rib.js';
@@ -49,8 +50,8 @@ type NetEvent =
   | { readonly kind: 'connect'; readonly session: number; readonly generation: number }
   | { readonly kind: 'tcp-up'; readonly session: number; readonly generation: number }
   | { readonly kind: 'open-done'; readonly session: number; readonly generation: number }
-  /** changes: flat [prefix, attrs, prefix, attrs, ...], attrs -1 for a withdrawal. */
-  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: readonly number[] }
+  /** changes: (prefix, attrs) pairs, attrs -1 for a withdrawal. */
+  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: ChangeList }
   | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
   | { readonly kind: 'send'; readonly neighbor: number; readonly generation: number }
   | { readonly kind: 'external'; readonly apply: () => void };
@@ -90,8 +91,9 @@ export class BgpNetwork {
   /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
   readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
   private readonly state: SpeakerState[];
-  /** Per neighbour, changes waiting for its send: flat [prefix, attrs, ...], deduplicated at send. */
-  private readonly outbox: (number[] | undefined)[] = [];
+  /** Per neighbour, changes waiting for its send, deduplicated at send. */
+  private readonly outbox: (ChangeList | undefined)[] = [];
+  private readonly changeLists = new ChangePool();
   /** Scratch for packing a message, valid while the stamp matches: a prefix's place, an attribute set seen. */
   private placeStamp = new Int32Array(0);
   private place = new Int32Array(0);
@@ -314,6 +316,8 @@ export class BgpNetwork {
     status.generation++;
     status.establishedAt = -1;
     for (const side of this.spec(session).sides) {
+      const box = this.outbox[side];
+      if (box !== undefined) this.changeLists.give(box);
       this.outbox[side] = undefined;
       const n = this.neighbor(side);
       const rib = (this.state[n.speaker] as SpeakerState).rib;
@@ -599,7 +603,7 @@ export class BgpNetwork {
   private enqueue(n: Neighbor, prefix: number, attrs: number): void {
     let box = this.outbox[n.index];
     if (box === undefined) {
-      this.outbox[n.index] = box = [];
+      this.outbox[n.index] = box = this.changeLists.take();
       const status = this.sessions[n.session] as SessionStatus;
       this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: n.index, generation: status.generation });
     }
@@ -618,7 +622,11 @@ export class BgpNetwork {
     const status = this.sessions[n.session] as SessionStatus;
     const sides = this.spec(n.session).sides;
     const far = sides[0] === neighborIndex ? sides[1] : sides[0];
-    if (box === undefined || far === undefined || status.state !== 'Established' || status.generation !== generation) return;
+    if (box === undefined) return;
+    if (far === undefined || status.state !== 'Established' || status.generation !== generation) {
+      this.changeLists.give(box);
+      return;
+    }
     const changes = this.pack(box);
     this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
   }
@@ -627,30 +635,31 @@ export class BgpNetwork {
    * Keeps one change per prefix, in the order prefixes were first queued, with the last value
    * queued for each; counts one UPDATE per attribute set and one WITHDRAW if any route goes.
    */
-  private pack(box: number[]): number[] {
+  private pack(box: ChangeList): ChangeList {
     const stamp = ++this.packStamp;
     if (this.place.length < this.prefixes.cidrs.length) {
       this.place = new Int32Array(this.prefixes.cidrs.length * 2);
       this.placeStamp = new Int32Array(this.place.length);
     }
     if (this.attrsStamp.length < this.attributes.size) this.attrsStamp = new Int32Array(this.attributes.size * 2);
+    const data = box.data;
     let kept = 0;
     for (let i = 0; i < box.length; i += 2) {
-      const prefix = box[i] as number;
+      const prefix = data[i] as number;
       if (this.placeStamp[prefix] === stamp) {
-        box[(this.place[prefix] as number) + 1] = box[i + 1] as number;
+        data[(this.place[prefix] as number) + 1] = data[i + 1] as number;
         continue;
       }
       this.placeStamp[prefix] = stamp;
       this.place[prefix] = kept;
-      box[kept] = prefix;
-      box[kept + 1] = box[i + 1] as number;
+      data[kept] = prefix;
+      data[kept + 1] = data[i + 1] as number;
       kept += 2;
     }
     box.length = kept;
     let withdraws = false;
     for (let i = 1; i < kept; i += 2) {
-      const attrs = box[i] as number;
+      const attrs = data[i] as number;
       if (attrs === NO_ROUTE) withdraws = true;
       else if (this.attrsStamp[attrs] !== stamp) {
         this.attrsStamp[attrs] = stamp;
@@ -661,13 +670,14 @@ export class BgpNetwork {
     return box;
   }
 
-  private receive(neighborIndex: number, changes: readonly number[]): void {
+  private receive(neighborIndex: number, changes: ChangeList): void {
     const n = this.neighbor(neighborIndex);
     const s = this.speaker(n.speaker);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
+    const data = changes.data;
     for (let i = 0; i < changes.length; i += 2) {
-      const prefix = changes[i] as number;
-      const attrsId = changes[i + 1] as number;
+      const prefix = data[i] as number;
+      const attrsId = data[i + 1] as number;
       if (attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId))) rib.putCandidate(prefix, neighborIndex, attrsId);
       else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
       this.recompute(n.speaker, prefix);
@@ -705,6 +715,7 @@ export class BgpNetwork {
       case 'update': {
         const n = this.neighbor(event.neighbor);
         if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) this.receive(event.neighbor, event.changes);
+        this.changeLists.give(event.changes);
         return;
       }
     }
