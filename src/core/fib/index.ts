@@ -15,6 +15,7 @@
  * routing, route metrics, IPv6.
  */
 import type { Simulation } from '../bgp/simulate.js';
+import type { Cluster, NodeRecord } from '../cluster/index.js';
 import type { BgpNetwork, LocEntry } from '../bgp/network.js';
 import { cidrContains, maskOf, type Cidr, type Ipv4 } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
@@ -178,9 +179,9 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
 /** Felix's VXLAN routes: own blocks blackholed, other nodes' blocks and borrowed /32s via their VTEP. */
 function vxlanEntries(sim: Simulation, nodeName: string, subnet: Cidr): FibEntry[] {
   const entries: FibEntry[] = [];
-  const vtep = new Map(sim.cluster.nodes().map((record) => [record.node.name, record] as const));
   for (const pool of sim.topology.pools) {
     if (pool.vxlanMode === 'Never') continue;
+    const vtep = vtepsOf(sim);
     for (const block of sim.cluster.ipam.poolBlocks(pool)) {
       if (block.affinity === nodeName) {
         entries.push({ prefix: block.cidr, kind: 'blackhole', nextHops: [], proto: '80', note: nodeName });
@@ -197,6 +198,15 @@ function vxlanEntries(sim: Simulation, nodeName: string, subnet: Cidr): FibEntry
     }
   }
   return entries;
+}
+
+const vteps = new WeakMap<Cluster, ReadonlyMap<string, NodeRecord>>();
+
+/** Each node's record (its VTEP), by name: built once per cluster, not once per FIB. */
+function vtepsOf(sim: Simulation): ReadonlyMap<string, NodeRecord> {
+  let found = vteps.get(sim.cluster);
+  if (found === undefined) vteps.set(sim.cluster, (found = new Map(sim.cluster.nodes().map((record) => [record.node.name, record] as const))));
+  return found;
 }
 
 function vxlanRoute(prefix: Cidr, nodeIp: Ipv4, vtep: Ipv4 | undefined, pool: Pool, subnet: Cidr): FibEntry {
