@@ -34,7 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'rr-5000', nodes: 5000, what: '5,000 nodes, 150,000 pods, 3 reflectors, clients on 2', design: rr(5000) },
   { name: 'rr-5000-fail', nodes: 5000, what: 'rr-5000, one reflector stopped and restored', design: rr(5000), failReflector: true },
   { name: 'trace', nodes: 5000, what: "random pod-to-pod traces over rr-5000's FIBs", design: rr(5000), traces: 20_000 },
-  { name: 'trace-1000', nodes: 1000, what: 'the same traces over rr 1,000, while rr-5000 is out of reach', design: rr(1000), traces: 20_000 },
+  { name: 'trace-1000', nodes: 1000, what: 'the same traces over rr 1,000: a quicker look at trace speed', design: rr(1000), traces: 20_000 },
   { name: 'scaling-500', nodes: 500, what: 'rr design, 500 nodes', design: rr(500) },
   { name: 'scaling-1000', nodes: 1000, what: 'rr design, 1,000 nodes', design: rr(1000) },
   { name: 'scaling-2000', nodes: 2000, what: 'rr design, 2,000 nodes', design: rr(2000) },
