@@ -40,9 +40,10 @@ const REEXPORTABLE = 64;
 const EMPTY = new Int32Array(0);
 const EMPTY_BYTES = new Uint8Array(0);
 
-function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint: number): T {
+/** `array`, or a copy long enough for index `needed`: a multiple of `stride` (slots per prefix). */
+function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint: number, stride = 1): T {
   if (needed < array.length) return array;
-  const length = Math.max(needed + 1, hint, array.length + (array.length >> 1));
+  const length = Math.ceil(Math.max(needed + 1, hint, array.length + (array.length >> 1)) / stride) * stride;
   const next = new (array.constructor as new (length: number) => T)(length);
   next.set(array);
   return next;
@@ -153,8 +154,8 @@ export class SpeakerRib {
   putCandidate(prefix: number, neighbor: number, attrs: number): void {
     if (prefix * 2 + 1 >= this.inNeighbor.length) {
       const hint = this.capacity() * 2;
-      this.inNeighbor = grown(this.inNeighbor, prefix * 2 + 1, hint);
-      this.inAttrs = grown(this.inAttrs, prefix * 2 + 1, hint);
+      this.inNeighbor = grown(this.inNeighbor, prefix * 2 + 1, hint, 2);
+      this.inAttrs = grown(this.inAttrs, prefix * 2 + 1, hint, 2);
     }
     const slot = prefix * 2;
     let free = -1;
