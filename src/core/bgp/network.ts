@@ -532,11 +532,12 @@ export class BgpNetwork {
     const memo = (this.exportMemo[this.exportClass[n.index] as number] ??= new Map());
     const key = (attrsId + 1) * (this.peering.neighbors.length + 1) + (from?.index ?? NO_ROUTE) + 1;
     let attrs = memo.get(key);
-    if (attrs === undefined) memo.set(key, (attrs = this.exportLearned(n, attrsId, from)));
+    if (attrs === undefined) memo.set(key, (attrs = this.exportRoute(n, attrsId, from)));
     return attrs;
   }
 
-  private exportLearned(n: Neighbor, attrsId: number, from: Neighbor | undefined): number {
+  /** The attributes a route gets on its way to n's class (local when from is undefined), or NO_ROUTE. */
+  private exportRoute(n: Neighbor, attrsId: number, from: Neighbor | undefined): number {
     const s = this.speaker(n.speaker);
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;

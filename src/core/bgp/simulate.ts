@@ -77,7 +77,8 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
 /**
  * Runs a simulation on to a later moment, applying further operations at their times (each
  * after the simulation's current moment). What a user or the benchmark does next in a "what if":
- * the state reached so far is kept, not recomputed.
+ * the state reached so far is kept, not recomputed. The simulation passed in is consumed: its
+ * network moves on, so FIBs and tracers made from it before must be made again.
  */
 export function advance(sim: Simulation, journal: readonly WorldOp[], options: SimulateOptions): Simulation {
   const ops = journal.filter((op) => op.at <= options.until);
