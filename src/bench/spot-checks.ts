@@ -64,8 +64,9 @@ export function routesAvoid(sim: Simulation, client: string, stopped: string): S
   for (const [prefixId, entry] of network.locRib(index)) {
     if (entry.source !== 'bgp') continue;
     checked++;
+    const remotes = entry.via.map((via) => network.neighbor(via).remote);
     const peers = entry.via.map((via) => peerName(sim.peering, network.neighbor(via)) ?? '?');
-    if (peers.includes(stopped) || peers.some((peer) => !network.isUp(sim.peering.byName.get(peer) ?? -1))) {
+    if (peers.includes(stopped) || remotes.some((remote) => remote < 0 || !network.isUp(remote))) {
       problems.push(`${network.prefixes.text(prefixId)} via ${peers.join(',')}`);
     }
   }
