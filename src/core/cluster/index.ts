@@ -111,12 +111,14 @@ export class Cluster {
   /** Per node, the keys of the pods placed on it. */
   private readonly byNode = new Map<string, Set<string>>();
   private readonly nodeRecords: NodeRecord[];
+  private readonly nodesByName: ReadonlyMap<string, NodeRecord>;
   private generation = 0;
 
   constructor(readonly topology: Topology) {
     this.ipam = new Ipam(topology.pools, topology.ipam);
     this.scheduler = new Scheduler(topology.nodes);
     this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
+    this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
   }
 
   /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */
@@ -200,7 +202,7 @@ export class Cluster {
   }
 
   nodeRecord(name: string): NodeRecord | undefined {
-    return this.nodeRecords.find((record) => record.node.name === name);
+    return this.nodesByName.get(name);
   }
 
   statusAt(record: PodRecord, now: number): PodStatus {

@@ -15,7 +15,6 @@
  * routing, route metrics, IPv6.
  */
 import type { Simulation } from '../bgp/simulate.js';
-import type { Cluster, NodeRecord } from '../cluster/index.js';
 import type { BgpNetwork, LocEntry } from '../bgp/network.js';
 import { cidrContains, maskOf, type Cidr, type Ipv4 } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
@@ -181,32 +180,22 @@ function vxlanEntries(sim: Simulation, nodeName: string, subnet: Cidr): FibEntry
   const entries: FibEntry[] = [];
   for (const pool of sim.topology.pools) {
     if (pool.vxlanMode === 'Never') continue;
-    const vtep = vtepsOf(sim);
     for (const block of sim.cluster.ipam.poolBlocks(pool)) {
       if (block.affinity === nodeName) {
         entries.push({ prefix: block.cidr, kind: 'blackhole', nextHops: [], proto: '80', note: nodeName });
         continue;
       }
-      const owner = vtep.get(block.affinity);
+      const owner = sim.cluster.nodeRecord(block.affinity);
       if (owner === undefined) continue;
       entries.push(vxlanRoute(block.cidr, owner.node.ip, owner.vxlanTunnel?.ip, pool, subnet));
     }
     for (const allocation of sim.cluster.ipam.borrowed()) {
-      const owner = vtep.get(allocation.node);
+      const owner = sim.cluster.nodeRecord(allocation.node);
       if (allocation.node === nodeName || owner === undefined || !cidrContains(pool.cidr, allocation.ip)) continue;
       entries.push(vxlanRoute({ base: allocation.ip, len: 32 }, owner.node.ip, owner.vxlanTunnel?.ip, pool, subnet));
     }
   }
   return entries;
-}
-
-const vteps = new WeakMap<Cluster, ReadonlyMap<string, NodeRecord>>();
-
-/** Each node's record (its VTEP), by name: built once per cluster, not once per FIB. */
-function vtepsOf(sim: Simulation): ReadonlyMap<string, NodeRecord> {
-  let found = vteps.get(sim.cluster);
-  if (found === undefined) vteps.set(sim.cluster, (found = new Map(sim.cluster.nodes().map((record) => [record.node.name, record] as const))));
-  return found;
 }
 
 function vxlanRoute(prefix: Cidr, nodeIp: Ipv4, vtep: Ipv4 | undefined, pool: Pool, subnet: Cidr): FibEntry {
