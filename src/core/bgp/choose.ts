@@ -7,9 +7,9 @@
  */
 import { cidrContains, type Cidr } from '../net/index.js';
 import { ORIGIN_IGP, type AttributeTable, type PathAttributes } from './attributes.js';
-import { compareCandidates, decidingRule, mergeable, RULES, selectBest, type Candidate, type RouteSource, type Rule } from './best-path.js';
+import { compareCandidates, decidingRule, mergeable, selectBest, type Candidate, type RouteSource, type Rule } from './best-path.js';
 import { peerRouterId, type Peering, type Speaker } from './peering.js';
-import { SOURCES, type RouteSourceCode, type StoredRoute } from './rib.js';
+import { decisionCode, SOURCES, type RouteSourceCode, type StoredRoute } from './rib.js';
 
 /** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
 export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
@@ -72,7 +72,7 @@ export class RouteChooser {
     if (top === undefined || !top.nextHopResolvable) return false;
     route.attrs = top.attrsId;
     route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
-    route.decision = second < 0 || rule === undefined ? 0 : RULES.indexOf(rule) + 1;
+    route.decision = decisionCode(second < 0 ? undefined : rule);
     route.via[0] = top.neighborIndex;
     route.viaCount = 1;
     if (top.source !== 'bgp') return true;

@@ -10,7 +10,7 @@
  * table. The order of candidates in the Adj-RIB-In means nothing (selection is a total order).
  * Readers outside the network see the Loc-RIB through LocRibView, as entries made on demand.
  */
-import { RULES, type RouteSource } from './best-path.js';
+import { RULES, type RouteSource, type Rule } from './best-path.js';
 
 export type RouteSourceCode = 0 | 1 | 2;
 
@@ -91,10 +91,6 @@ export class SpeakerRib {
     const more = this.locMoreVia.get(prefix);
     if (more !== undefined) for (const via of more) into.via[into.viaCount++] = via;
     return true;
-  }
-
-  firstVia(prefix: number): number {
-    return this.locVia[prefix] as number;
   }
 
   setRoute(prefix: number, route: StoredRoute): void {
@@ -245,7 +241,12 @@ export class SpeakerRib {
 export const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
 export const BGP: RouteSourceCode = 2;
 /** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
-export const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+
+/** The stored form of a deciding rule (none: the only route). */
+export function decisionCode(rule: Rule | undefined): number {
+  return rule === undefined ? 0 : RULES.indexOf(rule) + 1;
+}
 
 /** A speaker's Loc-RIB as a read-only map of prefix id to entry, read from the compact RIB. */
 export interface LocRib {
