@@ -1,14 +1,15 @@
 /**
- * The failures a command reports to the user, and their exit codes: 2 for input podnet cannot
- * read (with every problem located), 1 for a request kubectl would refuse (NotFound,
- * AlreadyExists). Anything else that is thrown is a bug and surfaces as one.
+ * The failures a command reports to the user, and their exit codes: 1 for a request kubectl would
+ * refuse (NotFound, AlreadyExists, a usage error), 2 for a file podnet cannot read or write (input
+ * with every problem located; an output path or a full disk, with nothing changed), 3 for a
+ * workspace another command holds locked. Anything else that is thrown is a bug.
  */
 import { formatLocated, type LocatedMessage } from '../io/located.js';
 
 export class CommandFailure extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2,
+    readonly exitCode: 1 | 2 | 3,
   ) {
     super(message);
   }

@@ -9,6 +9,9 @@ import type { OutputFormat } from './commands/pods.js';
 import type { GlobalOptions } from './context.js';
 import type { GenerateFlags } from './commands/workspace.js';
 import type { GraphFlags } from './commands/graph.js';
+import { FileWriteError } from '../io/fs.js';
+import { printable } from '../io/located.js';
+import { displayPath } from './paths.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -44,6 +47,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--state <dir>', 'workspace directory (default ./.podnet, or $PODNET_STATE)')
     .option('-t, --topology <file>', 'read a topology file instead of the workspace (read-only commands)')
     .option('--instant', 'jump simulated time ahead so pods settle (also PODNET_INSTANT=1)')
+    .option('--beyond-limits', "read topologies past Kubernetes' ceiling (5,000 nodes, 150,000 pods) and files over 8 MiB, on purpose")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run podnet --help for usage)')
@@ -90,6 +94,14 @@ Examples:
     .option('--no-pods', "leave out the topology's pods: the cluster before anyone created one")
     .option('--force', 'replace an existing workspace')
     .action((file: string | undefined, opts: { pods: boolean; force?: boolean }, cmd: Command) => run(async () => (await workspaceCommands()).initCommand(io, globals(cmd), file, opts)));
+
+  program
+    .command('workspace')
+    .description('the workspace itself')
+    .command('recover')
+    .description('restore the previous state of a damaged workspace (the damaged file is kept)')
+    .option('--accept-edits', 'keep a state edited by hand, if it passes every check, and seal it')
+    .action((opts: { acceptEdits?: boolean }, cmd: Command) => run(async () => (await workspaceCommands()).recoverCommand(io, globals(cmd), opts)));
 
   for (const verb of ['create', 'apply'] as const) {
     program
@@ -215,7 +227,7 @@ Examples:
       .action((name: string, port: string | undefined, _opts: object, cmd: Command) =>
         run(async () => {
           const number = Number(port ?? 179);
-          if (!Number.isInteger(number) || number < 1 || number > 65535) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 2);
+          if (!Number.isInteger(number) || number < 1 || number > 65535) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 1);
           return (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'port', name, port: number, blocked: verb === 'block-port' });
         }),
       );
@@ -302,12 +314,12 @@ Examples:
     .addOption(new Option('--encap <mode>', 'encapsulation').choices(['ipip', 'vxlan', 'crosssubnet', 'none']).default('ipip'))
     .option('--seed <n>', 'random seed', '1')
     .option('-o, --output <file>', 'write to a file (atomically) instead of standard output')
-    .action((opts: GenerateFlags) => run(async () => (await workspaceCommands()).generateCommand(io, opts)));
+    .action((opts: GenerateFlags, cmd: Command) => run(async () => (await workspaceCommands()).generateCommand(io, globals(cmd), opts)));
 
   program
     .command('validate <files...>')
     .description('check topology files and report every problem as file:line:column')
-    .action((files: string[]) => run(async () => (await workspaceCommands()).validateCommand(io, files)));
+    .action((files: string[], _opts: object, cmd: Command) => run(async () => (await workspaceCommands()).validateCommand(io, globals(cmd), files)));
 
   program
     .command('schema')
@@ -329,6 +341,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return error.exitCode;
     }
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof FileWriteError) {
+      io.stderr(`error: cannot write ${printable(displayPath(io, error.path))}: ${error.reason}; nothing was changed\n`);
+      return 2;
+    }
     throw error;
   }
 }

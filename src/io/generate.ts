@@ -23,7 +23,8 @@ export interface GenerateOptions {
   readonly pool?: Cidr;
 }
 
-const BLOCK_SIZE = 26;
+export const GENERATED_BLOCK_SIZE = 26;
+const BLOCK_SIZE = GENERATED_BLOCK_SIZE;
 const NODE_BASE = parseIpv4('172.16.0.0') as number;
 
 export function nodeName(i: number): string {

@@ -7,5 +7,20 @@ export interface LocatedMessage {
 }
 
 export function formatLocated(problem: LocatedMessage): string {
-  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
+  return `${printable(problem.file)}:${problem.line}:${problem.column}: ${printable(problem.message)}`;
+}
+
+/**
+ * Text from a user's file made safe to print: control characters (terminal escapes among them)
+ * and U+FFFD left by bytes that were not UTF-8 become visible escapes, never raw output.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) =>
+    c === '\ufffd' ? '\\ufffd' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  ).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+/** A count with thousands separators, the same on every machine whatever its locale. */
+export function thousands(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -6,44 +6,62 @@
  * Simulated time follows wall time: `now` is the seconds since the workspace was created, plus
  * whatever `--instant` skipped. An instant workspace (made with --instant or PODNET_INSTANT=1)
  * never reads the wall clock, so scripts and tests see the same bytes every run.
- * The state file is written atomically and never rewritten when it cannot be read.
+ *
+ * Nothing a user did is lost:
+ * - the state carries a checksum of itself and of the topology snapshot, so damage (or an edit
+ *   outside podnet) is detected on load and never re-saved;
+ * - every journal entry is checked against the topology (a manifest that still resolves, machines
+ *   that exist, times that do not run backwards), located like any other input problem;
+ * - each save keeps the state it replaces as `state.prev.json`, the generation `recover` restores;
+ * - a new workspace is built in a temporary directory and renamed into place, so a half-made one
+ *   is never seen, and `init --force` swaps the old one out only once the new one is complete.
+ * Writers serialise on the workspace lock (cli/context.ts); readers need none, since every file is
+ * replaced by an atomic rename.
  */
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, basename, join } from 'node:path';
 import * as z from 'zod';
 import type { ClusterOp } from '../core/cluster/index.js';
 import { toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
-import type { Topology } from '../core/topology/model.js';
+import type { PodSpec, Topology } from '../core/topology/model.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
-import type { FileSystem } from './fs.js';
+import { FileWriteError, type FileSystem } from './fs.js';
 import { SourceTable, type LocatedMessage } from './sources.js';
-import { loadTopology } from './topology-file.js';
+import { loadTopology, readInputFile } from './topology-file.js';
 
 /** How far `--instant` moves simulated time: long enough for pods to start and hold timers (240 s) to run out. */
 export const SETTLE_SECONDS = 300;
 /** The wall-clock moment an instant workspace's simulated time 0 is shown as. */
 export const INSTANT_EPOCH_MS = Date.UTC(2026, 0, 1);
 
+/** Simulated seconds a journal entry may carry: finite, and no later than about 31 years. */
+const moment = z.number().nonnegative().max(1e9);
+
 const journalEntry = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('create'), at: z.number().nonnegative(), file: z.string(), manifest: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ op: z.literal('delete'), at: z.number().nonnegative(), namespace: z.string(), name: z.string() }),
-  z.strictObject({ op: z.literal('link'), at: z.number().nonnegative(), a: z.string(), b: z.string(), up: z.boolean() }),
-  z.strictObject({ op: z.literal('machine'), at: z.number().nonnegative(), name: z.string(), up: z.boolean() }),
-  z.strictObject({ op: z.literal('port'), at: z.number().nonnegative(), name: z.string(), port: z.number().int().min(1).max(65535), blocked: z.boolean() }),
+  z.strictObject({ op: z.literal('create'), at: moment, file: z.string(), manifest: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ op: z.literal('delete'), at: moment, namespace: z.string(), name: z.string() }),
+  z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('port'), at: moment, name: z.string(), port: z.number().int().min(1).max(65535), blocked: z.boolean() }),
 ]);
 
-const stateSchema = z.strictObject({
-  podnet: z.literal(1),
+const sealedFields = {
   origin: z.string(),
-  clock: z.strictObject({ instant: z.boolean(), startedAt: z.number(), skipped: z.number().nonnegative() }),
+  clock: z.strictObject({ instant: z.boolean(), startedAt: z.number().nonnegative().max(8.64e15), skipped: moment }),
+  topology: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   journal: z.array(journalEntry),
-});
+};
 
-export type WorkspaceState = z.output<typeof stateSchema>;
+const stateSchema = z.strictObject({ podnet: z.literal(2, 'a podnet 2 state file (podnet workspace recover --accept-edits adopts an older one)'), ...sealedFields, checksum: z.string() });
+
+export type WorkspaceState = Omit<z.output<typeof stateSchema>, 'checksum' | 'podnet'>;
 export type JournalEntry = z.output<typeof journalEntry>;
 
 export const STATE_FILE = 'state.json';
+export const PREVIOUS_STATE_FILE = 'state.prev.json';
 export const TOPOLOGY_FILE = 'topology.yaml';
+export const LOCK_FILE = 'lock';
 
 export type WorkspaceLoad =
   | { readonly ok: true; readonly workspace: Workspace }
@@ -55,6 +73,10 @@ export class Workspace {
     readonly state: WorkspaceState,
     readonly topology: Topology,
     readonly sources: SourceTable,
+    /** The state file's text as it was loaded: the generation a save keeps as the previous one. */
+    private readonly loadedText: string,
+    /** Pods of the journal's create entries, by entry index, as they resolved on load. */
+    private readonly journalPods: ReadonlyMap<number, PodSpec>,
   ) {}
 
   now(wallMs: number): number {
@@ -66,22 +88,20 @@ export class Workspace {
     return this.state.clock.instant ? INSTANT_EPOCH_MS : this.state.clock.startedAt;
   }
 
-  /** The journal as world operations; each manifest was valid when it was recorded. */
+  /** The journal as world operations; every entry was checked against the topology on load. */
   worldOps(): WorldOp[] {
-    return this.state.journal.flatMap((entry): WorldOp[] => {
+    return this.state.journal.map((entry, i): WorldOp => {
       switch (entry.op) {
         case 'delete':
-          return [{ kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name }];
-        case 'create': {
-          const resolved = resolvePodManifest(entry.manifest, 0, this.topology);
-          return resolved.ok ? [{ kind: 'create', at: entry.at, pod: resolved.pod }] : [];
-        }
+          return { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name };
+        case 'create':
+          return { kind: 'create', at: entry.at, pod: this.journalPods.get(i) ?? podOf(entry.manifest, this.topology) };
         case 'link':
-          return [{ kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up }];
+          return { kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
         case 'machine':
-          return [{ kind: 'machine', at: entry.at, name: entry.name, up: entry.up }];
+          return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
         case 'port':
-          return [{ kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked }];
+          return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
       }
     });
   }
@@ -97,41 +117,228 @@ export class Workspace {
       clock: { ...this.state.clock, skipped: this.state.clock.skipped + skip },
       journal: [...this.state.journal, ...entries],
     };
-    return new Workspace(this.dir, state, this.topology, this.sources);
+    return new Workspace(this.dir, state, this.topology, this.sources, this.loadedText, this.journalPods);
   }
 
+  /** Writes the state; the one it replaces is kept first, so either write failing loses nothing. */
   save(fs: FileSystem): void {
-    fs.writeAtomic(join(this.dir, STATE_FILE), `${JSON.stringify(this.state, null, 2)}\n`);
+    fs.writeAtomic(join(this.dir, PREVIOUS_STATE_FILE), this.loadedText);
+    fs.writeAtomic(join(this.dir, STATE_FILE), sealState(this.state));
   }
 }
 
-export function createWorkspace(dir: string, topologyFile: string, snapshot: string, fs: FileSystem, clock: { instant: boolean; wallMs: number }): void {
-  fs.mkdirp(dir);
-  fs.writeAtomic(join(dir, TOPOLOGY_FILE), `# podnet workspace snapshot of ${topologyFile}\n${snapshot}`);
+function podOf(manifest: Record<string, unknown>, topology: Topology): PodSpec {
+  const resolved = resolvePodManifest(manifest, 0, topology);
+  if (!resolved.ok) throw new Error('a journal manifest that was checked on load no longer resolves');
+  return resolved.pod;
+}
+
+function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** The state file's text: the state, then a checksum of exactly the text before it. */
+export function sealState(state: WorkspaceState): string {
+  const { origin, clock, topology, journal } = state;
+  const body = JSON.stringify({ podnet: 2, origin, clock, topology, journal }, null, 2);
+  return `${body.slice(0, -2)},\n  "checksum": "${sha256(body)}"\n}\n`;
+}
+
+/**
+ * Makes a new workspace in `dir`: built complete in a sibling temporary directory, then renamed
+ * into place. With `replace`, an existing workspace is moved aside first and removed only after
+ * the new one is in place; if anything fails, the old one is put back as it was.
+ */
+export function createWorkspace(
+  dir: string,
+  origin: string,
+  snapshot: string,
+  fs: FileSystem,
+  clock: { instant: boolean; wallMs: number },
+  replace = false,
+): void {
+  const topologyText = `# podnet workspace snapshot of ${origin}\n${snapshot}`;
   const state: WorkspaceState = {
-    podnet: 1,
-    origin: topologyFile,
+    origin,
     clock: { instant: clock.instant, startedAt: clock.wallMs, skipped: clock.instant ? SETTLE_SECONDS : 0 },
+    topology: sha256(topologyText),
     journal: [],
   };
-  fs.writeAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  fs.mkdirp(dirname(dir));
+  const building = join(dirname(dir), `.${basename(dir)}.new-${process.pid}`);
+  fs.remove(building);
+  try {
+    fs.mkdirp(building);
+    fs.writeAtomic(join(building, TOPOLOGY_FILE), topologyText);
+    fs.writeAtomic(join(building, STATE_FILE), sealState(state));
+    if (!replace) {
+      fs.rename(building, dir);
+      return;
+    }
+    const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}`);
+    fs.remove(old);
+    fs.rename(dir, old);
+    try {
+      fs.rename(building, dir);
+    } catch (error) {
+      fs.rename(old, dir);
+      throw error;
+    }
+    fs.remove(old);
+  } finally {
+    fs.remove(building);
+  }
+}
+
+/** True when `dir` holds a workspace (its state file), as opposed to some other directory. */
+export function isWorkspace(dir: string, fs: FileSystem): boolean {
+  return fs.kind(join(dir, STATE_FILE)) === 'file';
 }
 
 export function loadWorkspace(dir: string, fs: FileSystem): WorkspaceLoad {
-  const statePath = join(dir, STATE_FILE);
-  const text = fs.readText(statePath);
-  if (text === undefined) return { ok: false, problems: [{ file: statePath, line: 1, column: 1, message: 'cannot read the workspace state file' }] };
+  return loadStateFile(dir, join(dir, STATE_FILE), fs, { acceptEdits: false });
+}
+
+/**
+ * Reads one state file (the current one, or the previous generation) with every check: syntax,
+ * schema, checksum, the topology snapshot's checksum, and each journal entry against the
+ * topology. `acceptEdits` skips only the state's own checksum (for `recover --accept-edits`).
+ */
+export function loadStateFile(dir: string, statePath: string, fs: FileSystem, options: { acceptEdits: boolean }): WorkspaceLoad {
+  const read = readInputFile(statePath, fs);
+  if (!read.ok) return { ok: false, problems: [{ ...read.problem, message: read.problem.message.replace('cannot read file', 'cannot read the workspace state file') }] };
+  const text = read.text;
   const sources = new SourceTable();
   const [doc] = sources.addFile(statePath, text);
   if (sources.problems.length > 0 || doc === undefined) {
     return { ok: false, problems: sources.problems.length > 0 ? sources.problems : [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }] };
   }
+  const problems: LocatedMessage[] = [];
+  const record = typeof doc.value === 'object' && doc.value !== null ? (doc.value as Record<string, unknown>) : {};
+  const legacy = record['podnet'] === 1 && options.acceptEdits;
+  const schema = legacy ? z.strictObject({ podnet: z.literal(1), ...sealedFields, topology: sealedFields.topology.optional() }) : options.acceptEdits ? stateSchema.extend({ checksum: z.string().optional() }) : stateSchema;
   const known = new Map();
-  const parsed = stateSchema.safeParse(doc.value, { error: recordingErrorMap(known), reportInput: true });
-  if (!parsed.success) {
-    return { ok: false, problems: toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)) };
+  const parsed = schema.safeParse(doc.value, { error: recordingErrorMap(known), reportInput: true });
+  if (!parsed.success) problems.push(...toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)));
+  if (!options.acceptEdits && typeof record['checksum'] === 'string') {
+    const { checksum, ...sealed } = record;
+    if (checksum !== sha256(JSON.stringify(sealed, null, 2))) {
+      problems.push(sources.locatePath(doc.source, ['checksum'], 'the state does not match its checksum: it was damaged or edited outside podnet (podnet workspace recover restores the previous state; --accept-edits keeps these edits)'));
+    }
   }
-  const loaded = loadTopology(join(dir, TOPOLOGY_FILE), fs);
-  if (!loaded.ok) return loaded;
-  return { ok: true, workspace: new Workspace(dir, parsed.data, loaded.topology, loaded.sources) };
+  const topologyPath = join(dir, TOPOLOGY_FILE);
+  const topologyRead = readInputFile(topologyPath, fs, { beyondLimits: true });
+  if (!topologyRead.ok) return { ok: false, problems: [...problems, topologyRead.problem] };
+  const recorded = parsed.success ? (parsed.data as { topology?: string }).topology : undefined;
+  if (recorded !== undefined && recorded !== sha256(topologyRead.text)) {
+    problems.push({ file: topologyPath, line: 1, column: 1, message: 'the topology snapshot does not match the checksum its state recorded: it was cut short or edited outside podnet' });
+  }
+  const loaded = loadTopology(topologyPath, fs, { beyondLimits: true });
+  if (!loaded.ok) return { ok: false, problems: [...problems, ...loaded.problems] };
+  if (!parsed.success) return { ok: false, problems };
+  const data = parsed.data as Partial<WorkspaceState> & Pick<WorkspaceState, 'origin' | 'clock' | 'journal'>;
+  const checked = checkJournal(data.journal, loaded.topology, sources, doc.source);
+  problems.push(...checked.problems);
+  if (problems.length > 0) return { ok: false, problems };
+  const state: WorkspaceState = { origin: data.origin, clock: data.clock, topology: sha256(topologyRead.text), journal: data.journal };
+  return { ok: true, workspace: new Workspace(dir, state, loaded.topology, loaded.sources, text, checked.pods) };
 }
+
+/**
+ * Each journal entry checked against the topology, as the command that recorded it checked it;
+ * the pods its create entries resolve to, by entry index, so a replay need not resolve them again.
+ */
+function checkJournal(
+  journal: readonly JournalEntry[],
+  topology: Topology,
+  sources: SourceTable,
+  source: number,
+): { problems: LocatedMessage[]; pods: Map<number, PodSpec> } {
+  const problems: LocatedMessage[] = [];
+  const resolvedPods = new Map<number, PodSpec>();
+  const machines = new Set([...topology.nodes.map((n) => n.name), ...topology.routers.map((r) => r.name)]);
+  const pods = new Set(topology.pods.map((pod) => `${pod.namespace}/${pod.name}`));
+  let last = 0;
+  journal.forEach((entry, i) => {
+    const at = (...path: (string | number)[]) => ['journal', i, ...path];
+    const report = (path: (string | number)[], message: string) => problems.push(sources.locatePath(source, at(...path), message));
+    if (entry.at < last) report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
+    last = Math.max(last, entry.at);
+    const machine = (key: string, name: string) => {
+      if (!machines.has(name)) report([key], `"${name}" is not a node or router of this workspace's topology`);
+    };
+    switch (entry.op) {
+      case 'create': {
+        const resolved = resolvePodManifest(entry.manifest, source, topology);
+        if (!resolved.ok) {
+          for (const issue of resolved.issues) problems.push(sources.locate({ ...issue, at: { source, path: [...at('manifest'), ...issue.at.path] } }));
+        } else {
+          pods.add(`${resolved.pod.namespace}/${resolved.pod.name}`);
+          resolvedPods.set(i, resolved.pod);
+        }
+        return;
+      }
+      case 'delete':
+        if (!pods.has(`${entry.namespace}/${entry.name}`)) report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
+        return;
+      case 'link':
+        machine('a', entry.a);
+        machine('b', entry.b);
+        if (entry.a === entry.b) report(['b'], 'a link joins two different machines');
+        return;
+      case 'machine':
+      case 'port':
+        machine('name', entry.name);
+        return;
+    }
+  });
+  return { problems, pods: resolvedPods };
+}
+
+export type Recovery =
+  | { readonly kind: 'intact' }
+  | { readonly kind: 'restored'; readonly entries: number; readonly lost: number; readonly keptAs: string }
+  | { readonly kind: 'accepted'; readonly entries: number }
+  | { readonly kind: 'impossible'; readonly problems: readonly LocatedMessage[] };
+
+/**
+ * `podnet workspace recover`: a damaged state is replaced by the previous generation when that
+ * one passes every check (the damaged file is kept beside it, never deleted); with
+ * `acceptEdits`, a state that passes every check but its checksum is sealed as it is.
+ */
+export function recoverWorkspace(dir: string, fs: FileSystem, acceptEdits: boolean): Recovery {
+  const current = loadWorkspace(dir, fs);
+  if (current.ok) return { kind: 'intact' };
+  if (acceptEdits) {
+    const edited = loadStateFile(dir, join(dir, STATE_FILE), fs, { acceptEdits: true });
+    if (!edited.ok) return { kind: 'impossible', problems: edited.problems };
+    fs.writeAtomic(join(dir, STATE_FILE), sealState(edited.workspace.state));
+    return { kind: 'accepted', entries: edited.workspace.state.journal.length };
+  }
+  const previous = loadStateFile(dir, join(dir, PREVIOUS_STATE_FILE), fs, { acceptEdits: false });
+  if (!previous.ok) return { kind: 'impossible', problems: current.problems };
+  const keptAs = freeName(dir, fs, 'state.damaged', '.json');
+  const damaged = fs.readText(join(dir, STATE_FILE));
+  if (damaged !== undefined) fs.writeAtomic(join(dir, keptAs), damaged);
+  fs.writeAtomic(join(dir, STATE_FILE), sealState(previous.workspace.state));
+  const entries = previous.workspace.state.journal.length;
+  return { kind: 'restored', entries, lost: Math.max(0, countEntries(damaged) - entries), keptAs };
+}
+
+function countEntries(text: string | undefined): number {
+  try {
+    const journal = (JSON.parse(text ?? '') as { journal?: unknown }).journal;
+    return Array.isArray(journal) ? journal.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function freeName(dir: string, fs: FileSystem, stem: string, ext: string): string {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `${stem}${ext}` : `${stem}.${n}${ext}`;
+    if (!fs.exists(join(dir, name))) return name;
+  }
+}
+
+export { FileWriteError };

@@ -23,7 +23,8 @@ describe('workspace', () => {
     await cli.run('init', '--no-pods');
     await cli.run('create', '-f', POD);
     await cli.run('delete', 'pod', 'date-pod');
-    expect(readdirSync(cli.path('.podnet')).sort()).toEqual(['state.json', 'topology.yaml']);
+    expect(readdirSync(cli.path('.podnet')).sort()).toEqual(['state.json', 'state.prev.json', 'topology.yaml']);
+    expect(readdirSync(cli.dir).sort()).toEqual(['.podnet']);
     const state = JSON.parse(readFileSync(cli.path('.podnet/state.json'), 'utf8'));
     expect(state.journal.map((e: { op: string }) => e.op)).toEqual(['create', 'delete']);
   });
@@ -38,7 +39,8 @@ describe('workspace', () => {
       const result = await cli.run(...argv);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^\.podnet\/state\.json:\d+:\d+: journal\[0\]\.op: "op" is missing or not one podnet knows \(found "craete"\)$/m);
-      expect(result.stderr).toMatch(/^1 problem found; the workspace .podnet was left as it is/m);
+      expect(result.stderr).toMatch(/^\.podnet\/state\.json:\d+:\d+: checksum: the state does not match its checksum/m);
+      expect(result.stderr).toMatch(/^2 problems found; the workspace .podnet was left as it is/m);
       expect(readFileSync(path, 'utf8')).toBe(broken);
     }
   });

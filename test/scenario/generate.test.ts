@@ -81,9 +81,12 @@ describe('podnet generate on the command line', () => {
   const cli = new CliSandbox();
   afterAll(() => cli.dispose());
 
-  it('writes a file that podnet reads, and refuses bad numbers with exit 2', async () => {
+  it('writes a file that podnet reads, and refuses bad numbers as a usage error (exit 1)', async () => {
     expect(await cli.run('generate', '--nodes', '6', '--design', 'racks', '--racks', '2', '--spine', '-o', 'racks.yaml')).toMatchObject({ code: 0, stdout: '' });
     expect((await cli.run('validate', 'racks.yaml')).stdout).toBe('racks.yaml: valid (cluster racks-6: 6 nodes, 3 routers, 1 pools, 60 pods, 0 events)\n');
-    expect(await cli.run('generate', '--nodes', 'many')).toMatchObject({ code: 2, stderr: 'error: --nodes "many" must be a whole number from 1 to 100000\n' });
+    expect(await cli.run('generate', '--nodes', 'many')).toMatchObject({
+      code: 1,
+      stderr: 'error: --nodes "many" must be a whole number from 1 to 5000 (Kubernetes\' ceiling; --beyond-limits goes past it)\n',
+    });
   });
 });

@@ -3,6 +3,7 @@
  * (ip route), why a route is best, a summary, the timeline, and the failures a user can inject.
  */
 import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
+import { requireOutputDir, writeFiles } from '../../io/output.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { peerName } from '../../core/bgp/peering.js';
@@ -156,18 +157,17 @@ export function checkCommand(io: CliIo, options: GlobalOptions, file: string, fl
 
 /** `podnet export bird NODE`, or every machine's file into a directory with --all --dir. */
 export function exportBirdCommand(io: CliIo, options: GlobalOptions, name: string | undefined, flags: { all?: boolean; dir?: string }): number {
-  const { sim } = viewSimulation(options, io, { at: 0 });
   if (flags.all) {
     if (flags.dir === undefined) throw new CommandFailure('error: --all needs --dir DIR', 2);
     const dir = resolve(io.cwd, flags.dir);
-    io.fs.mkdirp(dir);
-    for (const speaker of sim.peering.speakers) {
-      const file = join(dir, `${speaker.name}.conf`);
-      io.fs.writeAtomic(file, birdConfig(sim, speaker.name) as string);
-      io.stdout(`wrote ${join(flags.dir, `${speaker.name}.conf`)}\n`);
-    }
+    requireOutputDir(io.fs, dir);
+    const { sim } = viewSimulation(options, io, { at: 0 });
+    const files = sim.peering.speakers.map((speaker) => [`${speaker.name}.conf`, birdConfig(sim, speaker.name) as string] as const);
+    writeFiles(io.fs, dir, files);
+    for (const [file] of files) io.stdout(`wrote ${join(flags.dir, file)}\n`);
     return 0;
   }
+  const { sim } = viewSimulation(options, io, { at: 0 });
   if (name === undefined) throw new CommandFailure('error: name a node or router, or use --all --dir DIR', 2);
   io.stdout(birdConfig(sim, machine(sim, name)) as string);
   return 0;
@@ -195,7 +195,7 @@ type Change = { kind: 'link'; a: string; b: string; up: boolean } | { kind: 'mac
 
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
-  return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at) => {
+  return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at, say) => {
     const names = new Set([...workspace.topology.nodes.map((n) => n.name), ...workspace.topology.routers.map((r) => r.name)]);
     const check = (name: string): void => {
       if (!names.has(name)) throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
@@ -205,6 +205,7 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
     if (change.kind === 'link') {
       check(change.a);
       check(change.b);
+      if (change.a === change.b) throw new CommandFailure(`error: a link joins two different machines; "${change.a}" was named twice`, 1);
       entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
       message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
     } else if (change.kind === 'machine') {
@@ -216,7 +217,7 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
       entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
       message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
     }
-    io.stdout(`${message} at ${at.toFixed(1)}s simulated\n`);
+    say(`${message} at ${at.toFixed(1)}s simulated\n`);
     return { entries: [entry], errors: [] };
   });
 }

@@ -1,5 +1,6 @@
 /** `podnet graph`: the topology, the BGP sessions, a prefix's forwarding or a trace, as SVG, DOT or Mermaid. */
 import { resolve } from 'node:path';
+import { requireOutputFile } from '../../io/output.js';
 import { toDot } from '../../io/graph/dot.js';
 import { toMermaid } from '../../io/graph/mermaid.js';
 import { bgpPicture, routesToPicture, tracePicture, underlayPicture, type Picture } from '../../io/graph/picture.js';
@@ -43,8 +44,10 @@ function picture(io: CliIo, options: GlobalOptions, args: readonly string[], fla
 export function graphCommand(io: CliIo, options: GlobalOptions, args: readonly string[], flags: GraphFlags): number {
   const { args: wanted, usage } = USAGE[flags.layer];
   if (args.length !== wanted) throw new CommandFailure(`error: --layer ${flags.layer} takes ${wanted === 0 ? 'no arguments' : wanted === 1 ? 'one argument' : 'two arguments'}: ${usage}`, 2);
+  const output = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
+  if (output !== undefined) requireOutputFile(io.fs, output);
   const text = WRITERS[flags.format](picture(io, options, args, flags));
-  if (flags.output === undefined) io.stdout(text);
-  else io.fs.writeAtomic(resolve(io.cwd, flags.output), text);
+  if (output === undefined) io.stdout(text);
+  else io.fs.writeAtomic(output, text);
   return 0;
 }

@@ -4,6 +4,7 @@ import { didYouMean } from '../../core/topology/suggest.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
 import { LAB_FILES, labCatalogue, type Lab } from '../../io/labs.js';
 import { createWorkspace } from '../../io/workspace.js';
+import { requireOutputDir, writeFiles } from '../../io/output.js';
 import { displayPath, loadTopologyOrFail } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -31,12 +32,19 @@ export function labsOpenCommand(io: CliIo, name: string, flags: { dir?: string }
   if ((io.fs.list(target) ?? []).length > 0) {
     throw new CommandFailure(`error: ${displayPath(io, target)} is not empty; podnet labs open leaves existing files alone (choose another --dir)`, 1);
   }
+  requireOutputDir(io.fs, target);
   const { topology, snapshot } = loadTopologyOrFail(io, join(lab.dir, LAB_FILES.topology));
-  io.fs.mkdirp(target);
-  for (const file of [LAB_FILES.topology, LAB_FILES.exercise]) {
-    io.fs.writeAtomic(join(target, file), io.fs.readText(join(lab.dir, file)) as string);
+  const created = io.fs.kind(target) === 'missing';
+  const files = [LAB_FILES.topology, LAB_FILES.exercise].map((file) => [file, io.fs.readText(join(lab.dir, file)) as string] as const);
+  writeFiles(io.fs, target, files);
+  try {
+    createWorkspace(join(target, '.podnet'), LAB_FILES.topology, snapshot(), io.fs, { instant: true, wallMs: io.wallMs() });
+  } catch (error) {
+    // All or nothing: a lab without its workspace is removed again.
+    for (const [file] of files) io.fs.remove(join(target, file));
+    if (created) io.fs.remove(target);
+    throw error;
   }
-  createWorkspace(join(target, '.podnet'), LAB_FILES.topology, snapshot(), io.fs, { instant: true, wallMs: io.wallMs() });
   const where = displayPath(io, target);
   io.stdout(
     `lab ${lab.name} opened in ${where}: ${LAB_FILES.topology}, ${LAB_FILES.exercise} and a workspace (cluster ${topology.name}, ` +

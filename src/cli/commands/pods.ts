@@ -19,10 +19,10 @@ interface ReadManifest {
   readonly pod: PodSpec;
 }
 
-function readPodManifests(io: CliIo, file: string, cluster: Cluster): ReadManifest[] {
+function readPodManifests(io: CliIo, options: GlobalOptions, file: string, cluster: Cluster): ReadManifest[] {
   const sources = new SourceTable();
   const path = resolve(io.cwd, file);
-  const loaded = loadManifests(path, io.fs, sources);
+  const loaded = loadManifests(path, io.fs, sources, { beyondLimits: options.beyondLimits === true });
   const shown = (problems: readonly { file: string; line: number; column: number; message: string }[]) =>
     problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
   if (!loaded.ok) throw new InputProblems(shown(loaded.problems));
@@ -45,17 +45,17 @@ function readPodManifests(io: CliIo, file: string, cluster: Cluster): ReadManife
 
 /** `create` refuses pods that exist; `apply` accepts identical ones and refuses changed ones. */
 export function createPods(io: CliIo, options: GlobalOptions, file: string, mode: 'create' | 'apply'): number {
-  return changeWorkspace(io, options, mode, (workspace, at) => {
+  return changeWorkspace(io, options, mode, (workspace, at, say) => {
     const cluster = buildCluster(workspace.topology, workspace.ops(), at);
     const entries: JournalEntry[] = [];
     const errors: string[] = [];
-    for (const { raw, pod } of readPodManifests(io, file, cluster)) {
+    for (const { raw, pod } of readPodManifests(io, options, file, cluster)) {
       const existing = cluster.pod(pod.namespace, pod.name);
       if (existing !== undefined) {
         if (mode === 'create') {
           errors.push(`Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`);
         } else if (samePod(existing.spec, pod)) {
-          io.stdout(`pod/${pod.name} unchanged\n`);
+          say(`pod/${pod.name} unchanged\n`);
         } else {
           errors.push(
             `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
@@ -68,7 +68,7 @@ export function createPods(io: CliIo, options: GlobalOptions, file: string, mode
       const result = cluster.apply({ kind: 'create', at, pod });
       if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
       entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
-      io.stdout(`pod/${pod.name} created\n`);
+      say(`pod/${pod.name} created\n`);
     }
     return { entries, errors };
   });
@@ -81,7 +81,7 @@ function samePod(a: PodSpec, b: PodSpec): boolean {
 }
 
 export function deletePods(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
-  return changeWorkspace(io, options, 'delete', (workspace, at) => {
+  return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
     const cluster = buildCluster(workspace.topology, workspace.ops(), at);
     const entries: JournalEntry[] = [];
     const errors: string[] = [];
@@ -92,7 +92,7 @@ export function deletePods(io: CliIo, options: GlobalOptions, names: readonly st
       }
       cluster.apply({ kind: 'delete', at, namespace, name });
       entries.push({ op: 'delete', at, namespace, name });
-      io.stdout(`pod "${name}" deleted\n`);
+      say(`pod "${name}" deleted\n`);
     }
     return { entries, errors };
   });

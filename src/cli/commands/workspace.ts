@@ -4,27 +4,48 @@ import { formatCidr } from '../../core/net/index.js';
 import * as schema from '../../core/topology/schema.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
 import { getNodes, getPods } from '../../io/format/kubectl.js';
-import { createWorkspace, SETTLE_SECONDS } from '../../io/workspace.js';
-import { DEFAULT_LAB, displayPath, instantRequested, loadTopologyOrFail, openSource, stateDir, viewSimulation, type GlobalOptions } from '../context.js';
+import { createWorkspace, isWorkspace, recoverWorkspace, SETTLE_SECONDS } from '../../io/workspace.js';
+import {
+  DEFAULT_LAB,
+  displayPath,
+  instantRequested,
+  loadTopologyOrFail,
+  openSource,
+  refuseForeignDirectory,
+  stateDir,
+  underLock,
+  viewSimulation,
+  type GlobalOptions,
+} from '../context.js';
 import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { ipRoute, summary } from '../../io/format/bgp.js';
 import { CommandFailure, InputProblems } from '../errors.js';
-import { generateTopology, type Design, type Encap } from '../../io/generate.js';
+import { GENERATED_BLOCK_SIZE, generateTopology, type Design, type Encap } from '../../io/generate.js';
+import { requireOutputDir, requireOutputFile } from '../../io/output.js';
+import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
 import { parseCidr } from '../../core/net/index.js';
 import type { CliIo } from '../io.js';
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { stringify, parse } from 'yaml';
 
 export function initCommand(io: CliIo, options: GlobalOptions, file: string | undefined, flags: { pods: boolean; force?: boolean }): number {
   const dir = stateDir(options, io);
-  if (io.fs.exists(dir) && !flags.force) {
+  const replace = isWorkspace(dir, io.fs);
+  if (replace && !flags.force) {
     throw new CommandFailure(`error: workspace ${displayPath(io, dir)} already exists (podnet init --force replaces it)`, 1);
   }
+  refuseForeignDirectory(io, dir);
+  if (dir === io.cwd || !relative(dir, io.cwd).startsWith('..')) {
+    throw new CommandFailure(`error: the workspace ${displayPath(io, dir)} would hold the current directory; choose another with --state DIR`, 1);
+  }
+  requireOutputDir(io.fs, dirname(dir));
   const path = file === undefined ? DEFAULT_LAB : resolve(io.cwd, file);
-  const loaded = loadTopologyOrFail(io, path);
+  const loaded = loadTopologyOrFail(io, path, options);
   const snapshot = flags.pods ? loaded.snapshot() : withoutPods(loaded.snapshot());
-  createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
+  const make = () => createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() }, replace);
+  if (replace) underLock(io, options, 'init --force', make);
+  else make();
   const { topology } = loaded;
   const pods = flags.pods ? topology.pods.length : 0;
   io.stdout(
@@ -49,11 +70,41 @@ function withoutPods(snapshot: string): string {
     .join('---\n');
 }
 
-export function validateCommand(io: CliIo, files: readonly string[]): number {
+/**
+ * `podnet workspace recover`: puts back the previous generation of a damaged state (keeping the
+ * damaged file), or with --accept-edits seals a hand-edited state that passes every other check.
+ */
+export function recoverCommand(io: CliIo, options: GlobalOptions, flags: { acceptEdits?: boolean }): number {
+  const dir = stateDir(options, io);
+  if (!isWorkspace(dir, io.fs)) throw new CommandFailure(`error: ${displayPath(io, dir)} holds no podnet workspace to recover`, 1);
+  const where = displayPath(io, dir);
+  const recovery = underLock(io, options, 'workspace recover', () => recoverWorkspace(dir, io.fs, flags.acceptEdits === true));
+  switch (recovery.kind) {
+    case 'intact':
+      io.stdout(`workspace ${where} is intact: nothing to recover\n`);
+      return 0;
+    case 'accepted':
+      io.stdout(`workspace ${where}: the edited state (${recovery.entries} journal entries) passes every check and is sealed as it is\n`);
+      return 0;
+    case 'restored':
+      io.stdout(
+        `workspace ${where}: restored the previous state (${recovery.entries} journal entries); ` +
+          `the damaged file is kept as ${recovery.keptAs}${recovery.lost > 0 ? ` and holds ${recovery.lost} later entr${recovery.lost === 1 ? 'y' : 'ies'} not restored` : ''}\n`,
+      );
+      return 0;
+    case 'impossible':
+      throw new InputProblems(
+        recovery.problems.map((p) => ({ ...p, file: displayPath(io, p.file) })),
+        `the previous state cannot be restored either; the workspace ${where} was left as it is (podnet init --force starts over)`,
+      );
+  }
+}
+
+export function validateCommand(io: CliIo, options: GlobalOptions, files: readonly string[]): number {
   const problems = [];
   for (const file of files) {
     try {
-      const { topology } = loadTopologyOrFail(io, file);
+      const { topology } = loadTopologyOrFail(io, file, options);
       io.stdout(
         `${file}: valid (cluster ${topology.name}: ${topology.nodes.length} nodes, ${topology.routers.length} routers, ` +
           `${topology.pools.length} pools, ${topology.pods.length} pods, ${topology.events.length} events)\n`,
@@ -127,19 +178,34 @@ export interface GenerateFlags {
   readonly output?: string;
 }
 
-function wholeNumber(text: string, flag: string, min: number, max: number): number {
+function wholeNumber(text: string, flag: string, min: number, max: number, why = ''): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new CommandFailure(`error: ${flag} "${text}" must be a whole number from ${min} to ${max}`, 2);
+  if (!Number.isInteger(value) || value < min || value > max) throw new CommandFailure(`error: ${flag} "${text}" must be a whole number from ${min} to ${max}${why}`, 1);
   return value;
 }
 
-export function generateCommand(io: CliIo, flags: GenerateFlags): number {
-  const nodes = wholeNumber(flags.nodes, '--nodes', 1, 100_000);
+/**
+ * `podnet generate`: refuses, before writing anything, what its own `check` would reject: more
+ * than Kubernetes' ceiling (unless --beyond-limits), and a pool smaller than one block.
+ */
+export function generateCommand(io: CliIo, options: GlobalOptions, flags: GenerateFlags): number {
+  const limits = options.beyondLimits ? NO_LIMITS : KUBERNETES_LIMITS;
+  const beyond = options.beyondLimits ? '' : " (Kubernetes' ceiling; --beyond-limits goes past it)";
+  const nodes = wholeNumber(flags.nodes, '--nodes', 1, Math.min(limits.nodes, 100_000), beyond);
+  const podsPerNode = wholeNumber(flags.podsPerNode, '--pods-per-node', 0, 10_000);
+  if (nodes * podsPerNode > limits.pods) {
+    throw new CommandFailure(`error: --nodes ${nodes} × --pods-per-node ${podsPerNode} is ${nodes * podsPerNode} pods; podnet models at most ${limits.pods}${beyond}`, 1);
+  }
   const pool = flags.pool === undefined ? undefined : parseCidr(flags.pool);
-  if (pool !== undefined && !pool.ok) throw new CommandFailure(`error: --pool: ${pool.reason}`, 2);
+  if (pool !== undefined && !pool.ok) throw new CommandFailure(`error: --pool: ${pool.reason}`, 1);
+  if (pool?.ok && pool.value.len > GENERATED_BLOCK_SIZE) {
+    throw new CommandFailure(`error: --pool ${flags.pool} is smaller than one /${GENERATED_BLOCK_SIZE} block; a pool needs a prefix of /${GENERATED_BLOCK_SIZE} or shorter`, 1);
+  }
+  const output = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
+  if (output !== undefined) requireOutputFile(io.fs, output);
   const text = generateTopology({
     nodes,
-    podsPerNode: wholeNumber(flags.podsPerNode, '--pods-per-node', 0, 10_000),
+    podsPerNode,
     design: flags.design,
     reflectors: Math.min(nodes, wholeNumber(flags.reflectors, '--reflectors', 2, 1000)),
     racks: Math.min(nodes, wholeNumber(flags.racks, '--racks', 1, 10_000)),
@@ -148,8 +214,8 @@ export function generateCommand(io: CliIo, flags: GenerateFlags): number {
     seed: wholeNumber(flags.seed, '--seed', 0, 2 ** 31),
     ...(pool?.ok ? { pool: pool.value } : {}),
   });
-  if (flags.output === undefined) io.stdout(text);
-  else io.fs.writeAtomic(resolve(io.cwd, flags.output), text);
+  if (output === undefined) io.stdout(text);
+  else io.fs.writeAtomic(output, text);
   return 0;
 }
 

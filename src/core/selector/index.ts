@@ -6,7 +6,9 @@
  * `k not in {...}`, `k contains 'x'`, `k starts with 'x'`, `k ends with 'x'`, `!`, `&&`, `||` and
  * parentheses, with `!` binding tightest and `&&` before `||`. An empty selector selects everything,
  * as Calico treats it. Invariants: parsing is total: it returns a selector or the character offset
- * and reason of the first error. Leaves out: Calico's `global()` scoping (it selects all here).
+ * and reason of the first error. Parentheses and `!` nest at most MAX_NESTING deep and a selector
+ * has at most MAX_TERMS terms, so neither the parser nor `matches` can recurse without bound.
+ * Leaves out: Calico's `global()` scoping (it selects all here).
  */
 
 export type Labels = Readonly<Record<string, string>>;
@@ -68,8 +70,14 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Deeper than any real selector; bounded so hostile input cannot exhaust the stack. */
+export const MAX_NESTING = 32;
+export const MAX_TERMS = 1_000;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
+  private terms = 0;
   constructor(private readonly tokens: readonly Token[]) {}
 
   parseAll(): Selector {
@@ -118,17 +126,26 @@ class Parser {
   }
 
   private parseUnary(): Selector {
-    if (this.accept('!')) return { op: 'not', inner: this.parseUnary() };
+    const token = this.peek();
+    if (this.accept('!')) return { op: 'not', inner: this.nested(token, () => this.parseUnary()) };
     if (this.accept('(')) {
-      const inner = this.parseOr();
+      const inner = this.nested(token, () => this.parseOr());
       this.expect(')');
       return inner;
     }
     return this.parseTerm();
   }
 
+  private nested(at: Token, parse: () => Selector): Selector {
+    if (++this.depth > MAX_NESTING) throw new SelectorSyntaxError(at.at, `nested more than ${MAX_NESTING} levels deep`);
+    const inner = parse();
+    this.depth--;
+    return inner;
+  }
+
   private parseTerm(): Selector {
     const token = this.next();
+    if (++this.terms > MAX_TERMS) throw new SelectorSyntaxError(token.at, `more than ${MAX_TERMS} terms`);
     if (token.kind !== 'word') {
       throw new SelectorSyntaxError(token.at, `expected a label, all() or has(...) but found ${describe(token)}`);
     }

@@ -55,6 +55,21 @@ export interface InputDocument {
   readonly referencedFrom?: number;
 }
 
+/**
+ * How large a topology may be: Kubernetes' own ceiling (5,000 nodes, 150,000 pods) unless the
+ * user lifts it on purpose. Checked on the written counts, before any per-entry work, so a file
+ * that asks for a million pods is refused in milliseconds rather than after exhausting memory.
+ */
+export interface ResolveLimits {
+  readonly nodes: number;
+  readonly pods: number;
+}
+
+export const KUBERNETES_LIMITS: ResolveLimits = { nodes: 5_000, pods: 150_000 };
+export const NO_LIMITS: ResolveLimits = { nodes: Infinity, pods: Infinity };
+
+const LIFT_LIMITS = '--beyond-limits goes past it on purpose';
+
 export type Resolution =
   | { readonly ok: true; readonly topology: Topology }
   | { readonly ok: false; readonly issues: readonly Issue[] };
@@ -91,6 +106,29 @@ class Resolver {
   private podSequence = 0;
   private bgpOverrides: Defined<z.output<typeof s.bgpConfigurationSpec>> = {};
   private ipamOverrides: Defined<z.output<typeof s.ipamConfigurationSpec>> = {};
+  /** Pods written so far, Deployment replicas included, against limits.pods. */
+  private podsWritten = 0;
+  private nodeLimitReported = false;
+
+  constructor(private readonly limits: ResolveLimits = KUBERNETES_LIMITS) {}
+
+  /** Counts `count` more pods; false (with a located issue) when that passes the ceiling. */
+  private admitPods(count: number, at: Origin): boolean {
+    if (this.podsWritten + count <= this.limits.pods) {
+      this.podsWritten += count;
+      return true;
+    }
+    this.report(at, `${count} more pods would make ${this.podsWritten + count}; podnet models at most ${this.limits.pods} pods, Kubernetes' own limit (${LIFT_LIMITS})`);
+    this.podsWritten = Infinity;
+    return false;
+  }
+
+  /** A written list longer than the ceiling is refused before any of its entries is read. */
+  private tooMany(list: unknown, limit: number, what: string, at: Origin): boolean {
+    if (!Array.isArray(list) || list.length <= limit) return false;
+    this.report(at, `${list.length} ${what}; podnet models at most ${limit}, Kubernetes' own limit (${LIFT_LIMITS})`);
+    return true;
+  }
 
   report(origin: Origin, message: string, onKey = false): void {
     this.issues.push(onKey ? { at: origin, message, onKey } : { at: origin, message });
@@ -119,7 +157,7 @@ class Resolver {
         return;
       }
       const pod = this.parse(s.podManifest, record, doc.source, []);
-      if (pod) this.pods.push({ value: pod, origin: at, order: [doc.referencedFrom ?? Infinity, this.podSequence++] });
+      if (pod && this.admitPods(1, at)) this.pods.push({ value: pod, origin: at, order: [doc.referencedFrom ?? Infinity, this.podSequence++] });
       return;
     }
     if ('cluster' in record && !('kind' in record)) this.addTopology(doc, record);
@@ -132,7 +170,10 @@ class Resolver {
       this.report({ source: doc.source, path: ['cluster'] }, 'a second topology document: only one cluster: section is allowed', true);
       return;
     }
-    const parsed = this.parse(s.topologyDocument, record, doc.source, []);
+    const written = record as Record<string, unknown>;
+    const tooManyNodes = this.tooMany(written['nodes'], this.limits.nodes, 'nodes', { source: doc.source, path: ['nodes'] });
+    const tooManyPods = this.tooMany(written['pods'], this.limits.pods, 'pods', { source: doc.source, path: ['pods'] });
+    const parsed = tooManyNodes || tooManyPods ? undefined : this.parse(s.topologyDocument, record, doc.source, []);
     if (parsed === undefined) {
       this.topologyDoc = { value: emptyTopology(record), origin: { source: doc.source, path: [] } };
       return;
@@ -143,7 +184,7 @@ class Resolver {
     parsed.nodes.forEach((node, i) => this.addNode(node, at('nodes', i)));
     parsed.peers?.forEach((peer, i) => this.peers.push({ value: peer, origin: at('peers', i) }));
     parsed.pods?.forEach((pod, i) => {
-      if ('kind' in pod) this.pods.push({ value: pod, origin: at('pods', i), order: [i, this.podSequence++] });
+      if ('kind' in pod && this.admitPods(1, at('pods', i))) this.pods.push({ value: pod, origin: at('pods', i), order: [i, this.podSequence++] });
     });
   }
 
@@ -153,7 +194,7 @@ class Resolver {
     switch (record['kind']) {
       case 'Pod': {
         const pod = this.parse(s.podManifest, record, doc.source, []);
-        if (pod) this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
+        if (pod && this.admitPods(1, root)) this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
       case 'Deployment': {
@@ -201,6 +242,7 @@ class Resolver {
       this.report({ ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] }, `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`);
       return;
     }
+    if (!this.admitPods(deployment.spec.replicas, { ...origin, path: ['spec', 'replicas'] })) return;
     const hash = kubeSafe(fnv1a(`${name}/${JSON.stringify(deployment.spec.template)}`), 10);
     const used = new Set<string>();
     for (let i = 0; i < deployment.spec.replicas; i++) {
@@ -244,6 +286,11 @@ class Resolver {
   private addNode(node: NodeWritten, origin: Origin): void {
     const existing = this.nodes.get(node.name);
     if (existing === undefined) {
+      if (this.nodes.size >= this.limits.nodes) {
+        if (!this.nodeLimitReported) this.report(origin, `node ${this.limits.nodes + 1}: podnet models at most ${this.limits.nodes} nodes, Kubernetes' own limit (${LIFT_LIMITS})`);
+        this.nodeLimitReported = true;
+        return;
+      }
       this.nodes.set(node.name, { value: node, origin });
       return;
     }
@@ -769,8 +816,8 @@ function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
 }
 
-export function resolveTopology(documents: readonly InputDocument[]): Resolution {
-  const resolver = new Resolver();
+export function resolveTopology(documents: readonly InputDocument[], limits: ResolveLimits = KUBERNETES_LIMITS): Resolution {
+  const resolver = new Resolver(limits);
   for (const doc of documents) resolver.addDocument(doc);
   const topology = resolver.resolve();
   if (topology === undefined || resolver.issues.length > 0) return { ok: false, issues: resolver.issues };

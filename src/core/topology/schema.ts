@@ -6,13 +6,22 @@
  * JSON Schema shipped in schema/topology.schema.json, so editors and podnet agree on the format.
  */
 import * as z from 'zod';
+import { parseDuration } from './duration.js';
+
+/** About 31 years of simulated time: more is a typo, and would overflow the event clock's arithmetic. */
+const MAX_DURATION_SECONDS = 1e9;
+const DURATION_TEXT = /^\d+(\.\d+)?(ms|s|m|h)$/;
+const DURATION_TOO_LONG = 'a duration of at most 1000000000 seconds (about 31 years)';
 
 const text = (description: string) => z.string().min(1).describe(description);
 
 export const durationSchema = z
   .union([
-    z.number().nonnegative(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as 30s, 2m or 1.5h'),
+    z.number().nonnegative().max(MAX_DURATION_SECONDS, DURATION_TOO_LONG),
+    z
+      .string()
+      .regex(DURATION_TEXT, 'expected a duration such as 30s, 2m or 1.5h')
+      .refine((value) => !DURATION_TEXT.test(value) || parseDuration(value) <= MAX_DURATION_SECONDS, DURATION_TOO_LONG),
   ])
   .describe('simulated time: seconds as a number, or a string such as 500ms, 30s, 2m, 1h');
 

@@ -44,9 +44,8 @@ function convert(issue: FinalIssue, source: number, path: PathSegment[], known: 
       return [{ at: { source, path }, message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})` }];
     case 'invalid_value': {
       const allowed = issue.values.map(String);
-      const found = String(issue.input);
-      const hint = allowed.length > 1 ? didYouMean(found, allowed) : '';
-      return [{ at: { source, path }, message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found "${found}")${hint}` }];
+      const hint = allowed.length > 1 && typeof issue.input === 'string' ? didYouMean(issue.input, allowed) : '';
+      return [{ at: { source, path }, message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found ${describeValue(issue.input)})${hint}` }];
     }
     case 'invalid_union':
       return convertUnion(issue, source, path, known, localPath);
@@ -102,11 +101,17 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-function describeValue(value: unknown): string {
+/** A found value as the user wrote it, never as JavaScript prints it; long strings are cut. */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 60)}…" (${value.length} characters)` : `"${value}"`;
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return '.nan (not a number)';
+    if (!Number.isFinite(value)) return value > 0 ? '.inf (infinity)' : '-.inf (minus infinity)';
+  }
   return String(value);
 }
 
