@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { nodeFileSystem } from '../../src/io/fs.js';
+import { nodeFileSystem, type FileSystem } from '../../src/io/fs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -14,10 +14,18 @@ export interface CliRun {
 }
 
 export class CliSandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), 'podnet-test-'));
+  readonly dir: string;
   wallMs = Date.UTC(2026, 10, 25, 12, 0, 0);
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  constructor(
+    private readonly env: Record<string, string> = {},
+    /** A file system to run against instead of the real one (to inject failures). */
+    private readonly fs: FileSystem = nodeFileSystem,
+    /** Where the sandbox lives, when not a fresh temporary directory. */
+    dir?: string,
+  ) {
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'podnet-test-'));
+  }
 
   async run(...argv: string[]): Promise<CliRun> {
     let stdout = '';
@@ -28,7 +36,7 @@ export class CliSandbox {
       env: this.env,
       cwd: this.dir,
       wallMs: () => this.wallMs,
-      fs: nodeFileSystem,
+      fs: this.fs,
     });
     return { code, stdout, stderr };
   }
