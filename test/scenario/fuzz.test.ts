@@ -13,7 +13,7 @@ import { prepareDirectory, seedlings } from '../../src/fuzz/seedlings.js';
 import { repoPath } from '../helpers/cli.js';
 
 describe('fuzz', () => {
-  it('600 mutants of the shipped topologies: no internal error, no unlocated message, none slow', async () => {
+  it('600 mutants of the shipped topologies: no internal error, no unlocated message, none slow, memory bounded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'podnet-fuzz-'));
     try {
       prepareDirectory(repoPath('topologies'), dir);
@@ -23,6 +23,8 @@ describe('fuzz', () => {
         if (outcome.verdict !== 'held' || outcome.ms > 5_000) bad.push({ ...outcome, detail: `${outcome.detail ?? ''} [${mutant.edits.join('; ')}]` });
       }
       expect(bad).toEqual([]);
+      // Bounded memory: no mutant (an alias bomb, a million replicas) may have grown the heap past this.
+      expect(process.memoryUsage().rss).toBeLessThan(1.5 * 1024 ** 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
