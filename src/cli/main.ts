@@ -223,11 +223,11 @@ Examples:
   for (const verb of ['block-port', 'unblock-port'] as const) {
     program
       .command(`${verb} <node> [port]`)
-      .description(verb === 'block-port' ? 'firewall a TCP port on a node (default 179, BGP)' : 'remove that firewall rule')
+      .description(verb === 'block-port' ? "firewall a TCP port on a node (default: BGP's, bgp.listenPort, 179 unless configured)" : 'remove that firewall rule')
       .action((name: string, port: string | undefined, _opts: object, cmd: Command) =>
         run(async () => {
-          const number = Number(port ?? 179);
-          if (!Number.isInteger(number) || number < 1 || number > 65535) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 1);
+          const number = port === undefined ? undefined : Number(port);
+          if (number !== undefined && (!Number.isInteger(number) || number < 1 || number > 65535)) throw new CommandFailure(`error: port "${port}" is out of range 1-65535`, 1);
           return (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'port', name, port: number, blocked: verb === 'block-port' });
         }),
       );

@@ -8,6 +8,7 @@ import { KUBERNETES_LIMITS, NO_LIMITS, resolveTopology, type InputDocument } fro
 import type { Topology } from '../core/topology/model.js';
 import { formatBytes, type FileSystem } from './fs.js';
 import { SourceTable, type LocatedMessage } from './sources.js';
+import { byCodeUnit } from '../core/order.js';
 
 /**
  * The largest file podnet reads. A generated 5,000-node, 150,000-pod topology is about 430 KiB;
@@ -84,7 +85,7 @@ function snapshotOf(documents: readonly { source: number; value: unknown }[], ma
 }
 
 export function sortProblems(problems: readonly LocatedMessage[]): LocatedMessage[] {
-  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
+  return [...problems].sort((a, b) => byCodeUnit(a.file, b.file) || a.line - b.line || a.column - b.column);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
 import { requireOutputDir, writeFiles } from '../../io/output.js';
+import { BGP_PORT } from '../../core/bgp/session.js';
 import type { SessionStatus } from '../../core/bgp/network.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { peerName } from '../../core/bgp/peering.js';
@@ -191,7 +192,11 @@ export function eventsCommand(io: CliIo, options: GlobalOptions, flags: ViewFlag
   return 0;
 }
 
-type Change = { kind: 'link'; a: string; b: string; up: boolean } | { kind: 'machine'; name: string; up: boolean } | { kind: 'port'; name: string; port: number; blocked: boolean };
+type Change =
+  | { kind: 'link'; a: string; b: string; up: boolean }
+  | { kind: 'machine'; name: string; up: boolean }
+  /** `port` undefined: the BGP port the machine listens on. */
+  | { kind: 'port'; name: string; port: number | undefined; blocked: boolean };
 
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
@@ -214,8 +219,10 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
       message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
     } else {
       check(change.name);
-      entry = { op: 'port', at, name: change.name, port: change.port, blocked: change.blocked };
-      message = `TCP port ${change.port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
+      const isNode = workspace.topology.nodes.some((n) => n.name === change.name);
+      const port = change.port ?? (isNode ? workspace.topology.bgp.listenPort : BGP_PORT);
+      entry = { op: 'port', at, name: change.name, port, blocked: change.blocked };
+      message = `TCP port ${port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
     }
     say(`${message} at ${at.toFixed(1)}s simulated\n`);
     return { entries: [entry], errors: [] };

@@ -12,6 +12,7 @@ import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseAt } from './bgp.js';
 import { printObject } from './pods.js';
+import { byCodeUnit } from '../../core/order.js';
 
 export interface TraceFlags {
   readonly port?: string;
@@ -153,7 +154,7 @@ export function reachCommand(io: CliIo, options: GlobalOptions, flags: { from?: 
   const counts = new Map<string, number>();
   for (const cell of cells) counts.set(cell.disposition, (counts.get(cell.disposition) ?? 0) + 1);
   const reachable = cells.filter((c) => 'reachable' in c && c.reachable).length;
-  const summaryLine = `${cells.length} pairs, ${reachable} reachable: ${[...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`;
+  const summaryLine = `${cells.length} pairs, ${reachable} reachable: ${[...counts.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`;
   if (flags.output === 'json') {
     printObject(io, { pairs: cells, summary: Object.fromEntries(counts) }, 'json');
     return 0;

@@ -145,3 +145,27 @@ function sameAttributes(a: PathAttributes, b: PathAttributes): boolean {
     sameNumbers(a.clusterList, b.clusterList)
   );
 }
+
+/**
+ * The attribute sets of locally originated routes, one per (next hop, AS prepended on eBGP):
+ * the same for every neighbour that shares both, so exports reuse one interned set. Keyed by the
+ * two numbers in nested maps: no arithmetic on them, so no two keys can collide.
+ */
+export class OriginatedAttributes {
+  private readonly byNextHop = new Map<number, Map<number, number>>();
+
+  constructor(private readonly table: AttributeTable) {}
+
+  /** The set's id; `prependAs` undefined for iBGP (an empty AS path). */
+  get(nextHop: number, prependAs: number | undefined): number {
+    let byAs = this.byNextHop.get(nextHop);
+    if (byAs === undefined) this.byNextHop.set(nextHop, (byAs = new Map()));
+    const asKey = prependAs ?? -1;
+    let id = byAs.get(asKey);
+    if (id === undefined) {
+      id = this.table.intern({ nextHop, asPath: prependAs === undefined ? [] : [prependAs], origin: ORIGIN_IGP, clusterList: [] });
+      byAs.set(asKey, id);
+    }
+    return id;
+  }
+}

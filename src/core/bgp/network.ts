@@ -17,13 +17,13 @@ import type { Cluster } from '../cluster/index.js';
 import { cidrContains, type Cidr } from '../net/index.js';
 import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
-import { AttributeTable, ORIGIN_IGP, PrefixTable, type PathAttributes } from './attributes.js';
+import { AttributeTable, OriginatedAttributes, PrefixTable, type PathAttributes } from './attributes.js';
 import { selectBest, type RouteSource, type Selection } from './best-path.js';
 import { ChangePool, type ChangeList } from './changes.js';
 import { RouteChooser, type RibCandidate } from './choose.js';
 import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
 import { BGP, LocRibView, SOURCES, SpeakerRib, storedRoute, type LocRib, type StoredRoute } from './rib.js';
-import { step, TIMERS, type BgpState, type SessionEvent } from './session.js';
+import { BGP_PORT, step, TIMERS, type BgpState, type SessionEvent } from './session.js';
 
 export type { LocEntry, LocRib } from './rib.js';
 export type { RibCandidate } from './choose.js';
@@ -106,7 +106,7 @@ export class BgpNetwork {
   private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
   /** Caches for the export hot path: whether a prefix may leave a node, and originated attribute sets. */
   private readonly exportable = new Map<number, boolean>();
-  private readonly originated = new Map<number, number>();
+  private readonly originated: OriginatedAttributes;
   /**
    * Update groups: neighbours of a speaker that get the same attributes for every route share an
    * export class, so a changed route is exported once per class, not once per neighbour. The
@@ -134,6 +134,7 @@ export class BgpNetwork {
     private readonly options: { seed: number; timeline: boolean },
   ) {
     this.rng = new Rng(options.seed);
+    this.originated = new OriginatedAttributes(this.attributes);
     const capacity = (): number => this.prefixes.cidrs.length;
     this.state = peering.speakers.map(() => ({ up: true, local: new Map(), rib: new SpeakerRib(capacity), reexportable: new Set(), blockedPorts: new Set() }));
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
@@ -257,7 +258,7 @@ export class BgpNetwork {
     let error: string | undefined;
     if (!reach.ok) error = `Socket: ${reach.reason}`;
     else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
-    else if (remote.blockedPorts.has(179) || (this.state[local.speaker] as SpeakerState).blockedPorts.has(179)) error = 'Socket: Connection refused';
+    else if (this.firewalled(local.speaker, local.remote)) error = 'Socket: Connection refused';
     else if (this.responder(session) === undefined) error = 'Socket: Connection closed';
     if (error !== undefined) {
       this.transition(session, { kind: 'tcp-failed', error });
@@ -408,8 +409,29 @@ export class BgpNetwork {
     const state = this.state[speaker] as SpeakerState;
     if (blocked) state.blockedPorts.add(port);
     else state.blockedPorts.delete(port);
-    if (!blocked || port !== 179) return;
-    for (const n of this.neighborsOf[speaker] as number[]) this.scheduleHoldExpiry(this.neighbor(n).session);
+    if (!blocked) return;
+    for (const n of this.neighborsOf[speaker] as number[]) {
+      const neighbor = this.neighbor(n);
+      const stopped = neighbor.remote >= 0 ? this.firewalled(speaker, neighbor.remote) : port === this.listenPort(speaker);
+      if (stopped) this.scheduleHoldExpiry(neighbor.session);
+    }
+  }
+
+  /** The TCP port a speaker's BIRD listens on: BGPConfiguration's listenPort on nodes, 179 on routers. */
+  private listenPort(speaker: number): number {
+    return (this.peering.speakers[speaker] as Speaker).kind === 'node' ? this.cluster.topology.bgp.listenPort : BGP_PORT;
+  }
+
+  /**
+   * Whether firewall rules stop every TCP connection a session could use: a connects to b's listen
+   * port, or b to a's, and a rule on a port (both directions) on either end stops a connection to it.
+   */
+  private firewalled(a: number, b: number): boolean {
+    const onA = (this.state[a] as SpeakerState).blockedPorts;
+    const onB = (this.state[b] as SpeakerState).blockedPorts;
+    const toB = this.listenPort(b);
+    const toA = this.listenPort(a);
+    return (onA.has(toB) || onB.has(toB)) && (onA.has(toA) || onB.has(toA));
   }
 
   // --- routes ------------------------------------------------------------------------------------
@@ -544,7 +566,7 @@ export class BgpNetwork {
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
     const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(attrsId);
     let attrs: PathAttributes;
-    if (learned === undefined) return this.originatedAttrs(n.localAddress, ibgpOut ? undefined : s.asNumber);
+    if (learned === undefined) return this.originated.get(n.localAddress, ibgpOut ? undefined : s.asNumber);
     if (ibgpOut) {
       const reflecting = ibgpIn;
       const clusterList = reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
@@ -576,17 +598,6 @@ export class BgpNetwork {
     if (n.nextHopMode === 'Self') return false;
     const shared = s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress));
     return shared !== undefined && cidrContains(shared, nextHop);
-  }
-
-  /** The attributes of a locally originated route: the same for every neighbour with that next hop. */
-  private originatedAttrs(nextHop: number, prependAs: number | undefined): number {
-    const key = prependAs === undefined ? nextHop : -(nextHop * 4294967296 + prependAs) - 1;
-    let id = this.originated.get(key);
-    if (id === undefined) {
-      id = this.attributes.intern({ nextHop, asPath: prependAs === undefined ? [] : [prependAs], origin: ORIGIN_IGP, clusterList: [] });
-      this.originated.set(key, id);
-    }
-    return id;
   }
 
   /** confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool leave a node. */

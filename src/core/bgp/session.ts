@@ -51,6 +51,9 @@ export function birdProtocolState(state: BgpState, running: boolean): 'up' | 'st
 }
 
 /** Calico's timers (BIRD defaults except connect delay and retry, which confd sets). */
+/** BGP's well-known TCP port (RFC 4271 §8.2.1): where routers listen; Calico nodes listen on BGPConfiguration's listenPort. */
+export const BGP_PORT = 179;
+
 export const TIMERS = {
   connectDelay: 2,
   connectRetry: 5,

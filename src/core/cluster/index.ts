@@ -16,6 +16,7 @@ import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
 import { podStatusAt, type PodRun, type PodStatus } from './lifecycle.js';
 import { Scheduler } from './scheduler.js';
+import { byCodeUnit } from '../order.js';
 
 export type ClusterOp =
   | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
@@ -189,7 +190,7 @@ export class Cluster {
 
   /** Live pods ordered by namespace, then name (kubectl's order). */
   pods(): PodRecord[] {
-    return [...this.records.values()].sort((a, b) => a.spec.namespace.localeCompare(b.spec.namespace) || a.spec.name.localeCompare(b.spec.name));
+    return [...this.records.values()].sort((a, b) => byCodeUnit(a.spec.namespace, b.spec.namespace) || byCodeUnit(a.spec.name, b.spec.name));
   }
 
   /** The pods placed on one node, in no particular order. */

@@ -6,6 +6,7 @@
  */
 import { MinHeap } from '../sim/heap.js';
 import type { ClusterNode, PodSpec, Taint, Toleration } from '../topology/model.js';
+import { byCodeUnit } from '../order.js';
 
 export type Placement =
   | { readonly ok: true; readonly node: ClusterNode; readonly why: string }
@@ -88,7 +89,7 @@ export class Scheduler {
     const node = this.nodes[best];
     if (node === undefined) {
       const total = this.nodes.length;
-      const reasons = [...rejections.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${n} ${reason}`);
+      const reasons = [...rejections.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([reason, n]) => `${n} ${reason}`);
       return {
         ok: false,
         message: `0/${total} nodes are available: ${reasons.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,

@@ -45,6 +45,7 @@ import type {
 import * as s from './schema.js';
 import { didYouMean } from './suggest.js';
 import { recordingErrorMap, toIssues, type KnownKeys } from './zod-issues.js';
+import { byCodeUnit } from '../order.js';
 
 export interface InputDocument {
   readonly source: number;
@@ -322,7 +323,7 @@ class Resolver {
     const pods = ordered.map((pod) => this.resolvePod(pod.value, pod.origin, nodes)).filter(isDefined);
     this.checkUniquePods(pods);
     const images = resolveImages(written.images ?? {});
-    const events = this.resolveEvents(written.events ?? [], doc.origin.source, nodes, routers, pods);
+    const events = this.resolveEvents(written.events ?? [], doc.origin.source, nodes, routers, pods, bgp.listenPort);
     const checks = this.resolveChecks(written.checks ?? [], doc.origin.source, nodes, routers, pools);
     if (this.issues.length > 0) return undefined;
     return {
@@ -337,7 +338,7 @@ class Resolver {
       pools,
       nodes,
       routers,
-      segments: [...segments.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      segments: [...segments.values()].sort((a, b) => byCodeUnit(a.name, b.name)),
       peers,
       pods,
       images,
@@ -507,7 +508,7 @@ class Resolver {
         origin,
       });
     }
-    return nodes.sort((a, b) => a.name.localeCompare(b.name));
+    return nodes.sort((a, b) => byCodeUnit(a.name, b.name));
   }
 
   private resolveRouters(
@@ -722,6 +723,7 @@ class Resolver {
     nodes: readonly ClusterNode[],
     routers: readonly Router[],
     pods: readonly PodSpec[],
+    listenPort: number,
   ): ScenarioEvent[] {
     const machines = [...nodes.map((n) => n.name), ...routers.map((r) => r.name)];
     const events: ScenarioEvent[] = [];
@@ -742,7 +744,7 @@ class Resolver {
         case 'block-port':
         case 'unblock-port':
           this.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
-          events.push({ at, origin, action: event.action, node: event.node, port: event.port });
+          events.push({ at, origin, action: event.action, node: event.node, port: event.port ?? listenPort });
           break;
         case 'pod-create': {
           const pod = this.resolvePod(event.pod, { source, path: ['events', i, 'pod'] }, nodes);

@@ -251,7 +251,7 @@ export const eventEntry = z.discriminatedUnion('action', [
     at: durationSchema,
     action: z.enum(['block-port', 'unblock-port']).describe('a firewall rule dropping a TCP port in both directions on a machine'),
     node: text('node or router name'),
-    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').default(179),
+    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional().describe('default: BGP, the cluster\'s bgp.listenPort (179 unless configured)'),
   }),
 ]);
 

@@ -12,6 +12,7 @@
  * Services and kube-proxy, MTU and fragmentation, ICMP.
  */
 import { peerName, type Speaker } from '../bgp/peering.js';
+import { BGP_PORT } from '../bgp/session.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import type { PodStatus } from '../cluster/lifecycle.js';
@@ -26,7 +27,7 @@ const IPIP_MTU = 1480;
 const VXLAN_PORT = 4789;
 const VXLAN_VNI = 4096;
 /** What a host listens on by itself: sshd, BIRD, the kubelet, and the API server on control planes. */
-const HOST_PORTS: Readonly<Record<number, string>> = { 22: 'sshd', 179: 'bird (BGP)', 10250: 'kubelet' };
+const HOST_PORTS: Readonly<Record<number, string>> = { 22: 'sshd', 10250: 'kubelet' };
 
 interface Packet {
   readonly src: Ipv4;
@@ -286,7 +287,9 @@ export class Tracer {
   }
 
   private deliverToHost(machine: string, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const ports: Record<number, string> = { ...HOST_PORTS, ...(this.speakerNamed(machine).node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}) };
+    const speaker = this.speakerNamed(machine);
+    const bgpPort = speaker.kind === 'node' ? this.sim.topology.bgp.listenPort : BGP_PORT;
+    const ports: Record<number, string> = { ...HOST_PORTS, [bgpPort]: 'bird (BGP)', ...(speaker.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}) };
     const service = ports[flow.port];
     if (service !== undefined && flow.protocol === 'TCP') {
       steps.push({ kind: 'DELIVERED', detail: `to ${service} on the host` });

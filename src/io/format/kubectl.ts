@@ -9,6 +9,7 @@ import { formatIpv4 } from '../../core/net/index.js';
 import { createHash } from 'node:crypto';
 import { KUBECTL_DESCRIBE, kubectlTable, tabwrite } from './tabwriter.js';
 import { humanDuration, rfc1123z } from './time.js';
+import { byCodeUnit } from '../../core/order.js';
 
 /** A moment to render at: simulated seconds, and the wall-clock epoch simulated time 0 maps to. */
 export interface Moment {
@@ -97,7 +98,7 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
   const ip = podIp(record);
   const multiline = (key: string, entries: readonly string[]): string[] =>
     entries.length === 0 ? [`${key}\t<none>`] : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
-  const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const labels = Object.entries(spec.labels).sort(([a], [b]) => byCodeUnit(a, b)).map(([k, v]) => `${k}=${v}`);
   const annotations = Object.entries({
     ...spec.annotations,
     ...(ip !== undefined && record.allocation
@@ -108,7 +109,7 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
         }
       : {}),
   })
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnit(a, b))
     .map(([k, v]) => `${k}: ${v}`);
   const lines: string[] = [
     `Name:\t${spec.name}`,
