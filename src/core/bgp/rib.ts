@@ -242,6 +242,14 @@ export const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
 export const BGP: RouteSourceCode = 2;
 /** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
 const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+/** Decision codes are packed into 4 bits of a route's meta byte (see readRoute). */
+const DECISION_BITS = 4;
+if (DECISIONS.length > 1 << DECISION_BITS) throw new Error(`${DECISIONS.length} decision codes do not fit in ${DECISION_BITS} bits`);
+
+/** The deciding rule's id (or 'only-route') for a stored decision code. */
+export function decisionName(code: number): string {
+  return DECISIONS[code] as string;
+}
 
 /** The stored form of a deciding rule (none: the only route). */
 export function decisionCode(rule: Rule | undefined): number {
@@ -267,7 +275,7 @@ export class LocRibView implements LocRib {
 
   get(prefix: number): LocEntry | undefined {
     const route = storedRoute();
-    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: DECISIONS[route.decision] as string } : undefined;
+    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: decisionName(route.decision) } : undefined;
   }
 
   has(prefix: number): boolean {

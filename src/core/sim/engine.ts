@@ -1,4 +1,9 @@
-/** The discrete-event engine: a (time, sequence) heap and the simulated clock. */
+/**
+ * The discrete-event engine: a (time, sequence) heap and the simulated clock.
+ * Invariants: events run in time order, and events at one time in the order they were scheduled;
+ * the clock never goes backwards; a negative delay or a time in the past is a bug in the caller
+ * and throws, rather than being clamped to now and silently reordering the run.
+ */
 import { TimedQueue } from './heap.js';
 
 export interface RunLimits {
@@ -31,7 +36,8 @@ export class Engine<E> {
   }
 
   scheduleAt(at: number, event: E): void {
-    this.schedule(Math.max(0, at - this.clock), event);
+    if (!(at >= this.clock)) throw new Error(`cannot schedule at ${at}: simulated time is already ${this.clock}`);
+    this.queue.push(at, this.seq++, event);
   }
 
   /** Runs events through `handle` until the queue empties or a limit is reached. */
