@@ -18,7 +18,9 @@ const io = {
   cwd: process.cwd(),
   wallMs: () => Date.now(),
   fs: nodeFileSystem,
-  ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
+  ...(process.stdin.isTTY && process.stdout.isTTY
+    ? { terminal: { stdin: process.stdin, stdout: process.stdout } }
+    : {}),
 };
 
 main(process.argv.slice(2), io).then(
@@ -26,7 +28,9 @@ main(process.argv.slice(2), io).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`podnet: internal error (a bug; please report it): ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `podnet: internal error (a bug; please report it): ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -5,8 +5,8 @@
  * randomness. Each guard is shown failing on imports injected into a copy of the tree.
  */
 import { describe, expect, it } from 'vitest';
-import { layeringViolations, sourceFiles, type SourceFile } from './helpers/import-graph.js';
 import { repoPath } from './helpers/cli.js';
+import { layeringViolations, type SourceFile, sourceFiles } from './helpers/import-graph.js';
 
 const SOURCES = sourceFiles(repoPath('src'));
 const BANNED_CALLS = /\b(Date\.now|Math\.random|performance\.now|console\.\w+|process\.\w+)\b|new Date\(\)/;
@@ -25,12 +25,17 @@ describe('architecture', () => {
   });
 
   it('src/core reads no clock, no Math.random, no console or process', () => {
-    const offenders = SOURCES.filter((f) => f.path.startsWith('core/') && BANNED_CALLS.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))).map((f) => f.path);
+    const offenders = SOURCES.filter(
+      (f) => f.path.startsWith('core/') && BANNED_CALLS.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')),
+    ).map((f) => f.path);
     expect(offenders).toEqual([]);
   });
 
   it('fails on an io import, a dynamic import of node:fs and a re-export from the CLI injected into core', () => {
-    const injected = withFile('core/net/evil.ts', "import '../../io/located.js';\nexport async function f() {\n  await import('node:fs');\n}\nexport { main } from '../../cli/main.js';\n");
+    const injected = withFile(
+      'core/net/evil.ts',
+      "import '../../io/located.js';\nexport async function f() {\n  await import('node:fs');\n}\nexport { main } from '../../cli/main.js';\n",
+    );
     expect(layeringViolations(injected)).toEqual([
       'core/net/evil.ts imports ../../io/located.js: core may not import io',
       'core/net/evil.ts imports node:fs: the core uses no Node built-in but node:crypto',
@@ -39,11 +44,21 @@ describe('architecture', () => {
   });
 
   it('fails on io importing the CLI, the TUI importing the CLI, the CLI reaching into the TUI, and a concept importing one to its right', () => {
-    expect(layeringViolations(withFile('io/evil.ts', "export * from '../cli/errors.js';\n"))).toEqual(['io/evil.ts imports ../cli/errors.js: io may not import cli']);
-    expect(layeringViolations(withFile('tui/evil.ts', "import { main } from '../cli/main.js';\n"))).toEqual(['tui/evil.ts imports ../cli/main.js: tui may not import cli']);
-    expect(layeringViolations(withFile('cli/evil.ts', "const s = await import('../tui/state.js');\n"))).toEqual(['cli/evil.ts imports ../tui/state.js: the CLI starts the TUI only through tui/run.ts']);
-    expect(layeringViolations(withFile('core/net/evil.ts', "import { Tracer } from '../trace/index.js';\n"))).toEqual(['core/net/evil.ts imports ../trace/index.js: core/net may import only concepts to its left, not trace']);
-    expect(layeringViolations(withFile('io/evil.ts', "import { render } from 'ink';\n"))).toEqual(['io/evil.ts imports ink: only the terminal UI uses Ink and React']);
+    expect(layeringViolations(withFile('io/evil.ts', "export * from '../cli/errors.js';\n"))).toEqual([
+      'io/evil.ts imports ../cli/errors.js: io may not import cli',
+    ]);
+    expect(layeringViolations(withFile('tui/evil.ts', "import { main } from '../cli/main.js';\n"))).toEqual([
+      'tui/evil.ts imports ../cli/main.js: tui may not import cli',
+    ]);
+    expect(layeringViolations(withFile('cli/evil.ts', "const s = await import('../tui/state.js');\n"))).toEqual([
+      'cli/evil.ts imports ../tui/state.js: the CLI starts the TUI only through tui/run.ts',
+    ]);
+    expect(layeringViolations(withFile('core/net/evil.ts', "import { Tracer } from '../trace/index.js';\n"))).toEqual([
+      'core/net/evil.ts imports ../trace/index.js: core/net may import only concepts to its left, not trace',
+    ]);
+    expect(layeringViolations(withFile('io/evil.ts', "import { render } from 'ink';\n"))).toEqual([
+      'io/evil.ts imports ink: only the terminal UI uses Ink and React',
+    ]);
   });
 
   it('the clock guard catches what it must', () => {

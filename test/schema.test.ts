@@ -12,7 +12,15 @@ describe('topology JSON Schema', () => {
 
   it('describes the topology keys with their Calico defaults', () => {
     const text = JSON.stringify(topologyJsonSchema());
-    for (const key of ['nodeToNodeMeshEnabled', 'strictAffinity', 'maxBlocksPerHost', 'blockSize', 'ipipMode', 'routeReflectorClusterID', 'peerSelector']) {
+    for (const key of [
+      'nodeToNodeMeshEnabled',
+      'strictAffinity',
+      'maxBlocksPerHost',
+      'blockSize',
+      'ipipMode',
+      'routeReflectorClusterID',
+      'peerSelector',
+    ]) {
       expect(text).toContain(`"${key}"`);
     }
     expect(text).toContain('"default":64512');
@@ -22,7 +30,9 @@ describe('topology JSON Schema', () => {
     const files = readdirSync(repoPath('topologies')).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) {
-      expect(readFileSync(repoPath('topologies', file), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/topology.schema.json');
+      expect(readFileSync(repoPath('topologies', file), 'utf8').split('\n')[0]).toBe(
+        '# yaml-language-server: $schema=../schema/topology.schema.json',
+      );
     }
   });
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runScenario, SCENARIOS, type Figures } from './scenarios.js';
+import { type Figures, runScenario, SCENARIOS } from './scenarios.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /**
@@ -35,12 +35,16 @@ function cliRoundTrip(): number {
 type Result = { scenario: string; figures?: Figures; failed?: string };
 
 function extra(f: Figures): string {
-  if (f.reconvergeSeconds !== undefined) return `reconverge ${f.reconvergeSeconds.toFixed(2)} s, restore ${f.restoreSeconds?.toFixed(2)} s`;
+  if (f.reconvergeSeconds !== undefined)
+    return `reconverge ${f.reconvergeSeconds.toFixed(2)} s, restore ${f.restoreSeconds?.toFixed(2)} s`;
   return f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '';
 }
 
 function main(argv: readonly string[]): void {
-  if (argv[0] === '--child') return child(argv[1] as string);
+  if (argv[0] === '--child') {
+    child(argv[1] as string);
+    return;
+  }
   const option = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -51,15 +55,44 @@ function main(argv: readonly string[]): void {
   const results: Result[] = [];
   for (const scenario of chosen) {
     process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
-    const run = spawnSync(process.execPath, [...CHILD_FLAGS, SELF, '--child', scenario.name], { encoding: 'utf8', timeout, maxBuffer: 1 << 20 });
+    const run = spawnSync(process.execPath, [...CHILD_FLAGS, SELF, '--child', scenario.name], {
+      encoding: 'utf8',
+      timeout,
+      maxBuffer: 1 << 20,
+    });
     const line = run.stdout.trim().split('\n').pop() ?? '';
-    if (run.status === 0 && line.startsWith('{')) results.push({ scenario: scenario.name, figures: JSON.parse(line) as Figures });
-    else results.push({ scenario: scenario.name, failed: run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM' ? `did not finish within ${timeout / 1000} s` : /heap out of memory/i.test(run.stderr) ? 'ran out of memory (default heap)' : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}` });
+    if (run.status === 0 && line.startsWith('{'))
+      results.push({ scenario: scenario.name, figures: JSON.parse(line) as Figures });
+    else
+      results.push({
+        scenario: scenario.name,
+        failed:
+          run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM'
+            ? `did not finish within ${timeout / 1000} s`
+            : /heap out of memory/i.test(run.stderr)
+              ? 'ran out of memory (default heap)'
+              : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}`,
+      });
   }
   const roundTrip = cliRoundTrip();
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  writeFileSync('bench-results.json', `${JSON.stringify({ machine, cliRoundTripSeconds: roundTrip, results }, null, 2)}\n`);
-  const header = ['scenario', 'build s', 'converge s', 'FIBs s', 'peak MiB', 'sessions', 'UPDATE', 'WITHDRAW', 'Loc-RIB routes', 'sim conv s', 'extra'];
+  writeFileSync(
+    'bench-results.json',
+    `${JSON.stringify({ machine, cliRoundTripSeconds: roundTrip, results }, null, 2)}\n`,
+  );
+  const header = [
+    'scenario',
+    'build s',
+    'converge s',
+    'FIBs s',
+    'peak MiB',
+    'sessions',
+    'UPDATE',
+    'WITHDRAW',
+    'Loc-RIB routes',
+    'sim conv s',
+    'extra',
+  ];
   const rows = results.map(({ scenario, figures: f, failed }) =>
     f === undefined
       ? [scenario, failed ?? 'failed']
@@ -77,7 +110,12 @@ function main(argv: readonly string[]): void {
           extra(f),
         ],
   );
-  const checks = results.flatMap(({ scenario, figures }) => (figures?.spotChecks ?? []).map((c) => `${scenario}: ${c.check}: ${c.problemCount === 0 ? 'ok' : `${c.problemCount} wrong, e.g. ${c.problems.join('; ')}`} (${c.checked} checked)`));
+  const checks = results.flatMap(({ scenario, figures }) =>
+    (figures?.spotChecks ?? []).map(
+      (c) =>
+        `${scenario}: ${c.check}: ${c.problemCount === 0 ? 'ok' : `${c.problemCount} wrong, e.g. ${c.problems.join('; ')}`} (${c.checked} checked)`,
+    ),
+  );
   process.stdout.write(`${machine}\nCLI round trip (podnet -t seed-lab.yaml bgp summary): ${roundTrip.toFixed(2)} s\n`);
   process.stdout.write(`${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\n`);
   if (checks.length > 0) process.stdout.write(`spot checks:\n${checks.map((line) => `  ${line}\n`).join('')}`);

@@ -5,13 +5,13 @@
  * traces per second.
  */
 import { parseAllDocuments } from 'yaml';
-import { advance, simulate, type Simulation, type WorldOp } from '../core/bgp/simulate.js';
+import { advance, type Simulation, simulate, type WorldOp } from '../core/bgp/simulate.js';
 import { buildFib, type Fib } from '../core/fib/index.js';
 import { Rng } from '../core/sim/rng.js';
-import { resolveTopology } from '../core/topology/resolve.js';
 import type { Topology } from '../core/topology/model.js';
+import { resolveTopology } from '../core/topology/resolve.js';
 import { Tracer } from '../core/trace/index.js';
-import { generateTopology, type GenerateOptions } from '../io/generate.js';
+import { type GenerateOptions, generateTopology } from '../io/generate.js';
 import { blocksViaOwners, clientsOf, pickClient, routesAvoid, type SpotCheck } from './spot-checks.js';
 
 export interface Scenario {
@@ -28,19 +28,64 @@ export interface Scenario {
 const rr = (nodes: number, podsPerNode = 30) => ({ nodes, podsPerNode, design: 'rr' as const, reflectors: 3 });
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'seed-lab', nodes: 3, what: "the seed lab's shape, generated: 3 nodes in a mesh (the shipped file is timed as the CLI round trip)", design: { nodes: 3, podsPerNode: 1, design: 'mesh', reflectors: 0 } },
-  { name: 'mesh-100', nodes: 100, what: "Calico's mesh limit: 100 nodes, 110 pods each", design: { nodes: 100, podsPerNode: 110, design: 'mesh', reflectors: 0 } },
-  { name: 'mesh-1000', nodes: 1000, what: '1,000 nodes in a full mesh (499,500 sessions)', design: { nodes: 1000, podsPerNode: 30, design: 'mesh', reflectors: 0 } },
+  {
+    name: 'seed-lab',
+    nodes: 3,
+    what: "the seed lab's shape, generated: 3 nodes in a mesh (the shipped file is timed as the CLI round trip)",
+    design: { nodes: 3, podsPerNode: 1, design: 'mesh', reflectors: 0 },
+  },
+  {
+    name: 'mesh-100',
+    nodes: 100,
+    what: "Calico's mesh limit: 100 nodes, 110 pods each",
+    design: { nodes: 100, podsPerNode: 110, design: 'mesh', reflectors: 0 },
+  },
+  {
+    name: 'mesh-1000',
+    nodes: 1000,
+    what: '1,000 nodes in a full mesh (499,500 sessions)',
+    design: { nodes: 1000, podsPerNode: 30, design: 'mesh', reflectors: 0 },
+  },
   { name: 'rr-5000', nodes: 5000, what: '5,000 nodes, 150,000 pods, 3 reflectors, clients on 2', design: rr(5000) },
-  { name: 'rr-5000-fail', nodes: 5000, what: 'rr-5000, one reflector stopped and restored', design: rr(5000), failReflector: true },
-  { name: 'trace', nodes: 5000, what: "random pod-to-pod traces over rr-5000's FIBs", design: rr(5000), traces: 20_000 },
-  { name: 'trace-1000', nodes: 1000, what: 'the same traces over rr 1,000: a quicker look at trace speed', design: rr(1000), traces: 20_000 },
+  {
+    name: 'rr-5000-fail',
+    nodes: 5000,
+    what: 'rr-5000, one reflector stopped and restored',
+    design: rr(5000),
+    failReflector: true,
+  },
+  {
+    name: 'trace',
+    nodes: 5000,
+    what: "random pod-to-pod traces over rr-5000's FIBs",
+    design: rr(5000),
+    traces: 20_000,
+  },
+  {
+    name: 'trace-1000',
+    nodes: 1000,
+    what: 'the same traces over rr 1,000: a quicker look at trace speed',
+    design: rr(1000),
+    traces: 20_000,
+  },
   { name: 'scaling-500', nodes: 500, what: 'rr design, 500 nodes', design: rr(500) },
   { name: 'scaling-1000', nodes: 1000, what: 'rr design, 1,000 nodes', design: rr(1000) },
   { name: 'scaling-2000', nodes: 2000, what: 'rr design, 2,000 nodes', design: rr(2000) },
   { name: 'scaling-5000', nodes: 5000, what: 'rr design, 5,000 nodes', design: rr(5000) },
-  { name: 'smoke-200', nodes: 200, what: 'rr design, 200 nodes, with traces: what CI runs', design: rr(200, 10), traces: 2_000 },
-  { name: 'smoke-200-fail', nodes: 200, what: 'the same, one reflector stopped and restored: what CI runs', design: rr(200, 10), failReflector: true },
+  {
+    name: 'smoke-200',
+    nodes: 200,
+    what: 'rr design, 200 nodes, with traces: what CI runs',
+    design: rr(200, 10),
+    traces: 2_000,
+  },
+  {
+    name: 'smoke-200-fail',
+    nodes: 200,
+    what: 'the same, one reflector stopped and restored: what CI runs',
+    design: rr(200, 10),
+    failReflector: true,
+  },
 ];
 
 export interface Figures {
@@ -89,8 +134,12 @@ function timed<T>(run: () => T): [T, number] {
 }
 
 export function runScenario(scenario: Scenario): Figures {
-  const [topology, buildSeconds] = timed(() => load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design })));
-  let [sim, convergeSeconds] = timed(() => simulate(topology, [], { until: scenario.failReflector ? STOP_AT - 1 : 300 }));
+  const [topology, buildSeconds] = timed(() =>
+    load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design })),
+  );
+  let [sim, convergeSeconds] = timed(() =>
+    simulate(topology, [], { until: scenario.failReflector ? STOP_AT - 1 : 300 }),
+  );
   const reflectors = scenario.design.design === 'rr';
   const spotChecks: SpotCheck[] = reflectors ? [blocksViaOwners(sim, pickClient(sim, 1))] : [];
   let reconvergeSeconds: number | undefined;
@@ -132,7 +181,14 @@ function measureTraces(sim: Simulation, fibs: ReadonlyMap<string, Fib | undefine
   const pick = () => pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
   const flows = Array.from({ length: count }, () => {
     const [src, dst] = [pick(), pick()];
-    return { srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation?.ip as number, dst: dst.allocation?.ip as number, protocol: 'TCP' as const, port: 80, loopback: false };
+    return {
+      srcPod: `${src.spec.namespace}/${src.spec.name}`,
+      src: src.allocation?.ip as number,
+      dst: dst.allocation?.ip as number,
+      protocol: 'TCP' as const,
+      port: 80,
+      loopback: false,
+    };
   });
   tracer.trace(flows[0] as (typeof flows)[number]);
   const start = process.hrtime.bigint();

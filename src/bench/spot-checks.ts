@@ -3,8 +3,9 @@
  * figures are of right answers: a client holds every other node's block through the node that
  * owns it, and a stopped reflector's clients keep their routes through their other reflector.
  */
-import type { Simulation } from '../core/bgp/simulate.js';
+
 import { peerName } from '../core/bgp/peering.js';
+import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { Rng } from '../core/sim/rng.js';
@@ -48,7 +49,9 @@ export function blocksViaOwners(sim: Simulation, client: string): SpotCheck {
       const entry = fib?.lookup(block.cidr.base);
       const hops = entry?.nextHops.map((hop) => hop.via) ?? [];
       if (entry?.kind !== 'bgp' || entry.prefix.len !== block.cidr.len || hops.length !== 1 || hops[0] !== owner) {
-        problems.push(`${formatCidr(block.cidr)} of ${block.affinity}: ${entry === undefined ? 'no route' : `${entry.kind} ${formatCidr(entry.prefix)} via ${hops.map(formatIpv4).join(',') || '-'}`}`);
+        problems.push(
+          `${formatCidr(block.cidr)} of ${block.affinity}: ${entry === undefined ? 'no route' : `${entry.kind} ${formatCidr(entry.prefix)} via ${hops.map(formatIpv4).join(',') || '-'}`}`,
+        );
       }
     }
   }
@@ -76,5 +79,9 @@ export function routesAvoid(sim: Simulation, client: string, stopped: string): S
 /** Clients with a session to a machine, in name order. */
 export function clientsOf(sim: Simulation, reflector: string): string[] {
   const index = sim.peering.byName.get(reflector);
-  return clients(sim).filter((name) => sim.network.neighborsOfSpeaker(sim.peering.byName.get(name) as number).some((n) => sim.network.neighbor(n).remote === index));
+  return clients(sim).filter((name) =>
+    sim.network
+      .neighborsOfSpeaker(sim.peering.byName.get(name) as number)
+      .some((n) => sim.network.neighbor(n).remote === index),
+  );
 }

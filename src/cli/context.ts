@@ -4,14 +4,22 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Simulation, simulate, toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
 import { buildCluster, type Cluster } from '../core/cluster/index.js';
-import { simulate, toClusterOps, type Simulation, type WorldOp } from '../core/bgp/simulate.js';
 import type { Topology } from '../core/topology/model.js';
 import type { Moment } from '../io/format/kubectl.js';
 import { FileWriteError } from '../io/fs.js';
 import { LOCK_WAIT_MS, withWorkspaceLock } from '../io/lock.js';
 import { loadTopology } from '../io/topology-file.js';
-import { createWorkspace, INSTANT_EPOCH_MS, isWorkspace, loadWorkspace, SETTLE_SECONDS, type JournalEntry, type Workspace } from '../io/workspace.js';
+import {
+  createWorkspace,
+  INSTANT_EPOCH_MS,
+  isWorkspace,
+  type JournalEntry,
+  loadWorkspace,
+  SETTLE_SECONDS,
+  type Workspace,
+} from '../io/workspace.js';
 import { CommandFailure, InputProblems } from './errors.js';
 import type { CliIo } from './io.js';
 import { displayPath } from './paths.js';
@@ -38,8 +46,11 @@ export function instantRequested(options: GlobalOptions, io: CliIo): boolean {
   return options.instant === true || (env !== undefined && env !== '' && env !== '0' && env !== 'false');
 }
 
-
-export function loadTopologyOrFail(io: CliIo, file: string, options: GlobalOptions = {}): { topology: Topology; snapshot: () => string } {
+export function loadTopologyOrFail(
+  io: CliIo,
+  file: string,
+  options: GlobalOptions = {},
+): { topology: Topology; snapshot: () => string } {
   const loaded = loadTopology(resolve(io.cwd, file), io.fs, { beyondLimits: options.beyondLimits === true });
   if (!loaded.ok) throw new InputProblems(loaded.problems.map((p) => ({ ...p, file: displayPath(io, p.file) })));
   return loaded;
@@ -48,7 +59,10 @@ export function loadTopologyOrFail(io: CliIo, file: string, options: GlobalOptio
 /** The workspace directory: --state, else $PODNET_STATE (empty counts as unset), else ./.podnet. */
 export function stateDir(options: GlobalOptions, io: CliIo): string {
   if (options.state !== undefined && options.state.trim() === '') {
-    throw new CommandFailure('error: --state is empty; name a directory for the workspace, or leave --state out for ./.podnet', 1);
+    throw new CommandFailure(
+      'error: --state is empty; name a directory for the workspace, or leave --state out for ./.podnet',
+      1,
+    );
   }
   const env = io.env['PODNET_STATE'];
   return resolve(io.cwd, options.state ?? (env === undefined || env.trim() === '' ? '.podnet' : env));
@@ -60,7 +74,10 @@ export function refuseForeignDirectory(io: CliIo, dir: string): void {
   if (kind === 'missing' || isWorkspace(dir, io.fs)) return;
   if (kind === 'directory' && (io.fs.list(dir) ?? []).length === 0) return;
   const what = kind === 'directory' ? 'a directory that holds no podnet workspace (no state.json)' : 'not a directory';
-  throw new CommandFailure(`error: ${displayPath(io, dir)} is ${what}; podnet leaves it alone: choose another with --state DIR`, 1);
+  throw new CommandFailure(
+    `error: ${displayPath(io, dir)} is ${what}; podnet leaves it alone: choose another with --state DIR`,
+    1,
+  );
 }
 
 /** The workspace, created from the seed lab when there is none yet. */
@@ -70,8 +87,13 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
     refuseForeignDirectory(io, dir);
     const { snapshot } = loadTopologyOrFail(io, DEFAULT_LAB);
     try {
-      createWorkspace(dir, displayPath(io, DEFAULT_LAB), snapshot(), io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() });
-      io.stderr(`podnet: created workspace ${displayPath(io, dir)} from the built-in seed lab (podnet init FILE chooses another)\n`);
+      createWorkspace(dir, displayPath(io, DEFAULT_LAB), snapshot(), io.fs, {
+        instant: instantRequested(options, io),
+        wallMs: io.wallMs(),
+      });
+      io.stderr(
+        `podnet: created workspace ${displayPath(io, dir)} from the built-in seed lab (podnet init FILE chooses another)\n`,
+      );
     } catch (error) {
       // Another command made it in the meantime: use theirs.
       if (!(error instanceof FileWriteError) || !isWorkspace(dir, io.fs)) throw error;
@@ -80,7 +102,10 @@ export function openWorkspace(options: GlobalOptions, io: CliIo): Workspace {
   const loaded = loadWorkspace(dir, io.fs);
   if (!loaded.ok) {
     const problems = loaded.problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
-    throw new InputProblems(problems, `the workspace ${displayPath(io, dir)} was left as it is: fix the file, or start over with podnet init --force`);
+    throw new InputProblems(
+      problems,
+      `the workspace ${displayPath(io, dir)} was left as it is: fix the file, or start over with podnet init --force`,
+    );
   }
   return loaded.workspace;
 }
@@ -126,9 +151,18 @@ export function underLock<T>(io: CliIo, options: GlobalOptions, verb: string, wo
   const dir = stateDir(options, io);
   const waitSeconds = Number(io.env['PODNET_LOCK_WAIT'] ?? Number.NaN);
   const waitMs = Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds * 1000 : LOCK_WAIT_MS;
-  const locked = withWorkspaceLock(io.fs, dir, { command: `podnet ${verb}`, since: new Date(io.wallMs()).toISOString() }, waitMs, work);
+  const locked = withWorkspaceLock(
+    io.fs,
+    dir,
+    { command: `podnet ${verb}`, since: new Date(io.wallMs()).toISOString() },
+    waitMs,
+    work,
+  );
   if (locked.ok) return locked.value;
-  const who = locked.holder === undefined ? 'another podnet command' : `${locked.holder.command} (pid ${locked.holder.pid}, since ${locked.holder.since})`;
+  const who =
+    locked.holder === undefined
+      ? 'another podnet command'
+      : `${locked.holder.command} (pid ${locked.holder.pid}, since ${locked.holder.since})`;
   throw new CommandFailure(
     `error: the workspace ${displayPath(io, dir)} is busy: ${who} holds its lock; waited ${(locked.waitedMs / 1000).toFixed(1)}s and changed nothing. ` +
       `Try again (PODNET_LOCK_WAIT=SECONDS waits longer)`,
@@ -157,12 +191,21 @@ export function openSource(options: GlobalOptions, io: CliIo): Source {
     return { topology, journal: [], moment: { now: lastEvent + SETTLE_SECONDS, epochMs: INSTANT_EPOCH_MS } };
   }
   const workspace = openWorkspace(options, io);
-  return { topology: workspace.topology, journal: workspace.worldOps(), moment: workspaceMoment(workspace, io, instantRequested(options, io)), workspace };
+  return {
+    topology: workspace.topology,
+    journal: workspace.worldOps(),
+    moment: workspaceMoment(workspace, io, instantRequested(options, io)),
+    workspace,
+  };
 }
 
 export function viewCluster(options: GlobalOptions, io: CliIo): ClusterView {
   const { topology, journal, moment, workspace } = openSource(options, io);
-  return { cluster: buildCluster(topology, toClusterOps(journal), moment.now), moment, ...(workspace ? { workspace } : {}) };
+  return {
+    cluster: buildCluster(topology, toClusterOps(journal), moment.now),
+    moment,
+    ...(workspace ? { workspace } : {}),
+  };
 }
 
 export interface SimulationView {
@@ -172,7 +215,11 @@ export interface SimulationView {
 }
 
 /** The BGP simulation up to now (or `at`, simulated seconds), for the routing commands. */
-export function viewSimulation(options: GlobalOptions, io: CliIo, flags: { at?: number; timeline?: boolean } = {}): SimulationView {
+export function viewSimulation(
+  options: GlobalOptions,
+  io: CliIo,
+  flags: { at?: number; timeline?: boolean } = {},
+): SimulationView {
   const { topology, journal, moment, workspace } = openSource(options, io);
   const until = flags.at ?? moment.now;
   const sim = simulate(topology, journal, { until, timeline: flags.timeline ?? false });
@@ -181,6 +228,9 @@ export function viewSimulation(options: GlobalOptions, io: CliIo, flags: { at?: 
 
 export function refuseStateless(options: GlobalOptions, verb: string): void {
   if (options.topology !== undefined) {
-    throw new CommandFailure(`error: ${verb} changes a workspace; -t/--topology only reads a file (use podnet init ${options.topology})`, 1);
+    throw new CommandFailure(
+      `error: ${verb} changes a workspace; -t/--topology only reads a file (use podnet init ${options.topology})`,
+      1,
+    );
   }
 }

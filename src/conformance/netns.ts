@@ -58,7 +58,13 @@ export class NamespaceLab {
         const hubEnd = `v${speaker.index}x${i}`;
         this.inHub('ip', ['link', 'add', hubEnd, 'type', 'veth', 'peer', 'name', iface.name, 'netns', ns]);
         this.inHub('ip', ['link', 'set', hubEnd, 'master', this.segmentBridge.get(iface.segment) as string, 'up']);
-        this.inside(speaker.name, 'ip', ['addr', 'add', `${formatIpv4(iface.ip)}/${iface.subnet.len}`, 'dev', iface.name]);
+        this.inside(speaker.name, 'ip', [
+          'addr',
+          'add',
+          `${formatIpv4(iface.ip)}/${iface.subnet.len}`,
+          'dev',
+          iface.name,
+        ]);
         this.inside(speaker.name, 'ip', ['link', 'set', iface.name, 'up']);
       });
     }
@@ -67,11 +73,19 @@ export class NamespaceLab {
 
   private underlayRoutes(sim: Simulation): void {
     for (const node of sim.topology.nodes) {
-      if (node.gateway !== undefined) this.inside(node.name, 'ip', ['route', 'add', 'default', 'via', formatIpv4(node.gateway)]);
+      if (node.gateway !== undefined)
+        this.inside(node.name, 'ip', ['route', 'add', 'default', 'via', formatIpv4(node.gateway)]);
     }
     for (const router of sim.topology.routers) {
       this.inside(router.name, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-      for (const route of router.routes) this.inside(router.name, 'ip', ['route', 'add', `${formatIpv4(route.dst.base)}/${route.dst.len}`, 'via', formatIpv4(route.via)]);
+      for (const route of router.routes)
+        this.inside(router.name, 'ip', [
+          'route',
+          'add',
+          `${formatIpv4(route.dst.base)}/${route.dst.len}`,
+          'via',
+          formatIpv4(route.via),
+        ]);
     }
   }
 
@@ -101,17 +115,21 @@ export class NamespaceLab {
 
   /** A silent stop, as a machine losing power: BIRD killed, its links dark, no TCP reset sent. */
   stopMachine(machine: string): void {
-    for (const iface of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', iface.name, 'down']);
+    for (const iface of this.attachments.get(machine) ?? [])
+      this.inside(machine, 'ip', ['link', 'set', iface.name, 'down']);
     this.killBird(machine);
   }
 
   startMachine(machine: string): void {
-    for (const iface of this.attachments.get(machine) ?? []) this.inside(machine, 'ip', ['link', 'set', iface.name, 'up']);
+    for (const iface of this.attachments.get(machine) ?? [])
+      this.inside(machine, 'ip', ['link', 'set', iface.name, 'up']);
   }
 
   /** Cuts the link between two machines that share a point-to-point segment: both ends go dark. */
   setLinkUp(a: string, b: string, up: boolean): void {
-    const shared = (this.attachments.get(a) ?? []).filter((x) => (this.attachments.get(b) ?? []).some((y) => y.segment === x.segment));
+    const shared = (this.attachments.get(a) ?? []).filter((x) =>
+      (this.attachments.get(b) ?? []).some((y) => y.segment === x.segment),
+    );
     for (const x of shared) {
       this.inside(a, 'ip', ['link', 'set', x.name, up ? 'up' : 'down']);
       const other = (this.attachments.get(b) ?? []).find((y) => y.segment === x.segment) as RouterInterface;
@@ -132,7 +150,8 @@ export class NamespaceLab {
       this.inside(machine, 'ip', ['link', 'set', 'pods1', 'up']);
       this.inside(machine, 'ip', ['link', 'set', 'pods0', 'up']);
     }
-    for (const address of addresses) this.inside(machine, 'ip', ['route', 'replace', `${address}/32`, 'dev', 'pods0', 'proto', 'static']);
+    for (const address of addresses)
+      this.inside(machine, 'ip', ['route', 'replace', `${address}/32`, 'dev', 'pods0', 'proto', 'static']);
   }
 
   private killBird(machine: string): void {

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { simulate, type Simulation } from '../core/bgp/simulate.js';
+import { type Simulation, simulate } from '../core/bgp/simulate.js';
 import { cidrContains, formatIpv4 } from '../core/net/index.js';
 import type { ScenarioEvent, Topology } from '../core/topology/model.js';
 import { birdConfig } from '../io/bird.js';
@@ -21,7 +21,7 @@ import { nodeFileSystem } from '../io/fs.js';
 import { loadTopology } from '../io/topology-file.js';
 import { SETTLE_SECONDS } from '../io/workspace.js';
 import { NamespaceLab } from './netns.js';
-import { observedView, predictedView, type MachineView } from './views.js';
+import { type MachineView, observedView, predictedView } from './views.js';
 
 const HOLD_SECONDS = 9;
 const POLL_MS = 1000;
@@ -55,7 +55,10 @@ function unavailable(): string | undefined {
 
 /** The exported configuration with the hold timer shortened, so silent stops show in seconds. */
 function conformanceConfig(sim: Simulation, machine: string): string {
-  return (birdConfig(sim, machine) as string).replace('  connect delay time 2;', `  connect delay time 2;\n  hold time ${HOLD_SECONDS};\n  keepalive time 3;`);
+  return (birdConfig(sim, machine) as string).replace(
+    '  connect delay time 2;',
+    `  connect delay time 2;\n  hold time ${HOLD_SECONDS};\n  keepalive time 3;`,
+  );
 }
 
 function describeEvent(event: ScenarioEvent): string {
@@ -99,7 +102,12 @@ function syncSpeakers(lab: NamespaceLab, sim: Simulation, running: Set<string>):
     const own = sim.cluster.ipam.blocksOf(speaker.name);
     const borrowed = sim.cluster
       .pods()
-      .filter((p) => p.nodeName === speaker.name && p.allocation !== undefined && !own.some((b) => p.allocation !== undefined && cidrContains(b.cidr, p.allocation.ip)))
+      .filter(
+        (p) =>
+          p.nodeName === speaker.name &&
+          p.allocation !== undefined &&
+          !own.some((b) => p.allocation !== undefined && cidrContains(b.cidr, p.allocation.ip)),
+      )
       .map((p) => formatIpv4(p.allocation?.ip as number));
     lab.setBorrowedRoutes(speaker.name, borrowed);
   }
@@ -108,7 +116,15 @@ function syncSpeakers(lab: NamespaceLab, sim: Simulation, running: Set<string>):
 function observe(lab: NamespaceLab, sim: Simulation, running: ReadonlySet<string>): Map<string, MachineView> {
   const views = new Map<string, MachineView>();
   for (const machine of running) {
-    views.set(machine, observedView(sim, lab.birdc(machine, 'show', 'protocols'), lab.birdc(machine, 'show', 'route', 'all'), lab.inside(machine, 'ip', ['-4', 'route', 'show'])));
+    views.set(
+      machine,
+      observedView(
+        sim,
+        lab.birdc(machine, 'show', 'protocols'),
+        lab.birdc(machine, 'show', 'route', 'all'),
+        lab.inside(machine, 'ip', ['-4', 'route', 'show']),
+      ),
+    );
   }
   return views;
 }
@@ -118,7 +134,12 @@ function fingerprint(views: Map<string, MachineView>): string {
 }
 
 /** Waits at least `minimumMs`, then until the namespaces stop changing for a few polls. */
-function settle(lab: NamespaceLab, sim: Simulation, running: ReadonlySet<string>, minimumMs: number): Map<string, MachineView> {
+function settle(
+  lab: NamespaceLab,
+  sim: Simulation,
+  running: ReadonlySet<string>,
+  minimumMs: number,
+): Map<string, MachineView> {
   sleep(minimumMs);
   const started = Date.now();
   let last = '';
@@ -135,7 +156,13 @@ function settle(lab: NamespaceLab, sim: Simulation, running: ReadonlySet<string>
   return views;
 }
 
-function compare(topology: string, phase: string, sim: Simulation, observed: Map<string, MachineView>, seconds: number): PhaseResult {
+function compare(
+  topology: string,
+  phase: string,
+  sim: Simulation,
+  observed: Map<string, MachineView>,
+  seconds: number,
+): PhaseResult {
   const agree = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
   const total = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
   const differences: string[] = [];
@@ -150,7 +177,10 @@ function compare(topology: string, phase: string, sim: Simulation, observed: Map
         const p = predicted[aspect].get(key);
         const r = real?.[aspect].get(key);
         if (String(p) === String(r)) agree[aspect]++;
-        else differences.push(`${topology} / ${phase} / ${speaker.name} ${aspect} ${key}: podnet ${p ?? '(none)'}; BIRD ${r ?? '(none)'}`);
+        else
+          differences.push(
+            `${topology} / ${phase} / ${speaker.name} ${aspect} ${key}: podnet ${p ?? '(none)'}; BIRD ${r ?? '(none)'}`,
+          );
       }
     }
   }
@@ -159,7 +189,8 @@ function compare(topology: string, phase: string, sim: Simulation, observed: Map
 
 function runTopology(file: string, prefix: string): PhaseResult[] {
   const loaded = loadTopology(file, nodeFileSystem);
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  if (!loaded.ok)
+    throw new Error(loaded.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
   const topology: Topology = loaded.topology;
   const name = topology.name;
   const events = [...topology.events].sort((a, b) => a.at - b.at);
@@ -178,7 +209,15 @@ function runTopology(file: string, prefix: string): PhaseResult[] {
       started = Date.now();
       applyEvent(lab, event, sim, running);
       const minimum = event.action === 'node-down' ? (HOLD_SECONDS + 3) * 1000 : 4000;
-      results.push(compare(name, `after ${describeEvent(event)}`, sim, settle(lab, sim, running, minimum), (Date.now() - started) / 1000));
+      results.push(
+        compare(
+          name,
+          `after ${describeEvent(event)}`,
+          sim,
+          settle(lab, sim, running, minimum),
+          (Date.now() - started) / 1000,
+        ),
+      );
     });
   } finally {
     lab.destroy();
@@ -187,20 +226,46 @@ function runTopology(file: string, prefix: string): PhaseResult[] {
 }
 
 function table(results: readonly PhaseResult[]): string {
-  const header = ['TOPOLOGY', 'PHASE', 'SESSIONS', 'BEST ROUTES', 'ALTERNATIVES', 'KERNEL ROUTES', 'SETTLED IN', 'RESULT'];
-  const rows = results.map((r) => [r.topology, r.phase, ...ASPECTS.map((a) => `${r.agree[a]}/${r.total[a]}`), `${r.seconds.toFixed(1)}s`, r.differences.length === 0 ? 'agree' : `${r.differences.length} differ`]);
+  const header = [
+    'TOPOLOGY',
+    'PHASE',
+    'SESSIONS',
+    'BEST ROUTES',
+    'ALTERNATIVES',
+    'KERNEL ROUTES',
+    'SETTLED IN',
+    'RESULT',
+  ];
+  const rows = results.map((r) => [
+    r.topology,
+    r.phase,
+    ...ASPECTS.map((a) => `${r.agree[a]}/${r.total[a]}`),
+    `${r.seconds.toFixed(1)}s`,
+    r.differences.length === 0 ? 'agree' : `${r.differences.length} differ`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function main(): number {
   const reason = unavailable();
   if (reason !== undefined) {
-    process.stdout.write(`conformance skipped: ${reason}. podnet's own tests still ran; this suite compares against real BIRD 2.\n`);
+    process.stdout.write(
+      `conformance skipped: ${reason}. podnet's own tests still ran; this suite compares against real BIRD 2.\n`,
+    );
     return 0;
   }
   const dir = resolve(process.argv[2] ?? 'test/conformance');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const prefix = `pnc${process.pid % 100000}`;
   const cleanup = (): void => {
     for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
@@ -215,7 +280,9 @@ function main(): number {
     });
   }
   const bird = spawnSync('bird', ['--version'], { encoding: 'utf8' });
-  process.stdout.write(`Conformance: podnet against ${`${bird.stderr}${bird.stdout}`.trim()} in network namespaces, ${files.length} topologies\n`);
+  process.stdout.write(
+    `Conformance: podnet against ${`${bird.stderr}${bird.stdout}`.trim()} in network namespaces, ${files.length} topologies\n`,
+  );
   const results: PhaseResult[] = [];
   for (const [i, file] of files.entries()) {
     results.push(...runTopology(join(dir, file), `${prefix}t${i}`));
@@ -223,7 +290,8 @@ function main(): number {
   }
   process.stdout.write(`\n${table(results)}\n`);
   const differences = results.flatMap((r) => r.differences);
-  if (differences.length > 0) process.stdout.write(`\n${differences.length} differences:\n${differences.map((d) => `  ${d}`).join('\n')}\n`);
+  if (differences.length > 0)
+    process.stdout.write(`\n${differences.length} differences:\n${differences.map((d) => `  ${d}`).join('\n')}\n`);
   else process.stdout.write('\nFull agreement on every topology and phase.\n');
   cleanup();
   return differences.length === 0 ? 0 : 1;

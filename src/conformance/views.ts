@@ -22,10 +22,18 @@ export function emptyView(): MachineView {
 
 export function inPools(sim: Simulation, prefix: string): boolean {
   const parsed = parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`);
-  return parsed.ok && sim.topology.pools.some((p) => cidrContains(p.cidr, parsed.value.base) && parsed.value.len >= p.cidr.len);
+  return (
+    parsed.ok &&
+    sim.topology.pools.some((p) => cidrContains(p.cidr, parsed.value.base) && parsed.value.len >= p.cidr.len)
+  );
 }
 
-function routeText(nextHop: string, asPath: readonly (string | number)[], originator: string, clusterList: readonly string[]): string {
+function routeText(
+  nextHop: string,
+  asPath: readonly (string | number)[],
+  originator: string,
+  clusterList: readonly string[],
+): string {
   return `via ${nextHop} path [${asPath.join(' ')}]${originator === '' ? '' : ` originator ${originator}`}${clusterList.length === 0 ? '' : ` cluster-list ${clusterList.join(' ')}`}`;
 }
 
@@ -50,11 +58,25 @@ export function predictedView(sim: Simulation, machine: string): MachineView {
     });
     const winner = selection.ranking[0];
     if (winner !== undefined) view.best.set(prefix, (texts[0] as string).replace(/^\S+ /, ''));
-    view.alternatives.set(prefix, texts.map((t) => t.split(' path ')[0]).sort().join('; '));
+    view.alternatives.set(
+      prefix,
+      texts
+        .map((t) => t.split(' path ')[0])
+        .sort()
+        .join('; '),
+    );
   }
   for (const entry of buildFib(sim, machine)?.entries ?? []) {
     if (entry.proto !== 'bird' || !inPools(sim, formatCidr(entry.prefix))) continue;
-    view.kernel.set(formatCidr(entry.prefix), entry.kind === 'blackhole' ? 'blackhole' : `via ${entry.nextHops.map((h) => formatIpv4(h.via)).sort().join(',')}`);
+    view.kernel.set(
+      formatCidr(entry.prefix),
+      entry.kind === 'blackhole'
+        ? 'blackhole'
+        : `via ${entry.nextHops
+            .map((h) => formatIpv4(h.via))
+            .sort()
+            .join(',')}`,
+    );
   }
   return view;
 }
@@ -88,7 +110,16 @@ export function parseRoutes(text: string): ParsedRoute[] {
     const head = /^(\S+)?\s+(unicast|blackhole|unreachable|prohibit)\s+\[(\S+)[^\]]*\](\s\*)?/.exec(line);
     if (head !== null && !line.startsWith('\t')) {
       if (head[1] !== undefined) prefix = head[1];
-      routes.push({ prefix, protocol: head[3] as string, primary: head[4] !== undefined, kind: head[2] as string, nextHop: '', asPath: [], originator: '', clusterList: [] });
+      routes.push({
+        prefix,
+        protocol: head[3] as string,
+        primary: head[4] !== undefined,
+        kind: head[2] as string,
+        nextHop: '',
+        asPath: [],
+        originator: '',
+        clusterList: [],
+      });
       continue;
     }
     const route = routes[routes.length - 1];
@@ -114,10 +145,19 @@ export function observedView(sim: Simulation, protocols: string, routes: string,
     byPrefix.set(route.prefix, [...(byPrefix.get(route.prefix) ?? []), route]);
   }
   for (const [prefix, candidates] of byPrefix) {
-    const text = (r: ParsedRoute): string => (r.nextHop === '' ? `${r.protocol.startsWith('static') ? 'static' : 'kernel'} local` : `${r.protocol} ${routeText(r.nextHop, r.asPath, r.originator, r.clusterList)}`);
+    const text = (r: ParsedRoute): string =>
+      r.nextHop === ''
+        ? `${r.protocol.startsWith('static') ? 'static' : 'kernel'} local`
+        : `${r.protocol} ${routeText(r.nextHop, r.asPath, r.originator, r.clusterList)}`;
     const primary = candidates.find((r) => r.primary);
     if (primary !== undefined) view.best.set(prefix, text(primary).replace(/^\S+ /, ''));
-    view.alternatives.set(prefix, candidates.map((r) => text(r).split(' path ')[0]).sort().join('; '));
+    view.alternatives.set(
+      prefix,
+      candidates
+        .map((r) => text(r).split(' path ')[0])
+        .sort()
+        .join('; '),
+    );
   }
   for (const [prefix, route] of kernelRoutes(ipRoute)) if (inPools(sim, prefix)) view.kernel.set(prefix, route);
   return view;
@@ -139,7 +179,10 @@ function kernelRoutes(ipRoute: string): Map<string, string> {
     const prefix = (route[2] as string).includes('/') ? (route[2] as string) : `${route[2]}/32`;
     if (route[1] !== undefined) routes.set(prefix, 'blackhole');
     else if (route[3] !== undefined) routes.set(prefix, [route[3]]);
-    else routes.set(prefix, (multipath = []));
+    else {
+      multipath = [];
+      routes.set(prefix, multipath);
+    }
   }
   return new Map([...routes].map(([prefix, r]) => [prefix, r === 'blackhole' ? r : `via ${[...r].sort().join(',')}`]));
 }

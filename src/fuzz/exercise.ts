@@ -33,7 +33,9 @@ async function podnet(dir: string, argv: string[]): Promise<Run> {
   try {
     const code = await main(argv, {
       stdout: () => undefined,
-      stderr: (text) => void (stderr += text),
+      stderr: (text) => {
+        stderr += text;
+      },
       env: { PODNET_INSTANT: '1' },
       cwd: dir,
       wallMs: () => 0,
@@ -41,7 +43,11 @@ async function podnet(dir: string, argv: string[]): Promise<Run> {
     });
     return { code, stderr };
   } catch (error) {
-    return { code: 70, stderr, thrown: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) };
+    return {
+      code: 70,
+      stderr,
+      thrown: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error),
+    };
   }
 }
 
@@ -53,7 +59,14 @@ function unlocatedLine(stderr: string): string | undefined {
   return stderr
     .split('\n')
     .filter((line) => line !== '')
-    .find((line) => !LOCATED.test(line) && !SUMMARY.test(line) && !line.startsWith('error: ') && !line.startsWith('Error from server') && !line.startsWith('podnet: created workspace'));
+    .find(
+      (line) =>
+        !LOCATED.test(line) &&
+        !SUMMARY.test(line) &&
+        !line.startsWith('error: ') &&
+        !line.startsWith('Error from server') &&
+        !line.startsWith('podnet: created workspace'),
+    );
 }
 
 export async function exercise(mutant: Mutant, dir: string): Promise<Outcome> {
@@ -61,7 +74,16 @@ export async function exercise(mutant: Mutant, dir: string): Promise<Outcome> {
   const file = 'mutant.yaml';
   writeFileSync(join(dir, file), mutant.text);
   const isPod = /^kind:\s*Pod\s*$/m.test(mutant.text) && !/^cluster:/m.test(mutant.text);
-  const plan: string[][] = isPod ? [['create', '-f', file], ['get', 'pods', '-A']] : [['validate', file], ['check', file], ['-t', file, 'status']];
+  const plan: string[][] = isPod
+    ? [
+        ['create', '-f', file],
+        ['get', 'pods', '-A'],
+      ]
+    : [
+        ['validate', file],
+        ['check', file],
+        ['-t', file, 'status'],
+      ];
   let valid = true;
   for (const argv of plan) {
     const run = await podnet(dir, argv);

@@ -63,9 +63,18 @@ const HOSTILE_VALUES = [
   '1e9h',
 ] as const;
 
-const LONG_VALUES = [() => 'x'.repeat(70_000), () => `${'!('.repeat(500)}all()${')'.repeat(500)}`, () => `${'['.repeat(200)}${']'.repeat(200)}`];
+const LONG_VALUES = [
+  () => 'x'.repeat(70_000),
+  () => `${'!('.repeat(500)}all()${')'.repeat(500)}`,
+  () => `${'['.repeat(200)}${']'.repeat(200)}`,
+];
 
-const BOMB = ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+const BOMB = [
+  'a: &a [x,x,x,x,x,x,x,x,x,x]',
+  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+].join('\n');
 
 type Edit = (lines: string[], rng: Rng) => string;
 
@@ -111,12 +120,17 @@ const EDITS: readonly Edit[] = [
     const candidates = lines.map((line, i) => (/^\s*-?\s*[A-Za-z]+:/.test(line) ? i : -1)).filter((i) => i >= 0);
     if (candidates.length === 0) return 'no key to misspell';
     const i = pick(rng, candidates);
-    lines[i] = (lines[i] ?? '').replace(/([A-Za-z])([A-Za-z]*):/, (_, first: string, rest: string) => `${rest.length > 0 ? rest : first}${first}:`);
+    lines[i] = (lines[i] ?? '').replace(
+      /([A-Za-z])([A-Za-z]*):/,
+      (_, first: string, rest: string) => `${rest.length > 0 ? rest : first}${first}:`,
+    );
     return `line ${i + 1}: key misspelt`;
   },
   (lines, rng) => {
     const i = lineIndex(lines, rng);
-    const bytes = Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () => String.fromCharCode(Math.floor(rng.next() * 256))).join('');
+    const bytes = Array.from({ length: 1 + Math.floor(rng.next() * 6) }, () =>
+      String.fromCharCode(Math.floor(rng.next() * 256)),
+    ).join('');
     const line = lines[i] ?? '';
     const at = Math.floor(rng.next() * (line.length + 1));
     lines[i] = line.slice(0, at) + bytes + line.slice(at);
@@ -145,7 +159,13 @@ const GENTLE_EDITS: readonly Edit[] = [
     const candidates = lines.map((line, i) => (/\b\d+\b/.test(line) ? i : -1)).filter((i) => i >= 0);
     if (candidates.length === 0) return 'no number to change';
     const i = pick(rng, candidates);
-    const change = pick(rng, [(n: number) => n * 1000, (n: number) => n + 1, () => 0, (n: number) => Math.max(0, n - 1), (n: number) => n * 7]);
+    const change = pick(rng, [
+      (n: number) => n * 1000,
+      (n: number) => n + 1,
+      () => 0,
+      (n: number) => Math.max(0, n - 1),
+      (n: number) => n * 7,
+    ]);
     const numbers = [...(lines[i] ?? '').matchAll(/\b\d+\b/g)];
     const target = pick(rng, numbers);
     const line = lines[i] ?? '';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { exercise, type Outcome } from './exercise.js';
-import { mutants, type Mutant } from './mutate.js';
+import { type Mutant, mutants } from './mutate.js';
 import { prepareDirectory, seedlings } from './seedlings.js';
 
 const TOPOLOGIES = fileURLToPath(new URL('../../topologies', import.meta.url));
@@ -34,7 +34,10 @@ function option(name: string, fallback: number): number {
 /** Runs mutants in one worker until all are done or the worker dies; returns where it stopped. */
 function runWorker(queue: Mutant[], start: number, dir: string, report: Report): Promise<number> {
   return new Promise((resolve) => {
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { mutants: queue.slice(start), dir }, resourceLimits: { maxOldGenerationSizeMb: MEMORY_MB } });
+    const worker = new Worker(fileURLToPath(import.meta.url), {
+      workerData: { mutants: queue.slice(start), dir },
+      resourceLimits: { maxOldGenerationSizeMb: MEMORY_MB },
+    });
     let next = start;
     let watchdog = setTimeout(() => void worker.terminate(), HANG_MS);
     let verdict: 'hang' | 'memory' | undefined;
@@ -81,14 +84,20 @@ async function coordinator(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const failures = report.outcomes.filter((o) => o.verdict !== 'held');
   const slowest = report.outcomes.reduce((max, o) => Math.max(max, o.ms), 0);
-  console.log(`podnet fuzz: ${queue.length} mutants (seed ${seed}) in ${seconds.toFixed(1)} s; ${report.validated} were valid and also went through check and status`);
+  console.log(
+    `podnet fuzz: ${queue.length} mutants (seed ${seed}) in ${seconds.toFixed(1)} s; ${report.validated} were valid and also went through check and status`,
+  );
   console.log(`  internal errors: ${failures.filter((o) => o.verdict === 'internal-error').length}`);
   console.log(`  unlocated messages: ${failures.filter((o) => o.verdict === 'unlocated').length}`);
   console.log(`  hangs (over ${HANG_MS / 1000} s): ${report.hangs.length}`);
   console.log(`  over ${MEMORY_MB} MB: ${report.overMemory.length}`);
   console.log(`  slowest mutant: ${(slowest / 1000).toFixed(2)} s`);
-  for (const failure of failures.slice(0, 20)) console.log(`  ${failure.verdict} ${failure.mutant} (${failure.command}): ${(failure.detail ?? '').split('\n')[0]}`);
-  for (const name of [...report.hangs, ...report.overMemory].slice(0, 20)) console.log(`  limit ${name}: ${queue.find((m) => m.name === name)?.edits.join('; ')}`);
+  for (const failure of failures.slice(0, 20))
+    console.log(
+      `  ${failure.verdict} ${failure.mutant} (${failure.command}): ${(failure.detail ?? '').split('\n')[0]}`,
+    );
+  for (const name of [...report.hangs, ...report.overMemory].slice(0, 20))
+    console.log(`  limit ${name}: ${queue.find((m) => m.name === name)?.edits.join('; ')}`);
   process.exitCode = failures.length + report.hangs.length + report.overMemory.length > 0 ? 1 : 0;
 }
 

@@ -5,7 +5,13 @@ import type { Seedling } from './mutate.js';
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : /\.ya?ml$/.test(entry.name) ? [join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? yamlFiles(join(dir, entry.name))
+        : /\.ya?ml$/.test(entry.name)
+          ? [join(dir, entry.name)]
+          : [],
+    )
     .sort();
 }
 

@@ -5,8 +5,9 @@
  * channels, and it has no `krt_tunnel`, so IPIP routes cannot be pointed at tunl0 by the kernel
  * filter (podnet's FIB shows what Calico's fork installs).
  */
+
+import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
-import { peerName, type Neighbor, type Speaker } from '../core/bgp/peering.js';
 import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
 
 function header(sim: Simulation, speaker: Speaker): string[] {
@@ -14,7 +15,7 @@ function header(sim: Simulation, speaker: Speaker): string[] {
     `# BIRD 2 configuration for ${speaker.name} (${speaker.kind}) in cluster ${sim.topology.name}, written by podnet.`,
     speaker.kind === 'node'
       ? "# It follows Calico's confd templates (bird.cfg, bird_aggr.cfg, bird_ipam.cfg) translated to BIRD 2."
-      : '# A router that is not a Kubernetes node: its side of the topology\'s peerings.',
+      : "# A router that is not a Kubernetes node: its side of the topology's peerings.",
     '',
     `router id ${formatIpv4(speaker.routerId)};`,
     '',
@@ -24,12 +25,25 @@ function header(sim: Simulation, speaker: Speaker): string[] {
 }
 
 function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
-  const blocks = sim.cluster.ipam.blocksOf(speaker.name).filter((b) => b.pool.vxlanMode === 'Never').map((b) => formatCidr(b.cidr));
-  const pools = sim.topology.pools.filter((p) => !p.disabled && !p.disableBGPExport && p.vxlanMode === 'Never').map((p) => formatCidr(p.cidr));
-  const lines = ['# bird_aggr.cfg: a blackhole for each block affine to this node; the blocks are exported whole.', 'function calico_aggr() {'];
-  for (const block of blocks) lines.push(`  if ( net = ${block} ) then { accept; }`, `  if ( net ~ ${block} ) then { reject; }`);
+  const blocks = sim.cluster.ipam
+    .blocksOf(speaker.name)
+    .filter((b) => b.pool.vxlanMode === 'Never')
+    .map((b) => formatCidr(b.cidr));
+  const pools = sim.topology.pools
+    .filter((p) => !p.disabled && !p.disableBGPExport && p.vxlanMode === 'Never')
+    .map((p) => formatCidr(p.cidr));
+  const lines = [
+    '# bird_aggr.cfg: a blackhole for each block affine to this node; the blocks are exported whole.',
+    'function calico_aggr() {',
+  ];
+  for (const block of blocks)
+    lines.push(`  if ( net = ${block} ) then { accept; }`, `  if ( net ~ ${block} ) then { reject; }`);
   lines.push('}', '');
-  lines.push('# bird_ipam.cfg: only routes inside an exporting pool leave the node.', 'function calico_export_to_bgp_peers() {', '  calico_aggr();');
+  lines.push(
+    '# bird_ipam.cfg: only routes inside an exporting pool leave the node.',
+    'function calico_export_to_bgp_peers() {',
+    '  calico_aggr();',
+  );
   for (const pool of pools) lines.push(`  if ( net ~ ${pool} ) then { accept; }`);
   lines.push('  reject;', '}', '');
   lines.push(
@@ -39,7 +53,8 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
     '}',
     '',
   );
-  if (blocks.length > 0) lines.push('protocol static static1 {', '  ipv4;', ...blocks.map((b) => `  route ${b} blackhole;`), '}', '');
+  if (blocks.length > 0)
+    lines.push('protocol static static1 {', '  ipv4;', ...blocks.map((b) => `  route ${b} blackhole;`), '}', '');
   lines.push(
     'protocol kernel kernel1 {',
     '  learn;',
@@ -108,7 +123,14 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   const direct = speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
   if (!ibgp && !direct) lines.push('  multihop;');
   // Routers put themselves as next hop on eBGP-learned routes they pass into their AS.
-  const nextHop = n.nextHopMode === 'Self' ? ' next hop self;' : n.nextHopMode === 'Keep' ? ' next hop keep;' : speaker.kind === 'router' && ibgp ? ' next hop self ebgp;' : '';
+  const nextHop =
+    n.nextHopMode === 'Self'
+      ? ' next hop self;'
+      : n.nextHopMode === 'Keep'
+        ? ' next hop keep;'
+        : speaker.kind === 'router' && ibgp
+          ? ' next hop self ebgp;'
+          : '';
   lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop} };`, '}', '');
   return lines;
 }

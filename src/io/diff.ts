@@ -30,7 +30,12 @@ export interface Difference {
 export type Facts = Readonly<Record<Section, ReadonlyMap<string, string>>>;
 
 function machines(sim: Simulation): Map<string, string> {
-  return new Map(sim.peering.speakers.map((s) => [s.name, `${s.kind} AS${s.asNumber}${sim.underlay.isUp(s.name) ? '' : ' (stopped)'}`]));
+  return new Map(
+    sim.peering.speakers.map((s) => [
+      s.name,
+      `${s.kind} AS${s.asNumber}${sim.underlay.isUp(s.name) ? '' : ' (stopped)'}`,
+    ]),
+  );
 }
 
 function sessions(sim: Simulation): Map<string, string> {
@@ -38,9 +43,17 @@ function sessions(sim: Simulation): Map<string, string> {
   for (const spec of sim.peering.sessions) {
     const sides = spec.sides.map((i) => sim.peering.neighbors[i] as (typeof sim.peering.neighbors)[number]);
     const first = sides[0] as (typeof sides)[number];
-    const ends = [sim.peering.speakers[first.speaker]?.name as string, peerName(sim.peering, first) ?? formatIpv4(first.remoteAddress)];
+    const ends = [
+      sim.peering.speakers[first.speaker]?.name as string,
+      peerName(sim.peering, first) ?? formatIpv4(first.remoteAddress),
+    ];
     const reflectors = sides.filter((n) => n.rrClient).map((n) => sim.peering.speakers[n.speaker]?.name);
-    const type = reflectors.length === 0 ? first.type : reflectors.length === 2 ? 'rr client both ways' : `rr client of ${reflectors[0]}`;
+    const type =
+      reflectors.length === 0
+        ? first.type
+        : reflectors.length === 2
+          ? 'rr client both ways'
+          : `rr client of ${reflectors[0]}`;
     facts.set(ends.sort().join(' -- '), `${type}, ${sim.network.sessions[spec.index]?.state ?? 'Idle'}`);
   }
   return facts;
@@ -54,7 +67,10 @@ function routes(sim: Simulation): Map<string, string> {
       if (entry.attrs < 0) facts.set(`${speaker.name} ${prefix}`, `local ${entry.source}`);
       else {
         const attrs = sim.network.attributes.get(entry.attrs);
-        facts.set(`${speaker.name} ${prefix}`, `via ${formatIpv4(attrs.nextHop)}${entry.via.length > 1 ? ` (+${entry.via.length - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`);
+        facts.set(
+          `${speaker.name} ${prefix}`,
+          `via ${formatIpv4(attrs.nextHop)}${entry.via.length > 1 ? ` (+${entry.via.length - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`,
+        );
       }
     }
   }
@@ -82,8 +98,21 @@ function reachability(sim: Simulation): Map<string, string> {
     for (const dst of pods) {
       if (src === dst) continue;
       const port = defaultPort(dst.spec);
-      const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation?.ip as number, dst: dst.allocation?.ip as number, protocol: 'TCP', port, loopback: false });
-      const outcome = [...new Set(traces.map((t) => (t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`)))].join(', ');
+      const traces = tracer.trace({
+        srcPod: `${src.spec.namespace}/${src.spec.name}`,
+        src: src.allocation?.ip as number,
+        dst: dst.allocation?.ip as number,
+        protocol: 'TCP',
+        port,
+        loopback: false,
+      });
+      const outcome = [
+        ...new Set(
+          traces.map((t) =>
+            t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`,
+          ),
+        ),
+      ].join(', ');
       facts.set(`${src.spec.namespace}/${src.spec.name} -> ${dst.spec.namespace}/${dst.spec.name}:${port}`, outcome);
     }
   }
@@ -91,7 +120,13 @@ function reachability(sim: Simulation): Map<string, string> {
 }
 
 export function factsOf(sim: Simulation): Facts {
-  return { machines: machines(sim), sessions: sessions(sim), routes: routes(sim), fib: fib(sim), reachability: reachability(sim) };
+  return {
+    machines: machines(sim),
+    sessions: sessions(sim),
+    routes: routes(sim),
+    fib: fib(sim),
+    reachability: reachability(sim),
+  };
 }
 
 /**
@@ -99,7 +134,9 @@ export function factsOf(sim: Simulation): Facts {
  * side only are not listed: the machine itself is, once.
  */
 export function diffFacts(a: Facts, b: Facts): Record<Section, Difference[]> {
-  const onlyOneSide = new Set([...a.machines.keys(), ...b.machines.keys()].filter((m) => a.machines.has(m) !== b.machines.has(m)));
+  const onlyOneSide = new Set(
+    [...a.machines.keys(), ...b.machines.keys()].filter((m) => a.machines.has(m) !== b.machines.has(m)),
+  );
   const result = {} as Record<Section, Difference[]>;
   for (const section of SECTIONS) {
     const keys = [...new Set([...a[section].keys(), ...b[section].keys()])].sort(compareKeys);
@@ -107,7 +144,11 @@ export function diffFacts(a: Facts, b: Facts): Record<Section, Difference[]> {
     result[section] = keys
       .filter((key) => a[section].get(key) !== b[section].get(key))
       .filter((key) => !perMachine || !onlyOneSide.has(key.split(' ')[0] as string))
-      .map((key) => ({ key, ...(a[section].has(key) ? { a: a[section].get(key) as string } : {}), ...(b[section].has(key) ? { b: b[section].get(key) as string } : {}) }));
+      .map((key) => ({
+        key,
+        ...(a[section].has(key) ? { a: a[section].get(key) as string } : {}),
+        ...(b[section].has(key) ? { b: b[section].get(key) as string } : {}),
+      }));
   }
   return result;
 }

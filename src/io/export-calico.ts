@@ -5,10 +5,11 @@
  * Routers are not Kubernetes objects: they appear only as the peers the BGPPeers name.
  * Deployments are written as the Pods they expanded to, with the names the simulation used.
  */
+
+import { stringify } from 'yaml';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import type { PodSpec, Topology } from '../core/topology/model.js';
 import { effectiveAs } from '../core/topology/model.js';
-import { stringify } from 'yaml';
 
 type Manifest = Record<string, unknown>;
 
@@ -38,13 +39,22 @@ function clusterSettings(topology: Topology): Manifest[] {
       apiVersion: CALICO_API,
       kind: 'BGPConfiguration',
       metadata: { name: 'default' },
-      spec: { logSeverityScreen: 'Info', nodeToNodeMeshEnabled: topology.bgp.nodeToNodeMeshEnabled, asNumber: topology.bgp.asNumber, listenPort: topology.bgp.listenPort },
+      spec: {
+        logSeverityScreen: 'Info',
+        nodeToNodeMeshEnabled: topology.bgp.nodeToNodeMeshEnabled,
+        asNumber: topology.bgp.asNumber,
+        listenPort: topology.bgp.listenPort,
+      },
     },
     {
       apiVersion: CALICO_API,
       kind: 'IPAMConfiguration',
       metadata: { name: 'default' },
-      spec: { strictAffinity: topology.ipam.strictAffinity, maxBlocksPerHost: topology.ipam.maxBlocksPerHost, autoAllocateBlocks: topology.ipam.autoAllocateBlocks },
+      spec: {
+        strictAffinity: topology.ipam.strictAffinity,
+        maxBlocksPerHost: topology.ipam.maxBlocksPerHost,
+        autoAllocateBlocks: topology.ipam.autoAllocateBlocks,
+      },
     },
   ];
 }
@@ -57,7 +67,9 @@ function bgpPeers(topology: Topology): Manifest[] {
     spec: {
       ...(peer.node !== undefined ? { node: peer.node } : {}),
       ...(peer.nodeSelectorText !== undefined ? { nodeSelector: peer.nodeSelectorText } : {}),
-      ...(peer.peerIP !== undefined ? { peerIP: `${formatIpv4(peer.peerIP)}${peer.peerPort !== undefined ? `:${peer.peerPort}` : ''}` } : {}),
+      ...(peer.peerIP !== undefined
+        ? { peerIP: `${formatIpv4(peer.peerIP)}${peer.peerPort !== undefined ? `:${peer.peerPort}` : ''}` }
+        : {}),
       ...(peer.peerSelectorText !== undefined ? { peerSelector: peer.peerSelectorText } : {}),
       ...(peer.asNumber !== undefined ? { asNumber: peer.asNumber } : {}),
       ...(peer.localASNumber !== undefined ? { localASNumber: peer.localASNumber } : {}),
@@ -75,7 +87,9 @@ function calicoNodes(topology: Topology): Manifest[] {
       bgp: {
         ipv4Address: `${formatIpv4(node.ip)}/${node.subnet.len}`,
         ...(node.asNumber !== undefined ? { asNumber: effectiveAs(topology, node) } : {}),
-        ...(node.routeReflectorClusterID !== undefined ? { routeReflectorClusterID: formatIpv4(node.routeReflectorClusterID) } : {}),
+        ...(node.routeReflectorClusterID !== undefined
+          ? { routeReflectorClusterID: formatIpv4(node.routeReflectorClusterID) }
+          : {}),
       },
     },
   }));
@@ -85,7 +99,11 @@ function pod(spec: PodSpec): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: spec.name, namespace: spec.namespace, ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}) },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+    },
     spec: {
       ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
       ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: spec.nodeSelector } : {}),
@@ -96,7 +114,15 @@ function pod(spec: PodSpec): Manifest {
         image: c.image,
         ...(c.command !== undefined ? { command: c.command } : {}),
         ...(c.args !== undefined ? { args: c.args } : {}),
-        ...(c.ports.length > 0 ? { ports: c.ports.map((p) => ({ containerPort: p.port, protocol: p.protocol, ...(p.name !== undefined ? { name: p.name } : {}) })) } : {}),
+        ...(c.ports.length > 0
+          ? {
+              ports: c.ports.map((p) => ({
+                containerPort: p.port,
+                protocol: p.protocol,
+                ...(p.name !== undefined ? { name: p.name } : {}),
+              })),
+            }
+          : {}),
       })),
     },
   };

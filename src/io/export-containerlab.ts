@@ -8,10 +8,11 @@
  * Left out: IPIP and VXLAN (BIRD 2 cannot point routes at tunl0, see bird.ts), so pod traffic
  * crosses the lab unencapsulated.
  */
+
+import { stringify } from 'yaml';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { machineInterfaces, type RouterInterface } from '../core/topology/model.js';
-import { stringify } from 'yaml';
 import { birdConfig } from './bird.js';
 
 export const BIRD_IMAGE = 'podnet-bird:2';
@@ -22,15 +23,23 @@ function bridgeName(sim: Simulation, segmentIndex: number): string {
 }
 
 function execCommands(sim: Simulation, machine: string, interfaces: readonly RouterInterface[]): string[] {
-  const commands = interfaces.flatMap((iface, i) => [`ip addr add ${formatIpv4(iface.ip)}/${iface.subnet.len} dev eth${i + 1}`, `ip link set eth${i + 1} up`]);
+  const commands = interfaces.flatMap((iface, i) => [
+    `ip addr add ${formatIpv4(iface.ip)}/${iface.subnet.len} dev eth${i + 1}`,
+    `ip link set eth${i + 1} up`,
+  ]);
   const node = sim.topology.nodes.find((n) => n.name === machine);
   if (node?.gateway !== undefined) {
     // The node reaches other segments through its gateway, as its default route would on a real host.
-    for (const segment of sim.topology.segments.filter((s) => s.name !== node.segment)) commands.push(`ip route add ${formatCidr(segment.cidr)} via ${formatIpv4(node.gateway)}`);
+    for (const segment of sim.topology.segments.filter((s) => s.name !== node.segment))
+      commands.push(`ip route add ${formatCidr(segment.cidr)} via ${formatIpv4(node.gateway)}`);
   }
   const pods = sim.cluster.pods().filter((p) => p.nodeName === machine && p.allocation !== undefined);
   if (pods.length > 0) {
-    commands.push('ip link add pods type dummy', ...pods.map((p) => `ip addr add ${formatIpv4(p.allocation?.ip as number)}/32 dev pods`), 'ip link set pods up');
+    commands.push(
+      'ip link add pods type dummy',
+      ...pods.map((p) => `ip addr add ${formatIpv4(p.allocation?.ip as number)}/32 dev pods`),
+      'ip link set pods up',
+    );
   }
   if (sim.topology.routers.some((r) => r.name === machine)) commands.push('sysctl -w net.ipv4.ip_forward=1');
   return commands;
@@ -54,12 +63,35 @@ export function containerlabFiles(sim: Simulation): Map<string, string> {
       exec: execCommands(sim, speaker.name, interfaces),
       labels: { 'podnet.kind': speaker.kind, 'podnet.as': String(speaker.asNumber) },
     };
-    interfaces.forEach((iface, i) => links.push({ endpoints: [`${speaker.name}:eth${i + 1}`, `${bridgeName(sim, segmentIndex.get(iface.segment) as number)}:pn${speaker.index}x${i + 1}`] }));
+    interfaces.forEach((iface, i) => {
+      links.push({
+        endpoints: [
+          `${speaker.name}:eth${i + 1}`,
+          `${bridgeName(sim, segmentIndex.get(iface.segment) as number)}:pn${speaker.index}x${i + 1}`,
+        ],
+      });
+    });
   }
   const name = sim.topology.name;
-  files.set(`${name}.clab.yml`, `# containerlab topology for cluster ${name}, written by podnet export containerlab.\n${stringify({ name, topology: { nodes, links } })}`);
-  files.set('Dockerfile', ['# The image every machine of the lab runs: BIRD 2 and iproute2 from Debian.', 'FROM debian:bookworm-slim', 'RUN apt-get update && apt-get install -y --no-install-recommends bird2 iproute2 procps && rm -rf /var/lib/apt/lists/*', 'RUN mkdir -p /run/bird', 'CMD ["bird", "-f", "-c", "/etc/bird/bird.conf", "-s", "/run/bird/bird.ctl"]', ''].join('\n'));
-  const bridges = sim.topology.segments.map((s, i) => `sudo ip link add ${bridgeName(sim, i)} type bridge && sudo ip link set ${bridgeName(sim, i)} up   # ${s.name} ${formatCidr(s.cidr)}`);
+  files.set(
+    `${name}.clab.yml`,
+    `# containerlab topology for cluster ${name}, written by podnet export containerlab.\n${stringify({ name, topology: { nodes, links } })}`,
+  );
+  files.set(
+    'Dockerfile',
+    [
+      '# The image every machine of the lab runs: BIRD 2 and iproute2 from Debian.',
+      'FROM debian:bookworm-slim',
+      'RUN apt-get update && apt-get install -y --no-install-recommends bird2 iproute2 procps && rm -rf /var/lib/apt/lists/*',
+      'RUN mkdir -p /run/bird',
+      'CMD ["bird", "-f", "-c", "/etc/bird/bird.conf", "-s", "/run/bird/bird.ctl"]',
+      '',
+    ].join('\n'),
+  );
+  const bridges = sim.topology.segments.map(
+    (s, i) =>
+      `sudo ip link add ${bridgeName(sim, i)} type bridge && sudo ip link set ${bridgeName(sim, i)} up   # ${s.name} ${formatCidr(s.cidr)}`,
+  );
   files.set(
     'README.md',
     [

@@ -10,6 +10,7 @@
  * - A lock file (created exclusively, holding the holder's pid and command) serialises writers.
  */
 import {
+  accessSync,
   closeSync,
   constants,
   existsSync,
@@ -26,7 +27,6 @@ import {
   statSync,
   unlinkSync,
   writeSync,
-  accessSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -51,7 +51,9 @@ export interface LockHolder {
   readonly since: string;
 }
 
-export type LockAttempt = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly holder?: LockHolder };
+export type LockAttempt =
+  | { readonly ok: true; readonly release: () => void }
+  | { readonly ok: false; readonly holder?: LockHolder };
 
 export interface FileSystem {
   /** A file podnet itself ships or wrote (labs, the catalogue); undefined when it cannot be read. */
@@ -193,7 +195,8 @@ function breakStaleLock(path: string, stale: LockHolder): void {
   if (!createExclusive(guard, JSON.stringify({ pid: process.pid, command: 'break stale lock', since: '' }))) return;
   try {
     const now = readHolder(path);
-    if (now !== undefined && now.pid === stale.pid && now.since === stale.since && !processAlive(now.pid)) rmSync(path, { force: true });
+    if (now !== undefined && now.pid === stale.pid && now.since === stale.since && !processAlive(now.pid))
+      rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
@@ -216,8 +219,16 @@ export const nodeFileSystem: FileSystem = {
       fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const stat = fstatSync(fd);
       if (stat.isDirectory()) return { ok: false, reason: 'it is a directory, not a file' };
-      if (!stat.isFile()) return { ok: false, reason: 'it is not a regular file (a pipe, a device or a socket); podnet reads only regular files' };
-      if (stat.size > maxBytes) return { ok: false, reason: `it is ${formatBytes(stat.size)}; podnet reads files of at most ${formatBytes(maxBytes)}` };
+      if (!stat.isFile())
+        return {
+          ok: false,
+          reason: 'it is not a regular file (a pipe, a device or a socket); podnet reads only regular files',
+        };
+      if (stat.size > maxBytes)
+        return {
+          ok: false,
+          reason: `it is ${formatBytes(stat.size)}; podnet reads files of at most ${formatBytes(maxBytes)}`,
+        };
       // Read at most one byte past the limit, so a file that grows while it is read is still bounded.
       const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, 1)));
       let length = 0;
@@ -227,7 +238,8 @@ export const nodeFileSystem: FileSystem = {
         if (read === 0) break;
         length += read;
       }
-      if (length > maxBytes) return { ok: false, reason: `it is larger than ${formatBytes(maxBytes)}, the most podnet reads` };
+      if (length > maxBytes)
+        return { ok: false, reason: `it is larger than ${formatBytes(maxBytes)}, the most podnet reads` };
       return { ok: true, text: buffer.subarray(0, length).toString('utf8') };
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -309,7 +321,8 @@ export const nodeFileSystem: FileSystem = {
         };
       }
       const current = readHolder(path);
-      if (current === undefined || processAlive(current.pid)) return current === undefined ? { ok: false } : { ok: false, holder: current };
+      if (current === undefined || processAlive(current.pid))
+        return current === undefined ? { ok: false } : { ok: false, holder: current };
       breakStaleLock(path, current);
     }
     const current = readHolder(path);

@@ -4,8 +4,9 @@
  * optional spine). The output is an ordinary topology file, written line by line so that 150,000
  * pods stay cheap; the same options and seed give the same bytes.
  */
+
+import { type Cidr, formatCidr, formatIpv4, parseIpv4 } from '../core/net/index.js';
 import { Rng } from '../core/sim/rng.js';
-import { formatCidr, formatIpv4, parseIpv4, type Cidr } from '../core/net/index.js';
 
 export type Design = 'mesh' | 'rr' | 'racks';
 export type Encap = 'ipip' | 'vxlan' | 'crosssubnet' | 'none';
@@ -101,7 +102,9 @@ function flatSections(options: GenerateOptions, rng: Rng): string[] {
     const address = `${formatIpv4(NODE_BASE + i + 1)}/${prefix}`;
     if (i < reflectors) {
       // Each reflector its own cluster ID: clients of different pairs still hear each other.
-      lines.push(`  - { name: ${nodeName(i)}, address: ${address}, routeReflectorClusterID: 244.0.0.${i + 1}, labels: { route-reflector: "true", rr: rr-${i} }, taints: [{ key: node-role.podnet.dev/route-reflector, effect: NoSchedule }] }`);
+      lines.push(
+        `  - { name: ${nodeName(i)}, address: ${address}, routeReflectorClusterID: 244.0.0.${i + 1}, labels: { route-reflector: "true", rr: rr-${i} }, taints: [{ key: node-role.podnet.dev/route-reflector, effect: NoSchedule }] }`,
+      );
       continue;
     }
     if (reflectors === 0) {
@@ -113,8 +116,14 @@ function flatSections(options: GenerateOptions, rng: Rng): string[] {
     lines.push(`  - { name: ${nodeName(i)}, address: ${address}, labels: { rr-a: rr-${first}, rr-b: rr-${second} } }`);
   }
   if (reflectors > 0) {
-    lines.push('peers:', '  - { name: reflectors, nodeSelector: "has(route-reflector)", peerSelector: "has(route-reflector)" }');
-    for (let r = 0; r < reflectors; r++) lines.push(`  - { name: to-rr-${r}, nodeSelector: "rr-a == 'rr-${r}' || rr-b == 'rr-${r}'", peerSelector: "rr == 'rr-${r}'" }`);
+    lines.push(
+      'peers:',
+      '  - { name: reflectors, nodeSelector: "has(route-reflector)", peerSelector: "has(route-reflector)" }',
+    );
+    for (let r = 0; r < reflectors; r++)
+      lines.push(
+        `  - { name: to-rr-${r}, nodeSelector: "rr-a == 'rr-${r}' || rr-b == 'rr-${r}'", peerSelector: "rr == 'rr-${r}'" }`,
+      );
   }
   return lines;
 }
@@ -127,7 +136,9 @@ function rackSections(options: GenerateOptions): string[] {
   const lines = ['nodes:'];
   for (let i = 0; i < options.nodes; i++) {
     const rack = Math.floor(i / perRack);
-    lines.push(`  - { name: ${nodeName(i)}, address: ${formatIpv4(rackBase(rack) + 2 + (i % perRack))}/${prefix}, gateway: ${formatIpv4(rackBase(rack) + 1)}, asNumber: ${65001 + rack}, labels: { rack: r${rack} } }`);
+    lines.push(
+      `  - { name: ${nodeName(i)}, address: ${formatIpv4(rackBase(rack) + 2 + (i % perRack))}/${prefix}, gateway: ${formatIpv4(rackBase(rack) + 1)}, asNumber: ${65001 + rack}, labels: { rack: r${rack} } }`,
+    );
   }
   const linkBase = parseIpv4('10.255.0.0') as number;
   lines.push('routers:');
@@ -138,14 +149,24 @@ function rackSections(options: GenerateOptions): string[] {
       interfaces.push(`{ name: eth1, address: ${formatIpv4(linkBase + 2 * r)}/31 }`);
       peers.push('{ router: spine }');
     }
-    lines.push(`  - { name: tor-${r}, asNumber: ${65001 + r}, routeReflectorClusterID: ${formatIpv4(rackBase(r) + 1)}, interfaces: [${interfaces.join(', ')}], peers: [${peers.join(', ')}] }`);
+    lines.push(
+      `  - { name: tor-${r}, asNumber: ${65001 + r}, routeReflectorClusterID: ${formatIpv4(rackBase(r) + 1)}, interfaces: [${interfaces.join(', ')}], peers: [${peers.join(', ')}] }`,
+    );
   }
   if (options.spine) {
-    const interfaces = Array.from({ length: options.racks }, (_, r) => `{ name: eth${r}, address: ${formatIpv4(linkBase + 2 * r + 1)}/31 }`);
+    const interfaces = Array.from(
+      { length: options.racks },
+      (_, r) => `{ name: eth${r}, address: ${formatIpv4(linkBase + 2 * r + 1)}/31 }`,
+    );
     const peers = Array.from({ length: options.racks }, (_, r) => `{ router: tor-${r} }`);
-    lines.push(`  - { name: spine, asNumber: 65000, interfaces: [${interfaces.join(', ')}], peers: [${peers.join(', ')}] }`);
+    lines.push(
+      `  - { name: spine, asNumber: 65000, interfaces: [${interfaces.join(', ')}], peers: [${peers.join(', ')}] }`,
+    );
   }
   lines.push('peers:');
-  for (let r = 0; r < options.racks; r++) lines.push(`  - { name: rack-${r}-tor, nodeSelector: "rack == 'r${r}'", peerIP: ${formatIpv4(rackBase(r) + 1)}, asNumber: ${65001 + r} }`);
+  for (let r = 0; r < options.racks; r++)
+    lines.push(
+      `  - { name: rack-${r}-tor, nodeSelector: "rack == 'r${r}'", peerIP: ${formatIpv4(rackBase(r) + 1)}, asNumber: ${65001 + r} }`,
+    );
   return lines;
 }

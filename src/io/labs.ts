@@ -25,7 +25,8 @@ export function labCatalogue(fs: FileSystem, root = LABS_DIR): Lab[] {
   return names.map((name) => {
     const dir = join(root, name);
     const exercise = fs.readText(join(dir, LAB_FILES.exercise));
-    if (exercise === undefined || !fs.exists(join(dir, LAB_FILES.topology))) throw new Error(`lab ${name} is incomplete in ${dir}`);
+    if (exercise === undefined || !fs.exists(join(dir, LAB_FILES.topology)))
+      throw new Error(`lab ${name} is incomplete in ${dir}`);
     const title = /^# (.+)$/m.exec(exercise)?.[1] ?? name;
     return { name, dir, title, broken: fs.exists(join(dir, LAB_FILES.solution)) };
   });

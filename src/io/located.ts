@@ -15,10 +15,15 @@ export function formatLocated(problem: LocatedMessage): string {
  * and U+FFFD left by bytes that were not UTF-8 become visible escapes, never raw output.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) =>
-    c === '\ufffd' ? '\\ufffd' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  ).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+  return text.replace(
+    UNPRINTABLE,
+    (c) => ESCAPES[c] ?? (c === '\ufffd' ? '\\ufffd' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`),
+  );
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufffd]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t' };
 
 /** A count with thousands separators, the same on every machine whatever its locale. */
 export function thousands(value: number): string {

@@ -12,7 +12,9 @@ import { LOCK_FILE } from './workspace.js';
 export const LOCK_WAIT_MS = 10_000;
 const POLL_MS = 25;
 
-export type Locked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly holder?: LockHolder; readonly waitedMs: number };
+export type Locked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly holder?: LockHolder; readonly waitedMs: number };
 
 export function withWorkspaceLock<T>(
   fs: FileSystem,
@@ -32,7 +34,10 @@ export function withWorkspaceLock<T>(
         attempt.release();
       }
     }
-    if (waited >= waitMs) return attempt.holder === undefined ? { ok: false, waitedMs: waited } : { ok: false, holder: attempt.holder, waitedMs: waited };
+    if (waited >= waitMs)
+      return attempt.holder === undefined
+        ? { ok: false, waitedMs: waited }
+        : { ok: false, holder: attempt.holder, waitedMs: waited };
     fs.sleep(POLL_MS);
     waited += POLL_MS;
   }

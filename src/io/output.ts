@@ -5,7 +5,7 @@
  * a set of files is written all or nothing: what was written before a failure is removed again.
  */
 import { dirname, join } from 'node:path';
-import { FileWriteError, type FileSystem } from './fs.js';
+import { type FileSystem, FileWriteError } from './fs.js';
 
 /** Why `path` cannot take a file podnet writes, or undefined when it can. */
 export function outputFileProblem(fs: FileSystem, path: string): string | undefined {

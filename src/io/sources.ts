@@ -7,7 +7,19 @@
  * errors, and so are nesting deeper than YAML_LIMITS.depth and scalars longer than
  * YAML_LIMITS.scalarChars, so nothing later (zod, the selector parser) recurses without bound.
  */
-import { isAlias, isCollection, isDocument, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isDocument,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from 'yaml';
 import type { Issue, Path } from '../core/topology/model.js';
 
 export interface SourceDocument {
@@ -16,7 +28,7 @@ export interface SourceDocument {
   readonly lines: LineCounter;
 }
 
-import { thousands, type LocatedMessage } from './located.js';
+import { type LocatedMessage, thousands } from './located.js';
 
 export type { LocatedMessage } from './located.js';
 
@@ -31,10 +43,17 @@ export class SourceTable {
     const lines = new LineCounter();
     let parsed: Document.Parsed[] | { empty: true };
     try {
-      parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[] | { empty: true };
+      parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }) as
+        | Document.Parsed[]
+        | { empty: true };
     } catch (error) {
       // yaml reports its own failures as document errors; this is the parser itself giving up.
-      this.problems.push({ file, line: 1, column: 1, message: `YAML the parser cannot read: ${error instanceof Error ? error.message : String(error)}` });
+      this.problems.push({
+        file,
+        line: 1,
+        column: 1,
+        message: `YAML the parser cannot read: ${error instanceof Error ? error.message : String(error)}`,
+      });
       return [];
     }
     const documents = Array.isArray(parsed) ? parsed : [];
@@ -103,10 +122,17 @@ function structuralProblem(document: Document.Parsed): { offset: number; message
     const { node, depth } = stack.pop() as { node: unknown; depth: number };
     if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.length > YAML_LIMITS.scalarChars) {
-        return { offset: rangeStart(node) ?? 0, message: `a value of ${thousands(node.value.length)} characters; podnet reads values of at most ${thousands(YAML_LIMITS.scalarChars)}` };
+        return {
+          offset: rangeStart(node) ?? 0,
+          message: `a value of ${thousands(node.value.length)} characters; podnet reads values of at most ${thousands(YAML_LIMITS.scalarChars)}`,
+        };
       }
     } else if (isCollection(node)) {
-      if (depth > YAML_LIMITS.depth) return { offset: rangeStart(node) ?? 0, message: `nested more than ${YAML_LIMITS.depth} levels deep; no topology needs that many` };
+      if (depth > YAML_LIMITS.depth)
+        return {
+          offset: rangeStart(node) ?? 0,
+          message: `nested more than ${YAML_LIMITS.depth} levels deep; no topology needs that many`,
+        };
       for (const item of node.items) {
         if (isPair(item)) {
           stack.push({ node: item.key, depth: depth + 1 });
@@ -160,7 +186,9 @@ function findOffset(document: Document.Parsed, path: Path, onKey: boolean): numb
     const segment = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (pair === undefined) return offset;
       if (last && onKey) return rangeStart(pair.key) ?? offset;
       node = pair.value;
@@ -184,6 +212,7 @@ function rangeStart(node: unknown): number | undefined {
 
 export function formatPath(path: Path): string {
   let text = '';
-  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  for (const segment of path)
+    text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
   return text;
 }

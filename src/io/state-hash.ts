@@ -24,7 +24,9 @@ export function stateLines(sim: Simulation): string[] {
     lines.push(...routes.sort());
     for (const entry of buildFib(sim, speaker.name)?.entries ?? []) lines.push(`fib ${speaker.name} ${fibLine(entry)}`);
   }
-  network.sessions.forEach((status, i) => lines.push(`session ${i} ${status.state} since ${status.since} ${status.error}`));
+  network.sessions.forEach((status, i) => {
+    lines.push(`session ${i} ${status.state} since ${status.since} ${status.error}`);
+  });
   const { updates, withdraws, lastRouteChange } = network.counters;
   lines.push(`counters ${updates} ${withdraws} ${lastRouteChange}`);
   return lines;

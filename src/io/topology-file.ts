@@ -4,11 +4,11 @@
  */
 import { dirname, resolve as resolvePath } from 'node:path';
 import { stringify } from 'yaml';
-import { KUBERNETES_LIMITS, NO_LIMITS, resolveTopology, type InputDocument } from '../core/topology/resolve.js';
-import type { Topology } from '../core/topology/model.js';
-import { formatBytes, type FileSystem } from './fs.js';
-import { SourceTable, type LocatedMessage } from './sources.js';
 import { byCodeUnit } from '../core/order.js';
+import type { Topology } from '../core/topology/model.js';
+import { type InputDocument, KUBERNETES_LIMITS, NO_LIMITS, resolveTopology } from '../core/topology/resolve.js';
+import { type FileSystem, formatBytes } from './fs.js';
+import { type LocatedMessage, SourceTable } from './sources.js';
 
 /**
  * The largest file podnet reads. A generated 5,000-node, 150,000-pod topology is about 430 KiB;
@@ -24,10 +24,17 @@ export interface LoadOptions {
 }
 
 /** A file a user handed podnet, or the located reason it cannot be read. */
-export function readInputFile(file: string, fs: FileSystem, options: LoadOptions = {}): { ok: true; text: string } | { ok: false; problem: LocatedMessage } {
+export function readInputFile(
+  file: string,
+  fs: FileSystem,
+  options: LoadOptions = {},
+): { ok: true; text: string } | { ok: false; problem: LocatedMessage } {
   const read = fs.readInput(file, options.beyondLimits ? MAX_INPUT_BYTES_BEYOND_LIMITS : MAX_INPUT_BYTES);
   if (read.ok) return read;
-  const hint = read.reason.startsWith('it is') && read.reason.includes(formatBytes(MAX_INPUT_BYTES)) ? ' (--beyond-limits reads up to 256 MiB)' : '';
+  const hint =
+    read.reason.startsWith('it is') && read.reason.includes(formatBytes(MAX_INPUT_BYTES))
+      ? ' (--beyond-limits reads up to 256 MiB)'
+      : '';
   return { ok: false, problem: { file, line: 1, column: 1, message: `cannot read file: ${read.reason}${hint}` } };
 }
 
@@ -43,7 +50,17 @@ export function loadTopology(file: string, fs: FileSystem, options: LoadOptions 
   // A file YAML cannot parse says nothing reliable about its topology: report the syntax alone.
   if (sources.problems.length > 0) return { ok: false, problems: sortProblems(sources.problems) };
   if (documents.every(({ value }) => value === null || value === undefined)) {
-    return { ok: false, problems: [{ file, line: 1, column: 1, message: 'the file holds no YAML document: a topology file needs a cluster: section (name, seed, bgp, ipam)' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message: 'the file holds no YAML document: a topology file needs a cluster: section (name, seed, bgp, ipam)',
+        },
+      ],
+    };
   }
   const inputs: InputDocument[] = documents.map(({ source, value }) => ({ source, value, expect: 'any' }));
   const referenced = new Map<number, unknown[]>();
@@ -56,26 +73,44 @@ export function loadTopology(file: string, fs: FileSystem, options: LoadOptions 
       const podRead = readInputFile(path, fs, options);
       if (!podRead.ok) {
         const reason = podRead.problem.message.replace(/^cannot read file: /, '');
-        const message = fs.exists(path) ? `referenced file "${entry['file']}" cannot be read: ${reason}` : `referenced file "${entry['file']}" not found (looked for ${path})`;
+        const message = fs.exists(path)
+          ? `referenced file "${entry['file']}" cannot be read: ${reason}`
+          : `referenced file "${entry['file']}" not found (looked for ${path})`;
         sources.problems.push(sources.locatePath(main.source, ['pods', i, 'file'], message));
         return;
       }
       const podDocs = sources.addFile(path, podRead.text);
-      referenced.set(i, podDocs.map((doc) => doc.value));
-      for (const doc of podDocs) inputs.push({ source: doc.source, value: doc.value, expect: 'pods', referencedFrom: i });
+      referenced.set(
+        i,
+        podDocs.map((doc) => doc.value),
+      );
+      for (const doc of podDocs)
+        inputs.push({ source: doc.source, value: doc.value, expect: 'pods', referencedFrom: i });
     });
   }
   const resolution = resolveTopology(inputs, options.beyondLimits ? NO_LIMITS : KUBERNETES_LIMITS);
-  const problems = [...sources.problems, ...(resolution.ok ? [] : resolution.issues.map((issue) => sources.locate(issue)))];
+  const problems = [
+    ...sources.problems,
+    ...(resolution.ok ? [] : resolution.issues.map((issue) => sources.locate(issue))),
+  ];
   if (!resolution.ok || problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, topology: resolution.topology, sources, snapshot: () => snapshotOf(documents, main?.source, referenced) };
+  return {
+    ok: true,
+    topology: resolution.topology,
+    sources,
+    snapshot: () => snapshotOf(documents, main?.source, referenced),
+  };
 }
 
 /**
  * The topology as one self-contained YAML text, referenced Pod files expanded in place, for a
  * workspace to keep: later edits of the original files do not rewrite a workspace's history.
  */
-function snapshotOf(documents: readonly { source: number; value: unknown }[], mainSource: number | undefined, referenced: Map<number, unknown[]>): string {
+function snapshotOf(
+  documents: readonly { source: number; value: unknown }[],
+  mainSource: number | undefined,
+  referenced: Map<number, unknown[]>,
+): string {
   const texts = documents.map(({ source, value }) => {
     if (source !== mainSource || !isRecord(value) || !Array.isArray(value['pods'])) return stringify(value);
     const pods = value['pods'].flatMap((entry, i) => referenced.get(i) ?? [entry]);

@@ -19,15 +19,16 @@
  * replaced by an atomic rename.
  */
 import { createHash } from 'node:crypto';
-import { dirname, basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
-import type { ClusterOp } from '../core/cluster/index.js';
+import { assertNever } from '../core/assert.js';
 import { toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
-import { resolvePodManifest } from '../core/topology/resolve.js';
+import type { ClusterOp } from '../core/cluster/index.js';
 import type { PodSpec, Topology } from '../core/topology/model.js';
+import { resolvePodManifest } from '../core/topology/resolve.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
-import { FileWriteError, type FileSystem } from './fs.js';
-import { SourceTable, type LocatedMessage } from './sources.js';
+import { type FileSystem, FileWriteError } from './fs.js';
+import { type LocatedMessage, SourceTable } from './sources.js';
 import { loadTopology, readInputFile } from './topology-file.js';
 
 /** How far `--instant` moves simulated time: long enough for pods to start and hold timers (240 s) to run out. */
@@ -39,11 +40,22 @@ export const INSTANT_EPOCH_MS = Date.UTC(2026, 0, 1);
 const moment = z.number().nonnegative().max(1e9);
 
 const journalEntry = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('create'), at: moment, file: z.string(), manifest: z.record(z.string(), z.unknown()) }),
+  z.strictObject({
+    op: z.literal('create'),
+    at: moment,
+    file: z.string(),
+    manifest: z.record(z.string(), z.unknown()),
+  }),
   z.strictObject({ op: z.literal('delete'), at: moment, namespace: z.string(), name: z.string() }),
   z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
-  z.strictObject({ op: z.literal('port'), at: moment, name: z.string(), port: z.number().int().min(1).max(65535), blocked: z.boolean() }),
+  z.strictObject({
+    op: z.literal('port'),
+    at: moment,
+    name: z.string(),
+    port: z.number().int().min(1).max(65535),
+    blocked: z.boolean(),
+  }),
 ]);
 
 const sealedFields = {
@@ -53,7 +65,11 @@ const sealedFields = {
   journal: z.array(journalEntry),
 };
 
-const stateSchema = z.strictObject({ podnet: z.literal(2, 'a podnet 2 state file (podnet workspace recover --accept-edits adopts an older one)'), ...sealedFields, checksum: z.string() });
+const stateSchema = z.strictObject({
+  podnet: z.literal(2, 'a podnet 2 state file (podnet workspace recover --accept-edits adopts an older one)'),
+  ...sealedFields,
+  checksum: z.string(),
+});
 
 export type WorkspaceState = Omit<z.output<typeof stateSchema>, 'checksum' | 'podnet'>;
 export type JournalEntry = z.output<typeof journalEntry>;
@@ -102,6 +118,8 @@ export class Workspace {
           return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
         case 'port':
           return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
+        default:
+          return assertNever(entry, 'journal op');
       }
     });
   }
@@ -204,26 +222,57 @@ export function loadWorkspace(dir: string, fs: FileSystem): WorkspaceLoad {
  * schema, checksum, the topology snapshot's checksum, and each journal entry against the
  * topology. `acceptEdits` skips only the state's own checksum (for `recover --accept-edits`).
  */
-export function loadStateFile(dir: string, statePath: string, fs: FileSystem, options: { acceptEdits: boolean }): WorkspaceLoad {
+export function loadStateFile(
+  dir: string,
+  statePath: string,
+  fs: FileSystem,
+  options: { acceptEdits: boolean },
+): WorkspaceLoad {
   const read = readInputFile(statePath, fs);
-  if (!read.ok) return { ok: false, problems: [{ ...read.problem, message: read.problem.message.replace('cannot read file', 'cannot read the workspace state file') }] };
+  if (!read.ok)
+    return {
+      ok: false,
+      problems: [
+        {
+          ...read.problem,
+          message: read.problem.message.replace('cannot read file', 'cannot read the workspace state file'),
+        },
+      ],
+    };
   const text = read.text;
   const sources = new SourceTable();
   const [doc] = sources.addFile(statePath, text);
   if (sources.problems.length > 0 || doc === undefined) {
-    return { ok: false, problems: sources.problems.length > 0 ? sources.problems : [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }] };
+    return {
+      ok: false,
+      problems:
+        sources.problems.length > 0
+          ? sources.problems
+          : [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }],
+    };
   }
   const problems: LocatedMessage[] = [];
   const record = typeof doc.value === 'object' && doc.value !== null ? (doc.value as Record<string, unknown>) : {};
   const legacy = record['podnet'] === 1 && options.acceptEdits;
-  const schema = legacy ? z.strictObject({ podnet: z.literal(1), ...sealedFields, topology: sealedFields.topology.optional() }) : options.acceptEdits ? stateSchema.extend({ checksum: z.string().optional() }) : stateSchema;
+  const schema = legacy
+    ? z.strictObject({ podnet: z.literal(1), ...sealedFields, topology: sealedFields.topology.optional() })
+    : options.acceptEdits
+      ? stateSchema.extend({ checksum: z.string().optional() })
+      : stateSchema;
   const known = new Map();
   const parsed = schema.safeParse(doc.value, { error: recordingErrorMap(known), reportInput: true });
-  if (!parsed.success) problems.push(...toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)));
+  if (!parsed.success)
+    problems.push(...toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)));
   if (!options.acceptEdits && typeof record['checksum'] === 'string') {
     const { checksum, ...sealed } = record;
     if (checksum !== sha256(JSON.stringify(sealed, null, 2))) {
-      problems.push(sources.locatePath(doc.source, ['checksum'], 'the state does not match its checksum: it was damaged or edited outside podnet (podnet workspace recover restores the previous state; --accept-edits keeps these edits)'));
+      problems.push(
+        sources.locatePath(
+          doc.source,
+          ['checksum'],
+          'the state does not match its checksum: it was damaged or edited outside podnet (podnet workspace recover restores the previous state; --accept-edits keeps these edits)',
+        ),
+      );
     }
   }
   const topologyPath = join(dir, TOPOLOGY_FILE);
@@ -231,7 +280,13 @@ export function loadStateFile(dir: string, statePath: string, fs: FileSystem, op
   if (!topologyRead.ok) return { ok: false, problems: [...problems, topologyRead.problem] };
   const recorded = parsed.success ? (parsed.data as { topology?: string }).topology : undefined;
   if (recorded !== undefined && recorded !== sha256(topologyRead.text)) {
-    problems.push({ file: topologyPath, line: 1, column: 1, message: 'the topology snapshot does not match the checksum its state recorded: it was cut short or edited outside podnet' });
+    problems.push({
+      file: topologyPath,
+      line: 1,
+      column: 1,
+      message:
+        'the topology snapshot does not match the checksum its state recorded: it was cut short or edited outside podnet',
+    });
   }
   const loaded = loadTopology(topologyPath, fs, { beyondLimits: true });
   if (!loaded.ok) return { ok: false, problems: [...problems, ...loaded.problems] };
@@ -240,7 +295,12 @@ export function loadStateFile(dir: string, statePath: string, fs: FileSystem, op
   const checked = checkJournal(data.journal, loaded.topology, sources, doc.source);
   problems.push(...checked.problems);
   if (problems.length > 0) return { ok: false, problems };
-  const state: WorkspaceState = { origin: data.origin, clock: data.clock, topology: sha256(topologyRead.text), journal: data.journal };
+  const state: WorkspaceState = {
+    origin: data.origin,
+    clock: data.clock,
+    topology: sha256(topologyRead.text),
+    journal: data.journal,
+  };
   return { ok: true, workspace: new Workspace(dir, state, loaded.topology, loaded.sources, text, checked.pods) };
 }
 
@@ -261,8 +321,10 @@ function checkJournal(
   let last = 0;
   journal.forEach((entry, i) => {
     const at = (...path: (string | number)[]) => ['journal', i, ...path];
-    const report = (path: (string | number)[], message: string) => problems.push(sources.locatePath(source, at(...path), message));
-    if (entry.at < last) report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
+    const report = (path: (string | number)[], message: string) =>
+      problems.push(sources.locatePath(source, at(...path), message));
+    if (entry.at < last)
+      report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
     last = Math.max(last, entry.at);
     const machine = (key: string, name: string) => {
       if (!machines.has(name)) report([key], `"${name}" is not a node or router of this workspace's topology`);
@@ -271,7 +333,8 @@ function checkJournal(
       case 'create': {
         const resolved = resolvePodManifest(entry.manifest, source, topology);
         if (!resolved.ok) {
-          for (const issue of resolved.issues) problems.push(sources.locate({ ...issue, at: { source, path: [...at('manifest'), ...issue.at.path] } }));
+          for (const issue of resolved.issues)
+            problems.push(sources.locate({ ...issue, at: { source, path: [...at('manifest'), ...issue.at.path] } }));
         } else {
           pods.add(`${resolved.pod.namespace}/${resolved.pod.name}`);
           resolvedPods.set(i, resolved.pod);
@@ -279,7 +342,8 @@ function checkJournal(
         return;
       }
       case 'delete':
-        if (!pods.has(`${entry.namespace}/${entry.name}`)) report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
+        if (!pods.has(`${entry.namespace}/${entry.name}`))
+          report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
         return;
       case 'link':
         machine('a', entry.a);

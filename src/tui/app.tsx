@@ -4,11 +4,25 @@
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
-import type { TuiModel } from './model.js';
-import { actionFor, mouseEventOf, wheelAction, type MouseEvent } from './keymap.js';
-import { clusterScreen, eventsScreen, footer, header, helpScreen, machinesOf, podList, podsScreen, routePrefixes, sessionRows, traceScreen, type Line, type Tone } from './screens.js';
-import { reduce, type Action, type Context, type TuiState } from './state.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
+import { actionFor, type MouseEvent, mouseEventOf, wheelAction } from './keymap.js';
+import type { TuiModel } from './model.js';
+import {
+  clusterScreen,
+  eventsScreen,
+  footer,
+  header,
+  helpScreen,
+  type Line,
+  machinesOf,
+  podList,
+  podsScreen,
+  routePrefixes,
+  sessionRows,
+  type Tone,
+  traceScreen,
+} from './screens.js';
+import { type Action, type Context, reduce, type TuiState } from './state.js';
 
 const TICK_MS = 100;
 
@@ -20,7 +34,14 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
   const index = sim.peering.byName.get(machine) ?? 0;
   const sessions = sessionRows(sim, index);
   const pods = podList(sim);
-  const rows = state.view === 'pods' ? pods.length : state.tab === 'sessions' ? sessions.length : state.tab === 'routes' ? routePrefixes(sim, machine).length : 0;
+  const rows =
+    state.view === 'pods'
+      ? pods.length
+      : state.tab === 'sessions'
+        ? sessions.length
+        : state.tab === 'routes'
+          ? routePrefixes(sim, machine).length
+          : 0;
   const selectedPeer = sessions[state.row]?.peer;
   const selectedPod = pods[state.row];
   return {
@@ -33,7 +54,12 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     converged: timeline.network.counters.lastRouteChange,
     horizon: model.horizon(state.journal),
     newPod: (name, node) => {
-      const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'tui' } }, spec: { nodeName: node, containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] } };
+      const manifest = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, labels: { app: 'tui' } },
+        spec: { nodeName: node, containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] },
+      };
       const resolved = resolvePodManifest(manifest, 0, model.topology);
       if (!resolved.ok) throw new Error(`built-in pod manifest invalid: ${resolved.issues[0]?.message}`);
       return resolved.pod;
@@ -41,7 +67,14 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
   };
 }
 
-const COLORS: Readonly<Record<Tone, string | undefined>> = { title: 'cyan', ok: 'green', warn: 'yellow', bad: 'red', dim: 'gray', plain: undefined };
+const COLORS: Readonly<Record<Tone, string | undefined>> = {
+  title: 'cyan',
+  ok: 'green',
+  warn: 'yellow',
+  bad: 'red',
+  dim: 'gray',
+  plain: undefined,
+};
 
 function Row({ line, width, color }: { line: Line; width: number; color: boolean }) {
   const prefix = line.selected ? '>' : '';
@@ -49,7 +82,12 @@ function Row({ line, width, color }: { line: Line; width: number; color: boolean
   const text = line.text.length > room ? `${line.text.slice(0, Math.max(0, room - 1))}~` : line.text;
   const tone = line.tone ?? 'plain';
   return (
-    <Text {...(color && COLORS[tone] ? { color: COLORS[tone] } : {})} inverse={line.selected === true && color} bold={tone === 'title'} wrap="truncate">
+    <Text
+      {...(color && COLORS[tone] ? { color: COLORS[tone] } : {})}
+      inverse={line.selected === true && color}
+      bold={tone === 'title'}
+      wrap="truncate"
+    >
       {prefix}
       {text}
     </Text>
@@ -91,7 +129,10 @@ export function App({ model, initial, color, size }: AppProps) {
   const [state, setState] = useState(initial);
   const { exit } = useApp();
   const { stdout } = useStdout();
-  const [dimensions, setDimensions] = useState({ columns: size?.columns ?? stdout.columns ?? 80, rows: size?.rows ?? stdout.rows ?? 24 });
+  const [dimensions, setDimensions] = useState({
+    columns: size?.columns ?? stdout.columns ?? 80,
+    rows: size?.rows ?? stdout.rows ?? 24,
+  });
   const dispatch = (action: Action): void => setState((current) => reduce(current, action, contextFor(model, current)));
 
   const width = Math.max(40, dimensions.columns);

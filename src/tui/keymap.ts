@@ -27,7 +27,7 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['g', 'jump to converged'],
   ['+ / -', 'faster / slower (x1, x10, x60, x600)'],
   ['f / F', 'fail / restore the selected node or router'],
-  ['l / L', 'fail / restore the link to the selected session\'s peer'],
+  ['l / L', "fail / restore the link to the selected session's peer"],
   ['c', 'create a pod on the selected node'],
   ['x', 'delete the selected pod (Pods view)'],
   ['[ / ]', 'page up / page down'],
@@ -73,6 +73,7 @@ export interface MouseEvent {
   readonly press: boolean;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what this matches
 const SGR_MOUSE = /^\u001B?\[<(\d+);(\d+);(\d+)([Mm])$/;
 
 export function mouseEventOf(input: string): MouseEvent | undefined {

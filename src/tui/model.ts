@@ -3,7 +3,7 @@
  * simulated moment. Every moment is a deterministic replay from time 0, so stepping back in time
  * is as cheap as stepping forward; results are memoised per (journal, moment).
  */
-import { simulate, type Simulation, type WorldOp } from '../core/bgp/simulate.js';
+import { type Simulation, simulate, type WorldOp } from '../core/bgp/simulate.js';
 import type { Topology } from '../core/topology/model.js';
 
 /** How far past the last change the timeline runs: long enough for hold timers to expire. */
@@ -38,7 +38,14 @@ export class TuiModel {
   /** The whole run to the horizon, for the event list and for stepping between events. */
   timeline(journal: readonly WorldOp[]): Simulation {
     const key = `${journal.length}`;
-    if (this.timelineRun?.key !== key) this.timelineRun = { key, sim: simulate(this.topology, [...this.baseJournal, ...journal], { until: this.horizon(journal), timeline: true }) };
+    if (this.timelineRun?.key !== key)
+      this.timelineRun = {
+        key,
+        sim: simulate(this.topology, [...this.baseJournal, ...journal], {
+          until: this.horizon(journal),
+          timeline: true,
+        }),
+      };
     return this.timelineRun.sim;
   }
 }

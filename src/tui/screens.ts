@@ -2,9 +2,10 @@
  * The screens of the terminal UI as lines of text, computed from the simulation at the current
  * moment. Pure: the Ink components only paint these lines, and tests read them directly.
  */
-import type { Simulation } from '../core/bgp/simulate.js';
+
 import type { SessionStatus } from '../core/bgp/network.js';
 import { peerName } from '../core/bgp/peering.js';
+import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { defaultPort } from '../core/topology/model.js';
@@ -14,7 +15,7 @@ import { describePod } from '../io/format/kubectl.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
 import { KEYS } from './keymap.js';
-import { NODE_TABS, VIEWS, type Action, type TuiState } from './state.js';
+import { type Action, NODE_TABS, type TuiState, VIEWS } from './state.js';
 
 export type Tone = 'title' | 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
 
@@ -34,7 +35,12 @@ export interface Line {
 }
 
 /** Joins labelled pieces into one line, remembering where each piece stands for clicks. */
-function spans(prefix: string, pieces: readonly { text: string; action: Action }[], separator: string, suffix = ''): { text: string; targets: Target[] } {
+function spans(
+  prefix: string,
+  pieces: readonly { text: string; action: Action }[],
+  separator: string,
+  suffix = '',
+): { text: string; targets: Target[] } {
   let text = prefix;
   const targets: Target[] = [];
   pieces.forEach((piece, i) => {
@@ -56,7 +62,10 @@ export function machinesOf(sim: Simulation): string[] {
 }
 
 export function header(sim: Simulation, state: TuiState): Line[] {
-  const views = VIEWS.map((v, i) => ({ text: v === state.view ? `[${i + 1} ${title(v)}]` : ` ${i + 1} ${title(v)} `, action: { type: 'select-view', view: v } as Action }));
+  const views = VIEWS.map((v, i) => ({
+    text: v === state.view ? `[${i + 1} ${title(v)}]` : ` ${i + 1} ${title(v)} `,
+    action: { type: 'select-view', view: v } as Action,
+  }));
   const clock = `t=${state.at.toFixed(3)}s ${state.playing ? `> x${state.speed}` : `|| x${state.speed}`}`;
   const line = spans(`${sim.topology.name} ${clock} `, views, '');
   const help = { from: line.text.length + 1, to: line.text.length + 7, action: { type: 'toggle-help' } as Action };
@@ -75,19 +84,29 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
     const up = sim.network.isUp(s.index);
     const mark = s.clusterId !== undefined ? ' RR' : s.kind === 'router' ? ' rtr' : '';
     const text = `${s.name}${mark}${up ? '' : ' DOWN'}`;
-    return { text: i === state.machine ? `<${text}>` : ` ${text} `, action: { type: 'select-machine', index: i } as Action };
+    return {
+      text: i === state.machine ? `<${text}>` : ` ${text} `,
+      action: { type: 'select-machine', index: i } as Action,
+    };
   });
   lines.push({ ...spans('Machines: ', chips, ' '), tone: 'plain' });
   const index = state.machine;
   const speaker = sim.peering.speakers[index];
   if (speaker === undefined) return lines;
   const blocks = sim.cluster.ipam.blocksOf(speaker.name).map((b) => formatCidr(b.cidr));
-  const established = sim.network.neighborsOfSpeaker(index).filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established').length;
+  const established = sim.network
+    .neighborsOfSpeaker(index)
+    .filter(
+      (n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established',
+    ).length;
   lines.push({
     text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${sim.network.neighborsOfSpeaker(index).length} sessions up${sim.network.isUp(index) ? '' : ', STOPPED'}`,
     tone: sim.network.isUp(index) ? 'plain' : 'bad',
   });
-  const tabs = NODE_TABS.map((tab) => ({ text: tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `, action: { type: 'select-tab', tab } as Action }));
+  const tabs = NODE_TABS.map((tab) => ({
+    text: tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `,
+    action: { type: 'select-tab', tab } as Action,
+  }));
   lines.push({ ...spans('', tabs, ' '), tone: 'title' });
   if (!sim.network.isUp(index)) return [...lines, { text: 'Calico process is not running.', tone: 'bad' }];
   switch (state.tab) {
@@ -115,14 +134,26 @@ export function sessionRows(sim: Simulation, index: number): { peer: string | un
     const peer = peerName(sim.peering, n);
     const info = sessionInfo(sim, n);
     const tone: Tone = status.state === 'Established' ? 'ok' : info === 'Passive' ? 'warn' : 'bad';
-    return { peer, line: { text: `${formatIpv4(n.remoteAddress).padEnd(15)} ${(peer ?? '?').padEnd(12)} ${n.type.padEnd(17)} ${n.rrClient ? 'rr-client ' : '          '}${info}`, tone } };
+    return {
+      peer,
+      line: {
+        text: `${formatIpv4(n.remoteAddress).padEnd(15)} ${(peer ?? '?').padEnd(12)} ${n.type.padEnd(17)} ${n.rrClient ? 'rr-client ' : '          '}${info}`,
+        tone,
+      },
+    };
   });
 }
 
 function sessionLines(sim: Simulation, index: number, row: number): Line[] {
   const rows = sessionRows(sim, index);
   if (rows.length === 0) return [{ text: 'No BGP peers.', tone: 'dim' }];
-  return [{ text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`, tone: 'dim' }, ...rows.map((r, i) => ({ ...r.line, selected: i === row, targets: rowTarget(i) }))];
+  return [
+    {
+      text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`,
+      tone: 'dim',
+    },
+    ...rows.map((r, i) => ({ ...r.line, selected: i === row, targets: rowTarget(i) })),
+  ];
 }
 
 /** The BIRD table's routes, one per network, for selection and explanation. */
@@ -139,13 +170,23 @@ function routeLines(sim: Simulation, machine: string, state: TuiState): Line[] {
   const selected = prefixes[state.row];
   if (state.detail && selected !== undefined) {
     const cidr = sim.network.prefixes.cidrs.find((c) => formatCidr(c) === selected);
-    return cidr === undefined ? [] : [{ text: `Why (esc to close):`, tone: 'title' }, ...explainRoute(sim, machine, cidr).trimEnd().split('\n').slice(state.scroll).map(plain)];
+    return cidr === undefined
+      ? []
+      : [
+          { text: `Why (esc to close):`, tone: 'title' },
+          ...explainRoute(sim, machine, cidr).trimEnd().split('\n').slice(state.scroll).map(plain),
+        ];
   }
   const table = showRoute(sim, machine, INSTANT_EPOCH_MS, { all: false }).trimEnd().split('\n').slice(1);
   let network = -1;
   return table.map((text) => {
     if (!text.startsWith(' ')) network++;
-    return { text, selected: network === state.row && !text.startsWith(' '), tone: text.includes(' * ') ? 'ok' : 'dim', targets: rowTarget(network) };
+    return {
+      text,
+      selected: network === state.row && !text.startsWith(' '),
+      tone: text.includes(' * ') ? 'ok' : 'dim',
+      targets: rowTarget(network),
+    };
   });
 }
 
@@ -160,16 +201,27 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
     const status = sim.cluster.statusAt(p, state.at);
     const tone: Tone = status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
     const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
-    return { text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`, tone, selected: node === undefined && i === state.row, ...(node === undefined ? { targets: rowTarget(i) } : {}) };
+    return {
+      text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
+      tone,
+      selected: node === undefined && i === state.row,
+      ...(node === undefined ? { targets: rowTarget(i) } : {}),
+    };
   });
-  return [{ text: `${'NAME'.padEnd(20)} ${'READY'.padEnd(6)} ${'STATUS'.padEnd(18)} ${'IP'.padEnd(15)} NODE`, tone: 'dim' }, ...rows];
+  return [
+    { text: `${'NAME'.padEnd(20)} ${'READY'.padEnd(6)} ${'STATUS'.padEnd(18)} ${'IP'.padEnd(15)} NODE`, tone: 'dim' },
+    ...rows,
+  ];
 }
 
 export function podsScreen(sim: Simulation, state: TuiState): Line[] {
   const record = sim.cluster.pods()[state.row];
   if (state.detail && record !== undefined) {
     const text = describePod(sim.cluster, record, { now: state.at, epochMs: INSTANT_EPOCH_MS });
-    return [{ text: 'kubectl describe (esc to close)', tone: 'title' }, ...text.trimEnd().split('\n').slice(state.scroll).map(plain)];
+    return [
+      { text: 'kubectl describe (esc to close)', tone: 'title' },
+      ...text.trimEnd().split('\n').slice(state.scroll).map(plain),
+    ];
   }
   return podLines(sim, state);
 }
@@ -179,10 +231,16 @@ export function eventsScreen(timeline: Simulation, state: TuiState, height: numb
   const upToNow = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9);
   const end = Math.max(0, upToNow.length - state.scroll);
   const shown = upToNow.slice(Math.max(0, end - height), end);
-  if (shown.length === 0) return [{ text: 'Nothing has happened yet: press n to step to the first event.', tone: 'dim' }];
+  if (shown.length === 0)
+    return [{ text: 'Nothing has happened yet: press n to step to the first event.', tone: 'dim' }];
   return shown.map((e) => ({
     text: `${e.at.toFixed(3).padStart(9)}s  ${e.speaker.padEnd(10)} ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`,
-    tone: e.text.includes('withdrawn') || e.text.includes('expired') || e.text.includes('stopped') ? 'bad' : e.text.includes('Established') || e.text.includes('added') ? 'ok' : 'plain',
+    tone:
+      e.text.includes('withdrawn') || e.text.includes('expired') || e.text.includes('stopped')
+        ? 'bad'
+        : e.text.includes('Established') || e.text.includes('added')
+          ? 'ok'
+          : 'plain',
   }));
 }
 
@@ -194,16 +252,32 @@ export function traceScreen(sim: Simulation, state: TuiState): Line[] {
   if (src?.allocation === undefined || dst?.allocation === undefined) return [];
   const port = defaultPort(dst.spec);
   const mark = (field: 'src' | 'dst', text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
-  const lines: Line[] = [{ text: `From ${mark('src', src.spec.name)}  to ${mark('dst', `${dst.spec.name}:${port}`)}   (left/right: field, up/down: pod)`, tone: 'title' }];
-  const traces = new Tracer(sim, state.at).trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst: dst.allocation.ip, protocol: 'TCP', port, loopback: false });
+  const lines: Line[] = [
+    {
+      text: `From ${mark('src', src.spec.name)}  to ${mark('dst', `${dst.spec.name}:${port}`)}   (left/right: field, up/down: pod)`,
+      tone: 'title',
+    },
+  ];
+  const traces = new Tracer(sim, state.at).trace({
+    srcPod: `${src.spec.namespace}/${src.spec.name}`,
+    src: src.allocation.ip,
+    dst: dst.allocation.ip,
+    protocol: 'TCP',
+    port,
+    loopback: false,
+  });
   const text = formatTraces(traces, `${src.spec.name} -> ${dst.spec.name}`).trimEnd().split('\n');
   // The outcome first, so it shows however small the terminal; the hops follow.
   const outcomes = text.filter((line) => line.startsWith('  => '));
-  const tone = (line: string): Tone => (line.includes('=> ACCEPTED') || line.includes('=> EXITS_NETWORK') ? 'ok' : line.includes('=> ') ? 'bad' : 'plain');
+  const tone = (line: string): Tone =>
+    line.includes('=> ACCEPTED') || line.includes('=> EXITS_NETWORK') ? 'ok' : line.includes('=> ') ? 'bad' : 'plain';
   return [
     ...lines,
     ...outcomes.map((line): Line => ({ text: line.trim(), tone: tone(line) })),
-    ...text.filter((line) => !line.startsWith('  => ')).slice(state.scroll).map((line): Line => ({ text: line, tone: tone(line) })),
+    ...text
+      .filter((line) => !line.startsWith('  => '))
+      .slice(state.scroll)
+      .map((line): Line => ({ text: line, tone: tone(line) })),
   ];
 }
 
@@ -216,7 +290,10 @@ export function helpScreen(): Line[] {
 export function footer(timeline: Simulation, state: TuiState): Line[] {
   const recent = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9).slice(-1);
   return [
-    ...recent.map((e) => ({ text: `last event ${e.at.toFixed(3)}s ${e.speaker}: ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`, tone: 'dim' as Tone })),
+    ...recent.map((e) => ({
+      text: `last event ${e.at.toFixed(3)}s ${e.speaker}: ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`,
+      tone: 'dim' as Tone,
+    })),
     { text: state.message, tone: 'warn' },
   ];
 }

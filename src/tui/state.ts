@@ -36,8 +36,30 @@ export interface TuiState {
 }
 
 export type Action =
-  | { readonly type: 'next-view' | 'prev-view' | 'up' | 'down' | 'left' | 'right' | 'enter' | 'back' | 'page-up' | 'page-down' }
-  | { readonly type: 'toggle-help' | 'quit' | 'play-pause' | 'step-forward' | 'step-back' | 'jump-converged' | 'faster' | 'slower' }
+  | {
+      readonly type:
+        | 'next-view'
+        | 'prev-view'
+        | 'up'
+        | 'down'
+        | 'left'
+        | 'right'
+        | 'enter'
+        | 'back'
+        | 'page-up'
+        | 'page-down';
+    }
+  | {
+      readonly type:
+        | 'toggle-help'
+        | 'quit'
+        | 'play-pause'
+        | 'step-forward'
+        | 'step-back'
+        | 'jump-converged'
+        | 'faster'
+        | 'slower';
+    }
   | { readonly type: 'fail-node' | 'restore-node' | 'fail-link' | 'restore-link' | 'create-pod' | 'delete-pod' }
   | { readonly type: 'select-view'; readonly view: View }
   | { readonly type: 'select-tab'; readonly tab: NodeTab }
@@ -84,7 +106,8 @@ export function initialState(at = 0): TuiState {
 }
 
 const clamp = (value: number, count: number): number => Math.max(0, Math.min(value, Math.max(0, count - 1)));
-const cycle = <T,>(list: readonly T[], current: T, step: number): T => list[(list.indexOf(current) + step + list.length) % list.length] as T;
+const cycle = <T>(list: readonly T[], current: T, step: number): T =>
+  list[(list.indexOf(current) + step + list.length) % list.length] as T;
 
 function record(state: TuiState, op: WorldOp, message: string): TuiState {
   return { ...state, journal: [...state.journal, op], message: `${message} at ${state.at.toFixed(1)}s` };
@@ -104,11 +127,25 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
       return { ...state, help: !state.help };
     case 'next-view':
     case 'prev-view':
-      return { ...state, view: cycle(VIEWS, state.view, action.type === 'next-view' ? 1 : -1), row: 0, detail: false, scroll: 0, help: false };
+      return {
+        ...state,
+        view: cycle(VIEWS, state.view, action.type === 'next-view' ? 1 : -1),
+        row: 0,
+        detail: false,
+        scroll: 0,
+        help: false,
+      };
     case 'select-view':
       return { ...state, view: action.view, row: 0, detail: false, scroll: 0, help: false };
     case 'select-machine':
-      return { ...state, view: 'cluster', machine: clamp(action.index, ctx.machines.length), row: 0, detail: false, scroll: 0 };
+      return {
+        ...state,
+        view: 'cluster',
+        machine: clamp(action.index, ctx.machines.length),
+        row: 0,
+        detail: false,
+        scroll: 0,
+      };
     case 'select-row':
       return { ...state, row: clamp(action.row, ctx.rows) };
     case 'select-tab':
@@ -116,7 +153,9 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
     case 'back':
       return state.help ? { ...state, help: false } : { ...state, detail: false, scroll: 0 };
     case 'enter':
-      return state.view === 'cluster' && state.tab !== 'routes' ? state : { ...state, detail: !state.detail, scroll: 0 };
+      return state.view === 'cluster' && state.tab !== 'routes'
+        ? state
+        : { ...state, detail: !state.detail, scroll: 0 };
     case 'up':
     case 'down': {
       const step = action.type === 'up' ? -1 : 1;
@@ -136,7 +175,13 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
       const step = action.type === 'left' ? -1 : 1;
       if (state.view === 'trace') return { ...state, traceField: state.traceField === 'src' ? 'dst' : 'src' };
       if (state.view !== 'cluster') return state;
-      return { ...state, machine: (state.machine + step + ctx.machines.length) % Math.max(1, ctx.machines.length), row: 0, detail: false, scroll: 0 };
+      return {
+        ...state,
+        machine: (state.machine + step + ctx.machines.length) % Math.max(1, ctx.machines.length),
+        row: 0,
+        detail: false,
+        scroll: 0,
+      };
     }
     case 'play-pause':
       return { ...state, playing: !state.playing, message: state.playing ? 'paused' : `playing at x${state.speed}` };
@@ -144,15 +189,30 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
       return state.playing ? moveTime(state, ctx, state.at + action.seconds * state.speed) : state;
     case 'step-forward': {
       const next = ctx.eventTimes.find((t) => t > state.at + 1e-9);
-      return moveTime({ ...state, playing: false }, ctx, next ?? ctx.horizon, next === undefined ? 'no later event' : `stepped to ${next.toFixed(3)}s`);
+      return moveTime(
+        { ...state, playing: false },
+        ctx,
+        next ?? ctx.horizon,
+        next === undefined ? 'no later event' : `stepped to ${next.toFixed(3)}s`,
+      );
     }
     case 'step-back': {
       const previous = [...ctx.eventTimes].reverse().find((t) => t < state.at - 1e-9);
-      return moveTime({ ...state, playing: false }, ctx, previous ?? 0, previous === undefined ? 'at the start' : `stepped back to ${previous.toFixed(3)}s`);
+      return moveTime(
+        { ...state, playing: false },
+        ctx,
+        previous ?? 0,
+        previous === undefined ? 'at the start' : `stepped back to ${previous.toFixed(3)}s`,
+      );
     }
     case 'jump-converged': {
       const target = Math.max(state.at, ctx.converged);
-      return moveTime({ ...state, playing: false }, ctx, target, `converged: routes last changed at ${ctx.converged.toFixed(3)}s`);
+      return moveTime(
+        { ...state, playing: false },
+        ctx,
+        target,
+        `converged: routes last changed at ${ctx.converged.toFixed(3)}s`,
+      );
     }
     case 'faster':
     case 'slower':
@@ -160,23 +220,41 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
     case 'fail-node':
     case 'restore-node': {
       const up = action.type === 'restore-node';
-      return record(state, { kind: 'machine', at: state.at, name: machine, up }, `${machine} ${up ? 'restored' : 'stopped'}`);
+      return record(
+        state,
+        { kind: 'machine', at: state.at, name: machine, up },
+        `${machine} ${up ? 'restored' : 'stopped'}`,
+      );
     }
     case 'fail-link':
     case 'restore-link': {
-      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined) return { ...state, message: 'select a session (Sessions tab) to fail or restore its link' };
+      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined)
+        return { ...state, message: 'select a session (Sessions tab) to fail or restore its link' };
       const up = action.type === 'restore-link';
-      return record(state, { kind: 'link', at: state.at, a: machine, b: ctx.selectedPeer, up }, `link ${machine} <-> ${ctx.selectedPeer} ${up ? 'restored' : 'failed'}`);
+      return record(
+        state,
+        { kind: 'link', at: state.at, a: machine, b: ctx.selectedPeer, up },
+        `link ${machine} <-> ${ctx.selectedPeer} ${up ? 'restored' : 'failed'}`,
+      );
     }
     case 'create-pod': {
       const name = `tui-pod-${state.created + 1}`;
-      const next = record(state, { kind: 'create', at: state.at, pod: ctx.newPod(name, machine) }, `pod ${name} created on ${machine}`);
+      const next = record(
+        state,
+        { kind: 'create', at: state.at, pod: ctx.newPod(name, machine) },
+        `pod ${name} created on ${machine}`,
+      );
       return { ...next, created: state.created + 1 };
     }
     case 'delete-pod': {
-      if (state.view !== 'pods' || ctx.selectedPod === undefined) return { ...state, message: 'select a pod (Pods view) to delete it' };
+      if (state.view !== 'pods' || ctx.selectedPod === undefined)
+        return { ...state, message: 'select a pod (Pods view) to delete it' };
       const pod = ctx.selectedPod;
-      return record(state, { kind: 'delete', at: state.at, namespace: pod.namespace, name: pod.name }, `pod ${pod.name} deleted`);
+      return record(
+        state,
+        { kind: 'delete', at: state.at, namespace: pod.namespace, name: pod.name },
+        `pod ${pod.name} deleted`,
+      );
     }
   }
 }

@@ -32,13 +32,19 @@ describe('podnet bgp status', () => {
     );
   });
 
-  it('names an unknown node\'s closest match, exit 1', async () => {
-    expect(await cli.run('-t', SEED, 'bgp', 'status', 'node-3')).toMatchObject({ code: 1, stderr: 'Error: node or router "node-3" not found (did you mean "node-1"?)\n' });
+  it("names an unknown node's closest match, exit 1", async () => {
+    expect(await cli.run('-t', SEED, 'bgp', 'status', 'node-3')).toMatchObject({
+      code: 1,
+      stderr: 'Error: node or router "node-3" not found (did you mean "node-1"?)\n',
+    });
   });
 
   it('gives JSON with -o json', async () => {
     const peers = JSON.parse((await cli.run('-t', SEED, 'bgp', 'status', 'node-2', '-o', 'json')).stdout)[0].peers;
-    expect(peers.map((p: { name: string; state: string }) => `${p.name} ${p.state}`)).toEqual(['Mesh_10_0_1_10 Established', 'Mesh_10_0_1_11 Established']);
+    expect(peers.map((p: { name: string; state: string }) => `${p.name} ${p.state}`)).toEqual([
+      'Mesh_10_0_1_10 Established',
+      'Mesh_10_0_1_11 Established',
+    ]);
   });
 });
 
@@ -47,7 +53,9 @@ describe('podnet bgp routes / routes / route explain', () => {
     const { stdout } = await cli.run('-t', SEED, 'bgp', 'routes', 'node-1');
     expect(stdout.split('\n')[0]).toBe('BIRD v0.3.3+birdv1.6.8 ready.');
     expect(stdout).toMatch(/^192\.168\.61\.0\/26 {4}blackhole \[static1 00:00:00\] \* \(200\)$/m);
-    expect(stdout).toMatch(/^192\.168\.247\.0\/26 {3}via 10\.0\.1\.12 on eth0 \[Mesh_10_0_1_12 00:00:02\] \* \(100\/0\) \[i\]$/m);
+    expect(stdout).toMatch(
+      /^192\.168\.247\.0\/26 {3}via 10\.0\.1\.12 on eth0 \[Mesh_10_0_1_12 00:00:02\] \* \(100\/0\) \[i\]$/m,
+    );
   });
 
   it('shows reflected routes with `from` and, with --all, their attributes', async () => {
@@ -72,29 +80,49 @@ describe('podnet bgp routes / routes / route explain', () => {
 
   it('names the eliminating rule and the values compared for a loser', async () => {
     const file = repoPath('topologies/ebgp-paths.yaml');
-    const block = /Block +\| (\S+)/.exec((await cli.run('-t', file, 'ipam', 'show', '--show-blocks')).stdout)?.[1] as string;
+    const block = /Block +\| (\S+)/.exec(
+      (await cli.run('-t', file, 'ipam', 'show', '--show-blocks')).stdout,
+    )?.[1] as string;
     const { stdout } = await cli.run('-t', file, 'route', 'explain', 'node-a', block);
     expect(stdout).toMatch(/^ {2}best {3}via 10\.1\.0\.1 from edge-1 \(Node_10_1_0_1, eBGP\), AS path 65001 65102,/m);
     // edge-2 passes edge-1's next hop on unchanged: it is on the subnet edge-2 shares with node-a
     // (a third-party next hop, as BIRD does; test/conformance/ebgp-longer-path.yaml checks it).
-    expect(stdout).toMatch(/^ {2}lost {3}via 10\.1\.0\.1 from edge-2 \(Node_10_1_0_2, eBGP\), AS path 65002 65001 65102,/m);
+    expect(stdout).toMatch(
+      /^ {2}lost {3}via 10\.1\.0\.1 from edge-2 \(Node_10_1_0_2, eBGP\), AS path 65002 65001 65102,/m,
+    );
     expect(stdout).toMatch(/^ {9}eliminated by as-path-length 3 > 2 \(RFC 4271 §9\.1\.2\.2\(a\): shorter AS_PATH\)$/m);
     const json = JSON.parse((await cli.run('-t', file, 'route', 'explain', 'node-a', block, '-o', 'json')).stdout);
-    expect(json).toMatchObject({ decidedBy: 'as-path-length', losers: [{ rule: 'as-path-length', comparison: 'as-path-length 3 > 2', asPath: [65002, 65001, 65102] }] });
+    expect(json).toMatchObject({
+      decidedBy: 'as-path-length',
+      losers: [{ rule: 'as-path-length', comparison: 'as-path-length 3 > 2', asPath: [65002, 65001, 65102] }],
+    });
   });
 
   it('explains the deciding rule for the best and each alternative', async () => {
-    const { stdout } = await cli.run('-t', repoPath('topologies/rr-lab.yaml'), 'route', 'explain', 'rr-1', '192.168.33.192/26');
+    const { stdout } = await cli.run(
+      '-t',
+      repoPath('topologies/rr-lab.yaml'),
+      'route',
+      'explain',
+      'rr-1',
+      '192.168.33.192/26',
+    );
     expect(stdout).toMatch(/^192\.168\.33\.192\/26 on rr-1: 2 candidates$/m);
     expect(stdout).toMatch(/^ {2}best {3}via 10\.0\.0\.14 from node-4 \(Node_10_0_0_14, iBGP\)/m);
     // BIRD's merge paths also merges the reflected copy: same next hop, equal down to the IGP metric.
-    expect(stdout).toMatch(/^ {2}ecmp {3}via 10\.0\.0\.14 from rr-2 \(Node_10_0_0_3, iBGP\), .*originator 10\.0\.0\.14, cluster list 244\.0\.0\.1/m);
-    expect(stdout).toMatch(/^ {9}equal to the best down to igp-metric: installed as an ECMP next hop \(merge paths on\); ordered by cluster-list-length 1 > 0$/m);
+    expect(stdout).toMatch(
+      /^ {2}ecmp {3}via 10\.0\.0\.14 from rr-2 \(Node_10_0_0_3, iBGP\), .*originator 10\.0\.0\.14, cluster list 244\.0\.0\.1/m,
+    );
+    expect(stdout).toMatch(
+      /^ {9}equal to the best down to igp-metric: installed as an ECMP next hop \(merge paths on\); ordered by cluster-list-length 1 > 0$/m,
+    );
     expect(stdout).toMatch(/^Decided by: cluster-list-length/m);
   });
 
   it('says "only route" when there is one', async () => {
-    expect((await cli.run('-t', SEED, 'route', 'explain', 'node-1', '192.168.247.0/26')).stdout).toMatch(/Decided by: only route\n$/);
+    expect((await cli.run('-t', SEED, 'route', 'explain', 'node-1', '192.168.247.0/26')).stdout).toMatch(
+      /Decided by: only route\n$/,
+    );
   });
 });
 
@@ -107,7 +135,9 @@ describe('failures through the workspace', () => {
     const events = (await cli.run('events', '--node', 'node-1')).stdout;
     expect(events).toMatch(/^ +482\.\d{3}s {2}node-1 {2}session {2}Mesh_10_0_1_12 Idle \(Hold timer expired\)$/m);
     expect(events).toMatch(/^ +482\.\d{3}s {2}node-1 {2}route {4}192\.168\.247\.0\/26 withdrawn$/m);
-    expect(events).toContain('Unreachable meanwhile: routes still pointing at a stopped node, until the hold timer withdrew them\n  192.168.247.0/26 (node-2\'s) on node-1: 300.0s to 482.0s (182.0s)\n');
+    expect(events).toContain(
+      "Unreachable meanwhile: routes still pointing at a stopped node, until the hold timer withdrew them\n  192.168.247.0/26 (node-2's) on node-1: 300.0s to 482.0s (182.0s)\n",
+    );
     expect((await cli.run('bgp', 'status')).stdout).toMatch(/^node-2:\nCalico process is not running\.$/m);
     await cli.run('restore', 'node', 'node-2');
     expect((await cli.run('bgp', 'summary')).stdout).toMatch(/^Sessions: 3\/3 established/m);
@@ -116,17 +146,24 @@ describe('failures through the workspace', () => {
   it('--at shows the black hole during reconvergence', async () => {
     await cli.run('init');
     await cli.run('fail', 'node', 'node-2');
-    expect((await cli.run('routes', 'node-1', '--at', '400')).stdout).toContain('192.168.247.0/26 via 10.0.1.12 dev tunl0');
+    expect((await cli.run('routes', 'node-1', '--at', '400')).stdout).toContain(
+      '192.168.247.0/26 via 10.0.1.12 dev tunl0',
+    );
     // Keepalives came at ~2 s, 82 s, 162 s, 242 s: the hold timer runs out at ~482 s.
     expect((await cli.run('routes', 'node-1', '--at', '481')).stdout).toContain('192.168.247.0/26');
     expect((await cli.run('routes', 'node-1', '--at', '9m')).stdout).not.toContain('192.168.247.0/26');
-    expect(await cli.run('routes', 'node-1', '--at', 'soon')).toMatchObject({ code: 2, stderr: 'error: --at "soon" is not a time such as 90, 90s, 5m or 1h\n' });
+    expect(await cli.run('routes', 'node-1', '--at', 'soon')).toMatchObject({
+      code: 2,
+      stderr: 'error: --at "soon" is not a time such as 90, 90s, 5m or 1h\n',
+    });
   });
 
   it('block-port leaves the session Active with the reason', async () => {
     await cli.run('init');
     await cli.run('block-port', 'node-2');
-    expect((await cli.run('bgp', 'status', 'node-2')).stdout).toMatch(/\| 10\.0\.1\.11 +\| node-to-node mesh \| start \| \d\d:\d\d:\d\d \| Active Socket: Connection refused \|/);
+    expect((await cli.run('bgp', 'status', 'node-2')).stdout).toMatch(
+      /\| 10\.0\.1\.11 +\| node-to-node mesh \| start \| \d\d:\d\d:\d\d \| Active Socket: Connection refused \|/,
+    );
   });
 
   it('refuses to change a topology file given with -t', async () => {
@@ -140,6 +177,8 @@ describe('podnet tui without a terminal', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Cluster seed-lab, .*seed-lab\.yaml, simulated time 300\.0s$/m);
     expect(result.stdout).toContain('$ podnet bgp summary');
-    expect(result.stderr).toBe('podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n');
+    expect(result.stderr).toBe(
+      'podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n',
+    );
   });
 });

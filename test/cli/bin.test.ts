@@ -7,14 +7,29 @@ import { describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers/cli.js';
 
 function podnet(args: string[], cwd: string) {
-  return spawnSync(process.execPath, [repoPath('bin/podnet.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, PODNET_INSTANT: '1' } });
+  return spawnSync(process.execPath, [repoPath('bin/podnet.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, PODNET_INSTANT: '1' },
+  });
 }
 
 describe('bin/podnet.js', () => {
   it('prints help listing every command, exit 0', () => {
     const result = podnet(['--help'], repoPath());
     expect(result.status).toBe(0);
-    for (const command of ['status', 'init', 'create', 'apply', 'get', 'describe', 'delete', 'ipam', 'validate', 'schema']) {
+    for (const command of [
+      'status',
+      'init',
+      'create',
+      'apply',
+      'get',
+      'describe',
+      'delete',
+      'ipam',
+      'validate',
+      'schema',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
   });

@@ -28,7 +28,11 @@ describe('podnet export bird', () => {
       expect(files.length).toBeGreaterThan(0);
       for (const file of files) {
         const check = spawnSync(BIRD, ['-p', '-c', cli.path(dir, file)], { encoding: 'utf8' });
-        expect({ file, status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({ file, status: 0, output: '' });
+        expect({ file, status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({
+          file,
+          status: 0,
+          output: '',
+        });
       }
     });
   }
@@ -37,14 +41,22 @@ describe('podnet export bird', () => {
     const { stdout } = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'export', 'bird', 'node-1');
     expect(stdout).toContain('router id 10.0.1.11;\n');
     expect(stdout).toContain('protocol static static1 {\n  ipv4;\n  route 192.168.61.0/26 blackhole;\n}\n');
-    expect(stdout).toMatch(/protocol bgp Mesh_10_0_1_12 from bgp_template \{\n {2}neighbor 10\.0\.1\.12 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}passive on;\n/);
-    expect(stdout).toMatch(/protocol bgp Mesh_10_0_1_10 from bgp_template \{\n {2}neighbor 10\.0\.1\.10 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}ipv4/);
+    expect(stdout).toMatch(
+      /protocol bgp Mesh_10_0_1_12 from bgp_template \{\n {2}neighbor 10\.0\.1\.12 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}passive on;\n/,
+    );
+    expect(stdout).toMatch(
+      /protocol bgp Mesh_10_0_1_10 from bgp_template \{\n {2}neighbor 10\.0\.1\.10 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}ipv4/,
+    );
     expect(stdout).toContain('  if ( net ~ 192.168.0.0/16 ) then { accept; }\n');
   });
 
   it('marks reflector clients with the cluster ID', async () => {
     const { stdout } = await cli.run('-t', repoPath('topologies/rr-lab.yaml'), 'export', 'bird', 'rr-1');
-    expect(stdout).toMatch(/protocol bgp Node_10_0_0_11 from bgp_template \{\n {2}neighbor 10\.0\.0\.11 as 64512;\n {2}source address 10\.0\.0\.2;\n {2}rr client;\n {2}rr cluster id 244\.0\.0\.1;\n/);
-    expect(stdout).toMatch(/protocol bgp Node_10_0_0_3 from bgp_template \{\n {2}neighbor 10\.0\.0\.3 as 64512;\n {2}source address 10\.0\.0\.2;\n {2}ipv4/);
+    expect(stdout).toMatch(
+      /protocol bgp Node_10_0_0_11 from bgp_template \{\n {2}neighbor 10\.0\.0\.11 as 64512;\n {2}source address 10\.0\.0\.2;\n {2}rr client;\n {2}rr cluster id 244\.0\.0\.1;\n/,
+    );
+    expect(stdout).toMatch(
+      /protocol bgp Node_10_0_0_3 from bgp_template \{\n {2}neighbor 10\.0\.0\.3 as 64512;\n {2}source address 10\.0\.0\.2;\n {2}ipv4/,
+    );
   });
 });

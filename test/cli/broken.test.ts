@@ -72,7 +72,9 @@ const EXPECTED: Record<string, readonly string[]> = {
     '15:30: pods[0].spec.containers[0].ports[0].containerPort: a port is between 1 and 65535',
     '16:30: pods[0].spec.containers[0].ports[1].containerPort: a port is between 1 and 65535',
   ],
-  'duplicate-containers.yaml': ['13:19: pods[0].spec.containers[1].name: duplicate container name "app" in pod "sidecars"'],
+  'duplicate-containers.yaml': [
+    '13:19: pods[0].spec.containers[1].name: duplicate container name "app" in pod "sidecars"',
+  ],
   'missing-file.yaml': ['7:11: pods[0].file: referenced file "../pods/no-such-pod.yml" not found'],
 };
 
@@ -89,7 +91,10 @@ describe('broken topologies', () => {
       expect(result.stdout).toBe('');
       const lines = result.stderr.trimEnd().split('\n');
       for (const message of messages) {
-        expect(lines.some((line) => line.startsWith(`${path}:${message}`)), `missing: ${message}\n${result.stderr}`).toBe(true);
+        expect(
+          lines.some((line) => line.startsWith(`${path}:${message}`)),
+          `missing: ${message}\n${result.stderr}`,
+        ).toBe(true);
       }
       expect(lines.at(-1)).toMatch(/^\d+ problems? found$/);
       expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)?$/m);
@@ -97,7 +102,11 @@ describe('broken topologies', () => {
   }
 
   it('reports the problems of several files in one run', async () => {
-    const result = await cli.run('validate', repoPath('topologies/broken/as-range.yaml'), repoPath('topologies/broken/ports.yaml'));
+    const result = await cli.run(
+      'validate',
+      repoPath('topologies/broken/as-range.yaml'),
+      repoPath('topologies/broken/ports.yaml'),
+    );
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('5 problems found');
   });

@@ -8,7 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CliSandbox, repoPath, tableRows } from '../helpers/cli.js';
 
 const sandboxes: CliSandbox[] = [];
-afterEach(() => sandboxes.splice(0).forEach((s) => s.dispose()));
+afterEach(() =>
+  sandboxes.splice(0).forEach((s) => {
+    s.dispose();
+  }),
+);
 
 function sandbox(): CliSandbox {
   const cli = new CliSandbox();
@@ -43,7 +47,11 @@ describe('podnet labs', () => {
     expect(rows[0]).toEqual(['NAME', 'STARTS', 'TITLE']);
     expect(rows.slice(1).map((r) => r[0])).toEqual(CATALOGUE);
     expect(CATALOGUE.length).toBeGreaterThanOrEqual(8);
-    expect(rows.find((r) => r[0] === 'route-reflectors')).toEqual(['route-reflectors', 'broken: fix it', 'Route reflectors, and the shared-cluster-ID trap']);
+    expect(rows.find((r) => r[0] === 'route-reflectors')).toEqual([
+      'route-reflectors',
+      'broken: fix it',
+      'Route reflectors, and the shared-cluster-ID trap',
+    ]);
     expect(rows.find((r) => r[0] === 'first-pod')?.[1]).toBe('explore');
   });
 

@@ -15,8 +15,14 @@ function reflectorVersion(): string {
   return readFileSync(repoPath('topologies/labs/mesh-scaling/lab.yaml'), 'utf8')
     .replace('$schema=../../../schema/', `$schema=${repoPath('schema')}/`)
     .replace('nodeToNodeMeshEnabled: true', 'nodeToNodeMeshEnabled: false')
-    .replace('{ name: master, role: control-plane,', '{ name: master, role: control-plane, routeReflectorClusterID: 244.0.0.1, labels: { route-reflector: "true" },')
-    .replace('checks:', 'peers:\n  - { name: to-the-reflector, nodeSelector: "!has(route-reflector)", peerSelector: "has(route-reflector)" }\nchecks:');
+    .replace(
+      '{ name: master, role: control-plane,',
+      '{ name: master, role: control-plane, routeReflectorClusterID: 244.0.0.1, labels: { route-reflector: "true" },',
+    )
+    .replace(
+      'checks:',
+      'peers:\n  - { name: to-the-reflector, nodeSelector: "!has(route-reflector)", peerSelector: "has(route-reflector)" }\nchecks:',
+    );
 }
 
 function section(stdout: string, title: string): string[] {
@@ -32,16 +38,27 @@ describe('podnet diff', () => {
     const sessions = section(stdout, 'BGP sessions');
     // Node to node, 10 sessions go; the master's 5 stay but become reflector-to-client sessions.
     expect(sessions.filter((l) => /^- node-\d -- node-\d: node-to-node mesh, Established$/.test(l))).toHaveLength(10);
-    expect(sessions.filter((l) => /^~ master -- node-\d: node-to-node mesh, Established -> rr client of master, Established$/.test(l))).toHaveLength(5);
+    expect(
+      sessions.filter((l) =>
+        /^~ master -- node-\d: node-to-node mesh, Established -> rr client of master, Established$/.test(l),
+      ),
+    ).toHaveLength(5);
     expect(sessions).toHaveLength(15);
     expect(stdout).toMatch(/\n15 differences: machines 0, sessions 15, routes 0, fib 0, reachability 0\n$/);
   });
 
   it('mesh vs AS per rack: next hops move to the ToRs, and the pods reach each other', async () => {
-    const { code, stdout } = await cli.run('diff', repoPath('topologies/labs/racks-and-tors/lab.yaml'), repoPath('topologies/labs/racks-and-tors/solution.yaml'));
+    const { code, stdout } = await cli.run(
+      'diff',
+      repoPath('topologies/labs/racks-and-tors/lab.yaml'),
+      repoPath('topologies/labs/racks-and-tors/solution.yaml'),
+    );
     expect(code).toBe(1);
     expect(section(stdout, 'Best routes')).toEqual(
-      expect.arrayContaining(['~ node-1a 10.244.218.64/26: via 10.0.2.12 [i] -> via 10.0.1.1 [AS65000 65002]', '+ tor-1 10.244.218.64/26: via 10.255.0.1 [AS65000 65002]']),
+      expect.arrayContaining([
+        '~ node-1a 10.244.218.64/26: via 10.0.2.12 [i] -> via 10.0.1.1 [AS65000 65002]',
+        '+ tor-1 10.244.218.64/26: via 10.255.0.1 [AS65000 65002]',
+      ]),
     );
     expect(section(stdout, 'BGP sessions')).toEqual([
       '- node-1a -- node-2b: node-to-node mesh, Established',
@@ -70,7 +87,12 @@ describe('podnet diff', () => {
         '~ k8s-master -- node-2: node-to-node mesh, Established -> node-to-node mesh, Active',
         '~ node-1 -- node-2: node-to-node mesh, Established -> node-to-node mesh, Active',
       ]);
-      expect(section(stdout, 'Best routes')).toEqual(expect.arrayContaining(['- node-1 192.168.247.0/26: via 10.0.1.12 [i]', '- k8s-master 192.168.247.0/26: via 10.0.1.12 [i]']));
+      expect(section(stdout, 'Best routes')).toEqual(
+        expect.arrayContaining([
+          '- node-1 192.168.247.0/26: via 10.0.1.12 [i]',
+          '- k8s-master 192.168.247.0/26: via 10.0.1.12 [i]',
+        ]),
+      );
     } finally {
       ws.dispose();
     }
@@ -79,11 +101,28 @@ describe('podnet diff', () => {
   it('says so and exits 0 when nothing differs; -o json carries every section', async () => {
     const lab = repoPath('topologies/seed-lab.yaml');
     const same = await cli.run('diff', lab, lab);
-    expect(same).toEqual({ code: 0, stdout: `--- a: ${lab} at 300s\n+++ b: ${lab} at 300s\n\nNo differences.\n`, stderr: '' });
+    expect(same).toEqual({
+      code: 0,
+      stdout: `--- a: ${lab} at 300s\n+++ b: ${lab} at 300s\n\nNo differences.\n`,
+      stderr: '',
+    });
     const json = await cli.run('diff', `${lab}@1s`, lab, '-o', 'json');
     const parsed = JSON.parse(json.stdout) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual(['a', 'b', 'differences', 'machines', 'sessions', 'routes', 'fib', 'reachability']);
-    expect(parsed['sessions']).toEqual(expect.arrayContaining([{ key: 'node-1 -- node-2', a: 'node-to-node mesh, Active', b: 'node-to-node mesh, Established' }]));
+    expect(Object.keys(parsed)).toEqual([
+      'a',
+      'b',
+      'differences',
+      'machines',
+      'sessions',
+      'routes',
+      'fib',
+      'reachability',
+    ]);
+    expect(parsed['sessions']).toEqual(
+      expect.arrayContaining([
+        { key: 'node-1 -- node-2', a: 'node-to-node mesh, Active', b: 'node-to-node mesh, Established' },
+      ]),
+    );
     expect(json.code).toBe(1);
   });
 });

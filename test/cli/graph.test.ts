@@ -23,15 +23,22 @@ async function svg(...args: string[]): Promise<{ title: string; nodes: Group[]; 
   const { code, stdout, stderr } = await cli.run(...args, '--format', 'svg');
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   expect(XMLValidator.validate(stdout)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'g' || name === 'text' }).parse(stdout) as { svg: { title: string; g: Group[] } };
+  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'g' || name === 'text' }).parse(
+    stdout,
+  ) as { svg: { title: string; g: Group[] } };
   const groups = doc.svg.g;
-  return { title: doc.svg.title, nodes: groups.filter((g) => g['@_class'].startsWith('node')), edges: groups.filter((g) => g['@_class'].startsWith('edge')) };
+  return {
+    title: doc.svg.title,
+    nodes: groups.filter((g) => g['@_class'].startsWith('node')),
+    edges: groups.filter((g) => g['@_class'].startsWith('edge')),
+  };
 }
 
-const texts = (g: Group): string[] => [g.text].flat().map((t) => (typeof t === 'string' ? t : String((t as { '#text': string })['#text'])));
+const texts = (g: Group): string[] =>
+  [g.text].flat().map((t) => (typeof t === 'string' ? t : String((t as { '#text': string })['#text'])));
 
 describe('podnet graph --format svg', () => {
-  it('draws the seed lab\'s mesh: three nodes, three Established mesh sessions', async () => {
+  it("draws the seed lab's mesh: three nodes, three Established mesh sessions", async () => {
     const picture = await svg('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '--layer', 'bgp');
     expect(picture.title).toBe('seed-lab: BGP sessions at 300s');
     expect(picture.nodes.map((n) => n['@_data-id'])).toEqual(['k8s-master', 'node-1', 'node-2']);
@@ -40,7 +47,9 @@ describe('podnet graph --format svg', () => {
       ['node-1', '10.0.1.11 AS64512'],
       ['node-2', '10.0.1.12 AS64512'],
     ]);
-    expect(picture.edges.map((e) => [e['@_class'], [e['@_data-from'], e['@_data-to']].sort().join(' '), texts(e)[0]])).toEqual([
+    expect(
+      picture.edges.map((e) => [e['@_class'], [e['@_data-from'], e['@_data-to']].sort().join(' '), texts(e)[0]]),
+    ).toEqual([
       ['edge mesh', 'k8s-master node-1', 'Established'],
       ['edge mesh', 'k8s-master node-2', 'Established'],
       ['edge mesh', 'node-1 node-2', 'Established'],
@@ -50,7 +59,11 @@ describe('podnet graph --format svg', () => {
   it('draws the underlay: machines on their segment, each link labelled with its address', async () => {
     const picture = await svg('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '--layer', 'underlay');
     expect(picture.nodes.map((n) => n['@_class'])).toEqual(['node node', 'node node', 'node node', 'node segment']);
-    expect(picture.edges.map((e) => `${e['@_data-from']} ${texts(e)[0]}`)).toEqual(['k8s-master 10.0.1.10/24', 'node-1 10.0.1.11/24', 'node-2 10.0.1.12/24']);
+    expect(picture.edges.map((e) => `${e['@_data-from']} ${texts(e)[0]}`)).toEqual([
+      'k8s-master 10.0.1.10/24',
+      'node-1 10.0.1.11/24',
+      'node-2 10.0.1.12/24',
+    ]);
   });
 
   it('draws reflector sessions as rr-client from reflector to client, and eBGP to the spine', async () => {
@@ -62,10 +75,27 @@ describe('podnet graph --format svg', () => {
   });
 
   it('draws a trace hop by hop over the underlay, with the disposition in the title', async () => {
-    const picture = await svg('-t', repoPath('topologies/two-rack.yaml'), 'graph', '--layer', 'trace', 'client', 'server');
+    const picture = await svg(
+      '-t',
+      repoPath('topologies/two-rack.yaml'),
+      'graph',
+      '--layer',
+      'trace',
+      'client',
+      'server',
+    );
     expect(picture.title).toBe('two-rack: default/client -> 10.244.218.64:80/TCP: ACCEPTED at default/server');
-    const hops = picture.edges.filter((e) => e['@_class'] === 'edge hop').map((e) => `${texts(e)[0]}: ${e['@_data-from']} -> ${e['@_data-to']}`);
-    expect(hops).toEqual(['1: default/client -> node-1a', '2: node-1a -> tor-1', '3: tor-1 -> spine', '4: spine -> tor-2', '5: tor-2 -> node-2b', '6: node-2b -> default/server']);
+    const hops = picture.edges
+      .filter((e) => e['@_class'] === 'edge hop')
+      .map((e) => `${texts(e)[0]}: ${e['@_data-from']} -> ${e['@_data-to']}`);
+    expect(hops).toEqual([
+      '1: default/client -> node-1a',
+      '2: node-1a -> tor-1',
+      '3: tor-1 -> spine',
+      '4: spine -> tor-2',
+      '5: tor-2 -> node-2b',
+      '6: node-2b -> default/server',
+    ]);
     expect(picture.nodes.filter((n) => n['@_class'] === 'node pod').map((n) => texts(n))).toEqual([
       ['default/client', '10.244.247.0'],
       ['default/server', '10.244.218.64'],
@@ -73,7 +103,14 @@ describe('podnet graph --format svg', () => {
   });
 
   it('draws where a prefix is forwarded, and who has no route (the shared-cluster-ID trap)', async () => {
-    const picture = await svg('-t', repoPath('topologies/rr-split-clients.yaml'), 'graph', '--layer', 'routes-to', '192.168.61.0/26');
+    const picture = await svg(
+      '-t',
+      repoPath('topologies/rr-split-clients.yaml'),
+      'graph',
+      '--layer',
+      'routes-to',
+      '192.168.61.0/26',
+    );
     const details = Object.fromEntries(picture.nodes.map((n) => [n['@_data-id'], texts(n)[1]]));
     expect(details).toEqual({
       'rr-1': '192.168.61.0/26 via 10.0.0.11',
@@ -83,7 +120,11 @@ describe('podnet graph --format svg', () => {
       'node-3': 'no route',
       'node-4': 'no route',
     });
-    expect(picture.edges.map((e) => `${e['@_data-from']}->${e['@_data-to']}`).sort()).toEqual(['node-2->node-1', 'rr-1->node-1', 'rr-2->node-1']);
+    expect(picture.edges.map((e) => `${e['@_data-from']}->${e['@_data-to']}`).sort()).toEqual([
+      'node-2->node-1',
+      'rr-1->node-1',
+      'rr-2->node-1',
+    ]);
   });
 
   it('marks a stopped node and its sessions down once the hold timer expired', async () => {
@@ -108,16 +149,36 @@ describe('podnet graph --format svg', () => {
 
 describe('podnet graph --format dot and mermaid', () => {
   it('writes DOT with a node per machine and an edge per session, coloured by state', async () => {
-    const { code, stdout } = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '--layer', 'bgp', '--format', 'dot');
+    const { code, stdout } = await cli.run(
+      '-t',
+      repoPath('topologies/seed-lab.yaml'),
+      'graph',
+      '--layer',
+      'bgp',
+      '--format',
+      'dot',
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/^digraph "seed-lab: BGP sessions at 300s" \{\n/);
     expect(stdout.match(/^ {2}"[^"]+" \[label=/gm)).toHaveLength(3);
-    expect(stdout.match(/^ {2}"[^"]+" -> "[^"]+" \[label="Established", color="#2e7d32", style=solid, penwidth=1.5, dir=none\];$/gm)).toHaveLength(3);
+    expect(
+      stdout.match(
+        /^ {2}"[^"]+" -> "[^"]+" \[label="Established", color="#2e7d32", style=solid, penwidth=1.5, dir=none\];$/gm,
+      ),
+    ).toHaveLength(3);
     expect(stdout.endsWith('}\n')).toBe(true);
   });
 
   it('writes a Mermaid flowchart with a link style per edge', async () => {
-    const { code, stdout } = await cli.run('-t', repoPath('topologies/two-rack.yaml'), 'graph', '--layer', 'bgp', '--format', 'mermaid');
+    const { code, stdout } = await cli.run(
+      '-t',
+      repoPath('topologies/two-rack.yaml'),
+      'graph',
+      '--layer',
+      'bgp',
+      '--format',
+      'mermaid',
+    );
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines.slice(0, 4)).toEqual(['---', 'title: two-rack: BGP sessions at 300s', '---', 'flowchart LR']);
@@ -138,7 +199,11 @@ describe('the pictures README shows', () => {
   it.each([
     ['docs/seed-lab-bgp.svg', 'topologies/seed-lab.yaml', ['--layer', 'bgp']],
     ['docs/two-rack-trace.svg', 'topologies/two-rack.yaml', ['--layer', 'trace', 'client', 'server']],
-    ['docs/rr-split-clients-routes.svg', 'topologies/rr-split-clients.yaml', ['--layer', 'routes-to', '192.168.61.0/26']],
+    [
+      'docs/rr-split-clients-routes.svg',
+      'topologies/rr-split-clients.yaml',
+      ['--layer', 'routes-to', '192.168.61.0/26'],
+    ],
   ])('%s is what podnet graph draws today', async (picture, topology, args) => {
     const { stdout } = await cli.run('-t', repoPath(topology), 'graph', ...args);
     expect(stdout).toBe(readFileSync(repoPath(picture), 'utf8'));

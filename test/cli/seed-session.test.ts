@@ -30,10 +30,31 @@ describe('the seed session', () => {
 
     cli.advance(16);
     const running = await cli.run('get', 'pods');
-    expect(running.stdout).toBe('NAME       READY   STATUS    RESTARTS   AGE\ndate-pod   1/1     Running   0          17s\n');
+    expect(running.stdout).toBe(
+      'NAME       READY   STATUS    RESTARTS   AGE\ndate-pod   1/1     Running   0          17s\n',
+    );
 
     const described = (await cli.run('describe', 'pod', 'date-pod')).stdout;
-    const sections = ['Name:', 'Namespace:', 'Priority:', 'Service Account:', 'Node:', 'Start Time:', 'Labels:', 'Annotations:', 'Status:', 'IP:', 'IPs:', 'Containers:', 'Conditions:', 'Volumes:', 'QoS Class:', 'Node-Selectors:', 'Tolerations:', 'Events:'];
+    const sections = [
+      'Name:',
+      'Namespace:',
+      'Priority:',
+      'Service Account:',
+      'Node:',
+      'Start Time:',
+      'Labels:',
+      'Annotations:',
+      'Status:',
+      'IP:',
+      'IPs:',
+      'Containers:',
+      'Conditions:',
+      'Volumes:',
+      'QoS Class:',
+      'Node-Selectors:',
+      'Tolerations:',
+      'Events:',
+    ];
     const positions = sections.map((section) => described.search(new RegExp(`^${section}`, 'm')));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -51,7 +72,17 @@ describe('the seed session', () => {
     expect(described).toMatch(/default-scheduler\s+Successfully assigned default\/date-pod to node-1/);
 
     const wide = tableRows((await cli.run('get', 'pods', '-o', 'wide')).stdout);
-    expect(wide[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    expect(wide[0]).toEqual([
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+      'IP',
+      'NODE',
+      'NOMINATED NODE',
+      'READINESS GATES',
+    ]);
     const [, , , , , ip, node] = wide[1] as string[];
     expect(node).toBe('node-1');
     const address = parseIpv4(ip as string) as number;
@@ -66,25 +97,37 @@ describe('the seed session', () => {
     expect(parsedBlock.ok && parsedBlock.value.len === 26 && cidrContains(parsedBlock.value, address)).toBe(true);
 
     expect(await cli.run('delete', 'pod', 'date-pod')).toMatchObject({ code: 0, stdout: 'pod "date-pod" deleted\n' });
-    expect(await cli.run('get', 'pod', 'date-pod')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "date-pod" not found\n' });
-    expect(await cli.run('get', 'pods')).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    expect(await cli.run('get', 'pod', 'date-pod')).toMatchObject({
+      code: 1,
+      stderr: 'Error from server (NotFound): pods "date-pod" not found\n',
+    });
+    expect(await cli.run('get', 'pods')).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: 'No resources found in default namespace.\n',
+    });
   });
 
-  it('refuses a second create with kubectl\'s AlreadyExists, and apply leaves it unchanged', async () => {
+  it("refuses a second create with kubectl's AlreadyExists, and apply leaves it unchanged", async () => {
     await cli.run('init', '--no-pods');
     await cli.run('create', '-f', POD);
     const again = await cli.run('create', '-f', POD);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/^Error from server \(AlreadyExists\): error when creating ".*date-pod\.yml": pods "date-pod" already exists$/m);
+    expect(again.stderr).toMatch(
+      /^Error from server \(AlreadyExists\): error when creating ".*date-pod\.yml": pods "date-pod" already exists$/m,
+    );
     expect(await cli.run('apply', '-f', POD)).toMatchObject({ code: 0, stdout: 'pod/date-pod unchanged\n' });
   });
 
   it('deleting a pod that does not exist is NotFound with exit code 1', async () => {
     await cli.run('init', '--no-pods');
-    expect(await cli.run('delete', 'pod', 'ghost')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
+    expect(await cli.run('delete', 'pod', 'ghost')).toMatchObject({
+      code: 1,
+      stderr: 'Error from server (NotFound): pods "ghost" not found\n',
+    });
   });
 
-  it('a deleted pod\'s address goes to the back of its block and is reused last', async () => {
+  it("a deleted pod's address goes to the back of its block and is reused last", async () => {
     await cli.run('init', '--no-pods', '--instant');
     await cli.run('create', '-f', POD);
     const first = tableRows((await cli.run('get', 'pods', '-o', 'wide')).stdout)[1]?.[5];

@@ -35,10 +35,15 @@ describe('workspace', () => {
     const path = cli.path('.podnet/state.json');
     const broken = readFileSync(path, 'utf8').replace('"op": "create"', '"op": "craete"');
     writeFileSync(path, broken);
-    for (const argv of [['get', 'pods'], ['create', '-f', POD]]) {
+    for (const argv of [
+      ['get', 'pods'],
+      ['create', '-f', POD],
+    ]) {
       const result = await cli.run(...argv);
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^\.podnet\/state\.json:\d+:\d+: journal\[0\]\.op: "op" is missing or not one podnet knows \(found "craete"\)$/m);
+      expect(result.stderr).toMatch(
+        /^\.podnet\/state\.json:\d+:\d+: journal\[0\]\.op: "op" is missing or not one podnet knows \(found "craete"\)$/m,
+      );
       expect(result.stderr).toMatch(/^\.podnet\/state\.json:\d+:\d+: checksum: the state does not match its checksum/m);
       expect(result.stderr).toMatch(/^2 problems found; the workspace .podnet was left as it is/m);
       expect(readFileSync(path, 'utf8')).toBe(broken);
@@ -56,14 +61,26 @@ describe('workspace', () => {
   it('init refuses to replace a workspace unless --force', async () => {
     await cli.run('init');
     const again = await cli.run('init');
-    expect(again).toMatchObject({ code: 1, stderr: 'error: workspace .podnet already exists (podnet init --force replaces it)\n' });
-    expect((await cli.run('init', '--force', repoPath('topologies/rr-lab.yaml'))).stdout).toContain('cluster rr-lab, 6 nodes, 2 pods');
+    expect(again).toMatchObject({
+      code: 1,
+      stderr: 'error: workspace .podnet already exists (podnet init --force replaces it)\n',
+    });
+    expect((await cli.run('init', '--force', repoPath('topologies/rr-lab.yaml'))).stdout).toContain(
+      'cluster rr-lab, 6 nodes, 2 pods',
+    );
   });
 
   it('instant workspaces give byte-identical output for the same commands', async () => {
     const transcript = async (sandbox: CliSandbox): Promise<string> => {
       const out: string[] = [];
-      for (const argv of [['init', '--no-pods'], ['create', '-f', POD], ['get', 'pods', '-o', 'wide'], ['describe', 'pod', 'date-pod'], ['get', 'pod', 'date-pod', '-o', 'json'], ['ipam', 'show', '--show-blocks']]) {
+      for (const argv of [
+        ['init', '--no-pods'],
+        ['create', '-f', POD],
+        ['get', 'pods', '-o', 'wide'],
+        ['describe', 'pod', 'date-pod'],
+        ['get', 'pod', 'date-pod', '-o', 'json'],
+        ['ipam', 'show', '--show-blocks'],
+      ]) {
         const result = await sandbox.run(...argv);
         out.push(result.stdout, result.stderr);
       }
@@ -86,6 +103,8 @@ describe('workspace', () => {
     const result = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'get', 'pods');
     expect(result.stdout).toMatch(/^date-pod\s+1\/1\s+Running\s+0\s+5m$/m);
     expect(readdirSync(cli.dir)).toEqual([]);
-    expect(await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'delete', 'pod', 'date-pod')).toMatchObject({ code: 1 });
+    expect(await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'delete', 'pod', 'date-pod')).toMatchObject({
+      code: 1,
+    });
   });
 });

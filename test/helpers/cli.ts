@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { nodeFileSystem, type FileSystem } from '../../src/io/fs.js';
+import { type FileSystem, nodeFileSystem } from '../../src/io/fs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -31,8 +31,12 @@ export class CliSandbox {
     let stdout = '';
     let stderr = '';
     const code = await main(argv, {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
       env: this.env,
       cwd: this.dir,
       wallMs: () => this.wallMs,
@@ -60,5 +64,8 @@ export function repoPath(...parts: string[]): string {
 
 /** Lines of a kubectl-style table as arrays of cells (split on runs of 2+ spaces). */
 export function tableRows(text: string): string[][] {
-  return text.trimEnd().split('\n').map((line) => line.trim().split(/\s{2,}/));
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.trim().split(/\s{2,}/));
 }

@@ -26,7 +26,19 @@ const MAY_IMPORT: Readonly<Record<Area, readonly Area[]>> = {
 };
 
 /** The core's concepts, each importing only those to its left; root files (order.ts) come first. */
-export const CORE_CONCEPTS = ['', 'net', 'selector', 'sim', 'topology', 'ipam', 'cluster', 'bgp', 'fib', 'trace', 'checks'];
+export const CORE_CONCEPTS = [
+  '',
+  'net',
+  'selector',
+  'sim',
+  'topology',
+  'ipam',
+  'cluster',
+  'bgp',
+  'fib',
+  'trace',
+  'checks',
+];
 
 /** Packages and built-ins the core may use: pure computation, no IO, no clock. */
 const CORE_PACKAGES = new Set(['zod', 'ip-address', 'graphology', 'fastest-levenshtein', 'node:crypto']);
@@ -39,7 +51,10 @@ export function sourceFiles(srcDir: string): SourceFile[] {
       const path = join(dir, name);
       return statSync(path).isDirectory() ? walk(path) : /\.tsx?$/.test(name) ? [path] : [];
     });
-  return walk(srcDir).map((path) => ({ path: relative(srcDir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') }));
+  return walk(srcDir).map((path) => ({
+    path: relative(srcDir, path).split(sep).join('/'),
+    text: readFileSync(path, 'utf8'),
+  }));
 }
 
 export function areaOf(path: string): Area {
@@ -58,7 +73,10 @@ export function importsOf(file: SourceFile): string[] {
 }
 
 function resolveSpecifier(from: string, specifier: string): string {
-  return normalize(join(dirname(from), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+  return normalize(join(dirname(from), specifier))
+    .split(sep)
+    .join('/')
+    .replace(/\.js$/, '.ts');
 }
 
 /** Every import that breaks the layering, as "file imports target: why". */
@@ -68,7 +86,9 @@ export function layeringViolations(files: readonly SourceFile[]): string[] {
   for (const file of files) {
     const area = areaOf(file.path);
     for (const specifier of importsOf(file)) {
-      const problem = specifier.startsWith('.') ? relativeProblem(file.path, area, specifier, known) : packageProblem(area, specifier);
+      const problem = specifier.startsWith('.')
+        ? relativeProblem(file.path, area, specifier, known)
+        : packageProblem(area, specifier);
       if (problem !== undefined) violations.push(`${file.path} imports ${specifier}: ${problem}`);
     }
   }
@@ -81,19 +101,26 @@ function relativeProblem(from: string, area: Area, specifier: string, known: Rea
   if (target.startsWith('..')) return 'reaches outside src/';
   const targetArea = areaOf(target);
   if (!MAY_IMPORT[area].includes(targetArea)) return `${area} may not import ${targetArea}`;
-  if (area === 'cli' && targetArea === 'tui' && target !== 'tui/run.ts') return 'the CLI starts the TUI only through tui/run.ts';
+  if (area === 'cli' && targetArea === 'tui' && target !== 'tui/run.ts')
+    return 'the CLI starts the TUI only through tui/run.ts';
   if (area === 'core' && conceptOf(from) !== conceptOf(target)) {
     const own = CORE_CONCEPTS.indexOf(conceptOf(from));
     const other = CORE_CONCEPTS.indexOf(conceptOf(target));
     if (own < 0 || other < 0) return `core/${conceptOf(own < 0 ? from : target)} is not a concept the layering knows`;
-    if (other > own) return `core/${conceptOf(from) || '(root)'} may import only concepts to its left, not ${conceptOf(target)}`;
+    if (other > own)
+      return `core/${conceptOf(from) || '(root)'} may import only concepts to its left, not ${conceptOf(target)}`;
   }
   return undefined;
 }
 
 function packageProblem(area: Area, specifier: string): string | undefined {
   const builtin = specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] as string);
-  if (area === 'core') return CORE_PACKAGES.has(specifier) ? undefined : builtin ? 'the core uses no Node built-in but node:crypto' : 'the core uses only zod, ip-address, graphology and fastest-levenshtein';
+  if (area === 'core')
+    return CORE_PACKAGES.has(specifier)
+      ? undefined
+      : builtin
+        ? 'the core uses no Node built-in but node:crypto'
+        : 'the core uses only zod, ip-address, graphology and fastest-levenshtein';
   if (UI_PACKAGES.test(specifier) && area !== 'tui') return 'only the terminal UI uses Ink and React';
   if (specifier === 'commander' && area !== 'cli') return 'only the CLI uses commander';
   return undefined;

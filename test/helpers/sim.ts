@@ -1,11 +1,11 @@
 /** Shipped topologies, simulated: the scenario tests' builder. */
-import { simulate, type Simulation, type WorldOp } from '../../src/core/bgp/simulate.js';
+import { type Simulation, simulate, type WorldOp } from '../../src/core/bgp/simulate.js';
 import { buildFib } from '../../src/core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../../src/core/net/index.js';
 import type { Topology } from '../../src/core/topology/model.js';
+import { ipRoute } from '../../src/io/format/bgp.js';
 import { nodeFileSystem } from '../../src/io/fs.js';
 import { loadTopology } from '../../src/io/topology-file.js';
-import { ipRoute } from '../../src/io/format/bgp.js';
 import { repoPath } from './cli.js';
 
 export function lab(file: string): Topology {
@@ -19,9 +19,15 @@ export function run(topology: Topology, until: number, journal: WorldOp[] = []):
 }
 
 /** A machine's best routes as `prefix -> text` (next hop, AS path, originator, cluster list). */
-export function bestRoutes(sim: Simulation, machine: string): Map<string, { nextHop: string; asPath: string; originator?: string; clusterList: string; source: string }> {
+export function bestRoutes(
+  sim: Simulation,
+  machine: string,
+): Map<string, { nextHop: string; asPath: string; originator?: string; clusterList: string; source: string }> {
   const index = sim.peering.byName.get(machine) as number;
-  const result = new Map<string, { nextHop: string; asPath: string; originator?: string; clusterList: string; source: string }>();
+  const result = new Map<
+    string,
+    { nextHop: string; asPath: string; originator?: string; clusterList: string; source: string }
+  >();
   for (const [prefix, entry] of sim.network.locRib(index)) {
     const attrs = entry.attrs >= 0 ? sim.network.attributes.get(entry.attrs) : undefined;
     result.set(sim.network.prefixes.text(prefix), {
@@ -47,7 +53,10 @@ export function blocksOf(sim: Simulation, node: string): string[] {
 
 export function sessionState(sim: Simulation, machine: string, peerAddress: string): { state: string; error: string } {
   const index = sim.peering.byName.get(machine) as number;
-  const neighbor = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i)).find((n) => formatIpv4(n.remoteAddress) === peerAddress);
+  const neighbor = sim.network
+    .neighborsOfSpeaker(index)
+    .map((i) => sim.network.neighbor(i))
+    .find((n) => formatIpv4(n.remoteAddress) === peerAddress);
   if (neighbor === undefined) throw new Error(`${machine} has no neighbour ${peerAddress}`);
   const status = sim.network.sessions[neighbor.session];
   return { state: status?.state ?? 'none', error: status?.error ?? '' };

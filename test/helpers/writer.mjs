@@ -8,8 +8,12 @@ for (const file of files) {
   let out = '';
   let err = '';
   const code = await main(['create', '-f', file], {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
     env: { PODNET_INSTANT: '1', PODNET_LOCK_WAIT: '60' },
     cwd,
     wallMs: () => Date.now(),

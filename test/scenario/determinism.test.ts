@@ -24,14 +24,23 @@ describe('output does not depend on the locale', () => {
     try {
       writeFileSync(join(dir, 't.yaml'), TWO_NAMES);
       const run = (locale: string, args: string[]) =>
-        spawnSync(process.execPath, [repoPath('bin/podnet.js'), '-t', 't.yaml', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', LC_ALL: locale, LANG: locale } });
+        spawnSync(process.execPath, [repoPath('bin/podnet.js'), '-t', 't.yaml', ...args], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env['PATH'] ?? '', LC_ALL: locale, LANG: locale },
+        });
       for (const args of [['get', 'nodes'], ['events']]) {
         const english = run('en_US.UTF-8', args);
         const danish = run('da_DK.UTF-8', args);
         expect(english.status).toBe(0);
         expect(danish.stdout).toBe(english.stdout);
       }
-      expect(run('da_DK.UTF-8', ['get', 'nodes']).stdout.split('\n').slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(['node-aa', 'node-b']);
+      expect(
+        run('da_DK.UTF-8', ['get', 'nodes'])
+          .stdout.split('\n')
+          .slice(1, 3)
+          .map((l) => l.split(/\s+/)[0]),
+      ).toEqual(['node-aa', 'node-b']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -42,12 +51,17 @@ describe('bgp.listenPort is the port BGP uses', () => {
   const topology = readTopology().replace('bgp:\n', 'bgp:\n    listenPort: 1790\n');
 
   it('blocking the listen port drops the sessions; blocking 179 leaves them up', async () => {
-    for (const [port, established] of [['1790', false], ['179', true]] as const) {
+    for (const [port, established] of [
+      ['1790', false],
+      ['179', true],
+    ] as const) {
       const cli = new CliSandbox({ PODNET_INSTANT: '1' });
       try {
         writeFileSync(cli.path('t.yaml'), topology);
         expect((await cli.run('init', 't.yaml')).code).toBe(0);
-        expect((await cli.run('block-port', 'node-1', port)).stdout).toMatch(new RegExp(`^TCP port ${port} on node-1 blocked`));
+        expect((await cli.run('block-port', 'node-1', port)).stdout).toMatch(
+          new RegExp(`^TCP port ${port} on node-1 blocked`),
+        );
         const status = await cli.run('bgp', 'status', 'node-1');
         const peers = status.stdout.split('\n').filter((l) => /\| 10\.0\.1\.\d+/.test(l));
         expect(peers).toHaveLength(2);

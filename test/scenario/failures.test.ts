@@ -1,8 +1,8 @@
 /** Failures reconverge with the right timing and the right routes afterwards. */
 import { describe, expect, it } from 'vitest';
 import { buildFib } from '../../src/core/fib/index.js';
-import { topology, workers } from '../helpers/topology.js';
 import { bestRoutes, blocksOf, ipRouteOf, lab, run, sessionState } from '../helpers/sim.js';
+import { topology, workers } from '../helpers/topology.js';
 
 const seed = lab('seed-lab.yaml');
 const node2Block = (): string => blocksOf(run(seed, 10), 'node-2')[0] as string;
@@ -49,7 +49,10 @@ describe('a reflector lost while clients peer with two', () => {
       expect([...bestRoutes(after, node).keys()].sort()).toEqual(expected);
     }
     const [node4Block] = blocksOf(after, 'node-4');
-    expect(bestRoutes(after, 'node-1').get(node4Block!)).toMatchObject({ nextHop: '10.0.0.14', clusterList: '244.0.0.1' });
+    expect(bestRoutes(after, 'node-1').get(node4Block!)).toMatchObject({
+      nextHop: '10.0.0.14',
+      clusterList: '244.0.0.1',
+    });
   });
 });
 
@@ -64,7 +67,10 @@ describe('misconfigurations', () => {
     const t = topology({
       cluster: { bgp: { nodeToNodeMeshEnabled: false } },
       nodes: workers(2),
-      peers: [{ name: 'wrong-as', node: 'node-1', peerIP: '10.0.1.12', asNumber: 65999 }, { name: 'back', node: 'node-2', peerIP: '10.0.1.11', asNumber: 64512 }],
+      peers: [
+        { name: 'wrong-as', node: 'node-1', peerIP: '10.0.1.12', asNumber: 65999 },
+        { name: 'back', node: 'node-2', peerIP: '10.0.1.11', asNumber: 64512 },
+      ],
     });
     const sim = run(t, 60);
     const state = sessionState(sim, 'node-1', '10.0.1.12');
@@ -73,8 +79,15 @@ describe('misconfigurations', () => {
   });
 
   it('a peer that has no configuration for us refuses the session', () => {
-    const t = topology({ cluster: { bgp: { nodeToNodeMeshEnabled: false } }, nodes: workers(2), peers: [{ name: 'one-sided', node: 'node-1', peerIP: '10.0.1.12', asNumber: 64512 }] });
-    expect(sessionState(run(t, 30), 'node-1', '10.0.1.12')).toEqual({ state: 'Active', error: 'Socket: Connection closed' });
+    const t = topology({
+      cluster: { bgp: { nodeToNodeMeshEnabled: false } },
+      nodes: workers(2),
+      peers: [{ name: 'one-sided', node: 'node-1', peerIP: '10.0.1.12', asNumber: 64512 }],
+    });
+    expect(sessionState(run(t, 30), 'node-1', '10.0.1.12')).toEqual({
+      state: 'Active',
+      error: 'Socket: Connection closed',
+    });
   });
 });
 
@@ -112,7 +125,10 @@ describe('timed events in the topology file', () => {
     const before = run(t, 29);
     const after = run(t, 600);
     expect(sessionState(before, 'node-2', '10.0.1.11').state).toBe('Established');
-    expect(sessionState(after, 'node-2', '10.0.1.11')).toEqual({ state: 'Active', error: 'Socket: Connection refused' });
+    expect(sessionState(after, 'node-2', '10.0.1.11')).toEqual({
+      state: 'Active',
+      error: 'Socket: Connection refused',
+    });
   });
 
   it('a link-down event at 1m drops the session at exactly 60 s', () => {

@@ -20,7 +20,8 @@ describe('fuzz', () => {
       const bad: Outcome[] = [];
       for (const mutant of mutants(seedlings(repoPath('topologies')), 20261130, 600)) {
         const outcome = await exercise(mutant, dir);
-        if (outcome.verdict !== 'held' || outcome.ms > 5_000) bad.push({ ...outcome, detail: `${outcome.detail ?? ''} [${mutant.edits.join('; ')}]` });
+        if (outcome.verdict !== 'held' || outcome.ms > 5_000)
+          bad.push({ ...outcome, detail: `${outcome.detail ?? ''} [${mutant.edits.join('; ')}]` });
       }
       expect(bad).toEqual([]);
       // Bounded memory: no mutant (an alias bomb, a million replicas) may have grown the heap past this.

@@ -1,15 +1,24 @@
 /** Generated designs: valid, the sessions each design implies, every block everywhere, stable as they grow. */
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { simulate } from '../../src/core/bgp/simulate.js';
 import { formatIpv4 } from '../../src/core/net/index.js';
-import { resolveTopology } from '../../src/core/topology/resolve.js';
 import type { Topology } from '../../src/core/topology/model.js';
-import { generateTopology, type GenerateOptions } from '../../src/io/generate.js';
-import { parseAllDocuments } from 'yaml';
+import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { type GenerateOptions, generateTopology } from '../../src/io/generate.js';
 import { CliSandbox } from '../helpers/cli.js';
 import { bestRoutes, blocksOf } from '../helpers/sim.js';
 
-const BASE: GenerateOptions = { nodes: 12, podsPerNode: 3, design: 'mesh', reflectors: 3, racks: 3, spine: true, encap: 'ipip', seed: 1 };
+const BASE: GenerateOptions = {
+  nodes: 12,
+  podsPerNode: 3,
+  design: 'mesh',
+  reflectors: 3,
+  racks: 3,
+  spine: true,
+  encap: 'ipip',
+  seed: 1,
+};
 
 function load(options: Partial<GenerateOptions>): Topology {
   const text = generateTopology({ ...BASE, ...options });
@@ -58,7 +67,10 @@ describe('podnet generate', () => {
       const large = simulate(load({ design, nodes: 20 }), [], { until: 120 });
       const firstTen = new Set(small.topology.nodes.flatMap((n) => blocksOf(small, n.name)));
       // Routes arrive in a different order in a larger cluster; what they are must not change.
-      const pick = (sim: typeof small) => [...bestRoutes(sim, 'node-00004').entries()].filter(([prefix]) => firstTen.has(prefix)).sort(([a], [b]) => a.localeCompare(b));
+      const pick = (sim: typeof small) =>
+        [...bestRoutes(sim, 'node-00004').entries()]
+          .filter(([prefix]) => firstTen.has(prefix))
+          .sort(([a], [b]) => a.localeCompare(b));
       expect(pick(large)).toEqual(pick(small));
     }
   });
@@ -72,7 +84,9 @@ describe('podnet generate', () => {
   it('sizes the pool so nobody borrows, unless a pool is given', () => {
     const sim = simulate(load({ nodes: 12, podsPerNode: 100 }), [], { until: 60 });
     expect(sim.cluster.ipam.borrowed()).toHaveLength(0);
-    const tiny = simulate(load({ nodes: 12, podsPerNode: 100, pool: { base: 0x0af40000, len: 22 } }), [], { until: 60 });
+    const tiny = simulate(load({ nodes: 12, podsPerNode: 100, pool: { base: 0x0af40000, len: 22 } }), [], {
+      until: 60,
+    });
     expect(tiny.cluster.pods().filter((p) => p.sandboxError !== undefined).length).toBeGreaterThan(0);
   });
 });
@@ -82,11 +96,16 @@ describe('podnet generate on the command line', () => {
   afterAll(() => cli.dispose());
 
   it('writes a file that podnet reads, and refuses bad numbers as a usage error (exit 1)', async () => {
-    expect(await cli.run('generate', '--nodes', '6', '--design', 'racks', '--racks', '2', '--spine', '-o', 'racks.yaml')).toMatchObject({ code: 0, stdout: '' });
-    expect((await cli.run('validate', 'racks.yaml')).stdout).toBe('racks.yaml: valid (cluster racks-6: 6 nodes, 3 routers, 1 pools, 60 pods, 0 events)\n');
+    expect(
+      await cli.run('generate', '--nodes', '6', '--design', 'racks', '--racks', '2', '--spine', '-o', 'racks.yaml'),
+    ).toMatchObject({ code: 0, stdout: '' });
+    expect((await cli.run('validate', 'racks.yaml')).stdout).toBe(
+      'racks.yaml: valid (cluster racks-6: 6 nodes, 3 routers, 1 pools, 60 pods, 0 events)\n',
+    );
     expect(await cli.run('generate', '--nodes', 'many')).toMatchObject({
       code: 1,
-      stderr: 'error: --nodes "many" must be a whole number from 1 to 5000 (Kubernetes\' ceiling; --beyond-limits goes past it)\n',
+      stderr:
+        'error: --nodes "many" must be a whole number from 1 to 5000 (Kubernetes\' ceiling; --beyond-limits goes past it)\n',
     });
   });
 });

@@ -4,19 +4,30 @@
  * A change meant to move no route (a speed-up, a refactor) must leave every digest as it is; a
  * change that means to move routes updates them here, in the same commit, and says why.
  */
-import { parseAllDocuments } from 'yaml';
+
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { simulate, type WorldOp } from '../../src/core/bgp/simulate.js';
 import { parseCidr } from '../../src/core/net/index.js';
-import { resolveTopology } from '../../src/core/topology/resolve.js';
 import type { Topology } from '../../src/core/topology/model.js';
-import { generateTopology, type GenerateOptions } from '../../src/io/generate.js';
+import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { type GenerateOptions, generateTopology } from '../../src/io/generate.js';
 import { stateHash } from '../../src/io/state-hash.js';
 
 function generated(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'nodes' | 'design'>): Topology {
-  const text = generateTopology({ podsPerNode: 5, reflectors: 3, racks: 3, spine: false, encap: 'ipip', seed: 7, ...options });
+  const text = generateTopology({
+    podsPerNode: 5,
+    reflectors: 3,
+    racks: 3,
+    spine: false,
+    encap: 'ipip',
+    seed: 7,
+    ...options,
+  });
   const documents = parseAllDocuments(text) as { toJS(): unknown }[];
-  const result = resolveTopology(documents.map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })));
+  const result = resolveTopology(
+    documents.map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })),
+  );
   if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('; '));
   return result.topology;
 }
@@ -44,10 +55,30 @@ const DESIGNS: readonly Design[] = [
     ],
     golden: { 2: '2be0303ae9433597', 30: '3a48f3da88bd5244', 700: '77401068c191df91', 1400: '8b9f5be9691eff61' },
   },
-  { name: 'mesh 40', topology: () => generated({ nodes: 40, design: 'mesh' }), journal: [], golden: { 2: 'a2c44e7af7c6ec4c', 30: '487b99639f97eadb', 700: '487b99639f97eadb', 1400: '487b99639f97eadb' } },
-  { name: 'racks 60 with a spine, CrossSubnet', topology: () => generated({ nodes: 60, design: 'racks', spine: true, encap: 'crosssubnet' }), journal: [], golden: { 2: '1d659b1fce1d84eb', 30: 'de5b8f5641a77084', 700: 'de5b8f5641a77084', 1400: 'de5b8f5641a77084' } },
-  { name: 'rr 60 with a pool too small (borrowing)', topology: () => generated({ nodes: 60, design: 'rr', pool: pool('10.0.0.0/22') }), journal: [], golden: { 2: 'db06795a4ba7c940', 30: '3e7ccf0266a3d704', 700: '3e7ccf0266a3d704', 1400: '3e7ccf0266a3d704' } },
-  { name: 'mesh 20, VXLAN, a link cut', topology: () => generated({ nodes: 20, design: 'mesh', encap: 'vxlan' }), journal: [{ kind: 'link', at: 100, a: 'node-00001', b: 'node-00002', up: false }], golden: { 2: '88b5de73b0ea762d', 30: '05bf401034414a7f', 700: 'efbfe4d858a7e420', 1400: 'efbfe4d858a7e420' } },
+  {
+    name: 'mesh 40',
+    topology: () => generated({ nodes: 40, design: 'mesh' }),
+    journal: [],
+    golden: { 2: 'a2c44e7af7c6ec4c', 30: '487b99639f97eadb', 700: '487b99639f97eadb', 1400: '487b99639f97eadb' },
+  },
+  {
+    name: 'racks 60 with a spine, CrossSubnet',
+    topology: () => generated({ nodes: 60, design: 'racks', spine: true, encap: 'crosssubnet' }),
+    journal: [],
+    golden: { 2: '1d659b1fce1d84eb', 30: 'de5b8f5641a77084', 700: 'de5b8f5641a77084', 1400: 'de5b8f5641a77084' },
+  },
+  {
+    name: 'rr 60 with a pool too small (borrowing)',
+    topology: () => generated({ nodes: 60, design: 'rr', pool: pool('10.0.0.0/22') }),
+    journal: [],
+    golden: { 2: 'db06795a4ba7c940', 30: '3e7ccf0266a3d704', 700: '3e7ccf0266a3d704', 1400: '3e7ccf0266a3d704' },
+  },
+  {
+    name: 'mesh 20, VXLAN, a link cut',
+    topology: () => generated({ nodes: 20, design: 'mesh', encap: 'vxlan' }),
+    journal: [{ kind: 'link', at: 100, a: 'node-00001', b: 'node-00002', up: false }],
+    golden: { 2: '88b5de73b0ea762d', 30: '05bf401034414a7f', 700: 'efbfe4d858a7e420', 1400: 'efbfe4d858a7e420' },
+  },
 ];
 
 const MOMENTS = [2, 30, 700, 1400];
@@ -56,7 +87,9 @@ describe('golden state digests', () => {
   for (const design of DESIGNS) {
     it(design.name, () => {
       const topology = design.topology();
-      const digests = Object.fromEntries(MOMENTS.map((until) => [until, stateHash(simulate(topology, design.journal, { until }))]));
+      const digests = Object.fromEntries(
+        MOMENTS.map((until) => [until, stateHash(simulate(topology, design.journal, { until }))]),
+      );
       expect(digests).toEqual(design.golden);
     });
   }

@@ -11,7 +11,7 @@ describe('seed lab (mesh, IPIP Always)', () => {
     expect(sim.network.counters.lastRouteChange).toBeLessThan(2.2);
   });
 
-  it('gives every node a blackhole for its own block and the others\' blocks via tunl0 onlink', () => {
+  it("gives every node a blackhole for its own block and the others' blocks via tunl0 onlink", () => {
     for (const node of ['k8s-master', 'node-1', 'node-2']) {
       const routes = ipRouteOf(sim, node);
       const [own] = blocksOf(sim, node);
@@ -19,12 +19,17 @@ describe('seed lab (mesh, IPIP Always)', () => {
       for (const other of ['k8s-master', 'node-1', 'node-2'].filter((n) => n !== node)) {
         const [block] = blocksOf(sim, other);
         const address = sim.topology.nodes.find((n) => n.name === other)?.ip;
-        expect(routes).toMatch(new RegExp(`^${block!.replaceAll('.', '\\.')} via ${[address! >>> 24, (address! >>> 16) & 255, (address! >>> 8) & 255, address! & 255].join('\\.')} dev tunl0 proto bird onlink$`, 'm'));
+        expect(routes).toMatch(
+          new RegExp(
+            `^${block!.replaceAll('.', '\\.')} via ${[address! >>> 24, (address! >>> 16) & 255, (address! >>> 8) & 255, address! & 255].join('\\.')} dev tunl0 proto bird onlink$`,
+            'm',
+          ),
+        );
       }
     }
   });
 
-  it('installs date-pod\'s /32 on its cali veth on node-1 only', () => {
+  it("installs date-pod's /32 on its cali veth on node-1 only", () => {
     expect(ipRouteOf(sim, 'node-1')).toMatch(/^192\.168\.61\.1 dev cali[0-9a-f]{11} scope link$/m);
     expect(ipRouteOf(sim, 'node-2')).not.toMatch(/^192\.168\.61\.1 /m);
   });
@@ -39,10 +44,16 @@ describe('route-reflector lab', () => {
     expect(sim.network.sessions.every((s) => s.state === 'Established')).toBe(true);
   });
 
-  it('clients learn each other\'s blocks from the reflectors with ORIGINATOR_ID, CLUSTER_LIST and the original next hop', () => {
+  it("clients learn each other's blocks from the reflectors with ORIGINATOR_ID, CLUSTER_LIST and the original next hop", () => {
     const [node4Block] = blocksOf(sim, 'node-4');
     const route = bestRoutes(sim, 'node-1').get(node4Block!);
-    expect(route).toEqual({ source: 'bgp', nextHop: '10.0.0.14', asPath: '', originator: '10.0.0.14', clusterList: '244.0.0.1' });
+    expect(route).toEqual({
+      source: 'bgp',
+      nextHop: '10.0.0.14',
+      asPath: '',
+      originator: '10.0.0.14',
+      clusterList: '244.0.0.1',
+    });
     expect(ipRouteOf(sim, 'node-1')).toContain(`${node4Block} via 10.0.0.14 dev tunl0 proto bird onlink\n`);
   });
 });
@@ -76,7 +87,7 @@ describe('CrossSubnet', () => {
 describe('a borrowed address (tiny pool)', () => {
   const sim = run(lab('tiny-pool.yaml'), 300);
 
-  it('is reachable through its /32, which beats the owner\'s block and blackhole', () => {
+  it("is reachable through its /32, which beats the owner's block and blackhole", () => {
     const owner = ipRouteOf(sim, 'worker-2');
     expect(owner).toContain('blackhole 10.244.0.0/28 proto bird\n');
     expect(owner).toContain('10.244.0.1 via 172.16.0.13 dev eth0 proto bird\n');
@@ -87,13 +98,16 @@ describe('a borrowed address (tiny pool)', () => {
 describe('the shared-cluster-ID trap (calico#2735)', () => {
   const sim = run(lab('rr-split-clients.yaml'), 300);
 
-  it('leaves clients of one reflector without the other reflector\'s clients\' routes', () => {
+  it("leaves clients of one reflector without the other reflector's clients' routes", () => {
     const node3Block = blocksOf(sim, 'node-3')[0] as string;
     const node1Block = blocksOf(sim, 'node-1')[0] as string;
     expect(bestRoutes(sim, 'node-1').has(node3Block)).toBe(false);
     expect(bestRoutes(sim, 'node-3').has(node1Block)).toBe(false);
     expect(bestRoutes(sim, 'node-1').has(blocksOf(sim, 'node-2')[0] as string)).toBe(true);
     // rr-2 holds node-1's route, carrying its own cluster ID, and keeps it from its clients.
-    expect(bestRoutes(sim, 'rr-2').get(node1Block)).toMatchObject({ clusterList: '244.0.0.1', originator: '10.0.0.11' });
+    expect(bestRoutes(sim, 'rr-2').get(node1Block)).toMatchObject({
+      clusterList: '244.0.0.1',
+      originator: '10.0.0.11',
+    });
   });
 });

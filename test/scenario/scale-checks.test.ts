@@ -6,16 +6,27 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { blocksViaOwners, clientsOf, pickClient, routesAvoid } from '../../src/bench/spot-checks.js';
-import { advance, simulate, type Simulation, type WorldOp } from '../../src/core/bgp/simulate.js';
-import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { advance, type Simulation, simulate, type WorldOp } from '../../src/core/bgp/simulate.js';
 import type { Topology } from '../../src/core/topology/model.js';
+import { resolveTopology } from '../../src/core/topology/resolve.js';
 import { generateTopology } from '../../src/io/generate.js';
 
 const REFLECTOR = 'node-00000';
 
 function reflectorDesign(): Topology {
-  const text = generateTopology({ nodes: 30, podsPerNode: 4, design: 'rr', reflectors: 3, racks: 1, spine: false, encap: 'ipip', seed: 5 });
-  const result = resolveTopology(parseAllDocuments(text).map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })));
+  const text = generateTopology({
+    nodes: 30,
+    podsPerNode: 4,
+    design: 'rr',
+    reflectors: 3,
+    racks: 1,
+    spine: false,
+    encap: 'ipip',
+    seed: 5,
+  });
+  const result = resolveTopology(
+    parseAllDocuments(text).map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })),
+  );
   if (!result.ok) throw new Error(result.issues[0]?.message);
   return result.topology;
 }
@@ -26,7 +37,10 @@ const restore: WorldOp = { kind: 'machine', at: 1000, name: REFLECTOR, up: true 
 /** Every speaker's Loc-RIB and every session, as text. */
 function state(sim: Simulation): string {
   const routes = sim.peering.speakers.flatMap((s) =>
-    [...sim.network.locRib(s.index).entries()].map(([prefix, e]) => `${s.name} ${sim.network.prefixes.text(prefix)} ${e.attrs} ${e.source} ${e.via.join(',')} ${e.decidedBy}`),
+    [...sim.network.locRib(s.index).entries()].map(
+      ([prefix, e]) =>
+        `${s.name} ${sim.network.prefixes.text(prefix)} ${e.attrs} ${e.source} ${e.via.join(',')} ${e.decidedBy}`,
+    ),
   );
   const sessions = sim.network.sessions.map((s) => `${s.state} ${s.since.toFixed(6)} ${s.error}`);
   return [...routes.sort(), ...sessions, JSON.stringify(sim.network.counters)].join('\n');

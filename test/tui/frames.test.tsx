@@ -6,7 +6,15 @@ import { TuiModel } from '../../src/tui/model.js';
 import { initialState } from '../../src/tui/state.js';
 import { lab } from '../helpers/sim.js';
 
-const KEY = { right: '\u001B[C', left: '\u001B[D', down: '\u001B[B', up: '\u001B[A', tab: '\t', enter: '\r', escape: '\u001B' };
+const KEY = {
+  right: '\u001B[C',
+  left: '\u001B[D',
+  down: '\u001B[B',
+  up: '\u001B[A',
+  tab: '\t',
+  enter: '\r',
+  escape: '\u001B',
+};
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 60));
 
 let unmount: (() => void) | undefined;
@@ -37,10 +45,11 @@ describe('TUI frames', () => {
     // One row stays free so that Ink redraws in place instead of scrolling the terminal.
     expect(lines).toHaveLength(23);
     expect(lines.every((line) => line.length <= 80)).toBe(true);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what this matches
     expect(frame()).not.toMatch(/\u001B\[/);
   });
 
-  it('shows a node\'s BIRD routes and explains the selected one', async () => {
+  it("shows a node's BIRD routes and explains the selected one", async () => {
     const { press } = await open();
     expect(await press(KEY.right, 'r')).toMatch(/^>192\.168\.61\.0\/26 +blackhole \[static1 00:00:00\] \* \(200\)$/m);
     const why = await press(KEY.down, KEY.enter);
@@ -50,7 +59,7 @@ describe('TUI frames', () => {
     expect(await press('p')).toMatch(/^date-pod +1\/1 +Running +192\.168\.61\.1 +node-1$/m);
   });
 
-  it('fails a node and, once converged, its block is gone from the others\' routes', async () => {
+  it("fails a node and, once converged, its block is gone from the others' routes", async () => {
     const { press } = await open();
     await press(KEY.right, KEY.right, 'f');
     const down = await press(KEY.left, 'r', 'g');
@@ -93,7 +102,7 @@ describe('TUI frames', () => {
       return `\u001B[<0;${column + 2};${row}M`;
     };
     expect(await press(click(2, 'node-2'))).toMatch(/^Machines: +k8s-master +node-1 +<node-2> *$/m);
-    expect(await press(click(4, 'r Routes'))).toMatch(/^ s Sessions  \[r Routes\]/m);
+    expect(await press(click(4, 'r Routes'))).toMatch(/^ s Sessions {2}\[r Routes\]/m);
     const second = await press(click(6, '192.168.235.64/26'));
     expect(second).toMatch(/^>192\.168\.235\.64\/26 /m);
     expect(await press('\u001B[<64;1;6M')).toMatch(/^>192\.168\.61\.0\/26 /m);

@@ -1,9 +1,9 @@
 /** The TUI's reducer and key map, without a terminal. */
 import { describe, expect, it } from 'vitest';
-import { actionFor, mouseEventOf } from '../../src/tui/keymap.js';
-import { mouseAction } from '../../src/tui/app.js';
-import { initialState, reduce, type Context, type TuiState } from '../../src/tui/state.js';
 import type { PodSpec } from '../../src/core/topology/model.js';
+import { mouseAction } from '../../src/tui/app.js';
+import { actionFor, mouseEventOf } from '../../src/tui/keymap.js';
+import { type Context, initialState, reduce, type TuiState } from '../../src/tui/state.js';
 
 const ctx: Context = {
   machines: ['k8s-master', 'node-1', 'node-2'],
@@ -16,7 +16,8 @@ const ctx: Context = {
   newPod: (name, node) => ({ name, nodeName: node }) as unknown as PodSpec,
 };
 
-const run = (state: TuiState, ...types: Parameters<typeof reduce>[1][]): TuiState => types.reduce((s, a) => reduce(s, a, ctx), state);
+const run = (state: TuiState, ...types: Parameters<typeof reduce>[1][]): TuiState =>
+  types.reduce((s, a) => reduce(s, a, ctx), state);
 
 describe('TUI reducer', () => {
   it('cycles views with tab and jumps with 1-4', () => {
@@ -36,8 +37,13 @@ describe('TUI reducer', () => {
     const start = initialState(3);
     expect(run(start, { type: 'step-forward' }).at).toBe(242.03);
     expect(run(start, { type: 'step-back' }).at).toBe(2.034);
-    expect(run(start, { type: 'step-back' }, { type: 'step-back' }, { type: 'step-back' }, { type: 'step-back' }).at).toBe(0);
-    expect(run(start, { type: 'jump-converged' })).toMatchObject({ at: 242.03, message: 'converged: routes last changed at 242.030s' });
+    expect(
+      run(start, { type: 'step-back' }, { type: 'step-back' }, { type: 'step-back' }, { type: 'step-back' }).at,
+    ).toBe(0);
+    expect(run(start, { type: 'jump-converged' })).toMatchObject({
+      at: 242.03,
+      message: 'converged: routes last changed at 242.030s',
+    });
   });
 
   it('plays at the chosen speed only while playing', () => {
@@ -59,7 +65,10 @@ describe('TUI reducer', () => {
   });
 
   it('refuses to delete a pod outside the Pods view', () => {
-    expect(run(initialState(), { type: 'delete-pod' })).toMatchObject({ journal: [], message: 'select a pod (Pods view) to delete it' });
+    expect(run(initialState(), { type: 'delete-pod' })).toMatchObject({
+      journal: [],
+      message: 'select a pod (Pods view) to delete it',
+    });
   });
 
   it('opens and closes details and help; q quits', () => {

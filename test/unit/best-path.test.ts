@@ -1,6 +1,6 @@
 /** Each best-path rule alone: two candidates equal in everything but that rule. */
 import { describe, expect, it } from 'vitest';
-import { explainLosers, RULES, selectBest, type Candidate } from '../../src/core/bgp/best-path.js';
+import { type Candidate, explainLosers, RULES, selectBest } from '../../src/core/bgp/best-path.js';
 import { parseIpv4 } from '../../src/core/net/index.js';
 
 const ip = (text: string): number => parseIpv4(text) as number;
@@ -22,7 +22,11 @@ function route(overrides: Omit<Partial<Candidate>, 'attrs'> & { attrs?: Partial<
 
 const CASES: [string, Candidate, Candidate][] = [
   ['preference', route({ source: 'static' }), route()],
-  ['next-hop-resolvable', route(), route({ nextHopResolvable: false, peerAddress: ip('10.0.0.1'), peerRouterId: ip('10.0.0.1') })],
+  [
+    'next-hop-resolvable',
+    route(),
+    route({ nextHopResolvable: false, peerAddress: ip('10.0.0.1'), peerRouterId: ip('10.0.0.1') }),
+  ],
   ['local-pref', route({ attrs: { localPref: 200 } }), route()],
   ['as-path-length', route({ attrs: { asPath: [65001] } }), route({ attrs: { asPath: [65002, 65001] } })],
   ['origin', route({ attrs: { origin: 0 } }), route({ attrs: { origin: 2 } })],
@@ -34,14 +38,17 @@ const CASES: [string, Candidate, Candidate][] = [
   ['neighbor-address', route({ peerAddress: ip('10.0.0.2') }), route({ peerAddress: ip('10.0.0.3') })],
 ];
 
-describe('best path, rule by rule (BIRD\'s order)', () => {
+describe("best path, rule by rule (BIRD's order)", () => {
   it('covers every rule in the ladder, in order', () => {
     expect(CASES.map(([id]) => id)).toEqual(RULES.map((rule) => rule.id));
   });
 
   for (const [id, winner, loser] of CASES) {
     it(`${id} decides when everything before it is equal`, () => {
-      for (const order of [[winner, loser], [loser, winner]]) {
+      for (const order of [
+        [winner, loser],
+        [loser, winner],
+      ]) {
         const selection = selectBest(order);
         expect(selection?.best).toBe(winner);
         expect(selection?.decidedBy).toBe(id);
@@ -55,7 +62,7 @@ describe('best path, rule by rule (BIRD\'s order)', () => {
     expect(selectBest([a, b])?.decidedBy).toBe('neighbor-address');
   });
 
-  it('uses ORIGINATOR_ID instead of the peer\'s router ID when present (RFC 4456)', () => {
+  it("uses ORIGINATOR_ID instead of the peer's router ID when present (RFC 4456)", () => {
     const reflected = route({ peerRouterId: ip('10.0.0.9'), attrs: { originatorId: ip('10.0.0.1') } });
     const direct = route({ peerRouterId: ip('10.0.0.5') });
     expect(selectBest([direct, reflected])?.best).toBe(reflected);

@@ -48,7 +48,9 @@ describe('choose agrees with selectBest', () => {
               clusterList: Array.from({ length: Math.floor(rng.next() * 2.5) }, () => pick(rng, [1, 2])),
               ...(rng.next() < 0.3 ? { localPref: pick(rng, [100, 200]) } : {}),
               ...(rng.next() < 0.3 ? { med: pick(rng, [0, 10]) } : {}),
-              ...((v) => (v === undefined ? {} : { originatorId: v }))(maybe(rng, () => pick(rng, [0x0a000001, 0x0a000002]))),
+              ...((v) => (v === undefined ? {} : { originatorId: v }))(
+                maybe(rng, () => pick(rng, [0x0a000001, 0x0a000002])),
+              ),
             };
             found.push(n.index, attributes.intern(attrs));
           }
@@ -61,7 +63,10 @@ describe('choose agrees with selectBest', () => {
             continue;
           }
           expect(chosenOk, context).toBe(true);
-          expect({ attrs: route.attrs, via: route.via.slice(0, route.viaCount), decidedBy: decisionName(route.decision) }, context).toEqual({
+          expect(
+            { attrs: route.attrs, via: route.via.slice(0, route.viaCount), decidedBy: decisionName(route.decision) },
+            context,
+          ).toEqual({
             attrs: selection.best.attrsId,
             via: selection.ecmp.map((c) => c.neighborIndex),
             decidedBy: selection.decidedBy,

@@ -39,17 +39,46 @@ Table master4:
 
 describe('conformance readers of BIRD output', () => {
   it('reads which BGP protocols are Established', () => {
-    expect(parseProtocols(PROTOCOLS)).toEqual(new Map([
-      ['Node_10_0_0_2', true],
-      ['Node_10_0_0_3', false],
-    ]));
+    expect(parseProtocols(PROTOCOLS)).toEqual(
+      new Map([
+        ['Node_10_0_0_2', true],
+        ['Node_10_0_0_3', false],
+      ]),
+    );
   });
 
   it('reads every route of a prefix with its attributes, the primary marked', () => {
     expect(parseRoutes(ROUTES)).toEqual([
-      { prefix: '192.168.33.192/26', protocol: 'Node_10_0_0_3', primary: true, kind: 'unicast', nextHop: '10.0.0.14', asPath: [], originator: '10.0.0.14', clusterList: ['244.0.0.2'] },
-      { prefix: '192.168.33.192/26', protocol: 'Node_10_0_0_2', primary: false, kind: 'unicast', nextHop: '10.0.0.2', asPath: ['65001'], originator: '', clusterList: [] },
-      { prefix: '192.168.111.64/26', protocol: 'static1', primary: true, kind: 'blackhole', nextHop: '', asPath: [], originator: '', clusterList: [] },
+      {
+        prefix: '192.168.33.192/26',
+        protocol: 'Node_10_0_0_3',
+        primary: true,
+        kind: 'unicast',
+        nextHop: '10.0.0.14',
+        asPath: [],
+        originator: '10.0.0.14',
+        clusterList: ['244.0.0.2'],
+      },
+      {
+        prefix: '192.168.33.192/26',
+        protocol: 'Node_10_0_0_2',
+        primary: false,
+        kind: 'unicast',
+        nextHop: '10.0.0.2',
+        asPath: ['65001'],
+        originator: '',
+        clusterList: [],
+      },
+      {
+        prefix: '192.168.111.64/26',
+        protocol: 'static1',
+        primary: true,
+        kind: 'blackhole',
+        nextHop: '',
+        asPath: [],
+        originator: '',
+        clusterList: [],
+      },
     ]);
   });
 });

@@ -48,11 +48,14 @@ describe('Engine', () => {
     const engine = new Engine<number>();
     for (let i = 0; i < 1_000; i++) engine.schedule(rng.next() * 100, i);
     let last = 0;
-    const result = engine.run((_, now) => {
-      expect(now).toBeGreaterThanOrEqual(last);
-      last = now;
-      if (rng.next() < 0.3) engine.schedule(rng.next() * 10, -1);
-    }, { until: 60 });
+    const result = engine.run(
+      (_, now) => {
+        expect(now).toBeGreaterThanOrEqual(last);
+        last = now;
+        if (rng.next() < 0.3) engine.schedule(rng.next() * 10, -1);
+      },
+      { until: 60 },
+    );
     expect(result).toMatchObject({ kind: 'stopped', reason: 'time-limit', at: 60 });
     expect(engine.now).toBe(60);
   });

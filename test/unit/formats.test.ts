@@ -12,15 +12,28 @@ describe('kubectl tabwriter (minwidth 6, padding 3)', () => {
   });
 
   it('aligns only the block of consecutive lines that share a column', () => {
-    expect(tabwrite('a:\t1\nlonger key:\t2\nno tab here\nb:\t3', { minWidth: 0, padding: 2 })).toBe('a:           1\nlonger key:  2\nno tab here\nb:  3');
+    expect(tabwrite('a:\t1\nlonger key:\t2\nno tab here\nb:\t3', { minWidth: 0, padding: 2 })).toBe(
+      'a:           1\nlonger key:  2\nno tab here\nb:  3',
+    );
   });
 });
 
 describe('kubectl AGE (HumanDuration)', () => {
   it.each([
-    [0, '0s'], [17, '17s'], [119, '119s'], [120, '2m'], [150, '2m30s'], [600, '10m'], [3 * 3600 - 1, '179m'],
-    [3 * 3600, '3h'], [3 * 3600 + 60, '3h1m'], [8 * 3600, '8h'], [47 * 3600, '47h'], [2 * 86400 + 9 * 3600, '2d9h'],
-    [10 * 86400, '10d'], [800 * 86400, '2y70d'],
+    [0, '0s'],
+    [17, '17s'],
+    [119, '119s'],
+    [120, '2m'],
+    [150, '2m30s'],
+    [600, '10m'],
+    [3 * 3600 - 1, '179m'],
+    [3 * 3600, '3h'],
+    [3 * 3600 + 60, '3h1m'],
+    [8 * 3600, '8h'],
+    [47 * 3600, '47h'],
+    [2 * 86400 + 9 * 3600, '2d9h'],
+    [10 * 86400, '10d'],
+    [800 * 86400, '2y70d'],
   ])('%i s is %s', (seconds, text) => {
     expect(humanDuration(seconds)).toBe(text);
   });
@@ -32,12 +45,25 @@ describe('calicoctl numbers', () => {
     expect(goG5(1.2089258196146292e24)).toBe('1.2089e+24');
   });
 
-  it('rounds percentages half to even, as Go\'s %.f', () => {
-    expect([goPercent(5, 64), goPercent(59, 64), goPercent(2, 16), goPercent(5, 65536), goPercent(1, 8)]).toEqual(['8%', '92%', '12%', '0%', '12%']);
+  it("rounds percentages half to even, as Go's %.f", () => {
+    expect([goPercent(5, 64), goPercent(59, 64), goPercent(2, 16), goPercent(5, 65536), goPercent(1, 8)]).toEqual([
+      '8%',
+      '92%',
+      '12%',
+      '0%',
+      '12%',
+    ]);
   });
 
   it('draws the box table with centred headers and right-aligned totals', () => {
-    const table = boxTable(['grouping', 'cidr', 'ips total'], [['IP Pool', '10.65.0.0/16', '65536'], ['Block', '10.65.79.0/26', '64']], new Set([2]));
+    const table = boxTable(
+      ['grouping', 'cidr', 'ips total'],
+      [
+        ['IP Pool', '10.65.0.0/16', '65536'],
+        ['Block', '10.65.79.0/26', '64'],
+      ],
+      new Set([2]),
+    );
     expect(table).toBe(
       [
         '+----------+---------------+-----------+',

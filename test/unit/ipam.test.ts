@@ -19,7 +19,7 @@ function assignMany(ipam: Ipam, node: ClusterNode, count: number): string[] {
 }
 
 describe('block choice', () => {
-  it('hashes hostnames with FNV-1 32-bit as Go\'s hash/fnv New32 does', () => {
+  it("hashes hostnames with FNV-1 32-bit as Go's hash/fnv New32 does", () => {
     expect(fnv32('')).toBe(0x811c9dc5);
     expect(fnv32('a')).toBe(0x050c5d7e);
     expect(fnv32('foobar')).toBe(0x31f0b262);
@@ -85,7 +85,7 @@ describe('release', () => {
 describe('limits, borrowing and exhaustion', () => {
   const tiny = { cidr: '10.244.0.0/27', blockSize: 28 };
 
-  it('borrows from another node\'s block when no block is left and strictAffinity is off', () => {
+  it("borrows from another node's block when no block is left and strictAffinity is off", () => {
     const { ipam, node } = ipamFor({ nodes: workers(3), pools: [{ name: 'tiny', ...tiny }] });
     assignMany(ipam, node('node-1'), 1);
     assignMany(ipam, node('node-2'), 1);
@@ -94,23 +94,42 @@ describe('limits, borrowing and exhaustion', () => {
     if (!result.ok) return;
     expect(ipam.blocksOf('node-3')).toHaveLength(0);
     expect(result.allocation.blockOwner).not.toBe('node-3');
-    expect(result.allocation.why).toMatch(/^borrowed from node-[12]'s block 10\.244\.0\.(0|16)\/28: no unclaimed block is left in the pool and strictAffinity is false$/);
+    expect(result.allocation.why).toMatch(
+      /^borrowed from node-[12]'s block 10\.244\.0\.(0|16)\/28: no unclaimed block is left in the pool and strictAffinity is false$/,
+    );
     expect(ipam.borrowed().map((a) => a.owner)).toEqual(['default/late']);
   });
 
-  it('with strictAffinity, refuses with Calico\'s message instead of borrowing', () => {
-    const { ipam, node } = ipamFor({ nodes: workers(3), pools: [{ name: 'tiny', ...tiny }], cluster: { ipam: { strictAffinity: true } } });
+  it("with strictAffinity, refuses with Calico's message instead of borrowing", () => {
+    const { ipam, node } = ipamFor({
+      nodes: workers(3),
+      pools: [{ name: 'tiny', ...tiny }],
+      cluster: { ipam: { strictAffinity: true } },
+    });
     assignMany(ipam, node('node-1'), 1);
     assignMany(ipam, node('node-2'), 1);
     const result = ipam.assign('node-3', node('node-3').labels, 'pod', 'default/late');
-    expect(result).toEqual({ ok: false, error: { kind: 'strict-affinity', message: 'No more free affine blocks and strict affinity enabled' } });
+    expect(result).toEqual({
+      ok: false,
+      error: { kind: 'strict-affinity', message: 'No more free affine blocks and strict affinity enabled' },
+    });
   });
 
-  it('stops claiming at maxBlocksPerHost with Calico\'s message', () => {
-    const { ipam, node } = ipamFor({ nodes: workers(1), pools: [{ name: 'p', cidr: '10.244.0.0/24', blockSize: 28 }], cluster: { ipam: { strictAffinity: true, maxBlocksPerHost: 2 } } });
+  it("stops claiming at maxBlocksPerHost with Calico's message", () => {
+    const { ipam, node } = ipamFor({
+      nodes: workers(1),
+      pools: [{ name: 'p', cidr: '10.244.0.0/24', blockSize: 28 }],
+      cluster: { ipam: { strictAffinity: true, maxBlocksPerHost: 2 } },
+    });
     assignMany(ipam, node('node-1'), 32);
     const result = ipam.assign('node-1', node('node-1').labels, 'pod', 'default/one-too-many');
-    expect(result).toEqual({ ok: false, error: { kind: 'block-limit', message: 'Need to allocate an IPAM block but could not - limit of 2 blocks reached for this node' } });
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        kind: 'block-limit',
+        message: 'Need to allocate an IPAM block but could not - limit of 2 blocks reached for this node',
+      },
+    });
   });
 
   it('reports an exhausted pool as Calico does', () => {
@@ -118,10 +137,13 @@ describe('limits, borrowing and exhaustion', () => {
     assignMany(ipam, node('node-1'), 20);
     assignMany(ipam, node('node-2'), 12);
     const result = ipam.assign('node-2', node('node-2').labels, 'pod', 'default/none-left');
-    expect(result).toEqual({ ok: false, error: { kind: 'pools-exhausted', message: 'No IPs available in pools: [10.244.0.0/27]' } });
+    expect(result).toEqual({
+      ok: false,
+      error: { kind: 'pools-exhausted', message: 'No IPs available in pools: [10.244.0.0/27]' },
+    });
   });
 
-  it('respects a pool\'s nodeSelector and skips disabled pools', () => {
+  it("respects a pool's nodeSelector and skips disabled pools", () => {
     const { ipam, node } = ipamFor({
       nodes: [
         { name: 'node-1', address: '10.0.1.11/24', labels: { rack: 'r1' } },

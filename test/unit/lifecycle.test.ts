@@ -1,9 +1,9 @@
 /** Pod lifecycle in simulated time: what `get pods` and `describe` show at each moment. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/core/cluster/lifecycle.js';
 import { buildCluster } from '../../src/core/cluster/index.js';
-import { pod, topology, workers } from '../helpers/topology.js';
+import { backoffDelay } from '../../src/core/cluster/lifecycle.js';
 import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { pod, topology, workers } from '../helpers/topology.js';
 
 function statusesOf(doc: Record<string, unknown>, name: string, times: readonly number[]) {
   const cluster = buildCluster(topology({ nodes: workers(2), ...doc }));
@@ -25,7 +25,11 @@ describe('pod lifecycle', () => {
     const [failing, backingOff] = statusesOf(doc, 'ghost', [2.6, 30]);
     expect(failing!.display).toBe('ErrImagePull');
     expect(backingOff!.display).toBe('ImagePullBackOff');
-    expect(backingOff!.events.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "example.com/missing:1.0"'))).toBe(true);
+    expect(
+      backingOff!.events.some(
+        (e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "example.com/missing:1.0"'),
+      ),
+    ).toBe(true);
   });
 
   it('two containers on one port: the second fails to bind and backs off 10 s, 20 s, 40 s ...', () => {
@@ -42,7 +46,12 @@ describe('pod lifecycle', () => {
     expect(status!.display).toBe('CrashLoopBackOff');
     expect(status!.readyContainers).toBe(1);
     expect(second.bindConflict).toEqual({ port: 80, holder: 'first' });
-    expect(second.lastState).toMatchObject({ state: 'terminated', reason: 'Error', exitCode: 1, message: 'listen tcp :80: bind: address already in use' });
+    expect(second.lastState).toMatchObject({
+      state: 'terminated',
+      reason: 'Error',
+      exitCode: 1,
+      message: 'listen tcp :80: bind: address already in use',
+    });
     expect(status!.containers[0]!.listening).toEqual([80]);
     // Starts at s, s+10.1, s+30.2, s+70.3 (run 0.1 s, then back-off): 3 restarts by t=120.
     expect(second.restartCount).toBe(3);
@@ -57,13 +66,21 @@ describe('pod lifecycle', () => {
 
   it('a container that exits non-zero under OnFailure restarts; under Never the pod Failed', () => {
     const images = { 'example.com/crasher:1': { exitAfter: 2, exitCode: 3 } };
-    const onFailure = statusesOf({ images, pods: [pod('c', { restartPolicy: 'OnFailure' }, [{ name: 'x', image: 'example.com/crasher:1' }])] }, 'c', [60])[0]!;
-    const never = statusesOf({ images, pods: [pod('c', { restartPolicy: 'Never' }, [{ name: 'x', image: 'example.com/crasher:1' }])] }, 'c', [60])[0]!;
+    const onFailure = statusesOf(
+      { images, pods: [pod('c', { restartPolicy: 'OnFailure' }, [{ name: 'x', image: 'example.com/crasher:1' }])] },
+      'c',
+      [60],
+    )[0]!;
+    const never = statusesOf(
+      { images, pods: [pod('c', { restartPolicy: 'Never' }, [{ name: 'x', image: 'example.com/crasher:1' }])] },
+      'c',
+      [60],
+    )[0]!;
     expect(onFailure.restarts).toBeGreaterThan(0);
     expect(never).toMatchObject({ phase: 'Failed', display: 'Error' });
   });
 
-  it('an exhausted pool leaves the pod ContainerCreating with FailedCreatePodSandBox carrying Calico\'s message', () => {
+  it("an exhausted pool leaves the pod ContainerCreating with FailedCreatePodSandBox carrying Calico's message", () => {
     const doc = {
       pools: [{ name: 'tiny', cidr: '10.244.0.0/30', blockSize: 30 }],
       pods: ['a', 'b', 'c', 'd', 'e'].map((name) => pod(name, { nodeName: 'node-1' })),
@@ -71,11 +88,13 @@ describe('pod lifecycle', () => {
     const [status] = statusesOf(doc, 'e', [31]);
     expect(status!.display).toBe('ContainerCreating');
     const event = status!.events.find((e) => e.reason === 'FailedCreatePodSandBox');
-    expect(event?.message).toMatch(/plugin type="calico" failed \(add\): No IPs available in pools: \[10\.244\.0\.0\/30\]$/);
+    expect(event?.message).toMatch(
+      /plugin type="calico" failed \(add\): No IPs available in pools: \[10\.244\.0\.0\/30\]$/,
+    );
     expect(event?.count).toBe(3);
   });
 
-  it('a pod no node can take stays Pending with the scheduler\'s reasons', () => {
+  it("a pod no node can take stays Pending with the scheduler's reasons", () => {
     const doc = { nodes: [{ name: 'master', role: 'control-plane', address: '10.0.1.10/24' }], pods: [pod('web')] };
     const cluster = buildCluster(topology(doc));
     const status = cluster.statusAt(cluster.pod('default', 'web')!, 10);
@@ -86,7 +105,12 @@ describe('pod lifecycle', () => {
   });
 
   it('spreads pods over the untainted nodes with the fewest pods, ties by name', () => {
-    const cluster = buildCluster(topology({ nodes: [{ name: 'master', role: 'control-plane', address: '10.0.1.10/24' }, ...workers(3)], pods: ['a', 'b', 'c', 'd'].map((n) => pod(n)) }));
+    const cluster = buildCluster(
+      topology({
+        nodes: [{ name: 'master', role: 'control-plane', address: '10.0.1.10/24' }, ...workers(3)],
+        pods: ['a', 'b', 'c', 'd'].map((n) => pod(n)),
+      }),
+    );
     expect(cluster.pods().map((p) => p.nodeName)).toEqual(['node-1', 'node-2', 'node-3', 'node-1']);
   });
 });
@@ -96,7 +120,11 @@ describe('Deployments', () => {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
-    spec: { replicas, selector: { matchLabels }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+    },
   });
 
   it('expand into replicas named <name>-<template hash>-<suffix>, unique, spread over the nodes', () => {
@@ -109,7 +137,9 @@ describe('Deployments', () => {
     const names = result.topology.pods.map((p) => p.name);
     expect(names).toHaveLength(3000);
     expect(new Set(names).size).toBe(3000);
-    expect(names.every((n) => /^web-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/.test(n))).toBe(true);
+    expect(names.every((n) => /^web-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/.test(n))).toBe(
+      true,
+    );
     expect(result.topology.pods[0]?.labels).toMatchObject({ app: 'web', 'pod-template-hash': names[0]?.split('-')[1] });
     const cluster = buildCluster(result.topology);
     const perNode = ['node-1', 'node-2', 'node-3'].map((n) => cluster.pods().filter((p) => p.nodeName === n).length);
@@ -121,6 +151,8 @@ describe('Deployments', () => {
       { source: 0, value: { cluster: { name: 't' }, nodes: workers(1) }, expect: 'any' },
       { source: 1, value: deployment(2, { app: 'api' }), expect: 'any' },
     ]);
-    expect(result.ok ? [] : result.issues.map((i) => `${i.at.path.join('.')}: ${i.message}`)).toEqual(['spec.selector.matchLabels.app: selector does not match template labels: the template has no app=api']);
+    expect(result.ok ? [] : result.issues.map((i) => `${i.at.path.join('.')}: ${i.message}`)).toEqual([
+      'spec.selector.matchLabels.app: selector does not match template labels: the template has no app=api',
+    ]);
   });
 });

@@ -5,14 +5,18 @@ import { matches, parseSelector } from '../../src/core/selector/index.js';
 
 describe('IPv4', () => {
   it('round-trips addresses through unsigned integers', () => {
-    for (const text of ['0.0.0.0', '10.0.1.11', '192.168.255.255', '255.255.255.255']) expect(formatIpv4(parseIpv4(text) as number)).toBe(text);
+    for (const text of ['0.0.0.0', '10.0.1.11', '192.168.255.255', '255.255.255.255'])
+      expect(formatIpv4(parseIpv4(text) as number)).toBe(text);
     expect(parseIpv4('256.1.1.1')).toBeNull();
     expect(parseIpv4('1.2.3')).toBeNull();
     expect(parseIpv4('01.2.3.4x')).toBeNull();
   });
 
   it('refuses prefixes with host bits set and suggests the network', () => {
-    expect(parseCidr('192.168.1.5/24')).toEqual({ ok: false, reason: '"192.168.1.5/24" is not a network address: host bits are set (did you mean 192.168.1.0/24?)' });
+    expect(parseCidr('192.168.1.5/24')).toEqual({
+      ok: false,
+      reason: '"192.168.1.5/24" is not a network address: host bits are set (did you mean 192.168.1.0/24?)',
+    });
     const a = parseCidr('192.168.0.0/16');
     const b = parseCidr('192.168.128.0/17');
     const c = parseCidr('10.0.0.0/8');

@@ -11,7 +11,14 @@ describe('SpeakerRib', () => {
       rib.putCandidate(prefix, 7, 100 + prefix);
       if (prefix % 3 === 0) rib.putCandidate(prefix, 9, 200 + prefix);
       if (prefix % 5 === 0) rib.putCandidate(prefix, 11, 300 + prefix);
-      rib.setRoute(prefix, { ...storedRoute(), attrs: 100 + prefix, via: [7, 9, 11], viaCount: prefix % 4 === 0 ? 3 : 1, decision: 4, reexportable: prefix % 2 === 0 });
+      rib.setRoute(prefix, {
+        ...storedRoute(),
+        attrs: 100 + prefix,
+        via: [7, 9, 11],
+        viaCount: prefix % 4 === 0 ? 3 : 1,
+        decision: 4,
+        reexportable: prefix % 2 === 0,
+      });
       expect([...rib.learnedPrefixes()]).toEqual(Array.from({ length: prefix + 1 }, (_, p) => p));
     }
     expect([...rib.learnedPrefixes()]).toEqual(Array.from({ length: 40 }, (_, p) => p));
@@ -21,7 +28,12 @@ describe('SpeakerRib', () => {
     expect(rib.candidateFrom(16, 11)).toBe(-1);
     const read = storedRoute();
     expect(rib.readRoute(8, read)).toBe(true);
-    expect({ attrs: read.attrs, via: read.via.slice(0, read.viaCount), decision: read.decision, reexportable: read.reexportable }).toEqual({ attrs: 108, via: [7, 9, 11], decision: 4, reexportable: true });
+    expect({
+      attrs: read.attrs,
+      via: read.via.slice(0, read.viaCount),
+      decision: read.decision,
+      reexportable: read.reexportable,
+    }).toEqual({ attrs: 108, via: [7, 9, 11], decision: 4, reexportable: true });
     expect(rib.readRoute(40, read)).toBe(false);
   });
 

@@ -2,23 +2,34 @@
  * Routing commands: BGP sessions and routes (calicoctl node status, birdc show route), the FIB
  * (ip route), why a route is best, a summary, the timeline, and the failures a user can inject.
  */
-import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
-import { requireOutputDir, writeFiles } from '../../io/output.js';
-import { BGP_PORT } from '../../core/bgp/session.js';
-import type { SessionStatus } from '../../core/bgp/network.js';
-import type { Simulation } from '../../core/bgp/simulate.js';
-import { peerName } from '../../core/bgp/peering.js';
-import { buildFib } from '../../core/fib/index.js';
-import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../core/net/index.js';
-import { parseDuration } from '../../core/topology/duration.js';
-import { didYouMean } from '../../core/topology/suggest.js';
-import { durationSchema } from '../../core/topology/schema.js';
-import { birdConfig } from '../../io/bird.js';
-import { evaluateChecks } from '../../core/checks/index.js';
+
 import { join, resolve } from 'node:path';
-import { birdTime, explainRoute, ipRoute, nodeStatus, sessionInfo, showRoute, summary, summaryData, timeline } from '../../io/format/bgp.js';
+import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
+import type { SessionStatus } from '../../core/bgp/network.js';
+import { peerName } from '../../core/bgp/peering.js';
+import { BGP_PORT } from '../../core/bgp/session.js';
+import type { Simulation } from '../../core/bgp/simulate.js';
+import { evaluateChecks } from '../../core/checks/index.js';
+import { buildFib } from '../../core/fib/index.js';
+import { type Cidr, formatCidr, formatIpv4, parseCidr, parseIpv4 } from '../../core/net/index.js';
+import { parseDuration } from '../../core/topology/duration.js';
+import { durationSchema } from '../../core/topology/schema.js';
+import { didYouMean } from '../../core/topology/suggest.js';
+import { birdConfig } from '../../io/bird.js';
+import {
+  birdTime,
+  explainRoute,
+  ipRoute,
+  nodeStatus,
+  sessionInfo,
+  showRoute,
+  summary,
+  summaryData,
+  timeline,
+} from '../../io/format/bgp.js';
+import { requireOutputDir, writeFiles } from '../../io/output.js';
 import type { JournalEntry } from '../../io/workspace.js';
-import { changeWorkspace, viewSimulation, type GlobalOptions } from '../context.js';
+import { changeWorkspace, type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { printObject } from './pods.js';
@@ -37,7 +48,10 @@ export function parseAt(text: string | undefined): number | undefined {
 
 function machine(sim: Simulation, name: string): string {
   if (sim.peering.byName.has(name)) return name;
-  throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, sim.peering.byName.keys())}`, 1);
+  throw new CommandFailure(
+    `Error: node or router "${name}" not found${didYouMean(name, sim.peering.byName.keys())}`,
+    1,
+  );
 }
 
 export function prefixArg(text: string): Cidr {
@@ -53,15 +67,38 @@ function sessionRows(sim: Simulation, name: string, epochMs: number): object[] {
   return sim.network.neighborsOfSpeaker(index).map((i) => {
     const n = sim.network.neighbor(i);
     const status = sim.network.sessions[n.session] as SessionStatus;
-    return { name: n.name, peerAddress: formatIpv4(n.remoteAddress), peer: peerName(sim.peering, n) ?? null, peerType: n.type, state: status.state, since: birdTime(epochMs, status.since, sim.until), info: sessionInfo(sim, n), error: status.error || null, rrClient: n.rrClient };
+    return {
+      name: n.name,
+      peerAddress: formatIpv4(n.remoteAddress),
+      peer: peerName(sim.peering, n) ?? null,
+      peerType: n.type,
+      state: status.state,
+      since: birdTime(epochMs, status.since, sim.until),
+      info: sessionInfo(sim, n),
+      error: status.error || null,
+      rrClient: n.rrClient,
+    };
   });
 }
 
-export function bgpStatusCommand(io: CliIo, options: GlobalOptions, name: string | undefined, flags: ViewFlags): number {
+export function bgpStatusCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  name: string | undefined,
+  flags: ViewFlags,
+): number {
   const { sim, moment } = viewSimulation(options, io, withAt(flags));
   const names = name === undefined ? sim.peering.speakers.map((s) => s.name) : [machine(sim, name)];
   if (flags.output === 'json') {
-    printObject(io, names.map((n) => ({ node: n, running: sim.network.isUp(sim.peering.byName.get(n) as number), peers: sessionRows(sim, n, moment.epochMs) })), 'json');
+    printObject(
+      io,
+      names.map((n) => ({
+        node: n,
+        running: sim.network.isUp(sim.peering.byName.get(n) as number),
+        peers: sessionRows(sim, n, moment.epochMs),
+      })),
+      'json',
+    );
     return 0;
   }
   const sections = names.map((n) => `${name === undefined ? `${n}:\n` : ''}${nodeStatus(sim, n, moment.epochMs)}`);
@@ -74,7 +111,13 @@ function withAt(flags: ViewFlags): { at?: number } {
   return at === undefined ? {} : { at };
 }
 
-export function bgpRoutesCommand(io: CliIo, options: GlobalOptions, name: string, prefix: string | undefined, flags: ViewFlags & { all?: boolean }): number {
+export function bgpRoutesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  name: string,
+  prefix: string | undefined,
+  flags: ViewFlags & { all?: boolean },
+): number {
   const { sim, moment } = viewSimulation(options, io, withAt(flags));
   const target = machine(sim, name);
   const only = prefix === undefined ? undefined : prefixArg(prefix);
@@ -89,7 +132,15 @@ export function bgpRoutesCommand(io: CliIo, options: GlobalOptions, name: string
           source: entry.source,
           via: entry.via.map((v) => (v < 0 ? 'local' : sim.network.neighbor(v).name)),
           decidedBy: entry.decidedBy,
-          ...(attrs ? { nextHop: formatIpv4(attrs.nextHop), asPath: attrs.asPath, localPref: attrs.localPref ?? DEFAULT_LOCAL_PREF, originatorId: attrs.originatorId === undefined ? null : formatIpv4(attrs.originatorId), clusterList: attrs.clusterList.map(formatIpv4) } : {}),
+          ...(attrs
+            ? {
+                nextHop: formatIpv4(attrs.nextHop),
+                asPath: attrs.asPath,
+                localPref: attrs.localPref ?? DEFAULT_LOCAL_PREF,
+                originatorId: attrs.originatorId === undefined ? null : formatIpv4(attrs.originatorId),
+                clusterList: attrs.clusterList.map(formatIpv4),
+              }
+            : {}),
         };
       })
       .sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));
@@ -106,14 +157,31 @@ export function routesCommand(io: CliIo, options: GlobalOptions, name: string, f
   const fib = buildFib(sim, target);
   if (fib === undefined) throw new CommandFailure(`Error: no forwarding table for "${name}"`, 1);
   if (flags.output === 'json') {
-    printObject(io, fib.entries.map((e) => ({ prefix: e.kind === 'default' ? 'default' : formatCidr(e.prefix), kind: e.kind, dev: e.dev ?? null, nextHops: e.nextHops.map((h) => ({ via: formatIpv4(h.via), dev: h.dev, onlink: h.onlink })), proto: e.proto ?? null, encap: e.encap ?? null })), 'json');
+    printObject(
+      io,
+      fib.entries.map((e) => ({
+        prefix: e.kind === 'default' ? 'default' : formatCidr(e.prefix),
+        kind: e.kind,
+        dev: e.dev ?? null,
+        nextHops: e.nextHops.map((h) => ({ via: formatIpv4(h.via), dev: h.dev, onlink: h.onlink })),
+        proto: e.proto ?? null,
+        encap: e.encap ?? null,
+      })),
+      'json',
+    );
     return 0;
   }
   io.stdout(ipRoute(fib));
   return 0;
 }
 
-export function routeExplainCommand(io: CliIo, options: GlobalOptions, name: string, prefix: string, flags: ViewFlags): number {
+export function routeExplainCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  name: string,
+  prefix: string,
+  flags: ViewFlags,
+): number {
   const { sim } = viewSimulation(options, io, withAt(flags));
   const target = machine(sim, name);
   const cidr = prefixArg(prefix);
@@ -121,18 +189,32 @@ export function routeExplainCommand(io: CliIo, options: GlobalOptions, name: str
     const index = sim.peering.byName.get(target) as number;
     const id = sim.network.prefixes.find(cidr);
     const selection = id === undefined ? undefined : sim.network.selection(index, id);
-    const describe = (c: { source: string; neighborIndex: number; attrs: { nextHop: number; asPath: readonly number[] } }) => ({
+    const describe = (c: {
+      source: string;
+      neighborIndex: number;
+      attrs: { nextHop: number; asPath: readonly number[] };
+    }) => ({
       source: c.source,
       neighbor: c.neighborIndex < 0 ? null : sim.network.neighbor(c.neighborIndex).name,
       nextHop: formatIpv4(c.attrs.nextHop),
       asPath: c.attrs.asPath,
     });
-    printObject(io, selection === undefined ? { prefix: formatCidr(cidr), candidates: [] } : {
-      prefix: formatCidr(cidr),
-      best: describe(selection.best),
-      decidedBy: selection.decidedBy,
-      losers: explainLosers(selection).map((l) => ({ ...describe(l.candidate), rule: l.rule.id, comparison: l.comparison })),
-    }, 'json');
+    printObject(
+      io,
+      selection === undefined
+        ? { prefix: formatCidr(cidr), candidates: [] }
+        : {
+            prefix: formatCidr(cidr),
+            best: describe(selection.best),
+            decidedBy: selection.decidedBy,
+            losers: explainLosers(selection).map((l) => ({
+              ...describe(l.candidate),
+              rule: l.rule.id,
+              comparison: l.comparison,
+            })),
+          },
+      'json',
+    );
     return 0;
   }
   io.stdout(explainRoute(sim, target, cidr));
@@ -150,20 +232,30 @@ export function checkCommand(io: CliIo, options: GlobalOptions, file: string, fl
   } else if (results.length === 0) {
     io.stdout(`${file} has no checks: add a checks: section to grade it\n`);
   } else {
-    for (const r of results) io.stdout(r.passed ? `PASS  ${r.name}: ${r.found}\n` : `FAIL  ${r.name}: expected ${r.expected}, found ${r.found}\n`);
+    for (const r of results)
+      io.stdout(
+        r.passed ? `PASS  ${r.name}: ${r.found}\n` : `FAIL  ${r.name}: expected ${r.expected}, found ${r.found}\n`,
+      );
     io.stdout(`${passed} passed, ${failed} failed\n`);
   }
   return failed === 0 ? 0 : 1;
 }
 
 /** `podnet export bird NODE`, or every machine's file into a directory with --all --dir. */
-export function exportBirdCommand(io: CliIo, options: GlobalOptions, name: string | undefined, flags: { all?: boolean; dir?: string }): number {
+export function exportBirdCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  name: string | undefined,
+  flags: { all?: boolean; dir?: string },
+): number {
   if (flags.all) {
     if (flags.dir === undefined) throw new CommandFailure('error: --all needs --dir DIR', 2);
     const dir = resolve(io.cwd, flags.dir);
     requireOutputDir(io.fs, dir);
     const { sim } = viewSimulation(options, io, { at: 0 });
-    const files = sim.peering.speakers.map((speaker) => [`${speaker.name}.conf`, birdConfig(sim, speaker.name) as string] as const);
+    const files = sim.peering.speakers.map(
+      (speaker) => [`${speaker.name}.conf`, birdConfig(sim, speaker.name) as string] as const,
+    );
     writeFiles(io.fs, dir, files);
     for (const [file] of files) io.stdout(`wrote ${join(flags.dir, file)}\n`);
     return 0;
@@ -185,7 +277,11 @@ export function eventsCommand(io: CliIo, options: GlobalOptions, flags: ViewFlag
   const { sim } = viewSimulation(options, io, { ...withAt(flags), timeline: true });
   if (flags.node !== undefined) machine(sim, flags.node);
   if (flags.output === 'json') {
-    printObject(io, sim.network.timeline.filter((e) => flags.node === undefined || e.speaker === flags.node), 'json');
+    printObject(
+      io,
+      sim.network.timeline.filter((e) => flags.node === undefined || e.speaker === flags.node),
+      'json',
+    );
     return 0;
   }
   io.stdout(timeline(sim, flags.node === undefined ? {} : { speaker: flags.node }));
@@ -201,16 +297,21 @@ type Change =
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
   return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at, say) => {
-    const names = new Set([...workspace.topology.nodes.map((n) => n.name), ...workspace.topology.routers.map((r) => r.name)]);
+    const names = new Set([
+      ...workspace.topology.nodes.map((n) => n.name),
+      ...workspace.topology.routers.map((r) => r.name),
+    ]);
     const check = (name: string): void => {
-      if (!names.has(name)) throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
+      if (!names.has(name))
+        throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
     };
     let entry: JournalEntry;
     let message: string;
     if (change.kind === 'link') {
       check(change.a);
       check(change.b);
-      if (change.a === change.b) throw new CommandFailure(`error: a link joins two different machines; "${change.a}" was named twice`, 1);
+      if (change.a === change.b)
+        throw new CommandFailure(`error: a link joins two different machines; "${change.a}" was named twice`, 1);
       entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
       message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
     } else if (change.kind === 'machine') {
@@ -228,4 +329,3 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
     return { entries: [entry], errors: [] };
   });
 }
-

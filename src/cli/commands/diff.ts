@@ -1,6 +1,6 @@
 /** `podnet diff A B`: two designs, or one cluster at two moments, compared fact by fact. */
-import { diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Difference, type Section } from '../../io/diff.js';
-import { viewSimulation, type GlobalOptions } from '../context.js';
+import { type Difference, diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Section } from '../../io/diff.js';
+import { type GlobalOptions, viewSimulation } from '../context.js';
 import type { CliIo } from '../io.js';
 import { parseAt } from './bgp.js';
 import { printObject } from './pods.js';
@@ -18,7 +18,11 @@ function sideOf(io: CliIo, options: GlobalOptions, operand: string) {
   const at = operand.lastIndexOf('@');
   const [source, time] = at > 0 ? [operand.slice(0, at), parseAt(operand.slice(at + 1))] : [operand, undefined];
   const { topology: _file, ...workspaceOptions } = options;
-  const { sim } = viewSimulation(source === 'workspace' ? workspaceOptions : { ...options, topology: source }, io, time === undefined ? {} : { at: time });
+  const { sim } = viewSimulation(
+    source === 'workspace' ? workspaceOptions : { ...options, topology: source },
+    io,
+    time === undefined ? {} : { at: time },
+  );
   return { label: `${source} at ${sim.until}s`, sim };
 }
 
@@ -28,7 +32,13 @@ function differenceLine(d: Difference): string {
   return `~ ${d.key}: ${d.a} -> ${d.b}`;
 }
 
-export function diffCommand(io: CliIo, options: GlobalOptions, a: string, b: string, flags: { output?: 'json' }): number {
+export function diffCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  a: string,
+  b: string,
+  flags: { output?: 'json' },
+): number {
   const left = sideOf(io, options, a);
   const right = sideOf(io, options, b);
   const differences = diffFacts(factsOf(left.sim), factsOf(right.sim));
@@ -43,8 +53,14 @@ export function diffCommand(io: CliIo, options: GlobalOptions, a: string, b: str
     if (differences[section].length === 0) continue;
     lines.push('', `${TITLES[section]}: ${differences[section].length}`, ...differences[section].map(differenceLine));
   }
-  if (tooManyPods) lines.push('', `Reachability left out: more than ${REACH_POD_LIMIT} pods on a side (every pair would be traced).`);
-  lines.push('', total === 0 ? 'No differences.' : `${total} difference${total === 1 ? '' : 's'}: ${SECTIONS.map((s) => `${s} ${differences[s].length}`).join(', ')}`);
+  if (tooManyPods)
+    lines.push('', `Reachability left out: more than ${REACH_POD_LIMIT} pods on a side (every pair would be traced).`);
+  lines.push(
+    '',
+    total === 0
+      ? 'No differences.'
+      : `${total} difference${total === 1 ? '' : 's'}: ${SECTIONS.map((s) => `${s} ${differences[s].length}`).join(', ')}`,
+  );
   io.stdout(`${lines.join('\n')}\n`);
   return total === 0 ? 0 : 1;
 }

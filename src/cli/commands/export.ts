@@ -1,9 +1,9 @@
 /** `podnet export containerlab|calico DIR`: the design, handed to engines that run it for real. */
 import { resolve } from 'node:path';
-import { requireOutputDir, writeFiles } from '../../io/output.js';
 import { calicoManifests } from '../../io/export-calico.js';
 import { containerlabFiles } from '../../io/export-containerlab.js';
-import { displayPath, openSource, viewSimulation, type GlobalOptions } from '../context.js';
+import { requireOutputDir, writeFiles } from '../../io/output.js';
+import { displayPath, type GlobalOptions, openSource, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -11,7 +11,11 @@ import type { CliIo } from '../io.js';
 function exportTarget(io: CliIo, dir: string): string {
   const target = resolve(io.cwd, dir);
   requireOutputDir(io.fs, target);
-  if ((io.fs.list(target) ?? []).length > 0) throw new CommandFailure(`error: ${displayPath(io, target)} is not empty; podnet export writes only into a new or empty directory`, 1);
+  if ((io.fs.list(target) ?? []).length > 0)
+    throw new CommandFailure(
+      `error: ${displayPath(io, target)} is not empty; podnet export writes only into a new or empty directory`,
+      1,
+    );
   return target;
 }
 

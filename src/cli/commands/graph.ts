@@ -1,11 +1,11 @@
 /** `podnet graph`: the topology, the BGP sessions, a prefix's forwarding or a trace, as SVG, DOT or Mermaid. */
 import { resolve } from 'node:path';
-import { requireOutputFile } from '../../io/output.js';
 import { toDot } from '../../io/graph/dot.js';
 import { toMermaid } from '../../io/graph/mermaid.js';
-import { bgpPicture, routesToPicture, tracePicture, underlayPicture, type Picture } from '../../io/graph/picture.js';
+import { bgpPicture, type Picture, routesToPicture, tracePicture, underlayPicture } from '../../io/graph/picture.js';
 import { toSvg } from '../../io/graph/svg.js';
-import { viewSimulation, type GlobalOptions } from '../context.js';
+import { requireOutputFile } from '../../io/output.js';
+import { type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseAt, prefixArg } from './bgp.js';
@@ -21,7 +21,11 @@ export interface GraphFlags {
   readonly output?: string;
 }
 
-const WRITERS: Readonly<Record<GraphFormat, (picture: Picture) => string>> = { svg: toSvg, dot: toDot, mermaid: toMermaid };
+const WRITERS: Readonly<Record<GraphFormat, (picture: Picture) => string>> = {
+  svg: toSvg,
+  dot: toDot,
+  mermaid: toMermaid,
+};
 
 const USAGE: Readonly<Record<GraphLayer, { args: number; usage: string }>> = {
   underlay: { args: 0, usage: 'podnet graph --layer underlay' },
@@ -33,7 +37,13 @@ const USAGE: Readonly<Record<GraphLayer, { args: number; usage: string }>> = {
 function picture(io: CliIo, options: GlobalOptions, args: readonly string[], flags: GraphFlags): Picture {
   const at = parseAt(flags.at);
   if (flags.layer === 'trace') {
-    const { sim, forward } = traceBetween(io, options, args[0] as string, args[1] as string, at === undefined ? {} : { at: flags.at as string });
+    const { sim, forward } = traceBetween(
+      io,
+      options,
+      args[0] as string,
+      args[1] as string,
+      at === undefined ? {} : { at: flags.at as string },
+    );
     return tracePicture(sim, forward);
   }
   const { sim } = viewSimulation(options, io, at === undefined ? {} : { at });
@@ -43,7 +53,11 @@ function picture(io: CliIo, options: GlobalOptions, args: readonly string[], fla
 
 export function graphCommand(io: CliIo, options: GlobalOptions, args: readonly string[], flags: GraphFlags): number {
   const { args: wanted, usage } = USAGE[flags.layer];
-  if (args.length !== wanted) throw new CommandFailure(`error: --layer ${flags.layer} takes ${wanted === 0 ? 'no arguments' : wanted === 1 ? 'one argument' : 'two arguments'}: ${usage}`, 2);
+  if (args.length !== wanted)
+    throw new CommandFailure(
+      `error: --layer ${flags.layer} takes ${wanted === 0 ? 'no arguments' : wanted === 1 ? 'one argument' : 'two arguments'}: ${usage}`,
+      2,
+    );
   const output = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
   if (output !== undefined) requireOutputFile(io.fs, output);
   const text = WRITERS[flags.format](picture(io, options, args, flags));

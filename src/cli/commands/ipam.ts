@@ -1,7 +1,7 @@
 /** `podnet ipam show`, as calicoctl prints it. */
 import { parseIpv4 } from '../../core/net/index.js';
 import { ipamShow, ipamShowBorrowed, ipamShowConfiguration, ipamShowIp } from '../../io/format/calicoctl.js';
-import { viewCluster, type GlobalOptions } from '../context.js';
+import { type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 

@@ -2,9 +2,9 @@
 import { join, resolve } from 'node:path';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
-import { LAB_FILES, labCatalogue, type Lab } from '../../io/labs.js';
-import { createWorkspace } from '../../io/workspace.js';
+import { LAB_FILES, type Lab, labCatalogue } from '../../io/labs.js';
 import { requireOutputDir, writeFiles } from '../../io/output.js';
+import { createWorkspace } from '../../io/workspace.js';
 import { displayPath, loadTopologyOrFail } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -19,7 +19,13 @@ function findLab(io: CliIo, name: string): Lab {
   const labs = labCatalogue(io.fs);
   const lab = labs.find((l) => l.name === name);
   if (lab !== undefined) return lab;
-  throw new CommandFailure(`error: no lab "${name}"${didYouMean(name, labs.map((l) => l.name))}; podnet labs lists them`, 1);
+  throw new CommandFailure(
+    `error: no lab "${name}"${didYouMean(
+      name,
+      labs.map((l) => l.name),
+    )}; podnet labs lists them`,
+    1,
+  );
 }
 
 /**
@@ -30,15 +36,23 @@ export function labsOpenCommand(io: CliIo, name: string, flags: { dir?: string }
   const lab = findLab(io, name);
   const target = resolve(io.cwd, flags.dir ?? lab.name);
   if ((io.fs.list(target) ?? []).length > 0) {
-    throw new CommandFailure(`error: ${displayPath(io, target)} is not empty; podnet labs open leaves existing files alone (choose another --dir)`, 1);
+    throw new CommandFailure(
+      `error: ${displayPath(io, target)} is not empty; podnet labs open leaves existing files alone (choose another --dir)`,
+      1,
+    );
   }
   requireOutputDir(io.fs, target);
   const { topology, snapshot } = loadTopologyOrFail(io, join(lab.dir, LAB_FILES.topology));
   const created = io.fs.kind(target) === 'missing';
-  const files = [LAB_FILES.topology, LAB_FILES.exercise].map((file) => [file, io.fs.readText(join(lab.dir, file)) as string] as const);
+  const files = [LAB_FILES.topology, LAB_FILES.exercise].map(
+    (file) => [file, io.fs.readText(join(lab.dir, file)) as string] as const,
+  );
   writeFiles(io.fs, target, files);
   try {
-    createWorkspace(join(target, '.podnet'), LAB_FILES.topology, snapshot(), io.fs, { instant: true, wallMs: io.wallMs() });
+    createWorkspace(join(target, '.podnet'), LAB_FILES.topology, snapshot(), io.fs, {
+      instant: true,
+      wallMs: io.wallMs(),
+    });
   } catch (error) {
     // All or nothing: a lab without its workspace is removed again.
     for (const [file] of files) io.fs.remove(join(target, file));

@@ -2,13 +2,13 @@
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
-import { resolvePodManifest } from '../../core/topology/resolve.js';
 import type { PodSpec } from '../../core/topology/model.js';
-import { describePod, getNodes, getPods, podObject, type Moment } from '../../io/format/kubectl.js';
+import { resolvePodManifest } from '../../core/topology/resolve.js';
+import { describePod, getNodes, getPods, type Moment, podObject } from '../../io/format/kubectl.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
 import type { JournalEntry } from '../../io/workspace.js';
-import { changeWorkspace, displayPath, viewCluster, type GlobalOptions } from '../context.js';
+import { changeWorkspace, displayPath, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, InputProblems, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -31,7 +31,13 @@ function readPodManifests(io: CliIo, options: GlobalOptions, file: string, clust
   for (const doc of loaded.documents) {
     const kind = (doc.value as { kind?: unknown } | null)?.kind;
     if (kind !== 'Pod') {
-      problems.push(sources.locatePath(doc.source, ['kind'], `podnet create handles kind: Pod; put ${String(kind ?? 'this resource')} in the topology file`));
+      problems.push(
+        sources.locatePath(
+          doc.source,
+          ['kind'],
+          `podnet create handles kind: Pod; put ${String(kind ?? 'this resource')} in the topology file`,
+        ),
+      );
       continue;
     }
     const resolved = resolvePodManifest(doc.value, doc.source, cluster.topology);
@@ -39,7 +45,8 @@ function readPodManifests(io: CliIo, options: GlobalOptions, file: string, clust
     else manifests.push({ raw: doc.value as Record<string, unknown>, pod: resolved.pod });
   }
   if (problems.length > 0) throw new InputProblems(shown(problems));
-  if (manifests.length === 0) throw new CommandFailure(`error: no objects passed to create (${file} has no documents)`, 1);
+  if (manifests.length === 0)
+    throw new CommandFailure(`error: no objects passed to create (${file} has no documents)`, 1);
   return manifests;
 }
 
@@ -53,7 +60,9 @@ export function createPods(io: CliIo, options: GlobalOptions, file: string, mode
       const existing = cluster.pod(pod.namespace, pod.name);
       if (existing !== undefined) {
         if (mode === 'create') {
-          errors.push(`Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`);
+          errors.push(
+            `Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`,
+          );
         } else if (samePod(existing.spec, pod)) {
           say(`pod/${pod.name} unchanged\n`);
         } else {
@@ -139,23 +148,40 @@ function printPods(
     return;
   }
   if (records.length === 0) {
-    if (!single) io.stderr(flags.allNamespaces ? 'No resources found\n' : `No resources found in ${flags.namespace} namespace.\n`);
+    if (!single)
+      io.stderr(flags.allNamespaces ? 'No resources found\n' : `No resources found in ${flags.namespace} namespace.\n`);
     return;
   }
-  io.stdout(`${getPods(cluster, records, moment, { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces })}\n`);
+  io.stdout(
+    `${getPods(cluster, records, moment, { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces })}\n`,
+  );
 }
 
-export function getNodesCommand(io: CliIo, options: GlobalOptions, names: readonly string[], output: OutputFormat): number {
+export function getNodesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  names: readonly string[],
+  output: OutputFormat,
+): number {
   const { cluster, moment } = viewCluster(options, io);
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
-  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  if (missing.length > 0)
+    throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
   io.stdout(`${getNodes(cluster, moment, output === 'wide', names)}\n`);
   return 0;
 }
 
-export function describePodCommand(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
+export function describePodCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  names: readonly string[],
+  namespace: string,
+): number {
   const { cluster, moment } = viewCluster(options, io);
-  const records = names.length === 0 ? cluster.pods().filter((p) => p.spec.namespace === namespace) : names.map((name) => cluster.pod(namespace, name));
+  const records =
+    names.length === 0
+      ? cluster.pods().filter((p) => p.spec.namespace === namespace)
+      : names.map((name) => cluster.pod(namespace, name));
   const missing = names.filter((_, i) => records[i] === undefined);
   if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
   io.stdout(records.map((record) => `${describePod(cluster, record as PodRecord, moment)}\n`).join('\n\n'));

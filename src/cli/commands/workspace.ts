@@ -1,13 +1,23 @@
 /** Workspace and file commands: init, validate, status (the default lab's overview), schema. */
+
+import { dirname, relative, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import * as z from 'zod';
-import { formatCidr } from '../../core/net/index.js';
+import { simulate } from '../../core/bgp/simulate.js';
+import { buildFib } from '../../core/fib/index.js';
+import { formatCidr, parseCidr } from '../../core/net/index.js';
+import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
 import * as schema from '../../core/topology/schema.js';
+import { ipRoute, summary } from '../../io/format/bgp.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
 import { getNodes, getPods } from '../../io/format/kubectl.js';
+import { type Design, type Encap, GENERATED_BLOCK_SIZE, generateTopology } from '../../io/generate.js';
+import { requireOutputDir, requireOutputFile } from '../../io/output.js';
 import { createWorkspace, isWorkspace, recoverWorkspace, SETTLE_SECONDS } from '../../io/workspace.js';
 import {
   DEFAULT_LAB,
   displayPath,
+  type GlobalOptions,
   instantRequested,
   loadTopologyOrFail,
   openSource,
@@ -15,35 +25,44 @@ import {
   stateDir,
   underLock,
   viewSimulation,
-  type GlobalOptions,
 } from '../context.js';
-import { simulate } from '../../core/bgp/simulate.js';
-import { buildFib } from '../../core/fib/index.js';
-import { ipRoute, summary } from '../../io/format/bgp.js';
 import { CommandFailure, InputProblems } from '../errors.js';
-import { GENERATED_BLOCK_SIZE, generateTopology, type Design, type Encap } from '../../io/generate.js';
-import { requireOutputDir, requireOutputFile } from '../../io/output.js';
-import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
-import { parseCidr } from '../../core/net/index.js';
 import type { CliIo } from '../io.js';
-import { dirname, relative, resolve } from 'node:path';
-import { stringify, parse } from 'yaml';
 
-export function initCommand(io: CliIo, options: GlobalOptions, file: string | undefined, flags: { pods: boolean; force?: boolean }): number {
+export function initCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  file: string | undefined,
+  flags: { pods: boolean; force?: boolean },
+): number {
   const dir = stateDir(options, io);
   const replace = isWorkspace(dir, io.fs);
   if (replace && !flags.force) {
-    throw new CommandFailure(`error: workspace ${displayPath(io, dir)} already exists (podnet init --force replaces it)`, 1);
+    throw new CommandFailure(
+      `error: workspace ${displayPath(io, dir)} already exists (podnet init --force replaces it)`,
+      1,
+    );
   }
   refuseForeignDirectory(io, dir);
   if (dir === io.cwd || !relative(dir, io.cwd).startsWith('..')) {
-    throw new CommandFailure(`error: the workspace ${displayPath(io, dir)} would hold the current directory; choose another with --state DIR`, 1);
+    throw new CommandFailure(
+      `error: the workspace ${displayPath(io, dir)} would hold the current directory; choose another with --state DIR`,
+      1,
+    );
   }
   requireOutputDir(io.fs, dirname(dir));
   const path = file === undefined ? DEFAULT_LAB : resolve(io.cwd, file);
   const loaded = loadTopologyOrFail(io, path, options);
   const snapshot = flags.pods ? loaded.snapshot() : withoutPods(loaded.snapshot());
-  const make = () => createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant: instantRequested(options, io), wallMs: io.wallMs() }, replace);
+  const make = () =>
+    createWorkspace(
+      dir,
+      displayPath(io, path),
+      snapshot,
+      io.fs,
+      { instant: instantRequested(options, io), wallMs: io.wallMs() },
+      replace,
+    );
   if (replace) underLock(io, options, 'init --force', make);
   else make();
   const { topology } = loaded;
@@ -76,15 +95,20 @@ function withoutPods(snapshot: string): string {
  */
 export function recoverCommand(io: CliIo, options: GlobalOptions, flags: { acceptEdits?: boolean }): number {
   const dir = stateDir(options, io);
-  if (!isWorkspace(dir, io.fs)) throw new CommandFailure(`error: ${displayPath(io, dir)} holds no podnet workspace to recover`, 1);
+  if (!isWorkspace(dir, io.fs))
+    throw new CommandFailure(`error: ${displayPath(io, dir)} holds no podnet workspace to recover`, 1);
   const where = displayPath(io, dir);
-  const recovery = underLock(io, options, 'workspace recover', () => recoverWorkspace(dir, io.fs, flags.acceptEdits === true));
+  const recovery = underLock(io, options, 'workspace recover', () =>
+    recoverWorkspace(dir, io.fs, flags.acceptEdits === true),
+  );
   switch (recovery.kind) {
     case 'intact':
       io.stdout(`workspace ${where} is intact: nothing to recover\n`);
       return 0;
     case 'accepted':
-      io.stdout(`workspace ${where}: the edited state (${recovery.entries} journal entries) passes every check and is sealed as it is\n`);
+      io.stdout(
+        `workspace ${where}: the edited state (${recovery.entries} journal entries) passes every check and is sealed as it is\n`,
+      );
       return 0;
     case 'restored':
       io.stdout(
@@ -122,7 +146,9 @@ export function validateCommand(io: CliIo, options: GlobalOptions, files: readon
 export function statusCommand(io: CliIo, options: GlobalOptions): number {
   const { sim, moment, workspace } = viewSimulation(options, io);
   const { cluster, topology } = sim;
-  const source = workspace ? `workspace ${displayPath(io, workspace.dir)} (from ${workspace.state.origin})` : options.topology;
+  const source = workspace
+    ? `workspace ${displayPath(io, workspace.dir)} (from ${workspace.state.origin})`
+    : options.topology;
   const mesh = topology.bgp.nodeToNodeMeshEnabled ? 'node-to-node mesh' : 'no mesh';
   const worker = topology.nodes.find((n) => n.role === 'worker') ?? topology.nodes[0];
   const fib = worker === undefined ? undefined : buildFib(sim, worker.name);
@@ -135,7 +161,9 @@ export function statusCommand(io: CliIo, options: GlobalOptions): number {
       getNodes(cluster, moment, true),
       '',
       '$ podnet get pods -A -o wide',
-      cluster.pods().length === 0 ? 'No resources found' : getPods(cluster, cluster.pods(), moment, { wide: true, allNamespaces: true }),
+      cluster.pods().length === 0
+        ? 'No resources found'
+        : getPods(cluster, cluster.pods(), moment, { wide: true, allNamespaces: true }),
       '',
       '$ podnet ipam show --show-blocks',
       ipamShow(cluster, true),
@@ -151,15 +179,25 @@ export function statusCommand(io: CliIo, options: GlobalOptions): number {
 
 /** The interactive UI on a topology file, the workspace, or the seed lab; a summary without a terminal. */
 export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string | undefined): Promise<number> {
-  const source = file !== undefined ? { ...options, topology: file } : options.topology !== undefined || io.fs.exists(stateDir(options, io)) ? options : { ...options, topology: DEFAULT_LAB };
+  const source =
+    file !== undefined
+      ? { ...options, topology: file }
+      : options.topology !== undefined || io.fs.exists(stateDir(options, io))
+        ? options
+        : { ...options, topology: DEFAULT_LAB };
   if (io.terminal === undefined) {
     statusCommand(io, source);
-    io.stderr('podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n');
+    io.stderr(
+      'podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n',
+    );
     return 0;
   }
   const { topology, journal, moment, workspace } = openSource(source, io);
   // A topology file opens where it first converged; a workspace, at its present.
-  const at = workspace !== undefined ? moment.now : Math.ceil(simulate(topology, journal, { until: SETTLE_SECONDS }).network.counters.lastRouteChange);
+  const at =
+    workspace !== undefined
+      ? moment.now
+      : Math.ceil(simulate(topology, journal, { until: SETTLE_SECONDS }).network.counters.lastRouteChange);
   const { runTui } = await import('../../tui/run.js');
   await runTui({ topology, journal, at, terminal: io.terminal, color: !io.env['NO_COLOR'] });
   return 0;
@@ -180,7 +218,8 @@ export interface GenerateFlags {
 
 function wholeNumber(text: string, flag: string, min: number, max: number, why = ''): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new CommandFailure(`error: ${flag} "${text}" must be a whole number from ${min} to ${max}${why}`, 1);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new CommandFailure(`error: ${flag} "${text}" must be a whole number from ${min} to ${max}${why}`, 1);
   return value;
 }
 
@@ -194,12 +233,18 @@ export function generateCommand(io: CliIo, options: GlobalOptions, flags: Genera
   const nodes = wholeNumber(flags.nodes, '--nodes', 1, Math.min(limits.nodes, 100_000), beyond);
   const podsPerNode = wholeNumber(flags.podsPerNode, '--pods-per-node', 0, 10_000);
   if (nodes * podsPerNode > limits.pods) {
-    throw new CommandFailure(`error: --nodes ${nodes} × --pods-per-node ${podsPerNode} is ${nodes * podsPerNode} pods; podnet models at most ${limits.pods}${beyond}`, 1);
+    throw new CommandFailure(
+      `error: --nodes ${nodes} × --pods-per-node ${podsPerNode} is ${nodes * podsPerNode} pods; podnet models at most ${limits.pods}${beyond}`,
+      1,
+    );
   }
   const pool = flags.pool === undefined ? undefined : parseCidr(flags.pool);
   if (pool !== undefined && !pool.ok) throw new CommandFailure(`error: --pool: ${pool.reason}`, 1);
   if (pool?.ok && pool.value.len > GENERATED_BLOCK_SIZE) {
-    throw new CommandFailure(`error: --pool ${flags.pool} is smaller than one /${GENERATED_BLOCK_SIZE} block; a pool needs a prefix of /${GENERATED_BLOCK_SIZE} or shorter`, 1);
+    throw new CommandFailure(
+      `error: --pool ${flags.pool} is smaller than one /${GENERATED_BLOCK_SIZE} block; a pool needs a prefix of /${GENERATED_BLOCK_SIZE} or shorter`,
+      1,
+    );
   }
   const output = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
   if (output !== undefined) requireOutputFile(io.fs, output);
@@ -234,7 +279,8 @@ export function topologyJsonSchema(): object {
     ...z.toJSONSchema(z.union(documents), { io: 'input', unrepresentable: 'any' }),
     $id: 'urn:podnet:topology-schema',
     title: 'podnet topology',
-    description: 'A podnet topology file: one document with a cluster: section, optionally followed by Kubernetes/Calico resources.',
+    description:
+      'A podnet topology file: one document with a cluster: section, optionally followed by Kubernetes/Calico resources.',
   };
 }
 

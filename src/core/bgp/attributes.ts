@@ -3,7 +3,7 @@
  * integer id shared by every route that carries the same attributes. Routes in the RIBs are then
  * pairs of integers, however many speakers hold them.
  */
-import { type Cidr, type Ipv4, formatCidr } from '../net/index.js';
+import { type Cidr, formatCidr, type Ipv4 } from '../net/index.js';
 
 /** Values numbered in the order first seen: equal keys get the same id. */
 class Interner<K, V> {
@@ -159,11 +159,19 @@ export class OriginatedAttributes {
   /** The set's id; `prependAs` undefined for iBGP (an empty AS path). */
   get(nextHop: number, prependAs: number | undefined): number {
     let byAs = this.byNextHop.get(nextHop);
-    if (byAs === undefined) this.byNextHop.set(nextHop, (byAs = new Map()));
+    if (byAs === undefined) {
+      byAs = new Map();
+      this.byNextHop.set(nextHop, byAs);
+    }
     const asKey = prependAs ?? -1;
     let id = byAs.get(asKey);
     if (id === undefined) {
-      id = this.table.intern({ nextHop, asPath: prependAs === undefined ? [] : [prependAs], origin: ORIGIN_IGP, clusterList: [] });
+      id = this.table.intern({
+        nextHop,
+        asPath: prependAs === undefined ? [] : [prependAs],
+        origin: ORIGIN_IGP,
+        clusterList: [],
+      });
       byAs.set(asKey, id);
     }
     return id;

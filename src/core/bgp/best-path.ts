@@ -161,7 +161,7 @@ export function selectBest<C extends Candidate>(candidates: readonly C[]): Selec
   const ranking = [...candidates].sort(compareCandidates);
   const best = ranking[0] as C;
   const runnerUp = ranking[1];
-  const decidedBy = runnerUp === undefined ? 'only-route' : decidingRule(best, runnerUp)?.rule.id ?? 'only-route';
+  const decidedBy = runnerUp === undefined ? 'only-route' : (decidingRule(best, runnerUp)?.rule.id ?? 'only-route');
   const ecmp = best.nextHopResolvable ? ranking.filter((c) => c === best || mergeable(best, c)) : [best];
   return { ranking, best, ecmp, decidedBy };
 }
@@ -180,7 +180,14 @@ export function explainLosers<C extends Candidate>(selection: Selection<C>): Los
     const rule = decided?.rule ?? (RULES[RULES.length - 1] as Rule);
     const mine = rule.value(candidate);
     const theirs = rule.value(selection.best);
-    const relation = mine === theirs ? '=' : /^\d+$/.test(mine) && /^\d+$/.test(theirs) ? (Number(mine) > Number(theirs) ? '>' : '<') : 'vs';
+    const relation =
+      mine === theirs
+        ? '='
+        : /^\d+$/.test(mine) && /^\d+$/.test(theirs)
+          ? Number(mine) > Number(theirs)
+            ? '>'
+            : '<'
+          : 'vs';
     return { candidate, rule, comparison: `${rule.id} ${mine} ${relation} ${theirs}` };
   });
 }

@@ -5,11 +5,19 @@
  * million routes allocates nothing. Explanations get fresh candidate objects from `candidates`.
  * Invariant: the same answer as selectBest (best, ECMP set in ranking order, deciding rule).
  */
-import { cidrContains, type Cidr } from '../net/index.js';
-import { ORIGIN_IGP, type AttributeTable, type PathAttributes } from './attributes.js';
-import { compareCandidates, decidingRule, mergeable, selectBest, type Candidate, type RouteSource, type Rule } from './best-path.js';
-import { peerRouterId, type Peering, type Speaker } from './peering.js';
-import { decisionCode, SOURCES, type RouteSourceCode, type StoredRoute } from './rib.js';
+import { type Cidr, cidrContains } from '../net/index.js';
+import { type AttributeTable, ORIGIN_IGP, type PathAttributes } from './attributes.js';
+import {
+  type Candidate,
+  compareCandidates,
+  decidingRule,
+  mergeable,
+  type RouteSource,
+  type Rule,
+  selectBest,
+} from './best-path.js';
+import { type Peering, peerRouterId, type Speaker } from './peering.js';
+import { decisionCode, type RouteSourceCode, SOURCES, type StoredRoute } from './rib.js';
 
 /** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
 export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
@@ -19,7 +27,18 @@ type MutableCandidate = { -readonly [K in keyof RibCandidate]: RibCandidate[K] }
 const LOCAL = -1;
 
 function blankCandidate(): MutableCandidate {
-  return { source: 'bgp', attrs: { nextHop: 0, asPath: [], origin: ORIGIN_IGP, clusterList: [] }, attrsId: LOCAL, neighbor: LOCAL, neighborIndex: LOCAL, ebgp: false, nextHopResolvable: false, igpMetric: 0, peerRouterId: 0, peerAddress: 0 };
+  return {
+    source: 'bgp',
+    attrs: { nextHop: 0, asPath: [], origin: ORIGIN_IGP, clusterList: [] },
+    attrsId: LOCAL,
+    neighbor: LOCAL,
+    neighborIndex: LOCAL,
+    ebgp: false,
+    nextHopResolvable: false,
+    igpMetric: 0,
+    peerRouterId: 0,
+    peerAddress: 0,
+  };
 }
 
 function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
@@ -39,7 +58,8 @@ export class RouteChooser {
   /** Fresh candidate objects, for selectBest and explanations. */
   candidates(s: Speaker, found: readonly number[]): RibCandidate[] {
     const list: RibCandidate[] = [];
-    for (let i = 0; i < found.length; i += 2) list.push(this.fill(blankCandidate(), s, found[i] as number, found[i + 1] as number));
+    for (let i = 0; i < found.length; i += 2)
+      list.push(this.fill(blankCandidate(), s, found[i] as number, found[i + 1] as number));
     return list;
   }
 

@@ -14,19 +14,19 @@
  * MRAI timers, communities, route flap damping, IPv6.
  */
 import type { Cluster } from '../cluster/index.js';
-import { cidrContains, type Cidr } from '../net/index.js';
+import { type Cidr, cidrContains } from '../net/index.js';
 import { Engine, Rng, type RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
-import { AttributeTable, OriginatedAttributes, PrefixTable, type PathAttributes } from './attributes.js';
-import { selectBest, type RouteSource, type Selection } from './best-path.js';
-import { ChangePool, type ChangeList } from './changes.js';
-import { RouteChooser, type RibCandidate } from './choose.js';
-import { peerRouterId, type Neighbor, type Peering, type Speaker } from './peering.js';
-import { BGP, LocRibView, SOURCES, SpeakerRib, storedRoute, type LocRib, type StoredRoute } from './rib.js';
-import { BGP_PORT, step, TIMERS, type BgpState, type SessionEvent } from './session.js';
+import { AttributeTable, OriginatedAttributes, type PathAttributes, PrefixTable } from './attributes.js';
+import { type RouteSource, type Selection, selectBest } from './best-path.js';
+import { type ChangeList, ChangePool } from './changes.js';
+import { type RibCandidate, RouteChooser } from './choose.js';
+import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
+import { BGP, type LocRib, LocRibView, SOURCES, SpeakerRib, type StoredRoute, storedRoute } from './rib.js';
+import { BGP_PORT, type BgpState, type SessionEvent, step, TIMERS } from './session.js';
 
-export type { LocEntry, LocRib } from './rib.js';
 export type { RibCandidate } from './choose.js';
+export type { LocEntry, LocRib } from './rib.js';
 
 export interface SessionStatus {
   state: BgpState;
@@ -136,17 +136,36 @@ export class BgpNetwork {
     this.rng = new Rng(options.seed);
     this.originated = new OriginatedAttributes(this.attributes);
     const capacity = (): number => this.prefixes.cidrs.length;
-    this.state = peering.speakers.map(() => ({ up: true, local: new Map(), rib: new SpeakerRib(capacity), reexportable: new Set(), blockedPorts: new Set() }));
+    this.state = peering.speakers.map(() => ({
+      up: true,
+      local: new Map(),
+      rib: new SpeakerRib(capacity),
+      reexportable: new Set(),
+      blockedPorts: new Set(),
+    }));
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.chooser = new RouteChooser(peering, this.attributes);
     this.neighborsOf = peering.speakers.map(() => []);
     for (const n of peering.neighbors) (this.neighborsOf[n.speaker] as number[]).push(n.index);
-    this.widePeersOf = this.neighborsOf.map((list, speaker) => list.filter((i) => {
-      const n = peering.neighbors[i] as Neighbor;
-      return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
+    this.widePeersOf = this.neighborsOf.map((list, speaker) =>
+      list.filter((i) => {
+        const n = peering.neighbors[i] as Neighbor;
+        return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
+      }),
+    );
+    this.sessions = peering.sessions.map(() => ({
+      state: 'Idle',
+      since: 0,
+      error: '',
+      establishedAt: -1,
+      path: [],
+      generation: 0,
+      errorWait: TIMERS.errorWaitMin,
     }));
-    this.sessions = peering.sessions.map(() => ({ state: 'Idle', since: 0, error: '', establishedAt: -1, path: [], generation: 0, errorWait: TIMERS.errorWaitMin }));
-    this.poolCidrs = cluster.topology.pools.map((pool) => ({ cidr: pool.cidr, bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never' }));
+    this.poolCidrs = cluster.topology.pools.map((pool) => ({
+      cidr: pool.cidr,
+      bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never',
+    }));
     this.exportClass = exportClasses(peering);
     const classes = this.exportClass.reduce((max, c) => Math.max(max, c + 1), 0);
     this.classStamp = new Int32Array(classes * 2).fill(-1);
@@ -196,7 +215,13 @@ export class BgpNetwork {
 
   private log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {
     if (!this.options.timeline) return;
-    this.timeline.push({ at: this.engine.now, speaker: this.speaker(speaker).name, kind, text, ...(prefix !== undefined ? { prefix: this.prefixes.text(prefix) } : {}) });
+    this.timeline.push({
+      at: this.engine.now,
+      speaker: this.speaker(speaker).name,
+      kind,
+      text,
+      ...(prefix !== undefined ? { prefix: this.prefixes.text(prefix) } : {}),
+    });
   }
 
   // --- sessions -------------------------------------------------------------------------------
@@ -204,7 +229,11 @@ export class BgpNetwork {
   private startSession(session: number, delay: number): void {
     const status = this.sessions[session] as SessionStatus;
     this.transition(session, { kind: 'start' });
-    this.engine.schedule(delay + this.rng.between(0, 0.05), { kind: 'connect', session, generation: status.generation });
+    this.engine.schedule(delay + this.rng.between(0, 0.05), {
+      kind: 'connect',
+      session,
+      generation: status.generation,
+    });
   }
 
   private transition(session: number, event: SessionEvent): void {
@@ -226,7 +255,8 @@ export class BgpNetwork {
     this.spec(session).sides.forEach((side, i) => {
       // The responder never dials: it only sees the session open, close or fail.
       const speaker = this.neighbor(side).speaker;
-      if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next))) this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
+      if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next)))
+        this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
     });
   }
 
@@ -278,10 +308,18 @@ export class BgpNetwork {
     this.transition(session, { kind: 'tcp-up' });
     const a = this.initiator(session);
     const b = this.responder(session) as Neighbor;
-    const asError = this.speaker(b.speaker).asNumber !== a.remoteAs ? 'Bad peer AS' : this.speaker(a.speaker).asNumber !== b.remoteAs ? 'Bad peer AS' : undefined;
+    const asError =
+      this.speaker(b.speaker).asNumber !== a.remoteAs
+        ? 'Bad peer AS'
+        : this.speaker(a.speaker).asNumber !== b.remoteAs
+          ? 'Bad peer AS'
+          : undefined;
     if (asError !== undefined) {
       const detectedBy = this.speaker(b.speaker).asNumber !== a.remoteAs ? 'initiator' : 'responder';
-      this.transition(session, { kind: 'notification', error: detectedBy === 'initiator' ? `Error: ${asError}` : `Received: ${asError}` });
+      this.transition(session, {
+        kind: 'notification',
+        error: detectedBy === 'initiator' ? `Error: ${asError}` : `Received: ${asError}`,
+      });
       const wait = status.errorWait;
       status.errorWait = Math.min(status.errorWait * 2, TIMERS.errorWaitMax);
       status.generation++;
@@ -345,7 +383,11 @@ export class BgpNetwork {
     if (status.state !== 'Established') return;
     const sinceUp = this.engine.now - status.establishedAt;
     const lastKeepalive = status.establishedAt + Math.floor(sinceUp / TIMERS.keepalive) * TIMERS.keepalive;
-    this.engine.scheduleAt(lastKeepalive + TIMERS.hold, { kind: 'hold-expired', session, generation: status.generation });
+    this.engine.scheduleAt(lastKeepalive + TIMERS.hold, {
+      kind: 'hold-expired',
+      session,
+      generation: status.generation,
+    });
   }
 
   private holdExpired(session: number): void {
@@ -372,7 +414,11 @@ export class BgpNetwork {
     this.underlay.setMachineUp(this.speaker(speaker).name, up);
     if (!up) {
       for (const session of sessions) this.scheduleHoldExpiry(session);
-      this.stops.push({ speaker: this.speaker(speaker).name, at: this.engine.now, prefixes: [...state.local.keys()].map((p) => this.prefixes.text(p)) });
+      this.stops.push({
+        speaker: this.speaker(speaker).name,
+        at: this.engine.now,
+        prefixes: [...state.local.keys()].map((p) => this.prefixes.text(p)),
+      });
       this.clearSpeaker(speaker);
       return;
     }
@@ -412,14 +458,17 @@ export class BgpNetwork {
     if (!blocked) return;
     for (const n of this.neighborsOf[speaker] as number[]) {
       const neighbor = this.neighbor(n);
-      const stopped = neighbor.remote >= 0 ? this.firewalled(speaker, neighbor.remote) : port === this.listenPort(speaker);
+      const stopped =
+        neighbor.remote >= 0 ? this.firewalled(speaker, neighbor.remote) : port === this.listenPort(speaker);
       if (stopped) this.scheduleHoldExpiry(neighbor.session);
     }
   }
 
   /** The TCP port a speaker's BIRD listens on: BGPConfiguration's listenPort on nodes, 179 on routers. */
   private listenPort(speaker: number): number {
-    return (this.peering.speakers[speaker] as Speaker).kind === 'node' ? this.cluster.topology.bgp.listenPort : BGP_PORT;
+    return (this.peering.speakers[speaker] as Speaker).kind === 'node'
+      ? this.cluster.topology.bgp.listenPort
+      : BGP_PORT;
   }
 
   /**
@@ -499,7 +548,8 @@ export class BgpNetwork {
     const after = this.choose(speaker, prefix) ? this.after : undefined;
     const wasReexportable = before?.reexportable === true;
     const from = after?.source === BGP ? this.neighbor(after.via[0] as number) : undefined;
-    const reexportable = after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
+    const reexportable =
+      after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
     if (after !== undefined) after.reexportable = reexportable;
     if (sameRoute(before, after)) {
       // The deciding rule may have changed even when the route did not.
@@ -551,10 +601,18 @@ export class BgpNetwork {
    */
   private exportForClass(n: Neighbor, prefix: number, attrsId: number, from: Neighbor | undefined): number {
     if (this.speaker(n.speaker).kind === 'node' && !this.exportedByCalico(prefix)) return NO_ROUTE;
-    const memo = (this.exportMemo[this.exportClass[n.index] as number] ??= new Map());
+    const exportClass = this.exportClass[n.index] as number;
+    let memo = this.exportMemo[exportClass];
+    if (memo === undefined) {
+      memo = new Map();
+      this.exportMemo[exportClass] = memo;
+    }
     const key = (attrsId + 1) * (this.peering.neighbors.length + 1) + (from?.index ?? NO_ROUTE) + 1;
     let attrs = memo.get(key);
-    if (attrs === undefined) memo.set(key, (attrs = this.exportRoute(n, attrsId, from)));
+    if (attrs === undefined) {
+      attrs = this.exportRoute(n, attrsId, from);
+      memo.set(key, attrs);
+    }
     return attrs;
   }
 
@@ -569,10 +627,13 @@ export class BgpNetwork {
     if (learned === undefined) return this.originated.get(n.localAddress, ibgpOut ? undefined : s.asNumber);
     if (ibgpOut) {
       const reflecting = ibgpIn;
-      const clusterList = reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
+      const clusterList =
+        reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
       if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
       const nextHopSelf = n.nextHopMode === 'Self' || (!ibgpIn && s.kind === 'router' && n.nextHopMode !== 'Keep');
-      const originatorId = reflecting ? learned.originatorId ?? peerRouterId(this.peering, from) : learned.originatorId;
+      const originatorId = reflecting
+        ? (learned.originatorId ?? peerRouterId(this.peering, from))
+        : learned.originatorId;
       attrs = {
         nextHop: nextHopSelf ? n.localAddress : learned.nextHop,
         asPath: learned.asPath,
@@ -583,7 +644,12 @@ export class BgpNetwork {
         clusterList,
       };
     } else {
-      attrs = { nextHop: this.keepsNextHopOverEbgp(s, n, learned.nextHop) ? learned.nextHop : n.localAddress, asPath: [s.asNumber, ...learned.asPath], origin: learned.origin, clusterList: [] };
+      attrs = {
+        nextHop: this.keepsNextHopOverEbgp(s, n, learned.nextHop) ? learned.nextHop : n.localAddress,
+        asPath: [s.asNumber, ...learned.asPath],
+        origin: learned.origin,
+        clusterList: [],
+      };
     }
     return this.attributes.intern(attrs);
   }
@@ -605,7 +671,9 @@ export class BgpNetwork {
     let exported = this.exportable.get(prefix);
     if (exported === undefined) {
       const cidr = this.prefixes.cidr(prefix);
-      exported = this.poolCidrs.some((pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len);
+      exported = this.poolCidrs.some(
+        (pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len,
+      );
       this.exportable.set(prefix, exported);
     }
     return exported;
@@ -640,7 +708,12 @@ export class BgpNetwork {
       return;
     }
     const changes = this.pack(box);
-    this.engine.schedule(this.delay(status.path), { kind: 'update', neighbor: far, generation: status.generation, changes });
+    this.engine.schedule(this.delay(status.path), {
+      kind: 'update',
+      neighbor: far,
+      generation: status.generation,
+      changes,
+    });
   }
 
   /**
@@ -690,7 +763,8 @@ export class BgpNetwork {
     for (let i = 0; i < changes.length; i += 2) {
       const prefix = data[i] as number;
       const attrsId = data[i + 1] as number;
-      if (attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId))) rib.putCandidate(prefix, neighborIndex, attrsId);
+      if (attrsId !== NO_ROUTE && this.acceptable(s, n, this.attributes.get(attrsId)))
+        rib.putCandidate(prefix, neighborIndex, attrsId);
       else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
       this.recompute(n.speaker, prefix);
     }
@@ -726,7 +800,8 @@ export class BgpNetwork {
         return;
       case 'update': {
         const n = this.neighbor(event.neighbor);
-        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) this.receive(event.neighbor, event.changes);
+        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker))
+          this.receive(event.neighbor, event.changes);
         this.changeLists.give(event.changes);
         return;
       }
@@ -748,7 +823,10 @@ function exportClasses(peering: Peering): Int32Array {
     const shared = ebgp ? s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress)) : undefined;
     const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
     let id = ids.get(key);
-    if (id === undefined) ids.set(key, (id = ids.size));
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
     classes[n.index] = id;
   }
   return classes;

@@ -10,9 +10,9 @@
  * A neighbour is one side's configuration; a session pairs the two sides, or stands one-sided
  * when the far end has no configuration for it (it refuses the connection).
  */
-import { cidrContains, formatIpv4, networkOf, type Cidr, type Ipv4 } from '../net/index.js';
+import { type Cidr, cidrContains, formatIpv4, type Ipv4, networkOf } from '../net/index.js';
 import { matches, type Selector } from '../selector/index.js';
-import { effectiveAs, type ClusterNode, type Router, type Topology } from '../topology/model.js';
+import { type ClusterNode, effectiveAs, type Router, type Topology } from '../topology/model.js';
 
 export interface Speaker {
   readonly index: number;
@@ -118,7 +118,7 @@ class PeeringBuilder {
   /** The local address a speaker uses towards an address: the interface on its subnet if any. */
   localAddressTowards(speaker: Speaker, remote: Ipv4): Ipv4 {
     const i = speaker.subnets.findIndex((subnet) => cidrContains(subnet, remote));
-    return speaker.addresses[i >= 0 ? i : 0] ?? speaker.routerId;
+    return speaker.addresses[Math.max(i, 0)] ?? speaker.routerId;
   }
 
   /** The far end's address to peer with: on a subnet the two share, else its router ID. */
@@ -127,7 +127,14 @@ class PeeringBuilder {
     return shared ?? remote.routerId;
   }
 
-  add(speaker: Speaker, remoteAddress: Ipv4, remoteAs: number, type: PeerType, name: string, options: { rrClient?: boolean; passive?: boolean; nextHopMode?: Neighbor['nextHopMode'] } = {}): void {
+  add(
+    speaker: Speaker,
+    remoteAddress: Ipv4,
+    remoteAs: number,
+    type: PeerType,
+    name: string,
+    options: { rrClient?: boolean; passive?: boolean; nextHopMode?: Neighbor['nextHopMode'] } = {},
+  ): void {
     const key = speaker.index * 2 ** 32 + remoteAddress;
     if (this.seen.has(key) || speaker.addresses.includes(remoteAddress)) return;
     this.seen.add(key);
@@ -135,8 +142,7 @@ class PeeringBuilder {
     const remoteSpeaker = this.speakers[remote];
     const ibgp = remoteAs === speaker.asNumber;
     const rrClient =
-      options.rrClient ??
-      (speaker.clusterId !== undefined && ibgp && remoteSpeaker?.clusterId !== speaker.clusterId);
+      options.rrClient ?? (speaker.clusterId !== undefined && ibgp && remoteSpeaker?.clusterId !== speaker.clusterId);
     this.neighbors.push({
       index: this.neighbors.length,
       speaker: speaker.index,
@@ -170,45 +176,96 @@ export function buildPeering(topology: Topology): Peering {
       if (local.clusterId !== undefined) return;
       nodes.forEach((remote, r) => {
         if (remote === local || remote.clusterId !== undefined) return;
-        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, { passive: (ipText[r] as string) > (ipText[l] as string) });
+        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, {
+          passive: (ipText[r] as string) > (ipText[l] as string),
+        });
       });
     });
   }
-  const globalFirst = [...topology.peers].sort((a, b) => Number(a.node !== undefined || a.nodeSelector !== undefined) - Number(b.node !== undefined || b.nodeSelector !== undefined));
+  const globalFirst = [...topology.peers].sort(
+    (a, b) =>
+      Number(a.node !== undefined || a.nodeSelector !== undefined) -
+      Number(b.node !== undefined || b.nodeSelector !== undefined),
+  );
   const reverse: [Speaker, Speaker][] = [];
   for (const peer of globalFirst) {
     const isGlobal = peer.node === undefined && peer.nodeSelector === undefined;
-    const locals = peer.node !== undefined ? nodes.filter((n) => n.name === peer.node) : peer.nodeSelector !== undefined ? nodesMatching(speakers, peer.nodeSelector) : nodes;
+    const locals =
+      peer.node !== undefined
+        ? nodes.filter((n) => n.name === peer.node)
+        : peer.nodeSelector !== undefined
+          ? nodesMatching(speakers, peer.nodeSelector)
+          : nodes;
     for (const local of locals) {
       const prefix = isGlobal ? 'Global' : 'Node';
-      const suffix = (ip: Ipv4) => protocolName(prefix, ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
+      const suffix = (ip: Ipv4) =>
+        protocolName(prefix, ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
       if (peer.peerIP !== undefined) {
-        builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, isGlobal ? 'global' : 'node specific', suffix(peer.peerIP), { nextHopMode: peer.nextHopMode });
+        builder.add(
+          local,
+          peer.peerIP,
+          peer.asNumber ?? local.asNumber,
+          isGlobal ? 'global' : 'node specific',
+          suffix(peer.peerIP),
+          { nextHopMode: peer.nextHopMode },
+        );
       } else if (peer.peerSelector !== undefined) {
         for (const remote of nodesMatching(speakers, peer.peerSelector)) {
           if (remote === local) continue;
-          builder.add(local, remote.routerId, remote.asNumber, isGlobal ? 'global' : 'node specific', suffix(remote.routerId), { nextHopMode: peer.nextHopMode });
+          builder.add(
+            local,
+            remote.routerId,
+            remote.asNumber,
+            isGlobal ? 'global' : 'node specific',
+            suffix(remote.routerId),
+            { nextHopMode: peer.nextHopMode },
+          );
           reverse.push([remote, local]);
         }
       }
     }
   }
-  for (const [local, remote] of reverse) builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId));
+  for (const [local, remote] of reverse)
+    builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId));
   for (const speaker of speakers) {
     for (const peer of speaker.router?.peers ?? []) {
       const remotes: Speaker[] =
-        peer.node !== undefined ? nodes.filter((n) => n.name === peer.node)
-        : peer.router !== undefined ? speakers.filter((s) => s.kind === 'router' && s.name === peer.router)
-        : peer.nodeSelector !== undefined ? nodesMatching(speakers, peer.nodeSelector)
-        : [];
+        peer.node !== undefined
+          ? nodes.filter((n) => n.name === peer.node)
+          : peer.router !== undefined
+            ? speakers.filter((s) => s.kind === 'router' && s.name === peer.router)
+            : peer.nodeSelector !== undefined
+              ? nodesMatching(speakers, peer.nodeSelector)
+              : [];
       for (const remote of remotes) {
-        builder.add(speaker, builder.addressOf(remote, speaker), remote.asNumber, 'router peer', remote.name.replaceAll('-', '_'), { rrClient: peer.routeReflectorClient });
+        builder.add(
+          speaker,
+          builder.addressOf(remote, speaker),
+          remote.asNumber,
+          'router peer',
+          remote.name.replaceAll('-', '_'),
+          { rrClient: peer.routeReflectorClient },
+        );
       }
-      if (peer.peerIP !== undefined) builder.add(speaker, peer.peerIP, peer.asNumber ?? speaker.asNumber, 'router peer', protocolName('peer', peer.peerIP), { rrClient: peer.routeReflectorClient });
+      if (peer.peerIP !== undefined)
+        builder.add(
+          speaker,
+          peer.peerIP,
+          peer.asNumber ?? speaker.asNumber,
+          'router peer',
+          protocolName('peer', peer.peerIP),
+          { rrClient: peer.routeReflectorClient },
+        );
     }
   }
   const sessions = pairSessions(builder.neighbors, speakers);
-  return { speakers, neighbors: builder.neighbors, sessions, byName: new Map(speakers.map((s) => [s.name, s.index])), byAddress: builder.byAddress };
+  return {
+    speakers,
+    neighbors: builder.neighbors,
+    sessions,
+    byName: new Map(speakers.map((s) => [s.name, s.index])),
+    byAddress: builder.byAddress,
+  };
 }
 
 function unpaired(neighbors: readonly Neighbor[], candidates: readonly number[] | undefined): Neighbor | undefined {
@@ -239,7 +296,9 @@ function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): Sess
     }
     back.session = index;
     // The passive side waits; otherwise the higher router ID's connection survives a collision.
-    const nFirst = back.passive || (!n.passive && (speakers[n.speaker] as Speaker).routerId > (speakers[back.speaker] as Speaker).routerId);
+    const nFirst =
+      back.passive ||
+      (!n.passive && (speakers[n.speaker] as Speaker).routerId > (speakers[back.speaker] as Speaker).routerId);
     sessions.push({ index, sides: nFirst ? [n.index, back.index] : [back.index, n.index] });
   }
   return sessions;

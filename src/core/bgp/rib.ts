@@ -10,7 +10,7 @@
  * table. The order of candidates in the Adj-RIB-In means nothing (selection is a total order).
  * Readers outside the network see the Loc-RIB through LocRibView, as entries made on demand.
  */
-import { RULES, type RouteSource, type Rule } from './best-path.js';
+import { type RouteSource, RULES, type Rule } from './best-path.js';
 
 export type RouteSourceCode = 0 | 1 | 2;
 
@@ -244,7 +244,8 @@ export const BGP: RouteSourceCode = 2;
 const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
 /** Decision codes are packed into 4 bits of a route's meta byte (see readRoute). */
 const DECISION_BITS = 4;
-if (DECISIONS.length > 1 << DECISION_BITS) throw new Error(`${DECISIONS.length} decision codes do not fit in ${DECISION_BITS} bits`);
+if (DECISIONS.length > 1 << DECISION_BITS)
+  throw new Error(`${DECISIONS.length} decision codes do not fit in ${DECISION_BITS} bits`);
 
 /** The deciding rule's id (or 'only-route') for a stored decision code. */
 export function decisionName(code: number): string {
@@ -275,7 +276,14 @@ export class LocRibView implements LocRib {
 
   get(prefix: number): LocEntry | undefined {
     const route = storedRoute();
-    return this.rib.readRoute(prefix, route) ? { attrs: route.attrs, source: SOURCES[route.source] as RouteSource, via: route.via.slice(0, route.viaCount), decidedBy: decisionName(route.decision) } : undefined;
+    return this.rib.readRoute(prefix, route)
+      ? {
+          attrs: route.attrs,
+          source: SOURCES[route.source] as RouteSource,
+          via: route.via.slice(0, route.viaCount),
+          decidedBy: decisionName(route.decision),
+        }
+      : undefined;
   }
 
   has(prefix: number): boolean {

@@ -4,7 +4,7 @@
  * times; a pod that makes its node claim a block or borrow an address changes what that node
  * originates at that moment.
  */
-import { Cluster, topologyOps, type ClusterOp } from '../cluster/index.js';
+import { Cluster, type ClusterOp, topologyOps } from '../cluster/index.js';
 import type { RunResult } from '../sim/index.js';
 import type { Topology } from '../topology/model.js';
 import { Underlay } from '../topology/underlay.js';
@@ -15,7 +15,13 @@ export type WorldOp =
   | ClusterOp
   | { readonly kind: 'link'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
   | { readonly kind: 'machine'; readonly at: number; readonly name: string; readonly up: boolean }
-  | { readonly kind: 'port'; readonly at: number; readonly name: string; readonly port: number; readonly blocked: boolean };
+  | {
+      readonly kind: 'port';
+      readonly at: number;
+      readonly name: string;
+      readonly port: number;
+      readonly blocked: boolean;
+    };
 
 export interface Simulation {
   readonly topology: Topology;
@@ -37,9 +43,18 @@ export interface SimulateOptions {
 export function topologyWorldOps(topology: Topology): WorldOp[] {
   const ops: WorldOp[] = topologyOps(topology).filter((op) => op.kind !== 'node-state');
   for (const event of topology.events) {
-    if (event.action === 'link-down' || event.action === 'link-up') ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
-    if (event.action === 'node-down' || event.action === 'node-up') ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
-    if (event.action === 'block-port' || event.action === 'unblock-port') ops.push({ kind: 'port', at: event.at, name: event.node, port: event.port, blocked: event.action === 'block-port' });
+    if (event.action === 'link-down' || event.action === 'link-up')
+      ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
+    if (event.action === 'node-down' || event.action === 'node-up')
+      ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
+    if (event.action === 'block-port' || event.action === 'unblock-port')
+      ops.push({
+        kind: 'port',
+        at: event.at,
+        name: event.node,
+        port: event.port,
+        blocked: event.action === 'block-port',
+      });
   }
   return ops;
 }
@@ -56,8 +71,14 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
   const cluster = new Cluster(topology);
   const underlay = new Underlay(topology);
   const peering = buildPeering(topology);
-  const network = new BgpNetwork(peering, underlay, cluster, { seed: topology.seed, timeline: options.timeline ?? false });
-  const ops = [...topologyWorldOps(topology).map((op, i) => ({ op, rank: 0, i })), ...journal.map((op, i) => ({ op, rank: 1, i }))]
+  const network = new BgpNetwork(peering, underlay, cluster, {
+    seed: topology.seed,
+    timeline: options.timeline ?? false,
+  });
+  const ops = [
+    ...topologyWorldOps(topology).map((op, i) => ({ op, rank: 0, i })),
+    ...journal.map((op, i) => ({ op, rank: 1, i })),
+  ]
     .filter(({ op }) => op.at <= options.until)
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i)
     .map(({ op }) => op);
@@ -82,7 +103,8 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
  */
 export function advance(sim: Simulation, journal: readonly WorldOp[], options: SimulateOptions): Simulation {
   const ops = journal.filter((op) => op.at <= options.until);
-  if (ops.some((op) => op.at < sim.network.engine.now)) throw new Error('advance: an operation lies in the simulated past');
+  if (ops.some((op) => op.at < sim.network.engine.now))
+    throw new Error('advance: an operation lies in the simulated past');
   for (const op of ops) sim.network.at(op.at, () => applyOp(op, sim.cluster, sim.network));
   const result = sim.network.run(options.until, options.maxEvents);
   return { ...sim, result, until: options.until };

@@ -3,6 +3,8 @@
  * what was expected and what was found, so a failed one tells a student what to look at.
  * Invariants: reads the simulation, never changes it; the same inputs give the same verdicts.
  */
+
+import { assertNever } from '../assert.js';
 import type { SessionStatus } from '../bgp/network.js';
 import { peerName } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
@@ -37,18 +39,32 @@ function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, 
   const ip = loopback ? src.allocation.ip : parseIpv4(check.to);
   const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
   const dst = ip ?? dstPod?.allocation?.ip;
-  if (dst === undefined) return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
+  if (dst === undefined)
+    return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
   const port = check.port ?? (dstPod === undefined ? 80 : defaultPort(dstPod.spec));
-  const traces = tracer.trace({ srcPod: `${src.spec.namespace}/${src.spec.name}`, src: src.allocation.ip, dst, protocol: 'TCP', port, loopback });
+  const traces = tracer.trace({
+    srcPod: `${src.spec.namespace}/${src.spec.name}`,
+    src: src.allocation.ip,
+    dst,
+    protocol: 'TCP',
+    port,
+    loopback,
+  });
   // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
   const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${t.disposition.detail}`).join('; ');
-  return result(check, `${check.expect} on ${port}/TCP`, kinds.length === 1 && kinds[0] === check.expect ? `${check.expect} on ${port}/TCP` : detail);
+  return result(
+    check,
+    `${check.expect} on ${port}/TCP`,
+    kinds.length === 1 && kinds[0] === check.expect ? `${check.expect} on ${port}/TCP` : detail,
+  );
 }
 
 function peers(sim: Simulation, check: Extract<NamedCheck, { check: 'peers' }>): CheckResult {
   const index = sim.peering.byName.get(check.node) as number;
-  const established = sim.network.neighborsOfSpeaker(index).filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established');
+  const established = sim.network
+    .neighborsOfSpeaker(index)
+    .filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established');
   return result(check, `${check.established} established peers`, `${established.length} established peers`);
 }
 
@@ -56,12 +72,28 @@ function best(sim: Simulation, check: Extract<NamedCheck, { check: 'best' }>): C
   const index = sim.peering.byName.get(check.node) as number;
   const id = sim.network.prefixes.find(check.prefix);
   const entry = id === undefined ? undefined : sim.network.locRib(index).get(id);
-  const expected = [check.via !== undefined ? `via ${formatIpv4(check.via)}` : '', check.from !== undefined ? `from ${check.from}` : ''].filter(Boolean).join(' ') || 'a best route';
-  if (entry === undefined || id === undefined) return result(check, `${formatCidr(check.prefix)} ${expected}`, `${check.node} has no route for ${formatCidr(check.prefix)}`, false);
+  const expected =
+    [
+      check.via !== undefined ? `via ${formatIpv4(check.via)}` : '',
+      check.from !== undefined ? `from ${check.from}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ') || 'a best route';
+  if (entry === undefined || id === undefined)
+    return result(
+      check,
+      `${formatCidr(check.prefix)} ${expected}`,
+      `${check.node} has no route for ${formatCidr(check.prefix)}`,
+      false,
+    );
   const neighbor = entry.via[0] === undefined || entry.via[0] < 0 ? undefined : sim.network.neighbor(entry.via[0]);
-  const from = neighbor === undefined ? 'local' : (peerName(sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress));
+  const from =
+    neighbor === undefined ? 'local' : (peerName(sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress));
   const nextHop = entry.attrs >= 0 ? formatIpv4(sim.network.attributes.get(entry.attrs).nextHop) : 'local';
-  const found = [check.via !== undefined ? `via ${nextHop}` : '', check.from !== undefined ? `from ${from}` : ''].filter(Boolean).join(' ') || 'a best route';
+  const found =
+    [check.via !== undefined ? `via ${nextHop}` : '', check.from !== undefined ? `from ${from}` : '']
+      .filter(Boolean)
+      .join(' ') || 'a best route';
   return result(check, `${formatCidr(check.prefix)} ${expected}`, `${formatCidr(check.prefix)} ${found}`);
 }
 
@@ -69,9 +101,15 @@ function noRoute(sim: Simulation, check: Extract<NamedCheck, { check: 'no-route'
   const machines = check.nodes ?? sim.peering.speakers.map((s) => s.name);
   const holders = machines.flatMap((machine) => {
     const entry = buildFib(sim, machine)?.lookup(check.to);
-    return entry === undefined || entry.kind === 'default' ? [] : [`${machine} (${entry.kind === 'blackhole' ? 'blackhole ' : ''}${formatCidr(entry.prefix)})`];
+    return entry === undefined || entry.kind === 'default'
+      ? []
+      : [`${machine} (${entry.kind === 'blackhole' ? 'blackhole ' : ''}${formatCidr(entry.prefix)})`];
   });
-  return result(check, `no route to ${formatIpv4(check.to)}`, holders.length === 0 ? `no route to ${formatIpv4(check.to)}` : `routes on ${holders.join(', ')}`);
+  return result(
+    check,
+    `no route to ${formatIpv4(check.to)}`,
+    holders.length === 0 ? `no route to ${formatIpv4(check.to)}` : `routes on ${holders.join(', ')}`,
+  );
 }
 
 function freeBlocks(sim: Simulation, check: Extract<NamedCheck, { check: 'free-blocks' }>): CheckResult {
@@ -84,7 +122,12 @@ function freeBlocks(sim: Simulation, check: Extract<NamedCheck, { check: 'free-b
 function converged(sim: Simulation, check: Extract<NamedCheck, { check: 'converged' }>): CheckResult {
   const lastEvent = sim.topology.events.reduce((latest, e) => Math.max(latest, e.at), 0);
   const took = sim.network.counters.lastRouteChange - lastEvent;
-  return result(check, `routes settle within ${check.within}s of the last event (at ${lastEvent}s)`, `routes settled ${took.toFixed(3)}s after it`, took <= check.within);
+  return result(
+    check,
+    `routes settle within ${check.within}s of the last event (at ${lastEvent}s)`,
+    `routes settled ${took.toFixed(3)}s after it`,
+    took <= check.within,
+  );
 }
 
 export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[]): CheckResult[] {
@@ -103,6 +146,8 @@ export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[]): 
         return freeBlocks(sim, check);
       case 'converged':
         return converged(sim, check);
+      default:
+        return assertNever(check, 'check kind');
     }
   });
 }

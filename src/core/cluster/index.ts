@@ -10,13 +10,13 @@
  * ReplicaSets), Services, and evicting pods from failed nodes.
  */
 import { createHash } from 'node:crypto';
-import { Ipam, type Allocation } from '../ipam/index.js';
+import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
+import { byCodeUnit } from '../order.js';
 import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
-import { podStatusAt, type PodRun, type PodStatus } from './lifecycle.js';
+import { type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
 import { Scheduler } from './scheduler.js';
-import { byCodeUnit } from '../order.js';
 
 export type ClusterOp =
   | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
@@ -25,7 +25,14 @@ export type ClusterOp =
 
 export type OpResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly error: { readonly kind: 'already-exists' | 'not-found'; readonly namespace: string; readonly name: string } };
+  | {
+      readonly ok: false;
+      readonly error: {
+        readonly kind: 'already-exists' | 'not-found';
+        readonly namespace: string;
+        readonly name: string;
+      };
+    };
 
 export interface PodRecord extends PodRun {
   readonly allocation?: Allocation;
@@ -54,7 +61,10 @@ function uuidFrom(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-type Placement = Pick<PodRecord, 'scheduledBy' | 'nodeName' | 'scheduleError' | 'sandboxError' | 'allocation' | 'placementWhy'>;
+type Placement = Pick<
+  PodRecord,
+  'scheduledBy' | 'nodeName' | 'scheduleError' | 'sandboxError' | 'allocation' | 'placementWhy'
+>;
 
 /**
  * A pod as created. Its sandbox ID, UID and veth name are hashes of who it is, computed the first
@@ -87,7 +97,11 @@ class Pod implements PodRecord {
   private get identityHashes(): { sandboxId: string; uid: string; vethName: string } {
     if (this.hashes === undefined) {
       const [seed, namespace, name, generation] = this.identity.split('/') as [string, string, string, string];
-      this.hashes = { sandboxId: hexDigest('sha256', this.identity), uid: uuidFrom(`${seed}/uid/${namespace}/${name}/${generation}`), vethName: vethName(namespace, name) };
+      this.hashes = {
+        sandboxId: hexDigest('sha256', this.identity),
+        uid: uuidFrom(`${seed}/uid/${namespace}/${name}/${generation}`),
+        vethName: vethName(namespace, name),
+      };
     }
     return this.hashes;
   }
@@ -124,8 +138,13 @@ export class Cluster {
 
   /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */
   private startNode(node: ClusterNode): NodeRecord {
-    const tunnel = (kind: 'ipip-tunnel' | 'vxlan-tunnel', uses: (mode: string, vxlan: string) => boolean): Allocation | undefined => {
-      const result = this.ipam.assign(node.name, node.labels, kind, node.name, (pool) => uses(pool.ipipMode, pool.vxlanMode));
+    const tunnel = (
+      kind: 'ipip-tunnel' | 'vxlan-tunnel',
+      uses: (mode: string, vxlan: string) => boolean,
+    ): Allocation | undefined => {
+      const result = this.ipam.assign(node.name, node.labels, kind, node.name, (pool) =>
+        uses(pool.ipipMode, pool.vxlanMode),
+      );
       return result.ok ? result.allocation : undefined;
     };
     const ipip = tunnel('ipip-tunnel', (ipip) => ipip !== 'Never');
@@ -147,7 +166,8 @@ export class Cluster {
 
   private create(spec: PodSpec, at: number): OpResult {
     const key = podKey(spec.namespace, spec.name);
-    if (this.records.has(key)) return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
+    if (this.records.has(key))
+      return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
     const identity = `${this.topology.seed}/${key}/${this.generation++}`;
     const placement = this.scheduler.place(spec);
     const scheduledBy = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
@@ -190,7 +210,9 @@ export class Cluster {
 
   /** Live pods ordered by namespace, then name (kubectl's order). */
   pods(): PodRecord[] {
-    return [...this.records.values()].sort((a, b) => byCodeUnit(a.spec.namespace, b.spec.namespace) || byCodeUnit(a.spec.name, b.spec.name));
+    return [...this.records.values()].sort(
+      (a, b) => byCodeUnit(a.spec.namespace, b.spec.namespace) || byCodeUnit(a.spec.name, b.spec.name),
+    );
   }
 
   /** The pods placed on one node, in no particular order. */
@@ -223,7 +245,8 @@ export function topologyOps(topology: Topology): ClusterOp[] {
   const ops: ClusterOp[] = topology.pods.map((pod) => ({ kind: 'create', at: 0, pod }));
   for (const event of topology.events) {
     if (event.action === 'pod-create') ops.push({ kind: 'create', at: event.at, pod: event.pod });
-    else if (event.action === 'pod-delete') ops.push({ kind: 'delete', at: event.at, namespace: event.namespace, name: event.name });
+    else if (event.action === 'pod-delete')
+      ops.push({ kind: 'delete', at: event.at, namespace: event.namespace, name: event.name });
     else if (event.action === 'node-down' || event.action === 'node-up') {
       ops.push({ kind: 'node-state', at: event.at, node: event.node, up: event.action === 'node-up' });
     }
@@ -238,7 +261,10 @@ export function topologyOps(topology: Topology): ClusterOp[] {
  */
 export function buildCluster(topology: Topology, journal: readonly ClusterOp[] = [], until = Infinity): Cluster {
   const cluster = new Cluster(topology);
-  const ops = [...topologyOps(topology).map((op, i) => ({ op, rank: 0, i })), ...journal.map((op, i) => ({ op, rank: 1, i }))]
+  const ops = [
+    ...topologyOps(topology).map((op, i) => ({ op, rank: 0, i })),
+    ...journal.map((op, i) => ({ op, rank: 1, i })),
+  ]
     .filter(({ op }) => op.at <= until)
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i);
   for (const { op } of ops) cluster.apply(op);

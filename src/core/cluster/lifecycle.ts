@@ -96,7 +96,15 @@ class EventLog {
 
   add(type: PodEvent['type'], reason: string, from: string, message: string, times: readonly number[]): void {
     if (times.length === 0) return;
-    this.events.push({ type, reason, from, message, first: times[0] as number, last: times.at(-1) as number, count: times.length });
+    this.events.push({
+      type,
+      reason,
+      from,
+      message,
+      first: times[0] as number,
+      last: times.at(-1) as number,
+      count: times.length,
+    });
   }
 
   sorted(): PodEvent[] {
@@ -139,7 +147,13 @@ export function podStatusAt(run: PodRun, images: ReadonlyMap<string, ImageBehavi
     return pendingStatus(spec, 'Pending', events, [{ type: 'PodScheduled', status: 'False' }]);
   }
   if (run.scheduledBy === 'default-scheduler') {
-    events.add('Normal', 'Scheduled', 'default-scheduler', `Successfully assigned ${spec.namespace}/${spec.name} to ${run.nodeName}`, [run.createdAt]);
+    events.add(
+      'Normal',
+      'Scheduled',
+      'default-scheduler',
+      `Successfully assigned ${spec.namespace}/${spec.name} to ${run.nodeName}`,
+      [run.createdAt],
+    );
   }
   const sandboxAt = run.createdAt + SANDBOX_DELAY;
   if (run.sandboxError !== undefined) {
@@ -162,7 +176,12 @@ function attemptsEvery(start: number, every: number, now: number): number[] {
   return times;
 }
 
-function pendingStatus(spec: PodSpec, reason: string, events: EventLog, conditions: PodStatus['conditions']): PodStatus {
+function pendingStatus(
+  spec: PodSpec,
+  reason: string,
+  events: EventLog,
+  conditions: PodStatus['conditions'],
+): PodStatus {
   return {
     phase: 'Pending',
     display: reason,
@@ -213,7 +232,13 @@ function containerStatuses(
     if (now < pullAt) return waiting(container, 'ContainerCreating');
     events.add('Normal', 'Pulling', 'kubelet', `Pulling image "${container.image}"`, [pullAt]);
     if (now < pulledAt) return waiting(container, 'ContainerCreating');
-    events.add('Normal', 'Pulled', 'kubelet', `Successfully pulled image "${container.image}" in ${image.pullSeconds}s (${image.pullSeconds}s including waiting)`, [pulledAt]);
+    events.add(
+      'Normal',
+      'Pulled',
+      'kubelet',
+      `Successfully pulled image "${container.image}" in ${image.pullSeconds}s (${image.pullSeconds}s including waiting)`,
+      [pulledAt],
+    );
     if (now < startAt) return waiting(container, 'ContainerCreating');
     const conflict = listeningPorts(container, image)
       .map((port) => ({ port, holder: holders.get(port) as string }))
@@ -249,7 +274,8 @@ function failedPull(container: ContainerSpec, start: number, now: number, events
   events.add('Normal', 'BackOff', 'kubelet', `Back-off pulling image "${container.image}"`, backoffs);
   events.add('Warning', 'Failed', 'kubelet', 'Error: ImagePullBackOff', backoffs);
   const lastFailure = failures.at(-1);
-  const inBackoff = lastFailure !== undefined && now >= lastFailure + TERMINATED_VISIBLE && (attempts.at(-1) as number) < lastFailure;
+  const inBackoff =
+    lastFailure !== undefined && now >= lastFailure + TERMINATED_VISIBLE && (attempts.at(-1) as number) < lastFailure;
   const status = waiting(
     container,
     failures.length === 0 ? 'ContainerCreating' : inBackoff ? 'ImagePullBackOff' : 'ErrImagePull',
@@ -284,12 +310,30 @@ function runLoop(
   events.add('Normal', 'Created', 'kubelet', `Created container: ${container.name}`, starts);
   events.add('Normal', 'Started', 'kubelet', `Started container ${container.name}`, starts);
   const crashes = starts.map((t) => t + duration).filter((t) => t + TERMINATED_VISIBLE <= now && restarts);
-  events.add('Warning', 'BackOff', 'kubelet', `Back-off restarting failed container ${container.name} in pod ${run.spec.name}_${run.spec.namespace}(${run.uid})`, crashes.map((t) => t + TERMINATED_VISIBLE));
+  events.add(
+    'Warning',
+    'BackOff',
+    'kubelet',
+    `Back-off restarting failed container ${container.name} in pod ${run.spec.name}_${run.spec.namespace}(${run.uid})`,
+    crashes.map((t) => t + TERMINATED_VISIBLE),
+  );
   const previous = starts.length > 1 ? terminatedAt(starts.at(-2) as number) : undefined;
-  const base = { name: container.name, image: container.image, imageKnown: true, restartCount: starts.length - 1, started: true };
+  const base = {
+    name: container.name,
+    image: container.image,
+    imageKnown: true,
+    restartCount: starts.length - 1,
+    started: true,
+  };
   const withLast = previous === undefined ? {} : { lastState: previous };
   if (now < lastStart + duration) {
-    return { ...base, ...withLast, state: { state: 'running', startedAt: lastStart }, ready: true, listening: conflict ? [] : listeningPorts(container, image) };
+    return {
+      ...base,
+      ...withLast,
+      state: { state: 'running', startedAt: lastStart },
+      ready: true,
+      listening: conflict ? [] : listeningPorts(container, image),
+    };
   }
   const ended = terminatedAt(lastStart);
   if (restarts && now >= lastStart + duration + TERMINATED_VISIBLE) {
@@ -299,23 +343,58 @@ function runLoop(
       reason: 'CrashLoopBackOff',
       message: `back-off ${delay}s restarting failed container=${container.name} pod=${run.spec.name}_${run.spec.namespace}(${run.uid})`,
     };
-    return { ...base, state: waitingState, lastState: ended, ready: false, listening: [], ...(conflict ? { bindConflict: conflict } : {}) };
+    return {
+      ...base,
+      state: waitingState,
+      lastState: ended,
+      ready: false,
+      listening: [],
+      ...(conflict ? { bindConflict: conflict } : {}),
+    };
   }
-  return { ...base, ...withLast, state: ended, ready: false, listening: [], ...(conflict ? { bindConflict: conflict } : {}) };
+  return {
+    ...base,
+    ...withLast,
+    state: ended,
+    ready: false,
+    listening: [],
+    ...(conflict ? { bindConflict: conflict } : {}),
+  };
 }
 
-function summarize(spec: PodSpec, containers: readonly ContainerStatus[], events: EventLog, startTime: number | undefined): PodStatus {
+function summarize(
+  spec: PodSpec,
+  containers: readonly ContainerStatus[],
+  events: EventLog,
+  startTime: number | undefined,
+): PodStatus {
   const allStarted = containers.every((c) => c.started);
-  const allDone = containers.every((c) => c.state.state === 'terminated') && spec.restartPolicy !== 'Always' &&
-    containers.every((c) => spec.restartPolicy === 'Never' || (c.state.state === 'terminated' && c.state.exitCode === 0));
+  const allDone =
+    containers.every((c) => c.state.state === 'terminated') &&
+    spec.restartPolicy !== 'Always' &&
+    containers.every(
+      (c) => spec.restartPolicy === 'Never' || (c.state.state === 'terminated' && c.state.exitCode === 0),
+    );
   const phase: PodPhase = allDone
-    ? containers.every((c) => c.state.state === 'terminated' && c.state.exitCode === 0) ? 'Succeeded' : 'Failed'
-    : allStarted || containers.some((c) => c.started) ? (allStarted ? 'Running' : 'Pending') : 'Pending';
+    ? containers.every((c) => c.state.state === 'terminated' && c.state.exitCode === 0)
+      ? 'Succeeded'
+      : 'Failed'
+    : allStarted || containers.some((c) => c.started)
+      ? allStarted
+        ? 'Running'
+        : 'Pending'
+      : 'Pending';
   const readyContainers = containers.filter((c) => c.ready).length;
   const allReady = readyContainers === containers.length;
   const restarts = containers.reduce((sum, c) => sum + c.restartCount, 0);
   const lastRestartAt = containers
-    .map((c) => (c.restartCount > 0 && c.state.state === 'running' ? c.state.startedAt : c.lastState?.state === 'terminated' ? c.lastState.finishedAt : undefined))
+    .map((c) =>
+      c.restartCount > 0 && c.state.state === 'running'
+        ? c.state.startedAt
+        : c.lastState?.state === 'terminated'
+          ? c.lastState.finishedAt
+          : undefined,
+    )
     .filter((t): t is number => t !== undefined)
     .sort((a, b) => b - a)[0];
   return {

@@ -4,9 +4,10 @@
  * by name. Pods without constraints, the common case at scale, are placed through a heap of
  * (pod count, name) so 150,000 placements do not scan 5,000 nodes each.
  */
+
+import { byCodeUnit } from '../order.js';
 import { MinHeap } from '../sim/heap.js';
 import type { ClusterNode, PodSpec, Taint, Toleration } from '../topology/model.js';
-import { byCodeUnit } from '../order.js';
 
 export type Placement =
   | { readonly ok: true; readonly node: ClusterNode; readonly why: string }
@@ -25,7 +26,9 @@ export class Scheduler {
 
   constructor(private readonly nodes: readonly ClusterNode[]) {
     this.counts = new Int32Array(nodes.length);
-    nodes.forEach((node, i) => this.index.set(node.name, i));
+    nodes.forEach((node, i) => {
+      this.index.set(node.name, i);
+    });
     this.open = new MinHeap<HeapEntry>((a, b) => a.count < b.count || (a.count === b.count && a.index < b.index));
     nodes.forEach((node, i) => {
       if (node.taints.every((t) => t.effect === 'PreferNoSchedule')) this.open.push({ count: 0, index: i });
@@ -43,7 +46,8 @@ export class Scheduler {
       if (node === undefined) return { ok: false, message: `node "${pod.nodeName}" not found` };
       return { ok: true, node, why: `spec.nodeName is ${node.name}: the scheduler is bypassed` };
     }
-    const unconstrained = Object.keys(pod.nodeSelector).length === 0 && pod.tolerations.length === 0 && this.down.size === 0;
+    const unconstrained =
+      Object.keys(pod.nodeSelector).length === 0 && pod.tolerations.length === 0 && this.down.size === 0;
     return unconstrained ? this.placeFromHeap() : this.placeByScan(pod);
   }
 
@@ -53,7 +57,8 @@ export class Scheduler {
     if (i === undefined) return;
     this.counts[i] = (this.counts[i] as number) + delta;
     const node = this.nodes[i] as ClusterNode;
-    if (delta < 0 && node.taints.every((t) => t.effect === 'PreferNoSchedule')) this.open.push({ count: this.counts[i] as number, index: i });
+    if (delta < 0 && node.taints.every((t) => t.effect === 'PreferNoSchedule'))
+      this.open.push({ count: this.counts[i] as number, index: i });
   }
 
   private placeFromHeap(): Placement {
@@ -77,19 +82,28 @@ export class Scheduler {
     const rejections = new Map<string, number>();
     const reject = (reason: string): void => void rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
     this.nodes.forEach((node, i) => {
-      if (this.down.has(node.name)) return reject("node(s) had untolerated taint {node.kubernetes.io/unreachable: }");
+      if (this.down.has(node.name)) {
+        reject('node(s) had untolerated taint {node.kubernetes.io/unreachable: }');
+        return;
+      }
       const taint = node.taints.find((t) => t.effect !== 'PreferNoSchedule' && !tolerates(pod?.tolerations ?? [], t));
-      if (taint) return reject(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+      if (taint) {
+        reject(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        return;
+      }
       const selector = pod?.nodeSelector ?? {};
       if (Object.entries(selector).some(([key, value]) => node.labels[key] !== value)) {
-        return reject("node(s) didn't match Pod's node affinity/selector");
+        reject("node(s) didn't match Pod's node affinity/selector");
+        return;
       }
       if (best < 0 || (this.counts[i] as number) < (this.counts[best] as number)) best = i;
     });
     const node = this.nodes[best];
     if (node === undefined) {
       const total = this.nodes.length;
-      const reasons = [...rejections.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([reason, n]) => `${n} ${reason}`);
+      const reasons = [...rejections.entries()]
+        .sort(([a], [b]) => byCodeUnit(a, b))
+        .map(([reason, n]) => `${n} ${reason}`);
       return {
         ok: false,
         message: `0/${total} nodes are available: ${reasons.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,

@@ -14,9 +14,10 @@
  * connected, pod or static one (the order Felix and BIRD write them in). Leaves out: policy
  * routing, route metrics, IPv6.
  */
-import type { Simulation } from '../bgp/simulate.js';
+
 import type { BgpNetwork, LocEntry } from '../bgp/network.js';
-import { cidrContains, maskOf, type Cidr, type Ipv4 } from '../net/index.js';
+import type { Simulation } from '../bgp/simulate.js';
+import { type Cidr, cidrContains, type Ipv4, maskOf } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
 
 export type FibKind = 'connected' | 'default' | 'static' | 'local-pod' | 'blackhole' | 'bgp' | 'vxlan';
@@ -84,10 +85,11 @@ export class Fib {
   get entries(): readonly FibEntry[] {
     if (this.listed === undefined) {
       const routes: FibEntry[] = [];
-      if (this.bgp !== undefined) for (const prefixId of this.bgp.network.locRib(this.bgp.speaker).keys()) {
-        const entry = this.bgpEntry(prefixId);
-        if (entry !== undefined) routes.push(entry);
-      }
+      if (this.bgp !== undefined)
+        for (const prefixId of this.bgp.network.locRib(this.bgp.speaker).keys()) {
+          const entry = this.bgpEntry(prefixId);
+          if (entry !== undefined) routes.push(entry);
+        }
       this.listed = [...this.underEntries, ...routes, ...this.overEntries].sort(compareEntries);
     }
     return this.listed;
@@ -98,7 +100,10 @@ export class Fib {
     for (let len = 32; len >= 0; len--) {
       if (this.fixedLengths[len] === 0 && this.bgp?.network.prefixes.hasLength(len) !== true) continue;
       const base = (ip & maskOf(len)) >>> 0;
-      const entry = (this.over[len] as Map<number, FibEntry>).get(base) ?? this.bgpAt(base, len) ?? (this.under[len] as Map<number, FibEntry>).get(base);
+      const entry =
+        (this.over[len] as Map<number, FibEntry>).get(base) ??
+        this.bgpAt(base, len) ??
+        (this.under[len] as Map<number, FibEntry>).get(base);
       if (entry !== undefined) return entry;
     }
     return undefined;
@@ -143,18 +148,42 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
   const speaker = sim.peering.speakers[speakerIndex];
   const node = speaker?.node;
   if (speaker === undefined || node === undefined) throw new Error('nodeFib needs a node');
-  const entries: FibEntry[] = [{ prefix: node.subnet, kind: 'connected', dev: 'eth0', nextHops: [], proto: 'kernel', scope: 'link', src: node.ip }];
-  if (node.gateway !== undefined) entries.push({ prefix: { base: 0, len: 0 }, kind: 'default', dev: 'eth0', nextHops: [{ via: node.gateway, dev: 'eth0', onlink: false }] });
+  const entries: FibEntry[] = [
+    { prefix: node.subnet, kind: 'connected', dev: 'eth0', nextHops: [], proto: 'kernel', scope: 'link', src: node.ip },
+  ];
+  if (node.gateway !== undefined)
+    entries.push({
+      prefix: { base: 0, len: 0 },
+      kind: 'default',
+      dev: 'eth0',
+      nextHops: [{ via: node.gateway, dev: 'eth0', onlink: false }],
+    });
   for (const record of sim.cluster.podsOn(node.name)) {
     if (record.allocation === undefined) continue;
-    entries.push({ prefix: { base: record.allocation.ip, len: 32 }, kind: 'local-pod', dev: record.vethName, nextHops: [], scope: 'link', note: `${record.spec.namespace}/${record.spec.name}` });
+    entries.push({
+      prefix: { base: record.allocation.ip, len: 32 },
+      kind: 'local-pod',
+      dev: record.vethName,
+      nextHops: [],
+      scope: 'link',
+      note: `${record.spec.namespace}/${record.spec.name}`,
+    });
   }
   const network = sim.network;
   const pools = sim.topology.pools;
-  const resolve = (nextHop: Ipv4): Ipv4 => (cidrContains(node.subnet, nextHop) || node.gateway === undefined ? nextHop : node.gateway);
+  const resolve = (nextHop: Ipv4): Ipv4 =>
+    cidrContains(node.subnet, nextHop) || node.gateway === undefined ? nextHop : node.gateway;
   const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
     const prefix = network.prefixes.cidr(prefixId);
-    if (route.source === 'static') return { prefix, kind: 'blackhole', nextHops: [], proto: 'bird', route: { prefixId, entry: route }, note: node.name };
+    if (route.source === 'static')
+      return {
+        prefix,
+        kind: 'blackhole',
+        nextHops: [],
+        proto: 'bird',
+        route: { prefixId, entry: route },
+        note: node.name,
+      };
     if (route.source === 'kernel') return undefined;
     const pool = poolOf(pools, prefix);
     const attrs = network.attributes.get(route.attrs);
@@ -170,7 +199,14 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
         hops.set(via, { via, dev: 'eth0', onlink: false });
       }
     }
-    return { prefix, kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry: route }, ...(encap ? { encap } : {}) };
+    return {
+      prefix,
+      kind: 'bgp',
+      nextHops: [...hops.values()].sort((a, b) => a.via - b.via),
+      proto: 'bird',
+      route: { prefixId, entry: route },
+      ...(encap ? { encap } : {}),
+    };
   };
   return new Fib(entries, { network, speaker: speakerIndex, entry }, vxlanEntries(sim, node.name, node.subnet));
 }
@@ -202,7 +238,12 @@ function vxlanRoute(prefix: Cidr, nodeIp: Ipv4, vtep: Ipv4 | undefined, pool: Po
   if (pool.vxlanMode === 'CrossSubnet' && cidrContains(subnet, nodeIp)) {
     return { prefix, kind: 'vxlan', nextHops: [{ via: nodeIp, dev: 'eth0', onlink: false }], proto: '80' };
   }
-  return { prefix, kind: 'vxlan', nextHops: [{ via: vtep ?? nodeIp, dev: 'vxlan.calico', onlink: true }], encap: 'vxlan' };
+  return {
+    prefix,
+    kind: 'vxlan',
+    nextHops: [{ via: vtep ?? nodeIp, dev: 'vxlan.calico', onlink: true }],
+    encap: 'vxlan',
+  };
 }
 
 /**
@@ -215,7 +256,9 @@ function underlayRoutes(sim: Simulation, name: string, connected: readonly FibEn
   const start = routers.find((r) => r.name === name);
   if (start === undefined) return [];
   const reached = new Map<string, NextHop>(segmentsOf(start).map((s) => [s, { via: 0, dev: '', onlink: false }]));
-  const queue: { router: (typeof routers)[number]; first: NextHop | undefined }[] = [{ router: start, first: undefined }];
+  const queue: { router: (typeof routers)[number]; first: NextHop | undefined }[] = [
+    { router: start, first: undefined },
+  ];
   const visited = new Set([start.name]);
   for (let i = 0; i < queue.length; i++) {
     const { router, first } = queue[i] as (typeof queue)[number];
@@ -233,7 +276,13 @@ function underlayRoutes(sim: Simulation, name: string, connected: readonly FibEn
   const cidrs = new Map(sim.topology.segments.map((s) => [s.name, s.cidr]));
   return [...reached.entries()]
     .filter(([segment, hop]) => hop.via !== 0 && !connected.some((e) => e.prefix.base === cidrs.get(segment)?.base))
-    .map(([segment, hop]) => ({ prefix: cidrs.get(segment) as Cidr, kind: 'static' as const, nextHops: [hop], proto: 'static' as const, note: 'underlay' }));
+    .map(([segment, hop]) => ({
+      prefix: cidrs.get(segment) as Cidr,
+      kind: 'static' as const,
+      nextHops: [hop],
+      proto: 'static' as const,
+      note: 'underlay',
+    }));
 }
 
 function routerFib(sim: Simulation, speakerIndex: number): Fib {
@@ -241,11 +290,24 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
   const router = speaker?.router;
   if (speaker === undefined || router === undefined) throw new Error('routerFib needs a router');
   const devFor = (ip: Ipv4): string | undefined => router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name;
-  const entries: FibEntry[] = router.interfaces.map((iface) => ({ prefix: iface.subnet, kind: 'connected', dev: iface.name, nextHops: [], proto: 'kernel', scope: 'link', src: iface.ip }));
+  const entries: FibEntry[] = router.interfaces.map((iface) => ({
+    prefix: iface.subnet,
+    kind: 'connected',
+    dev: iface.name,
+    nextHops: [],
+    proto: 'kernel',
+    scope: 'link',
+    src: iface.ip,
+  }));
   entries.push(...underlayRoutes(sim, router.name, entries));
   for (const route of router.routes) {
     const dev = devFor(route.via) ?? router.interfaces[0]?.name ?? 'eth0';
-    entries.push({ prefix: route.dst, kind: route.dst.len === 0 ? 'default' : 'static', nextHops: [{ via: route.via, dev, onlink: false }], proto: 'static' });
+    entries.push({
+      prefix: route.dst,
+      kind: route.dst.len === 0 ? 'default' : 'static',
+      nextHops: [{ via: route.via, dev, onlink: false }],
+      proto: 'static',
+    });
   }
   const network = sim.network;
   const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
@@ -258,7 +320,13 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
     }
     if (hops.size === 0) return undefined;
-    return { prefix: network.prefixes.cidr(prefixId), kind: 'bgp', nextHops: [...hops.values()].sort((a, b) => a.via - b.via), proto: 'bird', route: { prefixId, entry: route } };
+    return {
+      prefix: network.prefixes.cidr(prefixId),
+      kind: 'bgp',
+      nextHops: [...hops.values()].sort((a, b) => a.via - b.via),
+      proto: 'bird',
+      route: { prefixId, entry: route },
+    };
   };
   return new Fib(entries, { network, speaker: speakerIndex, entry });
 }

@@ -12,8 +12,8 @@
  * the scan is the same), reclaiming empty blocks of other nodes, and block-affinity release by
  * kube-controllers' garbage collector.
  */
-import { type Cidr, type Ipv4, cidrContains, formatCidr, formatIpv4 } from '../net/index.js';
-import { matches, type Labels } from '../selector/index.js';
+import { type Cidr, cidrContains, formatCidr, formatIpv4, type Ipv4 } from '../net/index.js';
+import { type Labels, matches } from '../selector/index.js';
 import { Rng } from '../sim/rng.js';
 import type { Pool } from '../topology/model.js';
 
@@ -36,7 +36,9 @@ export type IpamError =
   | { readonly kind: 'strict-affinity'; readonly message: string }
   | { readonly kind: 'pools-exhausted'; readonly message: string };
 
-export type AssignResult = { readonly ok: true; readonly allocation: Allocation } | { readonly ok: false; readonly error: IpamError };
+export type AssignResult =
+  | { readonly ok: true; readonly allocation: Allocation }
+  | { readonly ok: false; readonly error: IpamError };
 
 export interface IpamConfig {
   readonly strictAffinity: boolean;
@@ -135,7 +137,13 @@ export class Ipam {
     return this.pools.filter((pool) => !pool.disabled && matches(pool.nodeSelector, nodeLabels) && filter(pool));
   }
 
-  assign(node: string, nodeLabels: Labels, kind: AllocationKind, owner: string, filter?: (pool: Pool) => boolean): AssignResult {
+  assign(
+    node: string,
+    nodeLabels: Labels,
+    kind: AllocationKind,
+    owner: string,
+    filter?: (pool: Pool) => boolean,
+  ): AssignResult {
     const pools = this.candidatePools(nodeLabels, filter);
     if (pools.length === 0) {
       return { ok: false, error: { kind: 'no-pool', message: `no configured Calico pools for node ${node}` } };
@@ -143,7 +151,13 @@ export class Ipam {
     const own = this.affine.get(node) ?? [];
     const ownBlock = own.find((block) => block.hasFree && pools.includes(block.pool));
     if (ownBlock) {
-      return this.allocate(ownBlock, node, kind, owner, `from ${node}'s affine block ${formatCidr(ownBlock.cidr)} (lowest free address first)`);
+      return this.allocate(
+        ownBlock,
+        node,
+        kind,
+        owner,
+        `from ${node}'s affine block ${formatCidr(ownBlock.cidr)} (lowest free address first)`,
+      );
     }
     const limit = this.config.maxBlocksPerHost;
     if (this.config.autoAllocateBlocks && own.length < limit) {
@@ -151,15 +165,23 @@ export class Ipam {
       if (claimed) return this.allocate(claimed.block, node, kind, owner, claimed.why);
     }
     if (this.config.strictAffinity) {
-      const message = own.length >= limit
-        ? `Need to allocate an IPAM block but could not - limit of ${limit} blocks reached for this node`
-        : 'No more free affine blocks and strict affinity enabled';
+      const message =
+        own.length >= limit
+          ? `Need to allocate an IPAM block but could not - limit of ${limit} blocks reached for this node`
+          : 'No more free affine blocks and strict affinity enabled';
       return { ok: false, error: { kind: own.length >= limit ? 'block-limit' : 'strict-affinity', message } };
     }
     const borrowed = this.findBorrowable(node, pools);
     if (borrowed) {
-      const reason = own.length >= limit ? `${node} reached its limit of ${limit} blocks` : 'no unclaimed block is left in the pool';
-      return this.allocate(borrowed, node, kind, owner, `borrowed from ${borrowed.affinity}'s block ${formatCidr(borrowed.cidr)}: ${reason} and strictAffinity is false`);
+      const reason =
+        own.length >= limit ? `${node} reached its limit of ${limit} blocks` : 'no unclaimed block is left in the pool';
+      return this.allocate(
+        borrowed,
+        node,
+        kind,
+        owner,
+        `borrowed from ${borrowed.affinity}'s block ${formatCidr(borrowed.cidr)}: ${reason} and strictAffinity is false`,
+      );
     }
     const cidrs = pools.map((pool) => formatCidr(pool.cidr)).join(' ');
     return { ok: false, error: { kind: 'pools-exhausted', message: `No IPs available in pools: [${cidrs}]` } };
@@ -258,7 +280,9 @@ export class Ipam {
 
   /** The addresses one node uses from other nodes' blocks. */
   borrowedBy(node: string): Allocation[] {
-    return [...(this.borrowedIndex.get(node) ?? [])].map((ip) => this.lookup(ip)).filter((a): a is Allocation => a !== undefined);
+    return [...(this.borrowedIndex.get(node) ?? [])]
+      .map((ip) => this.lookup(ip))
+      .filter((a): a is Allocation => a !== undefined);
   }
 
   describe(ip: Ipv4): string {

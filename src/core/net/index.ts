@@ -94,7 +94,7 @@ export function formatCidr(cidr: Cidr): string {
 }
 
 export function cidrContains(cidr: Cidr, ip: Ipv4): boolean {
-  return ((ip & maskOf(cidr.len)) >>> 0) === cidr.base;
+  return (ip & maskOf(cidr.len)) >>> 0 === cidr.base;
 }
 
 export function cidrCovers(outer: Cidr, inner: Cidr): boolean {

@@ -41,7 +41,7 @@ class SelectorSyntaxError {
 }
 
 const PUNCTUATION = ['==', '!=', '&&', '||', '!', '(', ')', '{', '}', ','];
-const WORD = /[A-Za-z0-9_./\-]/;
+const WORD = /[A-Za-z0-9_./-]/;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -180,7 +180,10 @@ class Parser {
       this.expect('with');
       return { op: 'ends', key, value: this.parseString() };
     }
-    throw new SelectorSyntaxError(token.at, `expected an operator (==, !=, in, not in, contains) after "${key}" but found ${describe(token)}`);
+    throw new SelectorSyntaxError(
+      token.at,
+      `expected an operator (==, !=, in, not in, contains) after "${key}" but found ${describe(token)}`,
+    );
   }
 
   private parseString(): string {

@@ -15,7 +15,12 @@ export interface RunLimits {
 
 export type RunResult =
   | { readonly kind: 'converged'; readonly at: number; readonly events: number }
-  | { readonly kind: 'stopped'; readonly at: number; readonly events: number; readonly reason: 'time-limit' | 'event-limit' };
+  | {
+      readonly kind: 'stopped';
+      readonly at: number;
+      readonly events: number;
+      readonly reason: 'time-limit' | 'event-limit';
+    };
 
 export class Engine<E> {
   private readonly queue = new TimedQueue<E>();

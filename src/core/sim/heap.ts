@@ -108,7 +108,11 @@ export class TimedQueue<E> {
       let child = first;
       const end = Math.min(first + 4, size);
       for (let c = first + 1; c < end; c++) {
-        if ((times[c] as number) < (times[child] as number) || (times[c] === times[child] && (seqs[c] as number) < (seqs[child] as number))) child = c;
+        if (
+          (times[c] as number) < (times[child] as number) ||
+          (times[c] === times[child] && (seqs[c] as number) < (seqs[child] as number))
+        )
+          child = c;
       }
       const t = times[child] as number;
       if (time < t || (time === t && seq < (seqs[child] as number))) break;

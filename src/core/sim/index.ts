@@ -5,6 +5,7 @@
  * or a time or event limit is reached and the result says which. A seeded RNG makes every random
  * choice reproducible. Leaves out: real time, parallelism.
  */
-export { MinHeap } from './heap.js';
+
 export { Engine, type RunLimits, type RunResult } from './engine.js';
+export { MinHeap } from './heap.js';
 export { Rng } from './rng.js';

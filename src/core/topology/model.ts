@@ -168,9 +168,21 @@ export type ScenarioAction =
 export type ScenarioEvent = ScenarioAction & { readonly at: number; readonly origin: Origin };
 
 export type Check =
-  | { readonly check: 'reach'; readonly from: string; readonly to: string; readonly port?: number; readonly expect: string }
+  | {
+      readonly check: 'reach';
+      readonly from: string;
+      readonly to: string;
+      readonly port?: number;
+      readonly expect: string;
+    }
   | { readonly check: 'peers'; readonly node: string; readonly established: number }
-  | { readonly check: 'best'; readonly node: string; readonly prefix: Cidr; readonly via?: Ipv4; readonly from?: string }
+  | {
+      readonly check: 'best';
+      readonly node: string;
+      readonly prefix: Cidr;
+      readonly via?: Ipv4;
+      readonly from?: string;
+    }
   | { readonly check: 'no-route'; readonly to: Ipv4; readonly nodes?: readonly string[] }
   | { readonly check: 'free-blocks'; readonly pool: string; readonly atLeast: number }
   | { readonly check: 'converged'; readonly within: number };

@@ -6,24 +6,26 @@
  * Kubernetes/Calico resources (Pod, Node, IPPool, BGPPeer, BGPConfiguration, IPAMConfiguration)
  * that merge into it, in document order.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
+import { assertNever } from '../assert.js';
 import {
   type AddressWithPrefix,
   type Cidr,
-  LINK_LOCAL,
   cidrContains,
   cidrsOverlap,
   formatCidr,
   formatIpv4,
+  LINK_LOCAL,
   networkOf,
   parseAddressWithPrefix,
   parseCidr,
   parseIpv4,
 } from '../net/index.js';
+import { byCodeUnit } from '../order.js';
 import { parseSelector, type Selector } from '../selector/index.js';
 import { Rng } from '../sim/rng.js';
-import { builtinImages, normalizeImage } from './images.js';
 import { parseDuration } from './duration.js';
+import { builtinImages, normalizeImage } from './images.js';
 import type {
   BgpPeer,
   ClusterNode,
@@ -44,8 +46,7 @@ import type {
 } from './model.js';
 import * as s from './schema.js';
 import { didYouMean } from './suggest.js';
-import { recordingErrorMap, toIssues, type KnownKeys } from './zod-issues.js';
-import { byCodeUnit } from '../order.js';
+import { type KnownKeys, recordingErrorMap, toIssues } from './zod-issues.js';
 
 export interface InputDocument {
   readonly source: number;
@@ -119,7 +120,10 @@ class Resolver {
       this.podsWritten += count;
       return true;
     }
-    this.report(at, `${count} more pods would make ${this.podsWritten + count}; podnet models at most ${this.limits.pods} pods, Kubernetes' own limit (${LIFT_LIMITS})`);
+    this.report(
+      at,
+      `${count} more pods would make ${this.podsWritten + count}; podnet models at most ${this.limits.pods} pods, Kubernetes' own limit (${LIFT_LIMITS})`,
+    );
     this.podsWritten = Infinity;
     return false;
   }
@@ -154,25 +158,40 @@ class Resolver {
     const record = value as Record<string, unknown>;
     if (doc.expect === 'pods') {
       if (record['kind'] !== 'Pod') {
-        this.report({ source: doc.source, path: ['kind'] }, 'a file listed under pods: may hold only Pod manifests (kind: Pod)');
+        this.report(
+          { source: doc.source, path: ['kind'] },
+          'a file listed under pods: may hold only Pod manifests (kind: Pod)',
+        );
         return;
       }
       const pod = this.parse(s.podManifest, record, doc.source, []);
-      if (pod && this.admitPods(1, at)) this.pods.push({ value: pod, origin: at, order: [doc.referencedFrom ?? Infinity, this.podSequence++] });
+      if (pod && this.admitPods(1, at))
+        this.pods.push({ value: pod, origin: at, order: [doc.referencedFrom ?? Infinity, this.podSequence++] });
       return;
     }
     if ('cluster' in record && !('kind' in record)) this.addTopology(doc, record);
     else if ('kind' in record) this.addResource(doc, record);
-    else this.report(at, 'a document must be a topology (with a cluster: section) or a Kubernetes/Calico resource (with kind:)');
+    else
+      this.report(
+        at,
+        'a document must be a topology (with a cluster: section) or a Kubernetes/Calico resource (with kind:)',
+      );
   }
 
   private addTopology(doc: InputDocument, record: object): void {
     if (this.topologyDoc !== undefined) {
-      this.report({ source: doc.source, path: ['cluster'] }, 'a second topology document: only one cluster: section is allowed', true);
+      this.report(
+        { source: doc.source, path: ['cluster'] },
+        'a second topology document: only one cluster: section is allowed',
+        true,
+      );
       return;
     }
     const written = record as Record<string, unknown>;
-    const tooManyNodes = this.tooMany(written['nodes'], this.limits.nodes, 'nodes', { source: doc.source, path: ['nodes'] });
+    const tooManyNodes = this.tooMany(written['nodes'], this.limits.nodes, 'nodes', {
+      source: doc.source,
+      path: ['nodes'],
+    });
     const tooManyPods = this.tooMany(written['pods'], this.limits.pods, 'pods', { source: doc.source, path: ['pods'] });
     const parsed = tooManyNodes || tooManyPods ? undefined : this.parse(s.topologyDocument, record, doc.source, []);
     if (parsed === undefined) {
@@ -181,11 +200,18 @@ class Resolver {
     }
     this.topologyDoc = { value: parsed, origin: { source: doc.source, path: [] } };
     const at = (...path: (string | number)[]): Origin => ({ source: doc.source, path });
-    parsed.pools?.forEach((pool, i) => this.pools.push({ value: pool, origin: at('pools', i) }));
-    parsed.nodes.forEach((node, i) => this.addNode(node, at('nodes', i)));
-    parsed.peers?.forEach((peer, i) => this.peers.push({ value: peer, origin: at('peers', i) }));
+    parsed.pools?.forEach((pool, i) => {
+      this.pools.push({ value: pool, origin: at('pools', i) });
+    });
+    parsed.nodes.forEach((node, i) => {
+      this.addNode(node, at('nodes', i));
+    });
+    parsed.peers?.forEach((peer, i) => {
+      this.peers.push({ value: peer, origin: at('peers', i) });
+    });
     parsed.pods?.forEach((pod, i) => {
-      if ('kind' in pod && this.admitPods(1, at('pods', i))) this.pods.push({ value: pod, origin: at('pods', i), order: [i, this.podSequence++] });
+      if ('kind' in pod && this.admitPods(1, at('pods', i)))
+        this.pods.push({ value: pod, origin: at('pods', i), order: [i, this.podSequence++] });
     });
   }
 
@@ -195,7 +221,8 @@ class Resolver {
     switch (record['kind']) {
       case 'Pod': {
         const pod = this.parse(s.podManifest, record, doc.source, []);
-        if (pod && this.admitPods(1, root)) this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
+        if (pod && this.admitPods(1, root))
+          this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
       case 'Deployment': {
@@ -240,7 +267,10 @@ class Resolver {
     const labels = deployment.spec.template.metadata?.labels ?? {};
     const mismatch = Object.entries(deployment.spec.selector.matchLabels).find(([key, value]) => labels[key] !== value);
     if (mismatch !== undefined) {
-      this.report({ ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] }, `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`);
+      this.report(
+        { ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] },
+        `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`,
+      );
       return;
     }
     if (!this.admitPods(deployment.spec.replicas, { ...origin, path: ['spec', 'replicas'] })) return;
@@ -249,12 +279,17 @@ class Resolver {
     for (let i = 0; i < deployment.spec.replicas; i++) {
       // Like the ReplicaSet controller, try another random suffix when one is taken.
       let suffix = '';
-      for (let attempt = 0; suffix === '' || used.has(suffix); attempt++) suffix = kubeSafe(fnv1a(`${name}/${hash}/${i}/${attempt}`), 5);
+      for (let attempt = 0; suffix === '' || used.has(suffix); attempt++)
+        suffix = kubeSafe(fnv1a(`${name}/${hash}/${i}/${attempt}`), 5);
       used.add(suffix);
       const pod: s.PodManifest = {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: `${name}-${hash}-${suffix}`, ...(namespace !== undefined ? { namespace } : {}), labels: { ...labels, 'pod-template-hash': hash } },
+        metadata: {
+          name: `${name}-${hash}-${suffix}`,
+          ...(namespace !== undefined ? { namespace } : {}),
+          labels: { ...labels, 'pod-template-hash': hash },
+        },
         spec: deployment.spec.template.spec,
       };
       this.pods.push({ value: pod, origin, order: [Infinity, this.podSequence++] });
@@ -279,7 +314,8 @@ class Resolver {
     const written: NodeWritten = { name: node.metadata.name, address: node.spec.bgp.ipv4Address };
     if (node.metadata.labels) written.labels = node.metadata.labels;
     if (node.spec.bgp.asNumber !== undefined) written.asNumber = node.spec.bgp.asNumber;
-    if (node.spec.bgp.routeReflectorClusterID !== undefined) written.routeReflectorClusterID = node.spec.bgp.routeReflectorClusterID;
+    if (node.spec.bgp.routeReflectorClusterID !== undefined)
+      written.routeReflectorClusterID = node.spec.bgp.routeReflectorClusterID;
     this.addNode(written, { source: doc.source, path: ['spec', 'bgp'] });
   }
 
@@ -288,7 +324,11 @@ class Resolver {
     const existing = this.nodes.get(node.name);
     if (existing === undefined) {
       if (this.nodes.size >= this.limits.nodes) {
-        if (!this.nodeLimitReported) this.report(origin, `node ${this.limits.nodes + 1}: podnet models at most ${this.limits.nodes} nodes, Kubernetes' own limit (${LIFT_LIMITS})`);
+        if (!this.nodeLimitReported)
+          this.report(
+            origin,
+            `node ${this.limits.nodes + 1}: podnet models at most ${this.limits.nodes} nodes, Kubernetes' own limit (${LIFT_LIMITS})`,
+          );
         this.nodeLimitReported = true;
         return;
       }
@@ -307,7 +347,10 @@ class Resolver {
   resolve(): Topology | undefined {
     const doc = this.topologyDoc;
     if (doc === undefined) {
-      this.report({ source: 0, path: [] }, 'no topology document: a topology file needs a cluster: section (name, seed, bgp, ipam)');
+      this.report(
+        { source: 0, path: [] },
+        'no topology document: a topology file needs a cluster: section (name, seed, bgp, ipam)',
+      );
       return undefined;
     }
     const written = doc.value;
@@ -361,32 +404,70 @@ class Resolver {
       const name = entry.name ?? `${entry.check} #${i + 1}`;
       switch (entry.check) {
         case 'reach':
-          return [{ check: 'reach', from: entry.from, to: entry.to, ...(entry.port !== undefined ? { port: entry.port } : {}), expect: entry.expect, name, origin }];
+          return [
+            {
+              check: 'reach',
+              from: entry.from,
+              to: entry.to,
+              ...(entry.port !== undefined ? { port: entry.port } : {}),
+              expect: entry.expect,
+              name,
+              origin,
+            },
+          ];
         case 'peers':
-          return this.checkName(entry.node, machines, 'node or router', at('node')) ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }] : [];
+          return this.checkName(entry.node, machines, 'node or router', at('node'))
+            ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }]
+            : [];
         case 'best': {
           const prefix = parseCidr(entry.prefix);
           if (!prefix.ok) this.report(at('prefix'), prefix.reason);
           const via = entry.via === undefined ? undefined : this.address(entry.via, at('via'));
-          const known = this.checkName(entry.node, machines, 'node or router', at('node')) && (entry.from === undefined || this.checkName(entry.from, machines, 'node or router', at('from')));
+          const known =
+            this.checkName(entry.node, machines, 'node or router', at('node')) &&
+            (entry.from === undefined || this.checkName(entry.from, machines, 'node or router', at('from')));
           if (!prefix.ok || !known) return [];
-          return [{ check: 'best', node: entry.node, prefix: prefix.value, ...(via !== undefined ? { via } : {}), ...(entry.from !== undefined ? { from: entry.from } : {}), name, origin }];
+          return [
+            {
+              check: 'best',
+              node: entry.node,
+              prefix: prefix.value,
+              ...(via !== undefined ? { via } : {}),
+              ...(entry.from !== undefined ? { from: entry.from } : {}),
+              name,
+              origin,
+            },
+          ];
         }
         case 'no-route': {
           const to = this.address(entry.to, at('to'));
-          (entry.nodes ?? []).forEach((node, j) => this.checkName(node, machines, 'node or router', { source, path: ['checks', i, 'nodes', j] }));
-          return to === undefined ? [] : [{ check: 'no-route', to, ...(entry.nodes !== undefined ? { nodes: entry.nodes } : {}), name, origin }];
+          (entry.nodes ?? []).forEach((node, j) => {
+            this.checkName(node, machines, 'node or router', { source, path: ['checks', i, 'nodes', j] });
+          });
+          return to === undefined
+            ? []
+            : [{ check: 'no-route', to, ...(entry.nodes !== undefined ? { nodes: entry.nodes } : {}), name, origin }];
         }
         case 'free-blocks':
-          return this.checkName(entry.pool, pools.map((p) => p.name), 'pool', at('pool')) ? [{ check: 'free-blocks', pool: entry.pool, atLeast: entry.atLeast, name, origin }] : [];
+          return this.checkName(
+            entry.pool,
+            pools.map((p) => p.name),
+            'pool',
+            at('pool'),
+          )
+            ? [{ check: 'free-blocks', pool: entry.pool, atLeast: entry.atLeast, name, origin }]
+            : [];
         case 'converged':
           return [{ check: 'converged', within: parseDuration(entry.within), name, origin }];
+        default:
+          return assertNever(entry, 'check kind');
       }
     });
   }
 
   private resolvePools(source: number): Pool[] {
-    const written = this.pools.length > 0 ? this.pools : [{ value: s.ipPoolEntry.parse(DEFAULT_POOL), origin: { source, path: [] } }];
+    const written =
+      this.pools.length > 0 ? this.pools : [{ value: s.ipPoolEntry.parse(DEFAULT_POOL), origin: { source, path: [] } }];
     const pools: Pool[] = [];
     const names = new Set<string>();
     for (const { value, origin } of written) {
@@ -403,12 +484,14 @@ class Resolver {
       } else if (value.blockSize < cidr.value.len && !value.disabled) {
         this.report(field('blockSize'), `block size /${value.blockSize} is larger than the pool ${value.cidr}`);
       }
-      if (cidrsOverlap(cidr.value, LINK_LOCAL)) this.report(field('cidr'), `pool ${value.cidr} overlaps the link-local range 169.254.0.0/16`);
+      if (cidrsOverlap(cidr.value, LINK_LOCAL))
+        this.report(field('cidr'), `pool ${value.cidr} overlaps the link-local range 169.254.0.0/16`);
       if (value.ipipMode !== 'Never' && value.vxlanMode !== 'Never') {
         this.report(field('vxlanMode'), 'IPIP and VXLAN cannot both be enabled on one pool');
       }
       const other = pools.find((pool) => cidrsOverlap(pool.cidr, cidr.value));
-      if (other) this.report(field('cidr'), `pool ${value.cidr} overlaps pool "${other.name}" (${formatCidr(other.cidr)})`);
+      if (other)
+        this.report(field('cidr'), `pool ${value.cidr} overlaps pool "${other.name}" (${formatCidr(other.cidr)})`);
       const nodeSelector = this.selector(value.nodeSelector, field('nodeSelector'));
       pools.push({
         name: value.name,
@@ -436,15 +519,15 @@ class Resolver {
 
   private resolveSegments(written: readonly z.output<typeof s.segmentEntry>[], source: number): Map<string, Segment> {
     const segments = new Map<string, Segment>();
-    written.forEach((segment, i) => {
+    for (const [i, segment] of written.entries()) {
       const at = (key: string): Origin => ({ source, path: ['segments', i, key] });
       const cidr = parseCidr(segment.cidr);
-      if (!cidr.ok) return this.report(at('cidr'), cidr.reason);
-      if (segments.has(segment.name)) return this.report(at('name'), `duplicate segment name "${segment.name}"`);
-      const clash = [...segments.values()].find((other) => cidrsOverlap(other.cidr, cidr.value));
-      if (clash) return this.report(at('cidr'), `segment ${segment.cidr} overlaps segment "${clash.name}"`);
-      segments.set(segment.name, { name: segment.name, cidr: cidr.value });
-    });
+      const clash = cidr.ok ? [...segments.values()].find((other) => cidrsOverlap(other.cidr, cidr.value)) : undefined;
+      if (!cidr.ok) this.report(at('cidr'), cidr.reason);
+      else if (segments.has(segment.name)) this.report(at('name'), `duplicate segment name "${segment.name}"`);
+      else if (clash) this.report(at('cidr'), `segment ${segment.cidr} overlaps segment "${clash.name}"`);
+      else segments.set(segment.name, { name: segment.name, cidr: cidr.value });
+    }
     return segments;
   }
 
@@ -461,9 +544,15 @@ class Resolver {
   private resolveNodes(pools: readonly Pool[], segments: Map<string, Segment>): ClusterNode[] {
     const nodes: ClusterNode[] = [];
     for (const { value, origin } of this.nodes.values()) {
-      const at = (key: string): Origin => ({ ...origin, path: [...origin.path, origin.path[0] === 'spec' ? 'ipv4Address' : key] });
+      const at = (key: string): Origin => ({
+        ...origin,
+        path: [...origin.path, origin.path[0] === 'spec' ? 'ipv4Address' : key],
+      });
       if (value.address === undefined) {
-        this.report(origin, `node "${value.name}" has no address (give address:, or the projectcalico.org/IPv4Address annotation)`);
+        this.report(
+          origin,
+          `node "${value.name}" has no address (give address:, or the projectcalico.org/IPv4Address annotation)`,
+        );
         continue;
       }
       const address = parseAddressWithPrefix(value.address);
@@ -472,18 +561,27 @@ class Resolver {
         continue;
       }
       const pool = pools.find((p) => cidrContains(p.cidr, address.value.ip));
-      if (pool) this.report(at('address'), `node address ${value.address} is inside pool "${pool.name}" (${formatCidr(pool.cidr)}): pod and node addresses must not overlap`);
+      if (pool)
+        this.report(
+          at('address'),
+          `node address ${value.address} is inside pool "${pool.name}" (${formatCidr(pool.cidr)}): pod and node addresses must not overlap`,
+        );
       const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
-      const clusterId = value.routeReflectorClusterID === undefined ? undefined : parseIpv4(value.routeReflectorClusterID);
+      const clusterId =
+        value.routeReflectorClusterID === undefined ? undefined : parseIpv4(value.routeReflectorClusterID);
       if (clusterId === null) {
-        this.report(field('routeReflectorClusterID'), `cluster ID "${value.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`);
+        this.report(
+          field('routeReflectorClusterID'),
+          `cluster ID "${value.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
+        );
       }
       const subnet = networkOf(address.value);
       let gateway: number | undefined;
       if (value.gateway !== undefined) {
         const parsed = parseIpv4(value.gateway);
         if (parsed === null) this.report(field('gateway'), `"${value.gateway}" is not an IPv4 address`);
-        else if (!cidrContains(subnet, parsed)) this.report(field('gateway'), `gateway ${value.gateway} is not on the node's subnet ${formatCidr(subnet)}`);
+        else if (!cidrContains(subnet, parsed))
+          this.report(field('gateway'), `gateway ${value.gateway} is not on the node's subnet ${formatCidr(subnet)}`);
         else gateway = parsed;
       }
       const role = value.role ?? 'worker';
@@ -529,7 +627,14 @@ class Resolver {
           this.report(at('interfaces', j, 'address'), address.reason);
           return [];
         }
-        return [{ name: iface.name ?? `eth${j}`, ip: address.value.ip, subnet: networkOf(address.value), segment: this.segmentFor(address.value, segments) }];
+        return [
+          {
+            name: iface.name ?? `eth${j}`,
+            ip: address.value.ip,
+            subnet: networkOf(address.value),
+            segment: this.segmentFor(address.value, segments),
+          },
+        ];
       });
       let routerId = interfaces[0]?.ip ?? 0;
       if (router.routerId !== undefined) {
@@ -544,8 +649,13 @@ class Resolver {
         if (via === null) this.report(at('routes', j, 'via'), `"${route.via}" is not an IPv4 address`);
         return dst.ok && via !== null ? [{ dst: dst.value, via }] : [];
       });
-      const clusterId = router.routeReflectorClusterID === undefined ? undefined : parseIpv4(router.routeReflectorClusterID);
-      if (clusterId === null) this.report(at('routeReflectorClusterID'), `cluster ID "${router.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`);
+      const clusterId =
+        router.routeReflectorClusterID === undefined ? undefined : parseIpv4(router.routeReflectorClusterID);
+      if (clusterId === null)
+        this.report(
+          at('routeReflectorClusterID'),
+          `cluster ID "${router.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
+        );
       routers.push({
         name: router.name,
         asNumber: router.asNumber,
@@ -559,7 +669,9 @@ class Resolver {
     });
     // Peers may name routers defined later in the list, so they resolve once all names are known.
     written.forEach((router, i) => {
-      const peers = (router.peers ?? []).map((peer, j) => this.resolveRouterPeer(peer, { source, path: ['routers', i, 'peers', j] }, nodes, routers));
+      const peers = (router.peers ?? []).map((peer, j) =>
+        this.resolveRouterPeer(peer, { source, path: ['routers', i, 'peers', j] }, nodes, routers),
+      );
       const index = routers.findIndex((r) => r.name === router.name);
       if (index >= 0) routers[index] = { ...(routers[index] as Router), peers };
     });
@@ -574,12 +686,27 @@ class Resolver {
   ): RouterPeer {
     const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
     const given = (['node', 'router', 'nodeSelector', 'peerIP'] as const).filter((key) => peer[key] !== undefined);
-    if (given.length !== 1) this.report(origin, 'a router peer names exactly one of node, router, nodeSelector or peerIP');
-    if (peer.node !== undefined) this.checkName(peer.node, nodes.map((n) => n.name), 'node', field('node'));
-    if (peer.router !== undefined) this.checkName(peer.router, routers.map((r) => r.name), 'router', field('router'));
-    const nodeSelector = peer.nodeSelector === undefined ? undefined : this.selector(peer.nodeSelector, field('nodeSelector'));
+    if (given.length !== 1)
+      this.report(origin, 'a router peer names exactly one of node, router, nodeSelector or peerIP');
+    if (peer.node !== undefined)
+      this.checkName(
+        peer.node,
+        nodes.map((n) => n.name),
+        'node',
+        field('node'),
+      );
+    if (peer.router !== undefined)
+      this.checkName(
+        peer.router,
+        routers.map((r) => r.name),
+        'router',
+        field('router'),
+      );
+    const nodeSelector =
+      peer.nodeSelector === undefined ? undefined : this.selector(peer.nodeSelector, field('nodeSelector'));
     const peerIP = peer.peerIP === undefined ? undefined : this.address(peer.peerIP, field('peerIP'));
-    if (peer.peerIP !== undefined && peer.asNumber === undefined) this.report(field('peerIP'), 'a peerIP peer needs asNumber');
+    if (peer.peerIP !== undefined && peer.asNumber === undefined)
+      this.report(field('peerIP'), 'a peerIP peer needs asNumber');
     return {
       ...(peer.node !== undefined ? { node: peer.node } : {}),
       ...(peer.router !== undefined ? { router: peer.router } : {}),
@@ -613,11 +740,15 @@ class Resolver {
       if (previous !== undefined) this.report(at, `duplicate address ${formatIpv4(ip)}: ${previous} already uses it`);
       else owners.set(ip, owner);
     };
-    for (const node of nodes) claim(node.ip, `node "${node.name}"`, { ...node.origin, path: [...node.origin.path, 'address'] });
+    for (const node of nodes)
+      claim(node.ip, `node "${node.name}"`, { ...node.origin, path: [...node.origin.path, 'address'] });
     for (const router of routers) {
-      router.interfaces.forEach((iface, j) =>
-        claim(iface.ip, `router "${router.name}"`, { ...router.origin, path: [...router.origin.path, 'interfaces', j, 'address'] }),
-      );
+      router.interfaces.forEach((iface, j) => {
+        claim(iface.ip, `router "${router.name}"`, {
+          ...router.origin,
+          path: [...router.origin.path, 'interfaces', j, 'address'],
+        });
+      });
     }
   }
 
@@ -627,14 +758,27 @@ class Resolver {
       const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
       if (names.has(value.name)) this.report(field('name'), `duplicate BGPPeer name "${value.name}"`);
       names.add(value.name);
-      if (value.node !== undefined && value.nodeSelector !== undefined) this.report(field('nodeSelector'), 'node and nodeSelector cannot both be set');
-      if (value.peerIP !== undefined && value.peerSelector !== undefined) this.report(field('peerSelector'), 'peerIP and peerSelector cannot both be set');
-      if (value.peerIP === undefined && value.peerSelector === undefined) this.report(origin, 'a BGPPeer needs peerIP or peerSelector');
-      if (value.peerIP !== undefined && value.asNumber === undefined) this.report(field('peerIP'), 'a BGPPeer with peerIP needs asNumber');
-      if (value.peerSelector !== undefined && value.asNumber !== undefined) this.report(field('asNumber'), 'asNumber must be empty with peerSelector (the peers\' own AS is used)');
-      if (value.node !== undefined) this.checkName(value.node, nodes.map((n) => n.name), 'node', field('node'));
-      const nodeSelector = value.nodeSelector === undefined ? undefined : this.selector(value.nodeSelector, field('nodeSelector'));
-      const peerSelector = value.peerSelector === undefined ? undefined : this.selector(value.peerSelector, field('peerSelector'));
+      if (value.node !== undefined && value.nodeSelector !== undefined)
+        this.report(field('nodeSelector'), 'node and nodeSelector cannot both be set');
+      if (value.peerIP !== undefined && value.peerSelector !== undefined)
+        this.report(field('peerSelector'), 'peerIP and peerSelector cannot both be set');
+      if (value.peerIP === undefined && value.peerSelector === undefined)
+        this.report(origin, 'a BGPPeer needs peerIP or peerSelector');
+      if (value.peerIP !== undefined && value.asNumber === undefined)
+        this.report(field('peerIP'), 'a BGPPeer with peerIP needs asNumber');
+      if (value.peerSelector !== undefined && value.asNumber !== undefined)
+        this.report(field('asNumber'), "asNumber must be empty with peerSelector (the peers' own AS is used)");
+      if (value.node !== undefined)
+        this.checkName(
+          value.node,
+          nodes.map((n) => n.name),
+          'node',
+          field('node'),
+        );
+      const nodeSelector =
+        value.nodeSelector === undefined ? undefined : this.selector(value.nodeSelector, field('nodeSelector'));
+      const peerSelector =
+        value.peerSelector === undefined ? undefined : this.selector(value.peerSelector, field('peerSelector'));
       const endpoint = value.peerIP === undefined ? undefined : this.peerEndpoint(value.peerIP, field('peerIP'));
       const nextHopMode = value.nextHopMode ?? (value.keepOriginalNextHop ? 'Keep' : 'Auto');
       const peer: BgpPeer = {
@@ -643,7 +787,9 @@ class Resolver {
         origin,
         ...(value.node !== undefined ? { node: value.node } : {}),
         ...(nodeSelector !== undefined ? { nodeSelector, nodeSelectorText: value.nodeSelector as string } : {}),
-        ...(endpoint !== undefined ? { peerIP: endpoint.ip, ...(endpoint.port !== undefined ? { peerPort: endpoint.port } : {}) } : {}),
+        ...(endpoint !== undefined
+          ? { peerIP: endpoint.ip, ...(endpoint.port !== undefined ? { peerPort: endpoint.port } : {}) }
+          : {}),
         ...(peerSelector !== undefined ? { peerSelector, peerSelectorText: value.peerSelector as string } : {}),
         ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
         ...(value.localASNumber !== undefined ? { localASNumber: value.localASNumber } : {}),
@@ -669,14 +815,30 @@ class Resolver {
     const field = (...path: (string | number)[]): Origin => ({ ...origin, path: [...origin.path, ...path] });
     const names = new Set<string>();
     manifest.spec.containers.forEach((container, i) => {
-      if (names.has(container.name)) this.report(field('spec', 'containers', i, 'name'), `duplicate container name "${container.name}" in pod "${manifest.metadata.name}"`);
+      if (names.has(container.name))
+        this.report(
+          field('spec', 'containers', i, 'name'),
+          `duplicate container name "${container.name}" in pod "${manifest.metadata.name}"`,
+        );
       names.add(container.name);
     });
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(manifest.metadata.name)) {
-      this.report(field('metadata', 'name'), `pod name "${manifest.metadata.name}" is not a valid DNS subdomain (lower-case letters, digits, '-' and '.')`);
+      this.report(
+        field('metadata', 'name'),
+        `pod name "${manifest.metadata.name}" is not a valid DNS subdomain (lower-case letters, digits, '-' and '.')`,
+      );
     }
     const nodeName = manifest.spec.nodeName;
-    if (nodeName !== undefined && !this.checkName(nodeName, nodes.map((n) => n.name), 'node', field('spec', 'nodeName'))) return undefined;
+    if (
+      nodeName !== undefined &&
+      !this.checkName(
+        nodeName,
+        nodes.map((n) => n.name),
+        'node',
+        field('spec', 'nodeName'),
+      )
+    )
+      return undefined;
     const containers: ContainerSpec[] = manifest.spec.containers.map((container) => ({
       name: container.name,
       image: container.image,
@@ -712,7 +874,8 @@ class Resolver {
     const seen = new Set<string>();
     for (const pod of pods) {
       const key = `${pod.namespace}/${pod.name}`;
-      if (seen.has(key)) this.report({ ...pod.origin, path: [...pod.origin.path, 'metadata', 'name'] }, `duplicate pod "${key}"`);
+      if (seen.has(key))
+        this.report({ ...pod.origin, path: [...pod.origin.path, 'metadata', 'name'] }, `duplicate pod "${key}"`);
       seen.add(key);
     }
   }
@@ -733,7 +896,9 @@ class Resolver {
       switch (event.action) {
         case 'link-down':
         case 'link-up':
-          event.link.forEach((end, j) => this.checkName(end, machines, 'node or router', { source, path: ['events', i, 'link', j] }));
+          event.link.forEach((end, j) => {
+            this.checkName(end, machines, 'node or router', { source, path: ['events', i, 'link', j] });
+          });
           events.push({ at, origin, action: event.action, link: event.link });
           break;
         case 'node-down':
@@ -753,7 +918,9 @@ class Resolver {
         }
         case 'pod-delete': {
           const [namespace, name] = event.pod.includes('/') ? event.pod.split('/', 2) : ['default', event.pod];
-          const known = [...pods, ...events.flatMap((e) => (e.action === 'pod-create' ? [e.pod] : []))].map((p) => `${p.namespace}/${p.name}`);
+          const known = [...pods, ...events.flatMap((e) => (e.action === 'pod-create' ? [e.pod] : []))].map(
+            (p) => `${p.namespace}/${p.name}`,
+          );
           this.checkName(`${namespace}/${name}`, known, 'pod', { source, path: ['events', i, 'pod'] });
           events.push({ at, origin, action: 'pod-delete', namespace: namespace as string, name: name as string });
           break;
@@ -818,7 +985,10 @@ function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
 }
 
-export function resolveTopology(documents: readonly InputDocument[], limits: ResolveLimits = KUBERNETES_LIMITS): Resolution {
+export function resolveTopology(
+  documents: readonly InputDocument[],
+  limits: ResolveLimits = KUBERNETES_LIMITS,
+): Resolution {
   const resolver = new Resolver(limits);
   for (const doc of documents) resolver.addDocument(doc);
   const topology = resolver.resolve();

@@ -44,8 +44,8 @@ export const bgpConfigurationSpec = z.strictObject({
 });
 
 export const ipamConfigurationSpec = z.strictObject({
-  strictAffinity: z.boolean().default(false).describe('forbid borrowing addresses from other nodes\' blocks'),
-  maxBlocksPerHost: z.number().int().min(0).default(20).describe('blocks a node may claim (0 = Calico\'s built-in 20)'),
+  strictAffinity: z.boolean().default(false).describe("forbid borrowing addresses from other nodes' blocks"),
+  maxBlocksPerHost: z.number().int().min(0).default(20).describe("blocks a node may claim (0 = Calico's built-in 20)"),
   autoAllocateBlocks: z.boolean().default(true),
 });
 
@@ -74,7 +74,10 @@ export const nodeEntry = z.strictObject({
   address: text('node address with prefix length, e.g. 10.0.1.11/24; the prefix is its subnet'),
   role: z.enum(['control-plane', 'worker']).default('worker'),
   labels: labelsSchema.optional(),
-  taints: z.array(taintSchema).optional().describe('default: control-plane nodes get node-role.kubernetes.io/control-plane:NoSchedule'),
+  taints: z
+    .array(taintSchema)
+    .optional()
+    .describe('default: control-plane nodes get node-role.kubernetes.io/control-plane:NoSchedule'),
   asNumber: asNumberSchema.optional().describe('per-node AS override'),
   routeReflectorClusterID: z.string().optional().describe('makes the node a route reflector (dotted quad)'),
   gateway: z.string().optional().describe('default gateway on the node subnet'),
@@ -112,7 +115,7 @@ export const routerEntry = z.strictObject({
 
 export const segmentEntry = z.strictObject({
   name: text('segment name'),
-  cidr: text('the layer-2 segment\'s subnet'),
+  cidr: text("the layer-2 segment's subnet"),
 });
 
 export const bgpPeerSpec = z.strictObject({
@@ -133,10 +136,19 @@ export const bgpPeerSpec = z.strictObject({
 export const bgpPeerEntry = bgpPeerSpec.extend({ name: text('peer name') });
 
 const containerPort = z.strictObject({
-  containerPort: z.number().int('a port is a whole number').min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535'),
+  containerPort: z
+    .number()
+    .int('a port is a whole number')
+    .min(1, 'a port is between 1 and 65535')
+    .max(65535, 'a port is between 1 and 65535'),
   protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
   name: z.string().optional(),
-  hostPort: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional(),
+  hostPort: z
+    .number()
+    .int()
+    .min(1, 'a port is between 1 and 65535')
+    .max(65535, 'a port is between 1 and 65535')
+    .optional(),
   hostIP: z.string().optional(),
 });
 
@@ -232,7 +244,10 @@ export const podFileReference = z.strictObject({
 });
 
 export const imageEntry = z.strictObject({
-  ports: z.array(z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535')).optional().describe('ports the image listens on (default: the declared containerPorts)'),
+  ports: z
+    .array(z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535'))
+    .optional()
+    .describe('ports the image listens on (default: the declared containerPorts)'),
   pullSeconds: z.number().nonnegative().optional(),
   exitAfter: durationSchema.optional().describe('the process exits this long after it starts'),
   exitCode: z.number().int().min(0).max(255).optional(),
@@ -249,9 +264,17 @@ export const eventEntry = z.discriminatedUnion('action', [
   z.strictObject({ at: durationSchema, action: z.literal('pod-delete'), pod: text('pod name, or namespace/name') }),
   z.strictObject({
     at: durationSchema,
-    action: z.enum(['block-port', 'unblock-port']).describe('a firewall rule dropping a TCP port in both directions on a machine'),
+    action: z
+      .enum(['block-port', 'unblock-port'])
+      .describe('a firewall rule dropping a TCP port in both directions on a machine'),
     node: text('node or router name'),
-    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional().describe('default: BGP, the cluster\'s bgp.listenPort (179 unless configured)'),
+    port: z
+      .number()
+      .int()
+      .min(1, 'a port is between 1 and 65535')
+      .max(65535, 'a port is between 1 and 65535')
+      .optional()
+      .describe("default: BGP, the cluster's bgp.listenPort (179 unless configured)"),
   }),
 ]);
 
@@ -262,9 +285,25 @@ export const checkEntry = z.discriminatedUnion('check', [
     check: z.literal('reach').describe('a pod reaches another pod (or address) on a port'),
     name: checkName,
     from: text('source pod (name or namespace/name)'),
-    to: text('destination pod, an IPv4 address, or localhost (the source pod\'s own loopback)'),
-    port: z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535').optional(),
-    expect: z.enum(['ACCEPTED', 'CONNECTION_REFUSED', 'NO_ROUTE', 'NULL_ROUTED', 'LOOP', 'TTL_EXCEEDED', 'NEIGHBOR_UNREACHABLE', 'EXITS_NETWORK']).default('ACCEPTED'),
+    to: text("destination pod, an IPv4 address, or localhost (the source pod's own loopback)"),
+    port: z
+      .number()
+      .int()
+      .min(1, 'a port is between 1 and 65535')
+      .max(65535, 'a port is between 1 and 65535')
+      .optional(),
+    expect: z
+      .enum([
+        'ACCEPTED',
+        'CONNECTION_REFUSED',
+        'NO_ROUTE',
+        'NULL_ROUTED',
+        'LOOP',
+        'TTL_EXCEEDED',
+        'NEIGHBOR_UNREACHABLE',
+        'EXITS_NETWORK',
+      ])
+      .default('ACCEPTED'),
   }),
   z.strictObject({
     check: z.literal('peers').describe('a node has exactly this many established BGP peers'),
@@ -310,13 +349,22 @@ export const clusterSection = z.strictObject({
 
 export const topologyDocument = z.strictObject({
   cluster: clusterSection,
-  pools: z.array(ipPoolEntry).optional().describe('IP pools; default: default-ipv4-ippool 192.168.0.0/16, IPIP Always, natOutgoing'),
+  pools: z
+    .array(ipPoolEntry)
+    .optional()
+    .describe('IP pools; default: default-ipv4-ippool 192.168.0.0/16, IPIP Always, natOutgoing'),
   nodes: z.array(nodeEntry).default([]),
   routers: z.array(routerEntry).optional(),
-  segments: z.array(segmentEntry).optional().describe('named layer-2 segments; an address outside them gets its own subnet\'s segment'),
+  segments: z
+    .array(segmentEntry)
+    .optional()
+    .describe("named layer-2 segments; an address outside them gets its own subnet's segment"),
   peers: z.array(bgpPeerEntry).optional().describe('BGPPeer resources'),
   pods: z.array(z.union([podFileReference, podManifest])).optional(),
-  images: z.record(z.string(), imageEntry).optional().describe('the offline registry: images beyond the built-in catalogue'),
+  images: z
+    .record(z.string(), imageEntry)
+    .optional()
+    .describe('the offline registry: images beyond the built-in catalogue'),
   events: z.array(eventEntry).optional().describe('timed scenario events'),
   checks: z.array(checkEntry).optional().describe('checks for grading: podnet check FILE runs them'),
 });
@@ -335,8 +383,18 @@ const calicoMeta = z.strictObject({
 });
 const calicoApi = z.literal('projectcalico.org/v3', 'Calico resources have apiVersion: projectcalico.org/v3');
 
-export const ipPoolResource = z.strictObject({ apiVersion: calicoApi, kind: z.literal('IPPool'), metadata: calicoMeta, spec: ipPoolSpec });
-export const bgpPeerResource = z.strictObject({ apiVersion: calicoApi, kind: z.literal('BGPPeer'), metadata: calicoMeta, spec: bgpPeerSpec });
+export const ipPoolResource = z.strictObject({
+  apiVersion: calicoApi,
+  kind: z.literal('IPPool'),
+  metadata: calicoMeta,
+  spec: ipPoolSpec,
+});
+export const bgpPeerResource = z.strictObject({
+  apiVersion: calicoApi,
+  kind: z.literal('BGPPeer'),
+  metadata: calicoMeta,
+  spec: bgpPeerSpec,
+});
 export const bgpConfigurationResource = z.strictObject({
   apiVersion: calicoApi,
   kind: z.literal('BGPConfiguration'),
@@ -367,8 +425,20 @@ export const kubeNodeResource = z.strictObject({
   kind: z.literal('Node'),
   metadata: calicoMeta,
   spec: z
-    .strictObject({ taints: z.array(taintSchema).optional(), podCIDR: z.string().optional(), podCIDRs: z.array(z.string()).optional() })
+    .strictObject({
+      taints: z.array(taintSchema).optional(),
+      podCIDR: z.string().optional(),
+      podCIDRs: z.array(z.string()).optional(),
+    })
     .optional(),
 });
 
-export const RESOURCE_KINDS = ['Pod', 'Deployment', 'Node', 'IPPool', 'BGPPeer', 'BGPConfiguration', 'IPAMConfiguration'] as const;
+export const RESOURCE_KINDS = [
+  'Pod',
+  'Deployment',
+  'Node',
+  'IPPool',
+  'BGPPeer',
+  'BGPConfiguration',
+  'IPAMConfiguration',
+] as const;

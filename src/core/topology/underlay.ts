@@ -45,7 +45,8 @@ export class Underlay {
     }
     for (const router of topology.routers) {
       this.routers.add(router.name);
-      for (const iface of router.interfaces) this.attach({ machine: router.name, ip: iface.ip, segment: iface.segment });
+      for (const iface of router.interfaces)
+        this.attach({ machine: router.name, ip: iface.ip, segment: iface.segment });
     }
   }
 
@@ -94,7 +95,8 @@ export class Underlay {
     if (!this.isUp(from)) return { ok: false, reason: 'Network is unreachable', at: from };
     const mySegments = this.segmentsOf(from);
     if (targetSegment !== undefined && mySegments.includes(targetSegment)) {
-      if (target === undefined || !this.adjacent(from, target.machine)) return { ok: false, reason: 'No route to host', at: from };
+      if (target === undefined || !this.adjacent(from, target.machine))
+        return { ok: false, reason: 'No route to host', at: from };
       return { ok: true, path: [from, target.machine] };
     }
     const firstHops = this.routers.has(from) ? [from] : this.gatewayOf(from);
@@ -111,7 +113,11 @@ export class Underlay {
   }
 
   /** Breadth-first through routers to a router on the target segment, then the target itself. */
-  private routeThroughRouters(start: readonly string[], targetSegment: string | undefined, target: string | undefined): string[] | undefined {
+  private routeThroughRouters(
+    start: readonly string[],
+    targetSegment: string | undefined,
+    target: string | undefined,
+  ): string[] | undefined {
     if (targetSegment === undefined) return undefined;
     const previous = new Map<string, string | null>(start.map((r) => [r, null]));
     const queue = [...start];

@@ -23,10 +23,18 @@ export function recordingErrorMap(known: KnownKeys): (issue: RawIssue) => undefi
 }
 
 export function toIssues(issues: readonly FinalIssue[], source: number, base: Path, known: KnownKeys): Issue[] {
-  return issues.flatMap((issue) => convert(issue, source, [...base, ...(issue.path as PathSegment[])], known, issue.path as PathSegment[]));
+  return issues.flatMap((issue) =>
+    convert(issue, source, [...base, ...(issue.path as PathSegment[])], known, issue.path as PathSegment[]),
+  );
 }
 
-function convert(issue: FinalIssue, source: number, path: PathSegment[], known: KnownKeys, localPath: PathSegment[]): Issue[] {
+function convert(
+  issue: FinalIssue,
+  source: number,
+  path: PathSegment[],
+  known: KnownKeys,
+  localPath: PathSegment[],
+): Issue[] {
   const field = String(path.at(-1) ?? 'document');
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -41,11 +49,18 @@ function convert(issue: FinalIssue, source: number, path: PathSegment[], known: 
       if (issue.input === undefined) {
         return [{ at: { source, path: path.slice(0, -1) }, onKey: true, message: `missing required key "${field}"` }];
       }
-      return [{ at: { source, path }, message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})` }];
+      return [
+        { at: { source, path }, message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})` },
+      ];
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const hint = allowed.length > 1 && typeof issue.input === 'string' ? didYouMean(issue.input, allowed) : '';
-      return [{ at: { source, path }, message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found ${describeValue(issue.input)})${hint}` }];
+      return [
+        {
+          at: { source, path },
+          message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found ${describeValue(issue.input)})${hint}`,
+        },
+      ];
     }
     case 'invalid_union':
       return convertUnion(issue, source, path, known, localPath);
@@ -71,7 +86,10 @@ function convertUnion(
   if (discriminator !== undefined || issue.errors.length === 0) {
     const key = discriminator ?? 'kind';
     const at = path.at(-1) === key ? path : [...path, key];
-    const found = typeof issue.input === 'object' && issue.input !== null ? (issue.input as Record<string, unknown>)[key] : issue.input;
+    const found =
+      typeof issue.input === 'object' && issue.input !== null
+        ? (issue.input as Record<string, unknown>)[key]
+        : issue.input;
     const shown = found === undefined ? '' : ` (found ${describeValue(found)})`;
     return [{ at: { source, path: at }, message: `"${key}" is missing or not one podnet knows${shown}` }];
   }
@@ -81,7 +99,10 @@ function convertUnion(
   const branches = [...issue.errors].sort((a, b) => weight(a) - weight(b));
   const best = branches[0] ?? [];
   return best.flatMap((inner) =>
-    convert(inner, source, [...path, ...(inner.path as PathSegment[])], known, [...localPath, ...(inner.path as PathSegment[])]),
+    convert(inner, source, [...path, ...(inner.path as PathSegment[])], known, [
+      ...localPath,
+      ...(inner.path as PathSegment[]),
+    ]),
   );
 }
 
@@ -107,7 +128,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 60)}…" (${value.length} characters)` : `"${value}"`;
+  if (typeof value === 'string')
+    return value.length > 60 ? `"${value.slice(0, 60)}…" (${value.length} characters)` : `"${value}"`;
   if (typeof value === 'number') {
     if (Number.isNaN(value)) return '.nan (not a number)';
     if (!Number.isFinite(value)) return value > 0 ? '.inf (infinity)' : '-.inf (minus infinity)';

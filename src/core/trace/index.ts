@@ -62,9 +62,18 @@ export class Tracer {
   trace(flow: Flow): Trace[] {
     const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
-    const origin: Step = { kind: 'ORIGINATED', detail: `${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port}${flow.srcContainer ? ` from container ${flow.srcContainer}` : ''}` };
+    const origin: Step = {
+      kind: 'ORIGINATED',
+      detail: `${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port}${flow.srcContainer ? ` from container ${flow.srcContainer}` : ''}`,
+    };
     if (flow.loopback || flow.dst === flow.src) {
-      const steps: Step[] = [origin, { kind: 'LOOPBACK', detail: `${flow.loopback ? 'localhost' : 'the pod\'s own address'} stays in the pod's network namespace (lo): no route lookup, no veth` }];
+      const steps: Step[] = [
+        origin,
+        {
+          kind: 'LOOPBACK',
+          detail: `${flow.loopback ? 'localhost' : "the pod's own address"} stays in the pod's network namespace (lo): no route lookup, no veth`,
+        },
+      ];
       return [this.finish(flow, [], this.deliverToPod(pod, flow, steps, INITIAL_TTL))];
     }
     const node = pod.nodeName as string;
@@ -73,11 +82,27 @@ export class Tracer {
       ttl: INITIAL_TTL,
       steps: [
         origin,
-        { kind: 'FIB_LOOKUP', route: 'default via 169.254.1.1 dev eth0', detail: 'the pod\'s only route (set by the Calico CNI plugin)' },
-        { kind: 'TRANSMITTED', iface: 'eth0', detail: `ARP for 169.254.1.1 answered by ${pod.vethName} on ${node} (proxy ARP, ee:ee:ee:ee:ee:ee)` },
+        {
+          kind: 'FIB_LOOKUP',
+          route: 'default via 169.254.1.1 dev eth0',
+          detail: "the pod's only route (set by the Calico CNI plugin)",
+        },
+        {
+          kind: 'TRANSMITTED',
+          iface: 'eth0',
+          detail: `ARP for 169.254.1.1 answered by ${pod.vethName} on ${node} (proxy ARP, ee:ee:ee:ee:ee:ee)`,
+        },
       ],
     };
-    return this.arrive(flow, node, pod.vethName, { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL }, [podHop], new Set(), true);
+    return this.arrive(
+      flow,
+      node,
+      pod.vethName,
+      { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL },
+      [podHop],
+      new Set(),
+      true,
+    );
   }
 
   private finish(flow: Flow, hops: readonly Hop[], last: { hop: Hop; disposition: Disposition }): Trace {
@@ -90,27 +115,65 @@ export class Tracer {
   }
 
   /** A packet arrives at a machine: decapsulate, decrement TTL, look up, and send it on. */
-  private arrive(flow: Flow, machine: string, iface: string, packet: Packet, hops: readonly Hop[], crumbs: ReadonlySet<number>, sourceNode = false): Trace[] {
-    const steps: Step[] = [{ kind: 'RECEIVED', iface, detail: packet.outer ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}` : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}` }];
+  private arrive(
+    flow: Flow,
+    machine: string,
+    iface: string,
+    packet: Packet,
+    hops: readonly Hop[],
+    crumbs: ReadonlySet<number>,
+    sourceNode = false,
+  ): Trace[] {
+    const steps: Step[] = [
+      {
+        kind: 'RECEIVED',
+        iface,
+        detail: packet.outer
+          ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}`
+          : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}`,
+      },
+    ];
     let current = packet;
     if (current.outer !== undefined) {
       const { encap } = current.outer;
-      steps.push({ kind: 'DECAPSULATED', encap, detail: encap === 'IPIP' ? 'on tunl0: inner packet continues' : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues` });
+      steps.push({
+        kind: 'DECAPSULATED',
+        encap,
+        detail:
+          encap === 'IPIP'
+            ? 'on tunl0: inner packet continues'
+            : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues`,
+      });
       current = { src: current.src, dst: current.dst, ttl: current.ttl };
     }
     const ttl = current.ttl - 1;
-    const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl, steps }], disposition }];
+    const end = (disposition: Disposition): Trace[] => [
+      { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
+    ];
     if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine, detail: `TTL reached 0 at ${machine}` });
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
-    if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, detail: `${machine} already forwarded a packet to ${formatIpv4(current.dst)}: routing loop` });
-    if (this.owners.get(current.dst) === machine) return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
+    if (crumbs.has(crumb))
+      return end({
+        kind: 'LOOP',
+        at: machine,
+        detail: `${machine} already forwarded a packet to ${formatIpv4(current.dst)}: routing loop`,
+      });
+    if (this.owners.get(current.dst) === machine)
+      return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
     const entry = this.fib(machine)?.lookup(current.dst);
-    if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
+    if (entry === undefined)
+      return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
     let origin = this.origins.get(entry);
-    if (origin === undefined) this.origins.set(entry, (origin = this.routeOrigin(machine, entry)));
+    if (origin === undefined) {
+      origin = this.routeOrigin(machine, entry);
+      this.origins.set(entry, origin);
+    }
     let route = this.routeTexts.get(entry);
-    if (route === undefined) this.routeTexts.set(entry, (route = routeText(entry)));
+    if (route === undefined) {
+      route = routeText(entry);
+      this.routeTexts.set(entry, route);
+    }
     steps.push({ kind: 'FIB_LOOKUP', route, detail: origin });
     const next: Packet = { ...current, ttl };
     const nextCrumbs = new Set(crumbs).add(crumb);
@@ -118,50 +181,132 @@ export class Tracer {
       case 'local-pod': {
         steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', detail: `to pod ${entry.note}` });
         const pod = this.sim.cluster.podByIp(current.dst);
-        if (pod === undefined) return end({ kind: 'NULL_ROUTED', at: machine, detail: `no pod holds ${formatIpv4(current.dst)} any more` });
-        return [this.finish(flow, [...hops, { node: machine, ttl, steps }], this.deliverToPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', detail: `from ${entry.dev}` }], ttl))];
+        if (pod === undefined)
+          return end({ kind: 'NULL_ROUTED', at: machine, detail: `no pod holds ${formatIpv4(current.dst)} any more` });
+        return [
+          this.finish(
+            flow,
+            [...hops, { node: machine, ttl, steps }],
+            this.deliverToPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', detail: `from ${entry.dev}` }], ttl),
+          ),
+        ];
       }
       case 'blackhole':
         return end({ kind: 'NULL_ROUTED', at: machine, detail: this.whyBlackholed(machine, entry, current.dst) });
       case 'connected': {
         const owner = this.owners.get(current.dst);
-        if (owner === undefined) return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `nothing on ${formatCidr(entry.prefix)} answers ARP for ${formatIpv4(current.dst)}` });
-        return this.transmit(flow, machine, { via: current.dst, dev: entry.dev ?? 'eth0', onlink: false }, next, hops, steps, nextCrumbs, sourceNode, entry);
+        if (owner === undefined)
+          return end({
+            kind: 'NEIGHBOR_UNREACHABLE',
+            at: machine,
+            detail: `nothing on ${formatCidr(entry.prefix)} answers ARP for ${formatIpv4(current.dst)}`,
+          });
+        return this.transmit(
+          flow,
+          machine,
+          { via: current.dst, dev: entry.dev ?? 'eth0', onlink: false },
+          next,
+          hops,
+          steps,
+          nextCrumbs,
+          sourceNode,
+          entry,
+        );
       }
       default: {
         const branches = [...entry.nextHops].sort((a, b) => a.via - b.via);
-        return branches.flatMap((hop) => this.transmit(flow, machine, hop, next, hops, [...steps], nextCrumbs, sourceNode, entry));
+        return branches.flatMap((hop) =>
+          this.transmit(flow, machine, hop, next, hops, [...steps], nextCrumbs, sourceNode, entry),
+        );
       }
     }
   }
 
-  private transmit(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<number>, sourceNode: boolean, entry: FibEntry): Trace[] {
-    const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
+  private transmit(
+    flow: Flow,
+    machine: string,
+    hop: NextHop,
+    packet: Packet,
+    hops: readonly Hop[],
+    steps: Step[],
+    crumbs: ReadonlySet<number>,
+    sourceNode: boolean,
+    entry: FibEntry,
+  ): Trace[] {
+    const end = (disposition: Disposition): Trace[] => [
+      { flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition },
+    ];
     let current = packet;
     if (sourceNode && this.masquerades(current)) {
       const nodeIp = this.addressOf(machine);
-      steps.push({ kind: 'NAT', from: current.src, to: nodeIp, detail: `natOutgoing: MASQUERADE ${formatIpv4(current.src)} -> ${formatIpv4(nodeIp)} (destination outside every Calico pool)` });
+      steps.push({
+        kind: 'NAT',
+        from: current.src,
+        to: nodeIp,
+        detail: `natOutgoing: MASQUERADE ${formatIpv4(current.src)} -> ${formatIpv4(nodeIp)} (destination outside every Calico pool)`,
+      });
       current = { ...current, src: nodeIp };
     }
-    if (hop.dev === 'tunl0' || hop.dev === 'vxlan.calico') return this.encapsulate(flow, machine, hop, current, hops, steps, crumbs, hop.dev === 'tunl0' ? 'ipip' : 'vxlan');
+    if (hop.dev === 'tunl0' || hop.dev === 'vxlan.calico')
+      return this.encapsulate(flow, machine, hop, current, hops, steps, crumbs, hop.dev === 'tunl0' ? 'ipip' : 'vxlan');
     const neighbor = this.owners.get(hop.via);
     if (neighbor === undefined) {
       if (entry.kind === 'default') {
-        steps.push({ kind: 'TRANSMITTED', iface: hop.dev, detail: `to the gateway ${formatIpv4(hop.via)}, outside the simulated network` });
-        return end({ kind: 'EXITS_NETWORK', at: machine, detail: `left through ${formatIpv4(hop.via)} with source ${formatIpv4(current.src)}` });
+        steps.push({
+          kind: 'TRANSMITTED',
+          iface: hop.dev,
+          detail: `to the gateway ${formatIpv4(hop.via)}, outside the simulated network`,
+        });
+        return end({
+          kind: 'EXITS_NETWORK',
+          at: machine,
+          detail: `left through ${formatIpv4(hop.via)} with source ${formatIpv4(current.src)}`,
+        });
       }
-      return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `no machine has the next hop ${formatIpv4(hop.via)}` });
+      return end({
+        kind: 'NEIGHBOR_UNREACHABLE',
+        at: machine,
+        detail: `no machine has the next hop ${formatIpv4(hop.via)}`,
+      });
     }
-    if (!this.adjacent(machine, neighbor)) return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `next hop ${neighbor} (${formatIpv4(hop.via)}) is down or not reachable on the segment` });
+    if (!this.adjacent(machine, neighbor))
+      return end({
+        kind: 'NEIGHBOR_UNREACHABLE',
+        at: machine,
+        detail: `next hop ${neighbor} (${formatIpv4(hop.via)}) is down or not reachable on the segment`,
+      });
     steps.push({ kind: 'TRANSMITTED', iface: hop.dev, detail: `to ${neighbor} (${formatIpv4(hop.via)})` });
-    return this.arrive(flow, neighbor, this.interfaceFacing(neighbor, machine), current, [...hops, { node: machine, ttl: current.ttl, steps }], crumbs);
+    return this.arrive(
+      flow,
+      neighbor,
+      this.interfaceFacing(neighbor, machine),
+      current,
+      [...hops, { node: machine, ttl: current.ttl, steps }],
+      crumbs,
+    );
   }
 
-  private encapsulate(flow: Flow, machine: string, hop: NextHop, packet: Packet, hops: readonly Hop[], steps: Step[], crumbs: ReadonlySet<number>, encap: 'ipip' | 'vxlan'): Trace[] {
+  private encapsulate(
+    flow: Flow,
+    machine: string,
+    hop: NextHop,
+    packet: Packet,
+    hops: readonly Hop[],
+    steps: Step[],
+    crumbs: ReadonlySet<number>,
+    encap: 'ipip' | 'vxlan',
+  ): Trace[] {
     const self = this.addressOf(machine);
     const target = encap === 'vxlan' ? this.vtepOwner(hop.via) : this.owners.get(hop.via);
-    const end = (disposition: Disposition): Trace[] => [{ flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition }];
-    if (target === undefined) return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `no node owns the tunnel endpoint ${formatIpv4(hop.via)}` });
+    const end = (disposition: Disposition): Trace[] => [
+      { flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition },
+    ];
+    if (target === undefined)
+      return end({
+        kind: 'NEIGHBOR_UNREACHABLE',
+        at: machine,
+        detail: `no node owns the tunnel endpoint ${formatIpv4(hop.via)}`,
+      });
     const targetIp = this.addressOf(target);
     const kind = encap === 'ipip' ? 'IPIP' : 'VXLAN';
     steps.push({
@@ -169,10 +314,18 @@ export class Tracer {
       encap: kind,
       outerSrc: self,
       outerDst: targetIp,
-      detail: kind === 'IPIP' ? `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, IP protocol 4, tunl0 MTU ${IPIP_MTU}` : `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, UDP ${VXLAN_PORT}, VNI ${VXLAN_VNI}, to VTEP ${formatIpv4(hop.via)}`,
+      detail:
+        kind === 'IPIP'
+          ? `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, IP protocol 4, tunl0 MTU ${IPIP_MTU}`
+          : `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, UDP ${VXLAN_PORT}, VNI ${VXLAN_VNI}, to VTEP ${formatIpv4(hop.via)}`,
     });
     const reach = this.sim.underlay.reach(machine, targetIp);
-    if (!reach.ok) return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, detail: `outer destination ${formatIpv4(targetIp)}: ${reach.reason}` });
+    if (!reach.ok)
+      return end({
+        kind: 'NEIGHBOR_UNREACHABLE',
+        at: machine,
+        detail: `outer destination ${formatIpv4(targetIp)}: ${reach.reason}`,
+      });
     steps.push({ kind: 'TRANSMITTED', iface: 'eth0', detail: `outer packet to ${reach.path[1] ?? target}` });
     const outer = { src: self, dst: targetIp, ttl: INITIAL_TTL, encap: kind } as const;
     const routed: Hop[] = [...hops, { node: machine, ttl: packet.ttl, steps }];
@@ -182,14 +335,32 @@ export class Tracer {
         node: router,
         ttl: outer.ttl - 1 - i,
         steps: [
-          { kind: 'RECEIVED', iface: this.interfaceFacing(router, reach.path[i] as string), detail: `${kind} packet ${formatIpv4(outer.src)} -> ${formatIpv4(outer.dst)}` },
-          { kind: 'FORWARDED', detail: `underlay route to ${formatIpv4(outer.dst)}; the inner pod packet is not looked at` },
-          { kind: 'TRANSMITTED', iface: this.interfaceFacing(router, reach.path[i + 2] as string), detail: `to ${reach.path[i + 2]}` },
+          {
+            kind: 'RECEIVED',
+            iface: this.interfaceFacing(router, reach.path[i] as string),
+            detail: `${kind} packet ${formatIpv4(outer.src)} -> ${formatIpv4(outer.dst)}`,
+          },
+          {
+            kind: 'FORWARDED',
+            detail: `underlay route to ${formatIpv4(outer.dst)}; the inner pod packet is not looked at`,
+          },
+          {
+            kind: 'TRANSMITTED',
+            iface: this.interfaceFacing(router, reach.path[i + 2] as string),
+            detail: `to ${reach.path[i + 2]}`,
+          },
         ],
       });
     });
     const last = reach.path[reach.path.length - 2] as string;
-    return this.arrive(flow, target, this.interfaceFacing(target, last), { ...packet, outer: { ...outer, ttl: outer.ttl - routers.length } }, routed, crumbs);
+    return this.arrive(
+      flow,
+      target,
+      this.interfaceFacing(target, last),
+      { ...packet, outer: { ...outer, ttl: outer.ttl - routers.length } },
+      routed,
+      crumbs,
+    );
   }
 
   private speakerNamed(machine: string): Speaker {
@@ -210,7 +381,8 @@ export class Tracer {
   }
 
   private vtepOwner(vtep: Ipv4): string | undefined {
-    return this.sim.cluster.nodes().find((record) => record.vxlanTunnel?.ip === vtep || record.node.ip === vtep)?.node.name;
+    return this.sim.cluster.nodes().find((record) => record.vxlanTunnel?.ip === vtep || record.node.ip === vtep)?.node
+      .name;
   }
 
   private adjacent(a: string, b: string): boolean {
@@ -236,7 +408,14 @@ export class Tracer {
 
   private routeOrigin(machine: string, entry: FibEntry): string {
     if (entry.route === undefined) {
-      const kinds: Record<string, string> = { connected: 'connected subnet', default: 'default route', static: 'static route', 'local-pod': `local pod ${entry.note ?? ''} (CNI)`, vxlan: 'programmed by Felix from IPAM (VXLAN does not use BGP)', blackhole: `blackhole for ${entry.note ?? 'a'} block` };
+      const kinds: Record<string, string> = {
+        connected: 'connected subnet',
+        default: 'default route',
+        static: 'static route',
+        'local-pod': `local pod ${entry.note ?? ''} (CNI)`,
+        vxlan: 'programmed by Felix from IPAM (VXLAN does not use BGP)',
+        blackhole: `blackhole for ${entry.note ?? 'a'} block`,
+      };
       return kinds[entry.kind] ?? entry.kind;
     }
     const { entry: loc } = entry.route;
@@ -259,7 +438,8 @@ export class Tracer {
   private whyBlackholed(machine: string, entry: FibEntry, dst: Ipv4): string {
     const block = formatCidr(entry.prefix);
     const allocation = this.sim.cluster.ipam.lookup(dst);
-    if (allocation === undefined) return `blackhole ${block} (${machine}'s block) matched: no pod has ${formatIpv4(dst)}`;
+    if (allocation === undefined)
+      return `blackhole ${block} (${machine}'s block) matched: no pod has ${formatIpv4(dst)}`;
     if (allocation.node !== machine) {
       return `blackhole ${block} (${machine}'s block) matched: ${formatIpv4(dst)} is borrowed by ${allocation.node} for ${allocation.owner}, but ${machine} has no /32 route for it`;
     }
@@ -268,34 +448,69 @@ export class Tracer {
 
   private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
     let status = this.statuses.get(pod);
-    if (status === undefined) this.statuses.set(pod, (status = this.sim.cluster.statusAt(pod, this.now)));
+    if (status === undefined) {
+      status = this.sim.cluster.statusAt(pod, this.now);
+      this.statuses.set(pod, status);
+    }
     const label = podLabel(pod);
     if (flow.reply === true) {
       steps.push({ kind: 'DELIVERED', detail: `to the connection's socket in ${label} (a reply needs no listener)` });
-      return { hop: { node: label, ttl, steps }, disposition: { kind: 'ACCEPTED', at: label, detail: `reply reached ${label}` } };
+      return {
+        hop: { node: label, ttl, steps },
+        disposition: { kind: 'ACCEPTED', at: label, detail: `reply reached ${label}` },
+      };
     }
     const holder = status.containers.find((c) => c.listening.includes(flow.port));
     const losers = status.containers.filter((c) => c.bindConflict?.port === flow.port).map((c) => c.name);
-    const lost = losers.length > 0 ? `; ${losers.join(', ')} declared ${flow.port} too and lost the bind (address already in use)` : '';
+    const lost =
+      losers.length > 0
+        ? `; ${losers.join(', ')} declared ${flow.port} too and lost the bind (address already in use)`
+        : '';
     if (holder !== undefined && flow.protocol === 'TCP') {
       steps.push({ kind: 'DELIVERED', detail: `to container ${holder.name}, listening on ${flow.port}/TCP` });
-      return { hop: { node: label, ttl, steps }, disposition: { kind: 'ACCEPTED', at: label, detail: `${holder.name} accepted ${flow.port}/${flow.protocol}${lost}` } };
+      return {
+        hop: { node: label, ttl, steps },
+        disposition: {
+          kind: 'ACCEPTED',
+          at: label,
+          detail: `${holder.name} accepted ${flow.port}/${flow.protocol}${lost}`,
+        },
+      };
     }
     const listening = status.containers.flatMap((c) => c.listening.map((p) => `${c.name} ${p}/TCP`));
     const detail = `nothing listens on ${flow.port}/${flow.protocol} in ${label}${listening.length > 0 ? ` (listening: ${listening.join(', ')})` : ` (pod is ${status.display})`}${lost}`;
     return { hop: { node: label, ttl, steps }, disposition: { kind: 'CONNECTION_REFUSED', at: label, detail } };
   }
 
-  private deliverToHost(machine: string, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
+  private deliverToHost(
+    machine: string,
+    flow: Flow,
+    steps: Step[],
+    ttl: number,
+  ): { hop: Hop; disposition: Disposition } {
     const speaker = this.speakerNamed(machine);
     const bgpPort = speaker.kind === 'node' ? this.sim.topology.bgp.listenPort : BGP_PORT;
-    const ports: Record<number, string> = { ...HOST_PORTS, [bgpPort]: 'bird (BGP)', ...(speaker.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}) };
+    const ports: Record<number, string> = {
+      ...HOST_PORTS,
+      [bgpPort]: 'bird (BGP)',
+      ...(speaker.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}),
+    };
     const service = ports[flow.port];
     if (service !== undefined && flow.protocol === 'TCP') {
       steps.push({ kind: 'DELIVERED', detail: `to ${service} on the host` });
-      return { hop: { node: machine, ttl, steps }, disposition: { kind: 'ACCEPTED', at: machine, detail: `${service} on ${machine} accepted ${flow.port}/TCP` } };
+      return {
+        hop: { node: machine, ttl, steps },
+        disposition: { kind: 'ACCEPTED', at: machine, detail: `${service} on ${machine} accepted ${flow.port}/TCP` },
+      };
     }
-    return { hop: { node: machine, ttl, steps }, disposition: { kind: 'CONNECTION_REFUSED', at: machine, detail: `nothing listens on ${flow.port}/${flow.protocol} on ${machine}` } };
+    return {
+      hop: { node: machine, ttl, steps },
+      disposition: {
+        kind: 'CONNECTION_REFUSED',
+        at: machine,
+        detail: `nothing listens on ${flow.port}/${flow.protocol} on ${machine}`,
+      },
+    };
   }
 }
 
@@ -307,5 +522,7 @@ function routeText(entry: FibEntry): string {
   const prefix = entry.kind === 'default' ? 'default' : formatCidr(entry.prefix);
   if (entry.kind === 'blackhole') return `blackhole ${prefix}`;
   if (entry.nextHops.length === 0) return `${prefix} dev ${entry.dev ?? 'eth0'}`;
-  return entry.nextHops.map((h) => `${prefix} via ${formatIpv4(h.via)} dev ${h.dev}${h.onlink ? ' onlink' : ''}`).join(' | ');
+  return entry.nextHops
+    .map((h) => `${prefix} via ${formatIpv4(h.via)} dev ${h.dev}${h.onlink ? ' onlink' : ''}`)
+    .join(' | ');
 }

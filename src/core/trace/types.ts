@@ -21,7 +21,13 @@ export type Step =
   | { readonly kind: 'LOOPBACK'; readonly detail: string }
   | { readonly kind: 'RECEIVED'; readonly iface: string; readonly detail: string }
   | { readonly kind: 'FIB_LOOKUP'; readonly route: string; readonly detail: string }
-  | { readonly kind: 'ENCAPSULATED'; readonly encap: 'IPIP' | 'VXLAN'; readonly outerSrc: Ipv4; readonly outerDst: Ipv4; readonly detail: string }
+  | {
+      readonly kind: 'ENCAPSULATED';
+      readonly encap: 'IPIP' | 'VXLAN';
+      readonly outerSrc: Ipv4;
+      readonly outerDst: Ipv4;
+      readonly detail: string;
+    }
   | { readonly kind: 'DECAPSULATED'; readonly encap: 'IPIP' | 'VXLAN'; readonly detail: string }
   | { readonly kind: 'NAT'; readonly from: Ipv4; readonly to: Ipv4; readonly detail: string }
   | { readonly kind: 'FORWARDED'; readonly detail: string }

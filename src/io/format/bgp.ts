@@ -6,11 +6,11 @@
 import { ORIGIN_NAMES, ORIGIN_WORDS, type PathAttributes } from '../../core/bgp/attributes.js';
 import { DEFAULT_LOCAL_PREF, explainLosers, PREFERENCE, RULES, type Selection } from '../../core/bgp/best-path.js';
 import type { RibCandidate, SessionStatus } from '../../core/bgp/network.js';
-import { peerName, type Neighbor } from '../../core/bgp/peering.js';
+import { type Neighbor, peerName } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import type { Fib, FibEntry } from '../../core/fib/index.js';
-import { cidrContains, formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
+import { type Cidr, cidrContains, formatCidr, formatIpv4 } from '../../core/net/index.js';
 import { boxTable } from './box-table.js';
 
 /** BIRD's time column: HH:MM:SS for changes less than 20 h old, else the date. */
@@ -38,13 +38,27 @@ export function nodeStatus(sim: Simulation, machine: string, epochMs: number): s
   const index = sim.peering.byName.get(machine) as number;
   const speaker = sim.peering.speakers[index];
   if (speaker === undefined) return '';
-  if (!sim.network.isUp(index)) return speaker.kind === 'node' ? 'Calico process is not running.\n' : `BIRD is not running on ${machine}.\n`;
-  const neighbors = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i)).sort((a, b) => a.remoteAddress - b.remoteAddress);
-  const header = speaker.kind === 'node' ? 'Calico process is running.' : `BIRD is running on router ${machine} (AS ${speaker.asNumber}).`;
-  if (neighbors.length === 0) return `${header}\n\nIPv4 BGP status\nNo IPv4 peers found.\n\nIPv6 BGP status\nNo IPv6 peers found.\n`;
+  if (!sim.network.isUp(index))
+    return speaker.kind === 'node' ? 'Calico process is not running.\n' : `BIRD is not running on ${machine}.\n`;
+  const neighbors = sim.network
+    .neighborsOfSpeaker(index)
+    .map((i) => sim.network.neighbor(i))
+    .sort((a, b) => a.remoteAddress - b.remoteAddress);
+  const header =
+    speaker.kind === 'node'
+      ? 'Calico process is running.'
+      : `BIRD is running on router ${machine} (AS ${speaker.asNumber}).`;
+  if (neighbors.length === 0)
+    return `${header}\n\nIPv4 BGP status\nNo IPv4 peers found.\n\nIPv6 BGP status\nNo IPv6 peers found.\n`;
   const rows = neighbors.map((n) => {
     const status = sessionOf(sim, n);
-    return [formatIpv4(n.remoteAddress), n.type, birdProtocolState(status.state, true), birdTime(epochMs, status.since, sim.until), sessionInfo(sim, n)];
+    return [
+      formatIpv4(n.remoteAddress),
+      n.type,
+      birdProtocolState(status.state, true),
+      birdTime(epochMs, status.since, sim.until),
+      sessionInfo(sim, n),
+    ];
   });
   const table = boxTable(['peer address', 'peer type', 'state', 'since', 'info'], rows);
   return `${header}\n\nIPv4 BGP status\n${table}\n\nIPv6 BGP status\nNo IPv6 peers found.\n`;
@@ -59,11 +73,19 @@ function asPathInfo(attrs: PathAttributes): string {
 function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): string {
   const speaker = sim.peering.speakers[speakerIndex];
   const router = speaker?.router;
-  if (router !== undefined) return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name ?? router.interfaces[0]?.name ?? 'eth0';
+  if (router !== undefined)
+    return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name ?? router.interfaces[0]?.name ?? 'eth0';
   return 'eth0';
 }
 
-function routeLines(sim: Simulation, speakerIndex: number, prefixId: number, selection: Selection<RibCandidate>, epochMs: number, all: boolean): string[] {
+function routeLines(
+  sim: Simulation,
+  speakerIndex: number,
+  prefixId: number,
+  selection: Selection<RibCandidate>,
+  epochMs: number,
+  all: boolean,
+): string[] {
   const lines: string[] = [];
   const prefix = sim.network.prefixes.text(prefixId);
   const installed = sim.network.locRib(speakerIndex).get(prefixId);
@@ -117,13 +139,27 @@ function attributeLines(attrs: PathAttributes): string[] {
 /** The prefixes a speaker has any route for, in address order. */
 function knownPrefixes(sim: Simulation, speakerIndex: number, only?: Cidr): number[] {
   return [...sim.network.knownPrefixes(speakerIndex)]
-    .filter((id) => only === undefined || (sim.network.prefixes.cidr(id).base === only.base && sim.network.prefixes.cidr(id).len === only.len))
-    .sort((a, b) => sim.network.prefixes.cidr(a).base - sim.network.prefixes.cidr(b).base || sim.network.prefixes.cidr(a).len - sim.network.prefixes.cidr(b).len);
+    .filter(
+      (id) =>
+        only === undefined ||
+        (sim.network.prefixes.cidr(id).base === only.base && sim.network.prefixes.cidr(id).len === only.len),
+    )
+    .sort(
+      (a, b) =>
+        sim.network.prefixes.cidr(a).base - sim.network.prefixes.cidr(b).base ||
+        sim.network.prefixes.cidr(a).len - sim.network.prefixes.cidr(b).len,
+    );
 }
 
-export function showRoute(sim: Simulation, machine: string, epochMs: number, options: { prefix?: Cidr; all: boolean }): string {
+export function showRoute(
+  sim: Simulation,
+  machine: string,
+  epochMs: number,
+  options: { prefix?: Cidr; all: boolean },
+): string {
   const index = sim.peering.byName.get(machine) as number;
-  if (!sim.network.isUp(index)) return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
+  if (!sim.network.isUp(index))
+    return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
   const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
   for (const prefixId of knownPrefixes(sim, index, options.prefix)) {
     const selection = sim.network.selection(index, prefixId);
@@ -134,14 +170,25 @@ export function showRoute(sim: Simulation, machine: string, epochMs: number, opt
 }
 
 export function fibLine(entry: FibEntry): string {
-  const prefix = entry.kind === 'default' ? 'default' : entry.prefix.len === 32 ? formatIpv4(entry.prefix.base) : formatCidr(entry.prefix);
+  const prefix =
+    entry.kind === 'default'
+      ? 'default'
+      : entry.prefix.len === 32
+        ? formatIpv4(entry.prefix.base)
+        : formatCidr(entry.prefix);
   const proto = entry.proto ? ` proto ${entry.proto}` : '';
   if (entry.kind === 'blackhole') return `blackhole ${prefix}${proto}`;
   if (entry.nextHops.length > 1) {
-    return [`${prefix}${proto}`, ...entry.nextHops.map((h) => `\tnexthop via ${formatIpv4(h.via)} dev ${h.dev} weight 1${h.onlink ? ' onlink' : ''}`)].join(' \n');
+    return [
+      `${prefix}${proto}`,
+      ...entry.nextHops.map(
+        (h) => `\tnexthop via ${formatIpv4(h.via)} dev ${h.dev} weight 1${h.onlink ? ' onlink' : ''}`,
+      ),
+    ].join(' \n');
   }
   const hop = entry.nextHops[0];
-  if (hop === undefined) return `${prefix} dev ${entry.dev ?? 'eth0'}${proto}${entry.scope ? ` scope ${entry.scope}` : ''}${entry.src !== undefined ? ` src ${formatIpv4(entry.src)}` : ''}`;
+  if (hop === undefined)
+    return `${prefix} dev ${entry.dev ?? 'eth0'}${proto}${entry.scope ? ` scope ${entry.scope}` : ''}${entry.src !== undefined ? ` src ${formatIpv4(entry.src)}` : ''}`;
   return `${prefix} via ${formatIpv4(hop.via)} dev ${hop.dev}${proto}${hop.onlink ? ' onlink' : ''}`;
 }
 
@@ -150,7 +197,10 @@ export function ipRoute(fib: Fib): string {
 }
 
 function describeCandidate(sim: Simulation, c: RibCandidate): string {
-  if (c.source !== 'bgp') return c.source === 'static' ? 'local static blackhole for an affine block (static1, preference 200)' : 'local kernel route for a borrowed address (kernel1, preference 10)';
+  if (c.source !== 'bgp')
+    return c.source === 'static'
+      ? 'local static blackhole for an affine block (static1, preference 200)'
+      : 'local kernel route for a borrowed address (kernel1, preference 10)';
   const n = sim.network.neighbor(c.neighborIndex);
   const peer = peerName(sim.peering, n) ?? formatIpv4(n.remoteAddress);
   const a = c.attrs;
@@ -169,7 +219,8 @@ export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): st
   const index = sim.peering.byName.get(machine) as number;
   const prefixId = sim.network.prefixes.find(prefix);
   const selection = prefixId === undefined ? undefined : sim.network.selection(index, prefixId);
-  if (selection === undefined || prefixId === undefined) return `${formatCidr(prefix)} on ${machine}: no route (nothing announced it to ${machine}, or it was filtered)\n`;
+  if (selection === undefined || prefixId === undefined)
+    return `${formatCidr(prefix)} on ${machine}: no route (nothing announced it to ${machine}, or it was filtered)\n`;
   const count = selection.ranking.length;
   const installed = sim.network.locRib(index).get(prefixId);
   const lines = [`${formatCidr(prefix)} on ${machine}: ${count} candidate${count === 1 ? '' : 's'}`];
@@ -179,15 +230,27 @@ export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): st
   for (const loser of losers) {
     const ecmp = installed?.via.includes(loser.candidate.neighborIndex) && loser.candidate.source === 'bgp';
     lines.push(`  ${ecmp ? 'ecmp ' : 'lost '}  ${describeCandidate(sim, loser.candidate)}`);
-    lines.push(ecmp ? `         equal to the best down to igp-metric: installed as an ECMP next hop (merge paths on); ordered by ${loser.comparison}` : `         eliminated by ${loser.comparison} (${loser.rule.cite})`);
+    lines.push(
+      ecmp
+        ? `         equal to the best down to igp-metric: installed as an ECMP next hop (merge paths on); ordered by ${loser.comparison}`
+        : `         eliminated by ${loser.comparison} (${loser.rule.cite})`,
+    );
   }
   const rule = RULES.find((r) => r.id === selection.decidedBy);
-  lines.push(selection.decidedBy === 'only-route' ? 'Decided by: only route' : `Decided by: ${selection.decidedBy}${rule ? ` (${rule.cite})` : ''}`);
+  lines.push(
+    selection.decidedBy === 'only-route'
+      ? 'Decided by: only route'
+      : `Decided by: ${selection.decidedBy}${rule ? ` (${rule.cite})` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 export interface SummaryData {
-  readonly sessions: { readonly total: number; readonly established: number; readonly byType: Readonly<Record<string, number>> };
+  readonly sessions: {
+    readonly total: number;
+    readonly established: number;
+    readonly byType: Readonly<Record<string, number>>;
+  };
   readonly updates: number;
   readonly withdraws: number;
   readonly routes: number;
@@ -224,7 +287,9 @@ export function summaryData(sim: Simulation): SummaryData {
 
 export function summary(sim: Simulation): string {
   const data = summaryData(sim);
-  const types = Object.entries(data.sessions.byType).map(([type, n]) => `${type} ${n}`).join(', ');
+  const types = Object.entries(data.sessions.byType)
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
   const width = Math.max(...Object.keys(data.routesPerSpeaker).map((n) => n.length));
   return [
     `Cluster ${sim.topology.name} at ${data.at.toFixed(1)}s simulated`,
@@ -240,10 +305,16 @@ export function summary(sim: Simulation): string {
 export function timeline(sim: Simulation, filter: { speaker?: string }): string {
   const entries = sim.network.timeline.filter((e) => filter.speaker === undefined || e.speaker === filter.speaker);
   const width = Math.max(4, ...entries.map((e) => e.speaker.length));
-  const lines = entries.map((e) => `${e.at.toFixed(3).padStart(10)}s  ${e.speaker.padEnd(width)}  ${e.kind.padEnd(7)}  ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}\n`);
+  const lines = entries.map(
+    (e) =>
+      `${e.at.toFixed(3).padStart(10)}s  ${e.speaker.padEnd(width)}  ${e.kind.padEnd(7)}  ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}\n`,
+  );
   const holes = blackHoles(sim).filter((h) => filter.speaker === undefined || h.holder === filter.speaker);
   if (holes.length === 0) return lines.join('');
-  const described = holes.map((h) => `  ${h.prefix} (${h.origin}'s) on ${h.holder}: ${h.from.toFixed(1)}s to ${h.to === undefined ? 'now' : `${h.to.toFixed(1)}s`} (${((h.to ?? sim.until) - h.from).toFixed(1)}s)\n`);
+  const described = holes.map(
+    (h) =>
+      `  ${h.prefix} (${h.origin}'s) on ${h.holder}: ${h.from.toFixed(1)}s to ${h.to === undefined ? 'now' : `${h.to.toFixed(1)}s`} (${((h.to ?? sim.until) - h.from).toFixed(1)}s)\n`,
+  );
   return `${lines.join('')}\nUnreachable meanwhile: routes still pointing at a stopped node, until the hold timer withdrew them\n${described.join('')}`;
 }
 
@@ -260,9 +331,15 @@ export function blackHoles(sim: Simulation): BlackHole[] {
   const holes: BlackHole[] = [];
   for (const stop of sim.network.stops) {
     for (const prefix of stop.prefixes) {
-      const holders = new Set(sim.network.timeline.filter((e) => e.prefix === prefix && e.at <= stop.at && e.speaker !== stop.speaker).map((e) => e.speaker));
+      const holders = new Set(
+        sim.network.timeline
+          .filter((e) => e.prefix === prefix && e.at <= stop.at && e.speaker !== stop.speaker)
+          .map((e) => e.speaker),
+      );
       for (const holder of [...holders].sort()) {
-        const end = sim.network.timeline.find((e) => e.speaker === holder && e.prefix === prefix && e.at >= stop.at && e.kind === 'route');
+        const end = sim.network.timeline.find(
+          (e) => e.speaker === holder && e.prefix === prefix && e.at >= stop.at && e.kind === 'route',
+        );
         holes.push({ prefix, origin: stop.speaker, holder, from: stop.at, ...(end ? { to: end.at } : {}) });
       }
     }

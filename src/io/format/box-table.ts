@@ -2,7 +2,11 @@
  * The ASCII box tables calicoctl prints (tablewriter / go-pretty): headers upper-case and
  * centred, one space of padding in each cell, chosen columns right-aligned.
  */
-export function boxTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
+export function boxTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: ReadonlySet<number> = new Set(),
+): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const centre = (text: string, width: number): string => {
@@ -12,9 +16,20 @@ export function boxTable(header: readonly string[], rows: readonly (readonly str
   const line = (cells: readonly string[], align: (cell: string, i: number) => string): string =>
     `| ${cells.map((cell, i) => align(cell, i)).join(' | ')} |`;
   const body = rows.map((row) =>
-    line(row, (cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))),
+    line(row, (cell, i) =>
+      rightAligned.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number),
+    ),
   );
-  return [rule, line(header.map((h) => h.toUpperCase()), (cell, i) => centre(cell, widths[i] as number)), rule, ...body, rule].join('\n');
+  return [
+    rule,
+    line(
+      header.map((h) => h.toUpperCase()),
+      (cell, i) => centre(cell, widths[i] as number),
+    ),
+    rule,
+    ...body,
+    rule,
+  ].join('\n');
 }
 
 /** Go's `%.5g`: five significant digits, trailing zeros dropped, two-digit exponents. */

@@ -6,7 +6,13 @@ import { boxTable, goG5, goPercent } from './box-table.js';
 const NUMERIC = new Set([2]);
 
 function usageRow(grouping: string, cidr: string, total: number, inUse: number): string[] {
-  return [grouping, cidr, goG5(total), `${goG5(inUse)} (${goPercent(inUse, total)})`, `${goG5(total - inUse)} (${goPercent(total - inUse, total)})`];
+  return [
+    grouping,
+    cidr,
+    goG5(total),
+    `${goG5(inUse)} (${goPercent(inUse, total)})`,
+    `${goG5(total - inUse)} (${goPercent(total - inUse, total)})`,
+  ];
 }
 
 export function ipamShow(cluster: Cluster, showBlocks: boolean): string {
@@ -15,20 +21,23 @@ export function ipamShow(cluster: Cluster, showBlocks: boolean): string {
     const blocks = cluster.ipam.poolBlocks(pool);
     const inUse = blocks.reduce((sum, block) => sum + block.inUse, 0);
     rows.push(usageRow('IP Pool', formatCidr(pool.cidr), cidrSize(pool.cidr), inUse));
-    if (showBlocks) for (const block of blocks) rows.push(usageRow('Block', formatCidr(block.cidr), block.size, block.inUse));
+    if (showBlocks)
+      for (const block of blocks) rows.push(usageRow('Block', formatCidr(block.cidr), block.size, block.inUse));
   }
   return boxTable(['grouping', 'cidr', 'ips total', 'ips in use', 'ips free'], rows, NUMERIC);
 }
 
 export function ipamShowBorrowed(cluster: Cluster): string {
-  const rows = cluster.ipam.borrowed().map((a) => [
-    formatIpv4(a.ip),
-    a.node,
-    formatCidr(a.block),
-    a.blockOwner,
-    a.kind === 'pod' ? 'pod' : 'tunnel',
-    a.kind === 'pod' ? a.owner : a.kind,
-  ]);
+  const rows = cluster.ipam
+    .borrowed()
+    .map((a) => [
+      formatIpv4(a.ip),
+      a.node,
+      formatCidr(a.block),
+      a.blockOwner,
+      a.kind === 'pod' ? 'pod' : 'tunnel',
+      a.kind === 'pod' ? a.owner : a.kind,
+    ]);
   return boxTable(['ip', 'borrowing-node', 'block', 'block owner', 'type', 'allocated-to'], rows);
 }
 
@@ -45,8 +54,14 @@ export function ipamShowIp(cluster: Cluster, ip: Ipv4): string {
           const [namespace, pod] = allocation.owner.split('/');
           return [`  namespace: ${namespace}`, `  node: ${allocation.node}`, `  pod: ${pod}`];
         })()
-      : [`  node: ${allocation.node}`, `  type: ${allocation.kind === 'ipip-tunnel' ? 'ipipTunnelAddress' : 'vxlanTunnelAddress'}`];
-  const handle = allocation.kind === 'pod' ? `k8s-pod-network.${cluster.pod(...(allocation.owner.split('/') as [string, string]))?.sandboxId ?? ''}` : `${allocation.kind}-addr-${allocation.node}`;
+      : [
+          `  node: ${allocation.node}`,
+          `  type: ${allocation.kind === 'ipip-tunnel' ? 'ipipTunnelAddress' : 'vxlanTunnelAddress'}`,
+        ];
+  const handle =
+    allocation.kind === 'pod'
+      ? `k8s-pod-network.${cluster.pod(...(allocation.owner.split('/') as [string, string]))?.sandboxId ?? ''}`
+      : `${allocation.kind}-addr-${allocation.node}`;
   return [
     `IP ${formatIpv4(ip)} is in use`,
     `Handle ID: ${handle}`,
@@ -59,9 +74,12 @@ export function ipamShowIp(cluster: Cluster, ip: Ipv4): string {
 
 export function ipamShowConfiguration(cluster: Cluster): string {
   const { ipam } = cluster.topology;
-  return boxTable(['property', 'value'], [
-    ['StrictAffinity', String(ipam.strictAffinity)],
-    ['AutoAllocateBlocks', String(ipam.autoAllocateBlocks)],
-    ['MaxBlocksPerHost', String(ipam.maxBlocksPerHost)],
-  ]);
+  return boxTable(
+    ['property', 'value'],
+    [
+      ['StrictAffinity', String(ipam.strictAffinity)],
+      ['AutoAllocateBlocks', String(ipam.autoAllocateBlocks)],
+      ['MaxBlocksPerHost', String(ipam.maxBlocksPerHost)],
+    ],
+  );
 }

@@ -2,14 +2,15 @@
  * kubectl's layouts: `get pods` (plain, wide, all namespaces), `get nodes`, `describe pod`, and
  * the JSON/YAML objects of `-o json|yaml`, rendered from the cluster at a simulated moment.
  */
+
+import { createHash } from 'node:crypto';
 import type { Cluster, NodeRecord, PodRecord } from '../../core/cluster/index.js';
 import type { ContainerState, PodEvent, PodStatus } from '../../core/cluster/lifecycle.js';
-import { normalizeImage } from '../../core/topology/images.js';
 import { formatIpv4 } from '../../core/net/index.js';
-import { createHash } from 'node:crypto';
+import { byCodeUnit } from '../../core/order.js';
+import { normalizeImage } from '../../core/topology/images.js';
 import { KUBECTL_DESCRIBE, kubectlTable, tabwrite } from './tabwriter.js';
 import { humanDuration, rfc1123z } from './time.js';
-import { byCodeUnit } from '../../core/order.js';
 
 /** A moment to render at: simulated seconds, and the wall-clock epoch simulated time 0 maps to. */
 export interface Moment {
@@ -28,10 +29,19 @@ export function podIp(record: PodRecord): string | undefined {
   return record.allocation ? formatIpv4(record.allocation.ip) : undefined;
 }
 
-export function getPods(cluster: Cluster, records: readonly PodRecord[], moment: Moment, options: { wide: boolean; allNamespaces: boolean }): string {
+export function getPods(
+  cluster: Cluster,
+  records: readonly PodRecord[],
+  moment: Moment,
+  options: { wide: boolean; allNamespaces: boolean },
+): string {
   const header = [
     ...(options.allNamespaces ? ['NAMESPACE'] : []),
-    'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE',
+    'NAME',
+    'READY',
+    'STATUS',
+    'RESTARTS',
+    'AGE',
     ...(options.wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : []),
   ];
   const rows = records.map((record) => {
@@ -50,7 +60,14 @@ export function getPods(cluster: Cluster, records: readonly PodRecord[], moment:
 }
 
 export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names: readonly string[] = []): string {
-  const header = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
+  const header = [
+    'NAME',
+    'STATUS',
+    'ROLES',
+    'AGE',
+    'VERSION',
+    ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : []),
+  ];
   const shown = cluster.nodes().filter(({ node }) => names.length === 0 || names.includes(node.name));
   const rows = shown.map(({ node }) => [
     node.name,
@@ -73,7 +90,11 @@ function stateLines(state: ContainerState, moment: Moment, indent: string): stri
     case 'running':
       return [`${indent}State:\tRunning`, `${indent}  Started:\t${at(state.startedAt)}`];
     case 'waiting':
-      return [`${indent}State:\tWaiting`, `${indent}  Reason:\t${state.reason}`, ...(state.message ? [`${indent}  Message:\t${state.message}`] : [])];
+      return [
+        `${indent}State:\tWaiting`,
+        `${indent}  Reason:\t${state.reason}`,
+        ...(state.message ? [`${indent}  Message:\t${state.message}`] : []),
+      ];
     case 'terminated':
       return [
         `${indent}State:\tTerminated`,
@@ -97,8 +118,12 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
   const node: NodeRecord | undefined = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
   const ip = podIp(record);
   const multiline = (key: string, entries: readonly string[]): string[] =>
-    entries.length === 0 ? [`${key}\t<none>`] : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
-  const labels = Object.entries(spec.labels).sort(([a], [b]) => byCodeUnit(a, b)).map(([k, v]) => `${k}=${v}`);
+    entries.length === 0
+      ? [`${key}\t<none>`]
+      : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
+  const labels = Object.entries(spec.labels)
+    .sort(([a], [b]) => byCodeUnit(a, b))
+    .map(([k, v]) => `${k}=${v}`);
   const annotations = Object.entries({
     ...spec.annotations,
     ...(ip !== undefined && record.allocation
@@ -128,20 +153,26 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
   status.containers.forEach((container, i) => {
     const containerSpec = spec.containers[i];
     const ports = containerSpec?.ports ?? [];
-    const containerId = container.started ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}` : undefined;
+    const containerId = container.started
+      ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}`
+      : undefined;
     lines.push(
       `  ${container.name}:`,
       ...(containerId ? [`    Container ID:\t${containerId}`] : []),
       `    Image:\t${container.image}`,
       `    Image ID:\t${container.started ? `${normalizeImage(container.image).replace(/:[^:/]+$/, '')}@sha256:${digest(normalizeImage(container.image))}` : ''}`,
-      ports.length > 1 ? `    Ports:\t${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}` : `    Port:\t${ports[0] ? `${ports[0].port}/${ports[0].protocol}` : '<none>'}`,
+      ports.length > 1
+        ? `    Ports:\t${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}`
+        : `    Port:\t${ports[0] ? `${ports[0].port}/${ports[0].protocol}` : '<none>'}`,
       ports.length > 1
         ? `    Host Ports:\t${ports.map((p) => `${p.hostPort ?? 0}/${p.protocol}`).join(', ')}`
         : `    Host Port:\t${ports[0] ? `${ports[0].hostPort ?? 0}/${ports[0].protocol}` : '<none>'}`,
       ...(containerSpec?.command ? ['    Command:', ...containerSpec.command.map((c) => `      ${c}`)] : []),
       ...(containerSpec?.args ? ['    Args:', ...containerSpec.args.map((c) => `      ${c}`)] : []),
       ...stateLines(container.state, moment, '    '),
-      ...(container.lastState ? stateLines(container.lastState, moment, '    ').map((l) => l.replace('State:', 'Last State:')) : []),
+      ...(container.lastState
+        ? stateLines(container.lastState, moment, '    ').map((l) => l.replace('State:', 'Last State:'))
+        : []),
       `    Ready:\t${container.ready ? 'True' : 'False'}`,
       `    Restart Count:\t${container.restartCount}`,
       '    Environment:\t<none>',
@@ -159,9 +190,15 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
     '    ConfigMapOptional:\t<nil>',
     '    DownwardAPI:\ttrue',
     'QoS Class:\tBestEffort',
-    ...multiline('Node-Selectors:', Object.entries(spec.nodeSelector).map(([k, v]) => `${k}=${v}`)),
+    ...multiline(
+      'Node-Selectors:',
+      Object.entries(spec.nodeSelector).map(([k, v]) => `${k}=${v}`),
+    ),
     ...multiline('Tolerations:', [
-      ...spec.tolerations.map((t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}:${t.effect ?? ''}${t.operator === 'Exists' ? ' op=Exists' : ''}`),
+      ...spec.tolerations.map(
+        (t) =>
+          `${t.key ?? ''}${t.value ? `=${t.value}` : ''}:${t.effect ?? ''}${t.operator === 'Exists' ? ' op=Exists' : ''}`,
+      ),
       'node.kubernetes.io/not-ready:NoExecute op=Exists for 300s',
       'node.kubernetes.io/unreachable:NoExecute op=Exists for 300s',
     ]),
@@ -219,7 +256,9 @@ export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): 
         ...spec.annotations,
         ...(ip !== undefined ? { 'cni.projectcalico.org/podIP': `${ip}/32` } : {}),
         ...(record.placementWhy !== undefined ? { 'podnet.dev/scheduled': record.placementWhy } : {}),
-        ...(record.allocation ? { 'podnet.dev/ipam': record.allocation.why, 'podnet.dev/interface': record.vethName } : {}),
+        ...(record.allocation
+          ? { 'podnet.dev/ipam': record.allocation.why, 'podnet.dev/interface': record.vethName }
+          : {}),
       },
     },
     spec: {

@@ -5,14 +5,18 @@ import type { DispositionKind, Trace } from '../../core/trace/index.js';
 export function formatTraces(traces: readonly Trace[], title: string): string {
   const flow = traces[0]?.flow;
   if (flow === undefined) return '';
-  const lines = [`Flow: ${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port} (${title})`];
+  const lines = [
+    `Flow: ${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port} (${title})`,
+  ];
   traces.forEach((trace, t) => {
     lines.push(`Trace ${t + 1} of ${traces.length}: ${trace.disposition.kind}`);
     trace.hops.forEach((hop, i) => {
       lines.push(`  ${i + 1}. ${hop.node} (ttl ${hop.ttl})`);
       for (const step of hop.steps) {
         const head = 'iface' in step ? `${step.iface}: ` : 'route' in step ? `${step.route}  ` : '';
-        lines.push(`       ${step.kind.padEnd(13)} ${head}${step.kind === 'FIB_LOOKUP' ? `(${step.detail})` : step.detail}`);
+        lines.push(
+          `       ${step.kind.padEnd(13)} ${head}${step.kind === 'FIB_LOOKUP' ? `(${step.detail})` : step.detail}`,
+        );
       }
     });
     lines.push(`  => ${trace.disposition.kind} at ${trace.disposition.at}: ${trace.disposition.detail}`);

@@ -9,18 +9,35 @@ function quote(text: string): string {
 function nodeLine(node: PictureNode): string {
   const fill = node.down ? COLOURS.downFill : node.highlight ? COLOURS.highlightFill : COLOURS.fill;
   const label = node.detail === '' ? node.label : `${node.label}\\n${node.detail}`;
-  const attrs = [`label="${label.replaceAll('"', '\\"')}"`, `shape=${NODE_SHAPES[node.kind].dot}`, 'style=filled', `fillcolor=${quote(fill)}`];
+  const attrs = [
+    `label="${label.replaceAll('"', '\\"')}"`,
+    `shape=${NODE_SHAPES[node.kind].dot}`,
+    'style=filled',
+    `fillcolor=${quote(fill)}`,
+  ];
   if (node.down) attrs.push(`color=${quote(COLOURS.down)}`);
   if (node.highlight) attrs.push('penwidth=2');
   return `  ${quote(node.id)} [${attrs.join(', ')}];`;
 }
 
 export function toDot(picture: Picture): string {
-  const lines = [`digraph ${quote(picture.title)} {`, `  label=${quote(picture.title)};`, '  labelloc=t;', '  fontname="Helvetica";', '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];'];
+  const lines = [
+    `digraph ${quote(picture.title)} {`,
+    `  label=${quote(picture.title)};`,
+    '  labelloc=t;',
+    '  fontname="Helvetica";',
+    '  node [fontname="Helvetica", fontsize=11];',
+    '  edge [fontname="Helvetica", fontsize=9];',
+  ];
   lines.push(...picture.nodes.map(nodeLine));
   for (const edge of picture.edges) {
     const style = EDGE_STYLES[edge.kind];
-    const attrs = [`label=${quote(edge.label)}`, `color=${quote(edgeColour(edge))}`, `style=${style.dot}`, `penwidth=${style.width}`];
+    const attrs = [
+      `label=${quote(edge.label)}`,
+      `color=${quote(edgeColour(edge))}`,
+      `style=${style.dot}`,
+      `penwidth=${style.width}`,
+    ];
     if (!edge.directed) attrs.push('dir=none');
     lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)} [${attrs.join(', ')}];`);
   }

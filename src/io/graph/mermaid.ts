@@ -33,9 +33,16 @@ export function toMermaid(picture: Picture): string {
   const ids = new Map(picture.nodes.map((n, i) => [n.id, `n${i}`]));
   const lines = ['---', `title: ${text(picture.title)}`, '---', 'flowchart LR'];
   for (const node of picture.nodes) lines.push(`  ${nodeShape(node, ids.get(node.id) as string)}`);
-  picture.edges.forEach((edge) => lines.push(`  ${ids.get(edge.from)} ${arrow(edge)}|"${text(edge.label)}"| ${ids.get(edge.to)}`));
-  picture.edges.forEach((edge, i) => lines.push(`  linkStyle ${i} stroke:${edgeColour(edge)},stroke-width:${EDGE_STYLES[edge.kind].width}px`));
-  lines.push(`  classDef down fill:${COLOURS.downFill},stroke:${COLOURS.down}`, `  classDef highlight fill:${COLOURS.highlightFill},stroke-width:2px`);
+  picture.edges.forEach((edge) => {
+    lines.push(`  ${ids.get(edge.from)} ${arrow(edge)}|"${text(edge.label)}"| ${ids.get(edge.to)}`);
+  });
+  picture.edges.forEach((edge, i) => {
+    lines.push(`  linkStyle ${i} stroke:${edgeColour(edge)},stroke-width:${EDGE_STYLES[edge.kind].width}px`);
+  });
+  lines.push(
+    `  classDef down fill:${COLOURS.downFill},stroke:${COLOURS.down}`,
+    `  classDef highlight fill:${COLOURS.highlightFill},stroke-width:2px`,
+  );
   const down = picture.nodes.filter((n) => n.down).map((n) => ids.get(n.id));
   const highlighted = picture.nodes.filter((n) => n.highlight && !n.down).map((n) => ids.get(n.id));
   if (down.length > 0) lines.push(`  class ${down.join(',')} down`);

@@ -6,7 +6,7 @@
  */
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
-import { formatCidr, formatIpv4, type Cidr } from '../../core/net/index.js';
+import { type Cidr, formatCidr, formatIpv4 } from '../../core/net/index.js';
 import { machineInterfaces } from '../../core/topology/model.js';
 import type { Trace } from '../../core/trace/index.js';
 
@@ -46,7 +46,9 @@ function machineNodes(sim: Simulation, detail: (name: string) => string = () => 
   return sim.peering.speakers.map((s) => ({
     id: s.name,
     label: s.name,
-    detail: detail(s.name) || `${formatIpv4(s.routerId)} AS${s.asNumber}${s.clusterId !== undefined ? ` RR ${formatIpv4(s.clusterId)}` : ''}`,
+    detail:
+      detail(s.name) ||
+      `${formatIpv4(s.routerId)} AS${s.asNumber}${s.clusterId !== undefined ? ` RR ${formatIpv4(s.clusterId)}` : ''}`,
     kind: s.kind,
     down: !sim.underlay.isUp(s.name),
     highlight: false,
@@ -56,7 +58,14 @@ function machineNodes(sim: Simulation, detail: (name: string) => string = () => 
 /** Machines and the segments they sit on; each edge is an interface, labelled with its address. */
 export function underlayPicture(sim: Simulation): Picture {
   const { topology, underlay } = sim;
-  const segments: PictureNode[] = topology.segments.map((s) => ({ id: `${SEGMENT_PREFIX}${s.name}`, label: s.name, detail: s.name === formatCidr(s.cidr) ? '' : formatCidr(s.cidr), kind: 'segment', down: false, highlight: false }));
+  const segments: PictureNode[] = topology.segments.map((s) => ({
+    id: `${SEGMENT_PREFIX}${s.name}`,
+    label: s.name,
+    detail: s.name === formatCidr(s.cidr) ? '' : formatCidr(s.cidr),
+    kind: 'segment',
+    down: false,
+    highlight: false,
+  }));
   const edges: PictureEdge[] = sim.peering.speakers.flatMap((machine) =>
     machineInterfaces(topology, machine.name).map((i) => ({
       from: machine.name,
@@ -70,7 +79,13 @@ export function underlayPicture(sim: Simulation): Picture {
   return { title: `${topology.name}: underlay`, nodes: [...machineNodes(sim), ...segments], edges };
 }
 
-function sessionKind(sim: Simulation, local: number, remote: number, rrClient: boolean, mesh: boolean): PictureEdgeKind {
+function sessionKind(
+  sim: Simulation,
+  local: number,
+  remote: number,
+  rrClient: boolean,
+  mesh: boolean,
+): PictureEdgeKind {
   if (mesh) return 'mesh';
   if (rrClient) return 'rr-client';
   const remoteAs = remote >= 0 ? sim.peering.speakers[remote]?.asNumber : undefined;
@@ -91,12 +106,36 @@ export function bgpPicture(sim: Simulation): Picture {
     if (from.remote >= 0) to = (peering.speakers[from.remote] as { name: string }).name;
     else {
       to = `peer ${formatIpv4(from.remoteAddress)}`;
-      external.set(to, { id: to, label: to, detail: `AS${from.remoteAs}, not in the topology`, kind: 'external', down: true, highlight: false });
+      external.set(to, {
+        id: to,
+        label: to,
+        detail: `AS${from.remoteAs}, not in the topology`,
+        kind: 'external',
+        down: true,
+        highlight: false,
+      });
     }
-    const kind = sessionKind(sim, from.speaker, from.remote, reflector !== undefined, from.type === 'node-to-node mesh');
-    return { from: (peering.speakers[from.speaker] as { name: string }).name, to, kind, label: state, up: state === 'Established', directed: kind === 'rr-client' };
+    const kind = sessionKind(
+      sim,
+      from.speaker,
+      from.remote,
+      reflector !== undefined,
+      from.type === 'node-to-node mesh',
+    );
+    return {
+      from: (peering.speakers[from.speaker] as { name: string }).name,
+      to,
+      kind,
+      label: state,
+      up: state === 'Established',
+      directed: kind === 'rr-client',
+    };
   });
-  return { title: `${sim.topology.name}: BGP sessions at ${sim.until}s`, nodes: [...machineNodes(sim), ...external.values()], edges };
+  return {
+    title: `${sim.topology.name}: BGP sessions at ${sim.until}s`,
+    nodes: [...machineNodes(sim), ...external.values()],
+    edges,
+  };
 }
 
 /** Where each machine sends traffic for a prefix: its forwarding entry's next hops, as arrows. */
@@ -115,14 +154,28 @@ export function routesToPicture(sim: Simulation, prefix: Cidr): Picture {
       origins.add(speaker.name);
       continue;
     }
-    detail.set(speaker.name, `${formatCidr(entry.prefix)} ${entry.kind === 'connected' ? 'connected' : `via ${entry.nextHops.map((h) => formatIpv4(h.via)).join(', ')}`}`);
+    detail.set(
+      speaker.name,
+      `${formatCidr(entry.prefix)} ${entry.kind === 'connected' ? 'connected' : `via ${entry.nextHops.map((h) => formatIpv4(h.via)).join(', ')}`}`,
+    );
     for (const hop of entry.nextHops) {
       const owner = sim.peering.byAddress.get(hop.via);
       const to = owner === undefined ? undefined : sim.peering.speakers[owner]?.name;
-      if (to !== undefined) edges.push({ from: speaker.name, to, kind: 'next-hop', label: `${hop.dev}${entry.encap !== undefined ? ` (${entry.encap})` : ''}`, up: true, directed: true });
+      if (to !== undefined)
+        edges.push({
+          from: speaker.name,
+          to,
+          kind: 'next-hop',
+          label: `${hop.dev}${entry.encap !== undefined ? ` (${entry.encap})` : ''}`,
+          up: true,
+          directed: true,
+        });
     }
   }
-  const nodes = machineNodes(sim, (name) => detail.get(name) ?? '').map((n) => ({ ...n, highlight: origins.has(n.id) }));
+  const nodes = machineNodes(sim, (name) => detail.get(name) ?? '').map((n) => ({
+    ...n,
+    highlight: origins.has(n.id),
+  }));
   return { title: `${sim.topology.name}: forwarding towards ${formatCidr(prefix)}`, nodes, edges };
 }
 
@@ -134,20 +187,50 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
   for (const [branch, trace] of traces.entries()) {
     const names = trace.hops.map((h) => h.node);
     for (const name of names) {
-      if (!sim.peering.byName.has(name) && !pods.has(name)) pods.set(name, { id: name, label: name, detail: podAddress(sim, name), kind: 'pod', down: false, highlight: true });
+      if (!sim.peering.byName.has(name) && !pods.has(name))
+        pods.set(name, {
+          id: name,
+          label: name,
+          detail: podAddress(sim, name),
+          kind: 'pod',
+          down: false,
+          highlight: true,
+        });
     }
     const last = names[names.length - 1];
-    if (trace.disposition.at !== last && !sim.peering.byName.has(trace.disposition.at) && !pods.has(trace.disposition.at)) {
-      pods.set(trace.disposition.at, { id: trace.disposition.at, label: trace.disposition.at, detail: podAddress(sim, trace.disposition.at), kind: 'pod', down: false, highlight: true });
+    if (
+      trace.disposition.at !== last &&
+      !sim.peering.byName.has(trace.disposition.at) &&
+      !pods.has(trace.disposition.at)
+    ) {
+      pods.set(trace.disposition.at, {
+        id: trace.disposition.at,
+        label: trace.disposition.at,
+        detail: podAddress(sim, trace.disposition.at),
+        kind: 'pod',
+        down: false,
+        highlight: true,
+      });
     }
-    const path = trace.disposition.at === last || !pods.has(trace.disposition.at) ? names : [...names, trace.disposition.at];
+    const path =
+      trace.disposition.at === last || !pods.has(trace.disposition.at) ? names : [...names, trace.disposition.at];
     for (let i = 1; i < path.length; i++) {
-      hops.push({ from: path[i - 1] as string, to: path[i] as string, kind: 'hop', label: `${traces.length > 1 ? `${branch + 1}.` : ''}${i}`, up: true, directed: true });
+      hops.push({
+        from: path[i - 1] as string,
+        to: path[i] as string,
+        kind: 'hop',
+        label: `${traces.length > 1 ? `${branch + 1}.` : ''}${i}`,
+        up: true,
+        directed: true,
+      });
     }
   }
   const dispositions = [...new Set(traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}`))].join(', ');
   const flow = traces[0]?.flow;
-  const title = flow === undefined ? base.title : `${sim.topology.name}: ${flow.srcPod} -> ${formatIpv4(flow.dst)}:${flow.port}/${flow.protocol}: ${dispositions}`;
+  const title =
+    flow === undefined
+      ? base.title
+      : `${sim.topology.name}: ${flow.srcPod} -> ${formatIpv4(flow.dst)}:${flow.port}/${flow.protocol}: ${dispositions}`;
   return { title, nodes: [...base.nodes, ...pods.values()], edges: [...base.edges, ...hops] };
 }
 

@@ -1,7 +1,17 @@
 /** How each kind of node and edge looks, shared by the DOT, Mermaid and SVG writers. */
 import type { PictureEdge, PictureEdgeKind, PictureNodeKind } from './picture.js';
 
-export const COLOURS = { up: '#2e7d32', down: '#c62828', link: '#607d8b', nextHop: '#1565c0', hop: '#ef6c00', fill: '#ffffff', downFill: '#ffebee', highlightFill: '#fff8e1', text: '#212121' } as const;
+export const COLOURS = {
+  up: '#2e7d32',
+  down: '#c62828',
+  link: '#607d8b',
+  nextHop: '#1565c0',
+  hop: '#ef6c00',
+  fill: '#ffffff',
+  downFill: '#ffebee',
+  highlightFill: '#fff8e1',
+  text: '#212121',
+} as const;
 
 export interface EdgeStyle {
   readonly width: number;

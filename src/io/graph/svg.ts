@@ -43,10 +43,21 @@ function layout(picture: Picture): Layout {
   for (const node of picture.nodes) graph.addNode(node.id, { size: halfWidth(node) + 6 });
   for (const edge of picture.edges) if (edge.from !== edge.to) graph.mergeEdge(edge.from, edge.to);
   circular.assign(graph, { scale: 100 });
-  if (graph.order > 2) forceAtlas2.assign(graph, { iterations: LAYOUT_ITERATIONS, settings: { ...forceAtlas2.inferSettings(graph), gravity: 1, scalingRatio: 20 } });
+  if (graph.order > 2)
+    forceAtlas2.assign(graph, {
+      iterations: LAYOUT_ITERATIONS,
+      settings: { ...forceAtlas2.inferSettings(graph), gravity: 1, scalingRatio: 20 },
+    });
   const fit = bounds(graph);
-  const scale = Math.min((MIN_WIDTH - 2 * MARGIN) / (fit.maxX - fit.minX || 1), MAX_PLOT_HEIGHT / (fit.maxY - fit.minY || 1));
-  graph.updateEachNodeAttributes((_id, a) => ({ ...a, x: ((a['x'] as number) - fit.minX) * scale, y: ((a['y'] as number) - fit.minY) * scale }));
+  const scale = Math.min(
+    (MIN_WIDTH - 2 * MARGIN) / (fit.maxX - fit.minX || 1),
+    MAX_PLOT_HEIGHT / (fit.maxY - fit.minY || 1),
+  );
+  graph.updateEachNodeAttributes((_id, a) => ({
+    ...a,
+    x: ((a['x'] as number) - fit.minX) * scale,
+    y: ((a['y'] as number) - fit.minY) * scale,
+  }));
   noverlap.assign(graph, { maxIterations: 200, settings: { margin: 6, ratio: 1, expansion: 1.05 } });
   const placed = bounds(graph);
   const width = Math.max(MIN_WIDTH, Math.ceil(placed.maxX - placed.minX + 2 * MARGIN));
@@ -54,7 +65,9 @@ function layout(picture: Picture): Layout {
   const offsetX = (width - (placed.maxX - placed.minX)) / 2 - placed.minX;
   const offsetY = (height - (placed.maxY - placed.minY)) / 2 - placed.minY + TITLE_HEIGHT;
   const points = new Map<string, Point>();
-  graph.forEachNode((id, a) => points.set(id, { x: round((a['x'] as number) + offsetX), y: round((a['y'] as number) + offsetY) }));
+  graph.forEachNode((id, a) =>
+    points.set(id, { x: round((a['x'] as number) + offsetX), y: round((a['y'] as number) + offsetY) }),
+  );
   return { points, width, height: height + TITLE_HEIGHT };
 }
 
@@ -68,7 +81,7 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
@@ -97,16 +110,23 @@ function shape(node: PictureNode, at: Point): string {
 }
 
 function nodeElement(node: PictureNode, at: Point): string {
-  const lines = [`<text x="${at.x}" y="${at.y - (node.detail === '' ? -4 : 2)}" font-weight="bold">${escape(node.label)}</text>`];
-  if (node.detail !== '') lines.push(`<text x="${at.x}" y="${at.y + 12}" font-size="9">${escape(node.detail)}</text>`);
-  return `<g class="node ${node.kind}${node.down ? ' down' : ''}" data-id="${escape(node.id)}"><title>${escape(`${node.label} (${NODE_SHAPES[node.kind].legend})`)}</title>${shape(node, at)}${lines.join('')}</g>`;
+  const lines = [
+    `<text x="${at.x}" y="${at.y - (node.detail === '' ? -4 : 2)}" font-weight="bold">${escapeXml(node.label)}</text>`,
+  ];
+  if (node.detail !== '')
+    lines.push(`<text x="${at.x}" y="${at.y + 12}" font-size="9">${escapeXml(node.detail)}</text>`);
+  return `<g class="node ${node.kind}${node.down ? ' down' : ''}" data-id="${escapeXml(node.id)}"><title>${escapeXml(`${node.label} (${NODE_SHAPES[node.kind].legend})`)}</title>${shape(node, at)}${lines.join('')}</g>`;
 }
 
 /** Where a line from `from` towards the centre of a node box of half-width w first meets the box. */
 function clipToBox(from: Point, to: Point, halfWidth: number): Point {
   const dx = to.x - from.x;
   const dy = to.y - from.y;
-  const t = Math.min(Math.abs(dx) > 0 ? halfWidth / Math.abs(dx) : Infinity, Math.abs(dy) > 0 ? NODE_HALF_HEIGHT / Math.abs(dy) : Infinity, 1);
+  const t = Math.min(
+    Math.abs(dx) > 0 ? halfWidth / Math.abs(dx) : Infinity,
+    Math.abs(dy) > 0 ? NODE_HALF_HEIGHT / Math.abs(dy) : Infinity,
+    1,
+  );
   return { x: round(to.x - dx * t), y: round(to.y - dy * t) };
 }
 
@@ -118,16 +138,19 @@ function edgeElement(edge: PictureEdge, from: Point, target: Point, targetHalfWi
   const mid = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
   const length = Math.hypot(to.x - from.x, to.y - from.y) || 1;
   const bend = parallel * 28;
-  const control = { x: round(mid.x - ((to.y - from.y) / length) * bend), y: round(mid.y + ((to.x - from.x) / length) * bend) };
+  const control = {
+    x: round(mid.x - ((to.y - from.y) / length) * bend),
+    y: round(mid.y + ((to.x - from.x) / length) * bend),
+  };
   // An arrow ends on the target's outline, where its head can be seen.
   const end = edge.directed ? clipToBox(control, to, targetHalfWidth) : to;
   const dash = style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`;
   const marker = edge.directed ? ` marker-end="url(#arrow-${colour.slice(1)})"` : '';
   const labelAt = { x: round((mid.x + control.x) / 2), y: round((mid.y + control.y) / 2) };
   return (
-    `<g class="edge ${edge.kind}${edge.up ? '' : ' down'}" data-from="${escape(edge.from)}" data-to="${escape(edge.to)}">` +
+    `<g class="edge ${edge.kind}${edge.up ? '' : ' down'}" data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}">` +
     `<path d="M${from.x},${from.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${colour}" stroke-width="${style.width}"${dash}${marker}/>` +
-    `<text x="${labelAt.x}" y="${labelAt.y - 3}" font-size="9" fill="${colour}">${escape(edge.label)}</text></g>`
+    `<text x="${labelAt.x}" y="${labelAt.y - 3}" font-size="9" fill="${colour}">${escapeXml(edge.label)}</text></g>`
   );
 }
 
@@ -137,10 +160,12 @@ function legend(picture: Picture, top: number): string[] {
     const style = EDGE_STYLES[kind];
     const y = top + i * LEGEND_LINE;
     const dash = style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`;
-    return `<line x1="20" y1="${y}" x2="60" y2="${y}" stroke="${COLOURS.text}" stroke-width="${style.width}"${dash}/><text x="68" y="${y + 4}" text-anchor="start">${escape(style.legend)}</text>`;
+    return `<line x1="20" y1="${y}" x2="60" y2="${y}" stroke="${COLOURS.text}" stroke-width="${style.width}"${dash}/><text x="68" y="${y + 4}" text-anchor="start">${escapeXml(style.legend)}</text>`;
   });
   const states = picture.edges.some((e) => e.kind !== 'link' && e.kind !== 'next-hop' && e.kind !== 'hop')
-    ? [`<text x="300" y="${top + 4}" text-anchor="start"><tspan fill="${COLOURS.up}">green: Established</tspan>  <tspan fill="${COLOURS.down}">red: not Established</tspan></text>`]
+    ? [
+        `<text x="300" y="${top + 4}" text-anchor="start"><tspan fill="${COLOURS.up}">green: Established</tspan>  <tspan fill="${COLOURS.down}">red: not Established</tspan></text>`,
+      ]
     : [];
   return [`<g class="legend" font-size="11">`, ...rows, ...states, '</g>'];
 }
@@ -156,16 +181,25 @@ export function toSvg(picture: Picture): string {
     const parallel = seen.get(key) ?? 0;
     seen.set(key, parallel + 1);
     const target = picture.nodes.find((n) => n.id === edge.to) as PictureNode;
-    return edgeElement(edge, points.get(edge.from) as Point, points.get(edge.to) as Point, halfWidth(target) + (target.kind === 'node' ? 8 : 0), parallel);
+    return edgeElement(
+      edge,
+      points.get(edge.from) as Point,
+      points.get(edge.to) as Point,
+      halfWidth(target) + (target.kind === 'node' ? 8 : 0),
+      parallel,
+    );
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" text-anchor="middle">`,
-    `<title>${escape(picture.title)}</title>`,
+    `<title>${escapeXml(picture.title)}</title>`,
     '<defs>',
-    ...colours.map((c) => `<marker id="arrow-${c.slice(1)}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`),
+    ...colours.map(
+      (c) =>
+        `<marker id="arrow-${c.slice(1)}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`,
+    ),
     '</defs>',
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
-    `<text x="${width / 2}" y="24" font-size="15" font-weight="bold">${escape(picture.title)}</text>`,
+    `<text x="${width / 2}" y="24" font-size="15" font-weight="bold">${escapeXml(picture.title)}</text>`,
     ...edges,
     ...picture.nodes.map((node) => nodeElement(node, points.get(node.id) as Point)),
     ...legend(picture, plotHeight + 10),
