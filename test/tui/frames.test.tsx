@@ -15,7 +15,21 @@ const KEY = {
   enter: '\r',
   escape: '\u001B',
 };
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 60));
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits for the frame a key produces instead of sleeping a fixed time: until the frame differs
+ * from `before` (at most a second: some keys change nothing) and then holds still for 20 ms.
+ */
+async function nextFrame(current: () => string, before: string): Promise<string> {
+  for (let waited = 0; current() === before && waited < 1_000; waited += 5) await pause(5);
+  let frame = current();
+  for (;;) {
+    await pause(20);
+    if (current() === frame) return frame;
+    frame = current();
+  }
+}
 
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
@@ -24,15 +38,17 @@ async function open(file = 'seed-lab.yaml', at = 30) {
   const model = new TuiModel(lab(file), []);
   const app = render(<App model={model} initial={initialState(at)} color={false} size={{ columns: 80, rows: 24 }} />);
   unmount = app.unmount;
-  await settle();
+  const current = (): string => app.lastFrame() ?? '';
+  await nextFrame(current, '');
   const press = async (...keys: string[]): Promise<string> => {
     for (const key of keys) {
+      const before = current();
       app.stdin.write(key);
-      await settle();
+      await nextFrame(current, before);
     }
-    return app.lastFrame() ?? '';
+    return current();
   };
-  return { frame: () => app.lastFrame() ?? '', press };
+  return { frame: current, press };
 }
 
 describe('TUI frames', () => {
