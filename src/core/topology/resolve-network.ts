@@ -1,0 +1,312 @@
+/**
+ * Machines and how they connect: segments, nodes (addresses, roles, taints, pools), routers with
+ * their interfaces and peers, unique addresses, and BGPPeer resources with their selectors.
+ */
+import type * as z from 'zod';
+import {
+  type AddressWithPrefix,
+  cidrContains,
+  cidrsOverlap,
+  formatCidr,
+  formatIpv4,
+  networkOf,
+  parseAddressWithPrefix,
+  parseCidr,
+  parseIpv4,
+} from '../net/index.js';
+import { byCodeUnit } from '../order.js';
+import type { IssueSink, Located } from './issue-sink.js';
+import type { BgpPeer, ClusterNode, Origin, Pool, Router, RouterPeer, Segment, Taint } from './model.js';
+import type * as s from './schema.js';
+
+export type NodeWritten = Partial<z.output<typeof s.nodeEntry>> & { name: string };
+export type PeerWritten = z.output<typeof s.bgpPeerEntry>;
+
+const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+export function resolveSegments(
+  sink: IssueSink,
+  written: readonly z.output<typeof s.segmentEntry>[],
+  source: number,
+): Map<string, Segment> {
+  const segments = new Map<string, Segment>();
+  for (const [i, segment] of written.entries()) {
+    const at = (key: string): Origin => ({ source, path: ['segments', i, key] });
+    const cidr = parseCidr(segment.cidr);
+    const clash = cidr.ok ? [...segments.values()].find((other) => cidrsOverlap(other.cidr, cidr.value)) : undefined;
+    if (!cidr.ok) sink.report(at('cidr'), cidr.reason);
+    else if (segments.has(segment.name)) sink.report(at('name'), `duplicate segment name "${segment.name}"`);
+    else if (clash) sink.report(at('cidr'), `segment ${segment.cidr} overlaps segment "${clash.name}"`);
+    else segments.set(segment.name, { name: segment.name, cidr: cidr.value });
+  }
+  return segments;
+}
+/** The named segment holding an address, or the implicit one of its subnet (created on first use). */
+export function segmentFor(address: AddressWithPrefix, segments: Map<string, Segment>): string {
+  const named = [...segments.values()].find((segment) => cidrContains(segment.cidr, address.ip));
+  if (named) return named.name;
+  const subnet = networkOf(address);
+  const name = formatCidr(subnet);
+  if (!segments.has(name)) segments.set(name, { name, cidr: subnet });
+  return name;
+}
+export function resolveNodes(
+  sink: IssueSink,
+  written: ReadonlyMap<string, Located<NodeWritten>>,
+  pools: readonly Pool[],
+  segments: Map<string, Segment>,
+): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  for (const { value, origin } of written.values()) {
+    const at = (key: string): Origin => ({
+      ...origin,
+      path: [...origin.path, origin.path[0] === 'spec' ? 'ipv4Address' : key],
+    });
+    if (value.address === undefined) {
+      sink.report(
+        origin,
+        `node "${value.name}" has no address (give address:, or the projectcalico.org/IPv4Address annotation)`,
+      );
+      continue;
+    }
+    const address = parseAddressWithPrefix(value.address);
+    if (!address.ok) {
+      sink.report(at('address'), address.reason);
+      continue;
+    }
+    const pool = pools.find((p) => cidrContains(p.cidr, address.value.ip));
+    if (pool)
+      sink.report(
+        at('address'),
+        `node address ${value.address} is inside pool "${pool.name}" (${formatCidr(pool.cidr)}): pod and node addresses must not overlap`,
+      );
+    const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
+    const clusterId =
+      value.routeReflectorClusterID === undefined ? undefined : parseIpv4(value.routeReflectorClusterID);
+    if (clusterId === null) {
+      sink.report(
+        field('routeReflectorClusterID'),
+        `cluster ID "${value.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
+      );
+    }
+    const subnet = networkOf(address.value);
+    let gateway: number | undefined;
+    if (value.gateway !== undefined) {
+      const parsed = parseIpv4(value.gateway);
+      if (parsed === null) sink.report(field('gateway'), `"${value.gateway}" is not an IPv4 address`);
+      else if (!cidrContains(subnet, parsed))
+        sink.report(field('gateway'), `gateway ${value.gateway} is not on the node's subnet ${formatCidr(subnet)}`);
+      else gateway = parsed;
+    }
+    const role = value.role ?? 'worker';
+    const labels = {
+      'kubernetes.io/hostname': value.name,
+      'kubernetes.io/os': 'linux',
+      ...(role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+      ...value.labels,
+    };
+    nodes.push({
+      name: value.name,
+      ip: address.value.ip,
+      subnet,
+      role,
+      labels,
+      taints: value.taints ?? (role === 'control-plane' ? [CONTROL_PLANE_TAINT] : []),
+      ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
+      ...(clusterId != null ? { routeReflectorClusterID: clusterId } : {}),
+      ...(gateway !== undefined ? { gateway } : {}),
+      ...(value.podCIDR !== undefined ? { podCIDR: value.podCIDR } : {}),
+      segment: segmentFor(address.value, segments),
+      origin,
+    });
+  }
+  return nodes.sort((a, b) => byCodeUnit(a.name, b.name));
+}
+export function resolveRouters(
+  sink: IssueSink,
+  written: readonly z.output<typeof s.routerEntry>[],
+  source: number,
+  nodes: readonly ClusterNode[],
+  segments: Map<string, Segment>,
+): Router[] {
+  const routers: Router[] = [];
+  const names = new Set(nodes.map((node) => node.name));
+  written.forEach((router, i) => {
+    const at = (...path: (string | number)[]): Origin => ({ source, path: ['routers', i, ...path] });
+    if (names.has(router.name)) sink.report(at('name'), `duplicate name "${router.name}": already a node or router`);
+    names.add(router.name);
+    const interfaces = router.interfaces.flatMap((iface, j) => {
+      const address = parseAddressWithPrefix(iface.address);
+      if (!address.ok) {
+        sink.report(at('interfaces', j, 'address'), address.reason);
+        return [];
+      }
+      return [
+        {
+          name: iface.name ?? `eth${j}`,
+          ip: address.value.ip,
+          subnet: networkOf(address.value),
+          segment: segmentFor(address.value, segments),
+        },
+      ];
+    });
+    let routerId = interfaces[0]?.ip ?? 0;
+    if (router.routerId !== undefined) {
+      const parsed = parseIpv4(router.routerId);
+      if (parsed === null) sink.report(at('routerId'), `router ID "${router.routerId}" is not a dotted quad`);
+      else routerId = parsed;
+    }
+    const routes = (router.routes ?? []).flatMap((route, j) => {
+      const dst = parseCidr(route.dst);
+      const via = parseIpv4(route.via);
+      if (!dst.ok) sink.report(at('routes', j, 'dst'), dst.reason);
+      if (via === null) sink.report(at('routes', j, 'via'), `"${route.via}" is not an IPv4 address`);
+      return dst.ok && via !== null ? [{ dst: dst.value, via }] : [];
+    });
+    const clusterId =
+      router.routeReflectorClusterID === undefined ? undefined : parseIpv4(router.routeReflectorClusterID);
+    if (clusterId === null)
+      sink.report(
+        at('routeReflectorClusterID'),
+        `cluster ID "${router.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
+      );
+    routers.push({
+      name: router.name,
+      asNumber: router.asNumber,
+      routerId,
+      ...(clusterId != null ? { routeReflectorClusterID: clusterId } : {}),
+      interfaces,
+      peers: [],
+      routes,
+      origin: at(),
+    });
+  });
+  // Peers may name routers defined later in the list, so they resolve once all names are known.
+  written.forEach((router, i) => {
+    const peers = (router.peers ?? []).map((peer, j) =>
+      resolveRouterPeer(sink, peer, { source, path: ['routers', i, 'peers', j] }, nodes, routers),
+    );
+    const index = routers.findIndex((r) => r.name === router.name);
+    if (index >= 0) routers[index] = { ...(routers[index] as Router), peers };
+  });
+  return routers;
+}
+export function resolveRouterPeer(
+  sink: IssueSink,
+  peer: z.output<typeof s.routerPeer>,
+  origin: Origin,
+  nodes: readonly ClusterNode[],
+  routers: readonly Router[],
+): RouterPeer {
+  const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
+  const given = (['node', 'router', 'nodeSelector', 'peerIP'] as const).filter((key) => peer[key] !== undefined);
+  if (given.length !== 1)
+    sink.report(origin, 'a router peer names exactly one of node, router, nodeSelector or peerIP');
+  if (peer.node !== undefined)
+    sink.checkName(
+      peer.node,
+      nodes.map((n) => n.name),
+      'node',
+      field('node'),
+    );
+  if (peer.router !== undefined)
+    sink.checkName(
+      peer.router,
+      routers.map((r) => r.name),
+      'router',
+      field('router'),
+    );
+  const nodeSelector =
+    peer.nodeSelector === undefined ? undefined : sink.selector(peer.nodeSelector, field('nodeSelector'));
+  const peerIP = peer.peerIP === undefined ? undefined : sink.address(peer.peerIP, field('peerIP'));
+  if (peer.peerIP !== undefined && peer.asNumber === undefined)
+    sink.report(field('peerIP'), 'a peerIP peer needs asNumber');
+  return {
+    ...(peer.node !== undefined ? { node: peer.node } : {}),
+    ...(peer.router !== undefined ? { router: peer.router } : {}),
+    ...(nodeSelector !== undefined ? { nodeSelector } : {}),
+    ...(peerIP !== undefined ? { peerIP } : {}),
+    ...(peer.asNumber !== undefined ? { asNumber: peer.asNumber } : {}),
+    routeReflectorClient: peer.routeReflectorClient ?? false,
+    origin,
+  };
+}
+export function checkUniqueAddresses(sink: IssueSink, nodes: readonly ClusterNode[], routers: readonly Router[]): void {
+  const owners = new Map<number, string>();
+  const claim = (ip: number, owner: string, at: Origin): void => {
+    const previous = owners.get(ip);
+    if (previous !== undefined) sink.report(at, `duplicate address ${formatIpv4(ip)}: ${previous} already uses it`);
+    else owners.set(ip, owner);
+  };
+  for (const node of nodes)
+    claim(node.ip, `node "${node.name}"`, { ...node.origin, path: [...node.origin.path, 'address'] });
+  for (const router of routers) {
+    router.interfaces.forEach((iface, j) => {
+      claim(iface.ip, `router "${router.name}"`, {
+        ...router.origin,
+        path: [...router.origin.path, 'interfaces', j, 'address'],
+      });
+    });
+  }
+}
+export function resolvePeers(
+  sink: IssueSink,
+  written: readonly Located<PeerWritten>[],
+  nodes: readonly ClusterNode[],
+): BgpPeer[] {
+  const names = new Set<string>();
+  return written.flatMap(({ value, origin }) => {
+    const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
+    if (names.has(value.name)) sink.report(field('name'), `duplicate BGPPeer name "${value.name}"`);
+    names.add(value.name);
+    if (value.node !== undefined && value.nodeSelector !== undefined)
+      sink.report(field('nodeSelector'), 'node and nodeSelector cannot both be set');
+    if (value.peerIP !== undefined && value.peerSelector !== undefined)
+      sink.report(field('peerSelector'), 'peerIP and peerSelector cannot both be set');
+    if (value.peerIP === undefined && value.peerSelector === undefined)
+      sink.report(origin, 'a BGPPeer needs peerIP or peerSelector');
+    if (value.peerIP !== undefined && value.asNumber === undefined)
+      sink.report(field('peerIP'), 'a BGPPeer with peerIP needs asNumber');
+    if (value.peerSelector !== undefined && value.asNumber !== undefined)
+      sink.report(field('asNumber'), "asNumber must be empty with peerSelector (the peers' own AS is used)");
+    if (value.node !== undefined)
+      sink.checkName(
+        value.node,
+        nodes.map((n) => n.name),
+        'node',
+        field('node'),
+      );
+    const nodeSelector =
+      value.nodeSelector === undefined ? undefined : sink.selector(value.nodeSelector, field('nodeSelector'));
+    const peerSelector =
+      value.peerSelector === undefined ? undefined : sink.selector(value.peerSelector, field('peerSelector'));
+    const endpoint = value.peerIP === undefined ? undefined : peerEndpoint(sink, value.peerIP, field('peerIP'));
+    const nextHopMode = value.nextHopMode ?? (value.keepOriginalNextHop ? 'Keep' : 'Auto');
+    const peer: BgpPeer = {
+      name: value.name,
+      nextHopMode,
+      origin,
+      ...(value.node !== undefined ? { node: value.node } : {}),
+      ...(nodeSelector !== undefined ? { nodeSelector, nodeSelectorText: value.nodeSelector as string } : {}),
+      ...(endpoint !== undefined
+        ? { peerIP: endpoint.ip, ...(endpoint.port !== undefined ? { peerPort: endpoint.port } : {}) }
+        : {}),
+      ...(peerSelector !== undefined ? { peerSelector, peerSelectorText: value.peerSelector as string } : {}),
+      ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
+      ...(value.localASNumber !== undefined ? { localASNumber: value.localASNumber } : {}),
+    };
+    return [peer];
+  });
+}
+export function peerEndpoint(sink: IssueSink, text: string, at: Origin): { ip: number; port?: number } | undefined {
+  const [host, port] = text.split(':');
+  const ip = sink.address(host ?? '', at);
+  if (ip === undefined) return undefined;
+  if (port === undefined) return { ip };
+  const portNumber = Number(port);
+  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+    sink.report(at, `port "${port}" is out of range 1-65535`);
+    return undefined;
+  }
+  return { ip, port: portNumber };
+}

@@ -1,0 +1,135 @@
+/** A topology's timeline (events) and its grading checks, each cross-checked against the machines. */
+
+import { assertNever } from '../assert.js';
+import { parseCidr } from '../net/index.js';
+import { parseDuration } from './duration.js';
+import type { IssueSink } from './issue-sink.js';
+import type { ClusterNode, NamedCheck, Origin, PodSpec, Pool, Router, ScenarioEvent } from './model.js';
+import { resolvePod } from './resolve-pods.js';
+import type * as s from './schema.js';
+
+export function resolveChecks(
+  sink: IssueSink,
+  written: readonly s.CheckEntry[],
+  source: number,
+  nodes: readonly ClusterNode[],
+  routers: readonly Router[],
+  pools: readonly Pool[],
+): NamedCheck[] {
+  const machines = [...nodes.map((n) => n.name), ...routers.map((r) => r.name)];
+  return written.flatMap((entry, i): NamedCheck[] => {
+    const at = (key: string): Origin => ({ source, path: ['checks', i, key] });
+    const origin: Origin = { source, path: ['checks', i] };
+    const name = entry.name ?? `${entry.check} #${i + 1}`;
+    switch (entry.check) {
+      case 'reach':
+        return [
+          {
+            check: 'reach',
+            from: entry.from,
+            to: entry.to,
+            ...(entry.port !== undefined ? { port: entry.port } : {}),
+            expect: entry.expect,
+            name,
+            origin,
+          },
+        ];
+      case 'peers':
+        return sink.checkName(entry.node, machines, 'node or router', at('node'))
+          ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }]
+          : [];
+      case 'best': {
+        const prefix = parseCidr(entry.prefix);
+        if (!prefix.ok) sink.report(at('prefix'), prefix.reason);
+        const via = entry.via === undefined ? undefined : sink.address(entry.via, at('via'));
+        const known =
+          sink.checkName(entry.node, machines, 'node or router', at('node')) &&
+          (entry.from === undefined || sink.checkName(entry.from, machines, 'node or router', at('from')));
+        if (!prefix.ok || !known) return [];
+        return [
+          {
+            check: 'best',
+            node: entry.node,
+            prefix: prefix.value,
+            ...(via !== undefined ? { via } : {}),
+            ...(entry.from !== undefined ? { from: entry.from } : {}),
+            name,
+            origin,
+          },
+        ];
+      }
+      case 'no-route': {
+        const to = sink.address(entry.to, at('to'));
+        (entry.nodes ?? []).forEach((node, j) => {
+          sink.checkName(node, machines, 'node or router', { source, path: ['checks', i, 'nodes', j] });
+        });
+        return to === undefined
+          ? []
+          : [{ check: 'no-route', to, ...(entry.nodes !== undefined ? { nodes: entry.nodes } : {}), name, origin }];
+      }
+      case 'free-blocks':
+        return sink.checkName(
+          entry.pool,
+          pools.map((p) => p.name),
+          'pool',
+          at('pool'),
+        )
+          ? [{ check: 'free-blocks', pool: entry.pool, atLeast: entry.atLeast, name, origin }]
+          : [];
+      case 'converged':
+        return [{ check: 'converged', within: parseDuration(entry.within), name, origin }];
+      default:
+        return assertNever(entry, 'check kind');
+    }
+  });
+}
+export function resolveEvents(
+  sink: IssueSink,
+  written: readonly s.EventEntry[],
+  source: number,
+  nodes: readonly ClusterNode[],
+  routers: readonly Router[],
+  pods: readonly PodSpec[],
+  listenPort: number,
+): ScenarioEvent[] {
+  const machines = [...nodes.map((n) => n.name), ...routers.map((r) => r.name)];
+  const events: ScenarioEvent[] = [];
+  written.forEach((event, i) => {
+    const origin: Origin = { source, path: ['events', i] };
+    const at = parseDuration(event.at);
+    switch (event.action) {
+      case 'link-down':
+      case 'link-up':
+        event.link.forEach((end, j) => {
+          sink.checkName(end, machines, 'node or router', { source, path: ['events', i, 'link', j] });
+        });
+        events.push({ at, origin, action: event.action, link: event.link });
+        break;
+      case 'node-down':
+      case 'node-up':
+        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        events.push({ at, origin, action: event.action, node: event.node });
+        break;
+      case 'block-port':
+      case 'unblock-port':
+        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        events.push({ at, origin, action: event.action, node: event.node, port: event.port ?? listenPort });
+        break;
+      case 'pod-create': {
+        const pod = resolvePod(sink, event.pod, { source, path: ['events', i, 'pod'] }, nodes);
+        if (pod) events.push({ at, origin, action: 'pod-create', pod });
+        break;
+      }
+      case 'pod-delete': {
+        const [namespace, name] = event.pod.includes('/') ? event.pod.split('/', 2) : ['default', event.pod];
+        const known = [...pods, ...events.flatMap((e) => (e.action === 'pod-create' ? [e.pod] : []))].map(
+          (p) => `${p.namespace}/${p.name}`,
+        );
+        sink.checkName(`${namespace}/${name}`, known, 'pod', { source, path: ['events', i, 'pod'] });
+        events.push({ at, origin, action: 'pod-delete', namespace: namespace as string, name: name as string });
+        break;
+      }
+    }
+  });
+  return events.sort((a, b) => a.at - b.at);
+}
