@@ -1,0 +1,193 @@
+/**
+ * Export and import policy, as Calico's BIRD config and BGP's rules decide them, and the update
+ * groups that let a changed route be exported once per group rather than once per neighbour.
+ *
+ * - Export: confd's pool filter (only prefixes inside an exporting pool leave a node); iBGP split
+ *   horizon unless one side is an rr client; reflection sets ORIGINATOR_ID, prepends the
+ *   CLUSTER_LIST and keeps the next hop; eBGP prepends the AS and sets next hop self unless the
+ *   next hop is on the subnet shared with the peer (a third-party next hop, RFC 4271 5.1.3).
+ * - Import: the loop checks on receipt (own AS in the path, own router ID as originator, own
+ *   cluster ID in the cluster list).
+ * - Update groups: neighbours whose exports depend on nothing but the route share an export
+ *   class; per class the export of (attribute set, neighbour it came from) is remembered.
+ * Invariant: the attribute set a neighbour is sent depends only on its class, the route's
+ * attribute set and where the route came from. Leaves out: communities, MED rewriting, MRAI.
+ */
+import { type Cidr, cidrContains } from '../net/index.js';
+import { type AttributeTable, OriginatedAttributes, type PathAttributes, type PrefixTable } from './attributes.js';
+import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
+import { BGP, type StoredRoute } from './rib.js';
+
+/** No route: a withdrawal, or nothing to send. */
+export const NO_ROUTE = -1;
+
+export class ExportPolicy {
+  private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
+  /** Caches for the export hot path: whether a prefix may leave a node, and originated attribute sets. */
+  private readonly exportable = new Map<number, boolean>();
+  private readonly originated: OriginatedAttributes;
+  /**
+   * Update groups: neighbours of a speaker that get the same attributes for every route share an
+   * export class. The scratch arrays hold one change's result per class, valid while the stamp
+   * matches.
+   */
+  private readonly exportClass: Int32Array;
+  private readonly classStamp: Int32Array;
+  /** Per class, the export of the route before (slot 2c) and after (2c + 1) the change. */
+  private readonly classAttrs: Int32Array;
+  private stamp = 0;
+  /** Per export class: (attribute set, neighbour it came from) → what the class is sent. */
+  private readonly exportMemo: Map<number, number>[] = [];
+
+  constructor(
+    private readonly peering: Peering,
+    private readonly prefixes: PrefixTable,
+    private readonly attributes: AttributeTable,
+    pools: readonly { readonly cidr: Cidr; readonly disableBGPExport: boolean; readonly vxlanMode: string }[],
+  ) {
+    this.originated = new OriginatedAttributes(attributes);
+    this.poolCidrs = pools.map((pool) => ({
+      cidr: pool.cidr,
+      bgp: !pool.disableBGPExport && pool.vxlanMode === 'Never',
+    }));
+    this.exportClass = exportClasses(peering);
+    const classes = this.exportClass.reduce((max, c) => Math.max(max, c + 1), 0);
+    this.classStamp = new Int32Array(classes * 2).fill(-1);
+    this.classAttrs = new Int32Array(classes * 2);
+  }
+
+  /** Starts a new change: grouped exports computed for the last one no longer apply. */
+  nextChange(): void {
+    this.stamp++;
+  }
+
+  /**
+   * What a speaker sends a neighbour for a prefix when its Loc-RIB holds `route`, or NO_ROUTE.
+   * Grouped: computed once per export class and change (slot 0 before, 1 after).
+   */
+  exportAttrs(n: Neighbor, prefix: number, route: StoredRoute | undefined, grouped: boolean, slot = 0): number {
+    if (route === undefined) return NO_ROUTE;
+    const from = route.source === BGP ? (this.peering.neighbors[route.via[0] as number] as Neighbor) : undefined;
+    if (from?.index === n.index) return NO_ROUTE;
+    if (!grouped) return this.exportForClass(n, prefix, route.attrs, from);
+    const key = (this.exportClass[n.index] as number) * 2 + slot;
+    if (this.classStamp[key] !== this.stamp) {
+      this.classAttrs[key] = this.exportForClass(n, prefix, route.attrs, from);
+      this.classStamp[key] = this.stamp;
+    }
+    return this.classAttrs[key] as number;
+  }
+
+  /** Loop checks on receipt: own AS in the path, own router ID as originator, own cluster ID. */
+  acceptable(s: Speaker, n: Neighbor, attrs: PathAttributes): boolean {
+    if (n.remoteAs !== s.asNumber && attrs.asPath.includes(s.asNumber)) return false;
+    if (attrs.originatorId === s.routerId) return false;
+    if (s.clusterId !== undefined && n.rrClient && attrs.clusterList.includes(s.clusterId)) return false;
+    return true;
+  }
+
+  /**
+   * The export of a route to any neighbour of n's class: everything but split horizon. Past
+   * Calico's pool filter it depends only on the class, the attribute set and the neighbour the
+   * route came from, so it is remembered per class: a reflector's full-table dump to each client
+   * that comes up is then a lookup per route, not a new attribute set to build and intern.
+   */
+  private exportForClass(n: Neighbor, prefix: number, attrsId: number, from: Neighbor | undefined): number {
+    if ((this.peering.speakers[n.speaker] as Speaker).kind === 'node' && !this.exportedByCalico(prefix))
+      return NO_ROUTE;
+    const exportClass = this.exportClass[n.index] as number;
+    let memo = this.exportMemo[exportClass];
+    if (memo === undefined) {
+      memo = new Map();
+      this.exportMemo[exportClass] = memo;
+    }
+    const key = (attrsId + 1) * (this.peering.neighbors.length + 1) + (from?.index ?? NO_ROUTE) + 1;
+    let attrs = memo.get(key);
+    if (attrs === undefined) {
+      attrs = this.exportRoute(n, attrsId, from);
+      memo.set(key, attrs);
+    }
+    return attrs;
+  }
+
+  /** The attributes a route gets on its way to n's class (local when from is undefined), or NO_ROUTE. */
+  private exportRoute(n: Neighbor, attrsId: number, from: Neighbor | undefined): number {
+    const s = this.peering.speakers[n.speaker] as Speaker;
+    const ibgpOut = n.remoteAs === s.asNumber;
+    const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
+    if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
+    const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(attrsId);
+    if (learned === undefined) return this.originated.get(n.localAddress, ibgpOut ? undefined : s.asNumber);
+    if (!ibgpOut) {
+      return this.attributes.intern({
+        nextHop: this.keepsNextHopOverEbgp(s, n, learned.nextHop) ? learned.nextHop : n.localAddress,
+        asPath: [s.asNumber, ...learned.asPath],
+        origin: learned.origin,
+        clusterList: [],
+      });
+    }
+    const reflecting = ibgpIn;
+    const clusterList =
+      reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
+    if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
+    const nextHopSelf = n.nextHopMode === 'Self' || (!ibgpIn && s.kind === 'router' && n.nextHopMode !== 'Keep');
+    const originatorId = reflecting ? (learned.originatorId ?? peerRouterId(this.peering, from)) : learned.originatorId;
+    return this.attributes.intern({
+      nextHop: nextHopSelf ? n.localAddress : learned.nextHop,
+      asPath: learned.asPath,
+      origin: learned.origin,
+      ...(learned.localPref !== undefined ? { localPref: learned.localPref } : {}),
+      ...(learned.med !== undefined ? { med: learned.med } : {}),
+      ...(originatorId !== undefined ? { originatorId } : {}),
+      clusterList,
+    });
+  }
+
+  /**
+   * eBGP rewrites the next hop to the sender's address, unless told to keep it or the next hop is
+   * on the subnet shared with the peer: then the peer can reach it directly, and BIRD passes it on
+   * unchanged (a third-party next hop, RFC 4271 5.1.3).
+   */
+  private keepsNextHopOverEbgp(s: Speaker, n: Neighbor, nextHop: number): boolean {
+    if (n.nextHopMode === 'Keep') return true;
+    if (n.nextHopMode === 'Self') return false;
+    const shared = s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress));
+    return shared !== undefined && cidrContains(shared, nextHop);
+  }
+
+  /** confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool leave a node. */
+  private exportedByCalico(prefix: number): boolean {
+    let exported = this.exportable.get(prefix);
+    if (exported === undefined) {
+      const cidr = this.prefixes.cidr(prefix);
+      exported = this.poolCidrs.some(
+        (pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len,
+      );
+      this.exportable.set(prefix, exported);
+    }
+    return exported;
+  }
+}
+
+/**
+ * Numbers each neighbour's export class: what the attributes it is sent depend on besides the
+ * route (iBGP or eBGP, rr client, next-hop mode, the local address, and for eBGP the subnet shared
+ * with the peer, which decides a third-party next hop).
+ */
+function exportClasses(peering: Peering): Int32Array {
+  const ids = new Map<string, number>();
+  const classes = new Int32Array(peering.neighbors.length);
+  for (const n of peering.neighbors) {
+    const s = peering.speakers[n.speaker] as Speaker;
+    const ebgp = n.remoteAs !== s.asNumber;
+    const shared = ebgp ? s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress)) : undefined;
+    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
+    classes[n.index] = id;
+  }
+  return classes;
+}
