@@ -1,0 +1,96 @@
+/** kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, ipam show. */
+import type { Command } from 'commander';
+import type { OutputFormat } from '../commands/pods.js';
+import { CommandFailure } from '../errors.js';
+import { ipamCommands, outputOption, podCommands, type Registrar } from './shared.js';
+
+const POD_NAMES = ['pod', 'pods', 'po'];
+const NODE_NAMES = ['node', 'nodes', 'no'];
+
+function resourceKind(resource: string): 'pods' | 'nodes' {
+  if (POD_NAMES.includes(resource)) return 'pods';
+  if (NODE_NAMES.includes(resource)) return 'nodes';
+  throw new CommandFailure(
+    `error: the server doesn't have a resource type "${resource}" (podnet knows pods and nodes)`,
+    1,
+  );
+}
+
+export function registerCluster(program: Command, { io, run, globals }: Registrar): void {
+  for (const verb of ['create', 'apply'] as const) {
+    program
+      .command(verb)
+      .description(
+        verb === 'create'
+          ? 'create pods from a manifest file (kubectl create -f)'
+          : 'create pods, or leave identical ones unchanged (kubectl apply -f)',
+      )
+      .requiredOption('-f, --filename <file>', 'a YAML file with one or more Pod manifests')
+      .action((opts: { filename: string }, cmd: Command) =>
+        run(async () => (await podCommands()).createPods(io, globals(cmd), opts.filename, verb)),
+      );
+  }
+
+  program
+    .command('get <resource> [names...]')
+    .description("list pods or nodes in kubectl's layout")
+    .addOption(outputOption())
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'pods of every namespace')
+    .action(
+      (
+        resource: string,
+        names: string[],
+        opts: { output?: OutputFormat; namespace: string; allNamespaces?: boolean },
+        cmd: Command,
+      ) =>
+        run(async () =>
+          resourceKind(resource) === 'pods'
+            ? (await podCommands()).getPodsCommand(io, globals(cmd), names, {
+                output: opts.output,
+                namespace: opts.namespace,
+                allNamespaces: opts.allNamespaces ?? false,
+              })
+            : (await podCommands()).getNodesCommand(io, globals(cmd), names, opts.output),
+        ),
+    );
+
+  program
+    .command('describe <resource> [names...]')
+    .description('show a pod in detail, with its events (kubectl describe pod)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
+      run(async () => {
+        if (resourceKind(resource) !== 'pods')
+          throw new CommandFailure('error: podnet describes pods; for nodes use podnet get nodes -o wide', 1);
+        return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace);
+      }),
+    );
+
+  program
+    .command('delete <resource> <names...>')
+    .description('delete pods (kubectl delete pod)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
+      run(async () => {
+        if (resourceKind(resource) !== 'pods')
+          throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
+        return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);
+      }),
+    );
+
+  const ipam = program.command('ipam').description('Calico IPAM, as calicoctl ipam shows it');
+  ipam
+    .command('show')
+    .description('address usage per pool (and per block), borrowed addresses, or one address')
+    .option('--show-blocks', 'one row per block')
+    .option('--show-borrowed', "addresses used from other nodes' blocks")
+    .option('--show-configuration', 'the IPAM configuration')
+    .option('--ip <addr>', 'who holds an address, and why it was chosen')
+    .action(
+      (
+        opts: { showBlocks?: boolean; showBorrowed?: boolean; showConfiguration?: boolean; ip?: string },
+        cmd: Command,
+      ) => run(async () => (await ipamCommands()).ipamShowCommand(io, globals(cmd), opts)),
+    );
+}
