@@ -11,13 +11,14 @@
  * order; a (machine, destination) pair seen twice is a LOOP. Leaves out: network policy,
  * Services and kube-proxy, MTU and fragmentation, ICMP.
  */
-import { peerName, type Speaker } from '../bgp/peering.js';
+import type { Speaker } from '../bgp/peering.js';
 import { BGP_PORT } from '../bgp/session.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import type { PodStatus } from '../cluster/lifecycle.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatCidr, formatIpv4, type Ipv4 } from '../net/index.js';
+import { routeOrigin, routeText, whyBlackholed } from './explain.js';
 import type { Disposition, Flow, Hop, Step, Trace } from './types.js';
 
 export * from './types.js';
@@ -124,28 +125,8 @@ export class Tracer {
     crumbs: ReadonlySet<number>,
     sourceNode = false,
   ): Trace[] {
-    const steps: Step[] = [
-      {
-        kind: 'RECEIVED',
-        iface,
-        detail: packet.outer
-          ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}`
-          : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}`,
-      },
-    ];
-    let current = packet;
-    if (current.outer !== undefined) {
-      const { encap } = current.outer;
-      steps.push({
-        kind: 'DECAPSULATED',
-        encap,
-        detail:
-          encap === 'IPIP'
-            ? 'on tunl0: inner packet continues'
-            : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues`,
-      });
-      current = { src: current.src, dst: current.dst, ttl: current.ttl };
-    }
+    const steps: Step[] = [];
+    const current = received(iface, packet, steps);
     const ttl = current.ttl - 1;
     const end = (disposition: Disposition): Trace[] => [
       { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
@@ -166,7 +147,7 @@ export class Tracer {
       return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
     let origin = this.origins.get(entry);
     if (origin === undefined) {
-      origin = this.routeOrigin(machine, entry);
+      origin = routeOrigin(this.sim, machine, entry);
       this.origins.set(entry, origin);
     }
     let route = this.routeTexts.get(entry);
@@ -192,7 +173,7 @@ export class Tracer {
         ];
       }
       case 'blackhole':
-        return end({ kind: 'NULL_ROUTED', at: machine, detail: this.whyBlackholed(machine, entry, current.dst) });
+        return end({ kind: 'NULL_ROUTED', at: machine, detail: whyBlackholed(this.sim, machine, entry, current.dst) });
       case 'connected': {
         const owner = this.owners.get(current.dst);
         if (owner === undefined)
@@ -406,46 +387,6 @@ export class Tracer {
     return iface?.name ?? router.interfaces[0]?.name ?? 'eth0';
   }
 
-  private routeOrigin(machine: string, entry: FibEntry): string {
-    if (entry.route === undefined) {
-      const kinds: Record<string, string> = {
-        connected: 'connected subnet',
-        default: 'default route',
-        static: 'static route',
-        'local-pod': `local pod ${entry.note ?? ''} (CNI)`,
-        vxlan: 'programmed by Felix from IPAM (VXLAN does not use BGP)',
-        blackhole: `blackhole for ${entry.note ?? 'a'} block`,
-      };
-      return kinds[entry.kind] ?? entry.kind;
-    }
-    const { entry: loc } = entry.route;
-    if (loc.source !== 'bgp') return `static blackhole for ${machine}'s own block (BIRD static1)`;
-    const index = this.sim.peering.byName.get(machine) as number;
-    const best = this.sim.network.candidates(index, entry.route.prefixId).find((c) => c.neighborIndex === loc.via[0]);
-    const neighbor = this.sim.network.neighbor(loc.via[0] as number);
-    const peer = peerName(this.sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress);
-    const attrs = best?.attrs;
-    const parts = [
-      `BGP from ${peer} (${neighbor.name})`,
-      attrs?.originatorId !== undefined ? `originator ${formatIpv4(attrs.originatorId)}` : undefined,
-      attrs !== undefined ? `AS path ${attrs.asPath.length === 0 ? '(empty)' : attrs.asPath.join(' ')}` : undefined,
-      `best by ${loc.decidedBy === 'only-route' ? 'only route' : loc.decidedBy}`,
-      loc.via.length > 1 ? `ECMP over ${loc.via.length} paths` : undefined,
-    ];
-    return parts.filter((p) => p !== undefined).join(', ');
-  }
-
-  private whyBlackholed(machine: string, entry: FibEntry, dst: Ipv4): string {
-    const block = formatCidr(entry.prefix);
-    const allocation = this.sim.cluster.ipam.lookup(dst);
-    if (allocation === undefined)
-      return `blackhole ${block} (${machine}'s block) matched: no pod has ${formatIpv4(dst)}`;
-    if (allocation.node !== machine) {
-      return `blackhole ${block} (${machine}'s block) matched: ${formatIpv4(dst)} is borrowed by ${allocation.node} for ${allocation.owner}, but ${machine} has no /32 route for it`;
-    }
-    return `blackhole ${block} matched: ${formatIpv4(dst)} belongs to ${allocation.owner}, which has no interface on ${machine}`;
-  }
-
   private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
     let status = this.statuses.get(pod);
     if (status === undefined) {
@@ -518,11 +459,24 @@ function podLabel(pod: PodRecord): string {
   return `${pod.spec.namespace}/${pod.spec.name}`;
 }
 
-function routeText(entry: FibEntry): string {
-  const prefix = entry.kind === 'default' ? 'default' : formatCidr(entry.prefix);
-  if (entry.kind === 'blackhole') return `blackhole ${prefix}`;
-  if (entry.nextHops.length === 0) return `${prefix} dev ${entry.dev ?? 'eth0'}`;
-  return entry.nextHops
-    .map((h) => `${prefix} via ${formatIpv4(h.via)} dev ${h.dev}${h.onlink ? ' onlink' : ''}`)
-    .join(' | ');
+/** The RECEIVED step, and the DECAPSULATED one for a tunnelled packet: the packet that goes on. */
+function received(iface: string, packet: Packet, steps: Step[]): Packet {
+  steps.push({
+    kind: 'RECEIVED',
+    iface,
+    detail: packet.outer
+      ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}`
+      : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}`,
+  });
+  if (packet.outer === undefined) return packet;
+  const { encap } = packet.outer;
+  steps.push({
+    kind: 'DECAPSULATED',
+    encap,
+    detail:
+      encap === 'IPIP'
+        ? 'on tunl0: inner packet continues'
+        : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues`,
+  });
+  return { src: packet.src, dst: packet.dst, ttl: packet.ttl };
 }
