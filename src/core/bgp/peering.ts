@@ -167,21 +167,39 @@ function nodesMatching(speakers: readonly Speaker[], selector: Selector): Speake
 export function buildPeering(topology: Topology): Peering {
   const speakers = buildSpeakers(topology);
   const builder = new PeeringBuilder(topology, speakers);
+  if (topology.bgp.nodeToNodeMeshEnabled) addMesh(builder, speakers);
+  addBgpPeers(builder, topology, speakers);
+  addRouterPeers(builder, speakers);
+  const sessions = pairSessions(builder.neighbors, speakers);
+  return {
+    speakers,
+    neighbors: builder.neighbors,
+    sessions,
+    byName: new Map(speakers.map((s) => [s.name, s.index])),
+    byAddress: builder.byAddress,
+  };
+}
+
+/** The node-to-node mesh: every node with every other, reflectors excluded. */
+function addMesh(builder: PeeringBuilder, speakers: readonly Speaker[]): void {
   const nodes = speakers.filter((s) => s.kind === 'node');
-  if (topology.bgp.nodeToNodeMeshEnabled) {
-    // confd compares the addresses as strings (Go template `gt`): the side with the higher text waits.
-    const ipText = nodes.map((n) => formatIpv4(n.routerId));
-    const meshName = nodes.map((n) => protocolName('Mesh', n.routerId));
-    nodes.forEach((local, l) => {
-      if (local.clusterId !== undefined) return;
-      nodes.forEach((remote, r) => {
-        if (remote === local || remote.clusterId !== undefined) return;
-        builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, {
-          passive: (ipText[r] as string) > (ipText[l] as string),
-        });
+  // confd compares the addresses as strings (Go template `gt`): the side with the higher text waits.
+  const ipText = nodes.map((n) => formatIpv4(n.routerId));
+  const meshName = nodes.map((n) => protocolName('Mesh', n.routerId));
+  nodes.forEach((local, l) => {
+    if (local.clusterId !== undefined) return;
+    nodes.forEach((remote, r) => {
+      if (remote === local || remote.clusterId !== undefined) return;
+      builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, {
+        passive: (ipText[r] as string) > (ipText[l] as string),
       });
     });
-  }
+  });
+}
+
+/** BGPPeer resources, global ones first, with the reverse peering Calico adds for peerSelector. */
+function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: readonly Speaker[]): void {
+  const nodes = speakers.filter((s) => s.kind === 'node');
   const globalFirst = [...topology.peers].sort(
     (a, b) =>
       Number(a.node !== undefined || a.nodeSelector !== undefined) -
@@ -190,43 +208,38 @@ export function buildPeering(topology: Topology): Peering {
   const reverse: [Speaker, Speaker][] = [];
   for (const peer of globalFirst) {
     const isGlobal = peer.node === undefined && peer.nodeSelector === undefined;
+    const type = isGlobal ? 'global' : 'node specific';
     const locals =
       peer.node !== undefined
         ? nodes.filter((n) => n.name === peer.node)
         : peer.nodeSelector !== undefined
           ? nodesMatching(speakers, peer.nodeSelector)
           : nodes;
+    const suffix = (ip: Ipv4) =>
+      protocolName(isGlobal ? 'Global' : 'Node', ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
     for (const local of locals) {
-      const prefix = isGlobal ? 'Global' : 'Node';
-      const suffix = (ip: Ipv4) =>
-        protocolName(prefix, ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
       if (peer.peerIP !== undefined) {
-        builder.add(
-          local,
-          peer.peerIP,
-          peer.asNumber ?? local.asNumber,
-          isGlobal ? 'global' : 'node specific',
-          suffix(peer.peerIP),
-          { nextHopMode: peer.nextHopMode },
-        );
-      } else if (peer.peerSelector !== undefined) {
-        for (const remote of nodesMatching(speakers, peer.peerSelector)) {
-          if (remote === local) continue;
-          builder.add(
-            local,
-            remote.routerId,
-            remote.asNumber,
-            isGlobal ? 'global' : 'node specific',
-            suffix(remote.routerId),
-            { nextHopMode: peer.nextHopMode },
-          );
-          reverse.push([remote, local]);
-        }
+        builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, type, suffix(peer.peerIP), {
+          nextHopMode: peer.nextHopMode,
+        });
+        continue;
+      }
+      for (const remote of peer.peerSelector === undefined ? [] : nodesMatching(speakers, peer.peerSelector)) {
+        if (remote === local) continue;
+        builder.add(local, remote.routerId, remote.asNumber, type, suffix(remote.routerId), {
+          nextHopMode: peer.nextHopMode,
+        });
+        reverse.push([remote, local]);
       }
     }
   }
   for (const [local, remote] of reverse)
     builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId));
+}
+
+/** Routers' own peerings: to nodes (by name or selector), to other routers, or to an address. */
+function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): void {
+  const nodes = speakers.filter((s) => s.kind === 'node');
   for (const speaker of speakers) {
     for (const peer of speaker.router?.peers ?? []) {
       const remotes: Speaker[] =
@@ -244,7 +257,9 @@ export function buildPeering(topology: Topology): Peering {
           remote.asNumber,
           'router peer',
           remote.name.replaceAll('-', '_'),
-          { rrClient: peer.routeReflectorClient },
+          {
+            rrClient: peer.routeReflectorClient,
+          },
         );
       }
       if (peer.peerIP !== undefined)
@@ -254,18 +269,12 @@ export function buildPeering(topology: Topology): Peering {
           peer.asNumber ?? speaker.asNumber,
           'router peer',
           protocolName('peer', peer.peerIP),
-          { rrClient: peer.routeReflectorClient },
+          {
+            rrClient: peer.routeReflectorClient,
+          },
         );
     }
   }
-  const sessions = pairSessions(builder.neighbors, speakers);
-  return {
-    speakers,
-    neighbors: builder.neighbors,
-    sessions,
-    byName: new Map(speakers.map((s) => [s.name, s.index])),
-    byAddress: builder.byAddress,
-  };
 }
 
 function unpaired(neighbors: readonly Neighbor[], candidates: readonly number[] | undefined): Neighbor | undefined {
