@@ -118,8 +118,13 @@ function moveTime(state: TuiState, ctx: Context, to: number, message?: string): 
   return { ...state, at, playing: state.playing && at < ctx.horizon, ...(message !== undefined ? { message } : {}) };
 }
 
+/** The next state: each action belongs to exactly one group, and the compiler checks that every action has one. */
 export function reduce(state: TuiState, action: Action, ctx: Context): TuiState {
-  const machine = ctx.machines[state.machine] ?? '';
+  return GROUP_OF[action.type](state, action, ctx) ?? state;
+}
+
+/** Views, machines, rows, tabs, scrolling and help. */
+function navigate(state: TuiState, action: Action, ctx: Context): TuiState | undefined {
   switch (action.type) {
     case 'quit':
       return { ...state, quit: true };
@@ -183,6 +188,14 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
         scroll: 0,
       };
     }
+    default:
+      return undefined;
+  }
+}
+
+/** Simulated time: play, pause, step between events, speed. */
+function moveInTime(state: TuiState, action: Action, ctx: Context): TuiState | undefined {
+  switch (action.type) {
     case 'play-pause':
       return { ...state, playing: !state.playing, message: state.playing ? 'paused' : `playing at x${state.speed}` };
     case 'tick':
@@ -217,6 +230,15 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
     case 'faster':
     case 'slower':
       return { ...state, speed: cycle(SPEEDS, state.speed, action.type === 'faster' ? 1 : -1) };
+    default:
+      return undefined;
+  }
+}
+
+/** Changes made in the UI for the session: failures, restores, pods. */
+function change(state: TuiState, action: Action, ctx: Context): TuiState | undefined {
+  const machine = ctx.machines[state.machine] ?? '';
+  switch (action.type) {
     case 'fail-node':
     case 'restore-node': {
       const up = action.type === 'restore-node';
@@ -256,5 +278,42 @@ export function reduce(state: TuiState, action: Action, ctx: Context): TuiState 
         `pod ${pod.name} deleted`,
       );
     }
+
+    default:
+      return undefined;
   }
 }
+
+type Reducer = (state: TuiState, action: Action, ctx: Context) => TuiState | undefined;
+
+const GROUP_OF: Readonly<Record<Action['type'], Reducer>> = {
+  quit: navigate,
+  'toggle-help': navigate,
+  'next-view': navigate,
+  'prev-view': navigate,
+  'select-view': navigate,
+  'select-machine': navigate,
+  'select-row': navigate,
+  'select-tab': navigate,
+  back: navigate,
+  enter: navigate,
+  up: navigate,
+  down: navigate,
+  'page-up': navigate,
+  'page-down': navigate,
+  left: navigate,
+  right: navigate,
+  'play-pause': moveInTime,
+  tick: moveInTime,
+  'step-forward': moveInTime,
+  'step-back': moveInTime,
+  'jump-converged': moveInTime,
+  faster: moveInTime,
+  slower: moveInTime,
+  'fail-node': change,
+  'restore-node': change,
+  'fail-link': change,
+  'restore-link': change,
+  'create-pod': change,
+  'delete-pod': change,
+};
