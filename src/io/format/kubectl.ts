@@ -113,14 +113,32 @@ function eventAge(event: PodEvent, now: number): string {
 }
 
 export function describePod(cluster: Cluster, record: PodRecord, moment: Moment): string {
-  const { spec } = record;
   const status = cluster.statusAt(record, moment.now);
   const node: NodeRecord | undefined = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
+  const lines = [
+    ...describeHeader(record, status, node, moment),
+    'Containers:',
+    ...status.containers.flatMap((container, i) => describeContainer(record, container, i, moment)),
+    'Conditions:',
+    '  Type\tStatus',
+    ...status.conditions.map((c) => `  ${c.type}\t${c.status}`),
+    ...describeFooter(record),
+  ];
+  const body = tabwrite(lines.join('\n'), KUBECTL_DESCRIBE);
+  return `${body}\n${describeEvents(status.events, moment.now)}`;
+}
+
+/** A key with one value per line, or <none>, as kubectl aligns them. */
+function multiline(key: string, entries: readonly string[]): string[] {
+  return entries.length === 0
+    ? [`${key}\t<none>`]
+    : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
+}
+
+/** Name through IPs: who the pod is, where it runs, its labels and Calico's annotations. */
+function describeHeader(record: PodRecord, status: PodStatus, node: NodeRecord | undefined, moment: Moment): string[] {
+  const { spec } = record;
   const ip = podIp(record);
-  const multiline = (key: string, entries: readonly string[]): string[] =>
-    entries.length === 0
-      ? [`${key}\t<none>`]
-      : entries.map((entry, i) => (i === 0 ? `${key}\t${entry}` : `\t${entry}`));
   const labels = Object.entries(spec.labels)
     .sort(([a], [b]) => byCodeUnit(a, b))
     .map(([k, v]) => `${k}=${v}`);
@@ -136,7 +154,7 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
   })
     .sort(([a], [b]) => byCodeUnit(a, b))
     .map(([k, v]) => `${k}: ${v}`);
-  const lines: string[] = [
+  return [
     `Name:\t${spec.name}`,
     `Namespace:\t${spec.namespace}`,
     'Priority:\t0',
@@ -148,40 +166,50 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
     `Status:\t${status.phase}`,
     `IP:\t${ip ?? ''}`,
     ...(ip !== undefined ? ['IPs:', `  IP:\t${ip}`] : ['IPs:\t<none>']),
-    'Containers:',
   ];
-  status.containers.forEach((container, i) => {
-    const containerSpec = spec.containers[i];
-    const ports = containerSpec?.ports ?? [];
-    const containerId = container.started
-      ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}`
-      : undefined;
-    lines.push(
-      `  ${container.name}:`,
-      ...(containerId ? [`    Container ID:\t${containerId}`] : []),
-      `    Image:\t${container.image}`,
-      `    Image ID:\t${container.started ? `${normalizeImage(container.image).replace(/:[^:/]+$/, '')}@sha256:${digest(normalizeImage(container.image))}` : ''}`,
-      ports.length > 1
-        ? `    Ports:\t${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}`
-        : `    Port:\t${ports[0] ? `${ports[0].port}/${ports[0].protocol}` : '<none>'}`,
-      ports.length > 1
-        ? `    Host Ports:\t${ports.map((p) => `${p.hostPort ?? 0}/${p.protocol}`).join(', ')}`
-        : `    Host Port:\t${ports[0] ? `${ports[0].hostPort ?? 0}/${ports[0].protocol}` : '<none>'}`,
-      ...(containerSpec?.command ? ['    Command:', ...containerSpec.command.map((c) => `      ${c}`)] : []),
-      ...(containerSpec?.args ? ['    Args:', ...containerSpec.args.map((c) => `      ${c}`)] : []),
-      ...stateLines(container.state, moment, '    '),
-      ...(container.lastState
-        ? stateLines(container.lastState, moment, '    ').map((l) => l.replace('State:', 'Last State:'))
-        : []),
-      `    Ready:\t${container.ready ? 'True' : 'False'}`,
-      `    Restart Count:\t${container.restartCount}`,
-      '    Environment:\t<none>',
-      '    Mounts:',
-      `      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-${record.uid.slice(0, 5)} (ro)`,
-    );
-  });
-  lines.push('Conditions:', '  Type\tStatus', ...status.conditions.map((c) => `  ${c.type}\t${c.status}`));
-  lines.push(
+}
+
+/** One container's section: IDs, image, ports, command, state, readiness, mounts. */
+function describeContainer(
+  record: PodRecord,
+  container: PodStatus['containers'][number],
+  i: number,
+  moment: Moment,
+): string[] {
+  const containerSpec = record.spec.containers[i];
+  const ports = containerSpec?.ports ?? [];
+  const containerId = container.started
+    ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}`
+    : undefined;
+  return [
+    `  ${container.name}:`,
+    ...(containerId ? [`    Container ID:\t${containerId}`] : []),
+    `    Image:\t${container.image}`,
+    `    Image ID:\t${container.started ? `${normalizeImage(container.image).replace(/:[^:/]+$/, '')}@sha256:${digest(normalizeImage(container.image))}` : ''}`,
+    ports.length > 1
+      ? `    Ports:\t${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}`
+      : `    Port:\t${ports[0] ? `${ports[0].port}/${ports[0].protocol}` : '<none>'}`,
+    ports.length > 1
+      ? `    Host Ports:\t${ports.map((p) => `${p.hostPort ?? 0}/${p.protocol}`).join(', ')}`
+      : `    Host Port:\t${ports[0] ? `${ports[0].hostPort ?? 0}/${ports[0].protocol}` : '<none>'}`,
+    ...(containerSpec?.command ? ['    Command:', ...containerSpec.command.map((c) => `      ${c}`)] : []),
+    ...(containerSpec?.args ? ['    Args:', ...containerSpec.args.map((c) => `      ${c}`)] : []),
+    ...stateLines(container.state, moment, '    '),
+    ...(container.lastState
+      ? stateLines(container.lastState, moment, '    ').map((l) => l.replace('State:', 'Last State:'))
+      : []),
+    `    Ready:\t${container.ready ? 'True' : 'False'}`,
+    `    Restart Count:\t${container.restartCount}`,
+    '    Environment:\t<none>',
+    '    Mounts:',
+    `      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-${record.uid.slice(0, 5)} (ro)`,
+  ];
+}
+
+/** Volumes, QoS, node selectors and tolerations (with the two every pod gets). */
+function describeFooter(record: PodRecord): string[] {
+  const { spec } = record;
+  return [
     'Volumes:',
     `  kube-api-access-${record.uid.slice(0, 5)}:`,
     '    Type:\tProjected (a volume that contains injected data from multiple sources)',
@@ -202,9 +230,7 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
       'node.kubernetes.io/not-ready:NoExecute op=Exists for 300s',
       'node.kubernetes.io/unreachable:NoExecute op=Exists for 300s',
     ]),
-  );
-  const body = tabwrite(lines.join('\n'), KUBECTL_DESCRIBE);
-  return `${body}\n${describeEvents(status.events, moment.now)}`;
+  ];
 }
 
 function describeEvents(events: readonly PodEvent[], now: number): string {
