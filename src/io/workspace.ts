@@ -24,7 +24,7 @@ import * as z from 'zod';
 import { assertNever } from '../core/assert.js';
 import { toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
 import type { ClusterOp } from '../core/cluster/index.js';
-import type { PodSpec, Topology } from '../core/topology/model.js';
+import type { Issue, PodSpec, Topology } from '../core/topology/model.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
 import { type FileSystem, FileWriteError } from './fs.js';
@@ -228,80 +228,78 @@ export function loadStateFile(
   fs: FileSystem,
   options: { acceptEdits: boolean },
 ): WorkspaceLoad {
-  const read = readInputFile(statePath, fs);
-  if (!read.ok)
-    return {
-      ok: false,
-      problems: [
-        {
-          ...read.problem,
-          message: read.problem.message.replace('cannot read file', 'cannot read the workspace state file'),
-        },
-      ],
-    };
-  const text = read.text;
-  const sources = new SourceTable();
-  const [doc] = sources.addFile(statePath, text);
-  if (sources.problems.length > 0 || doc === undefined) {
-    return {
-      ok: false,
-      problems:
-        sources.problems.length > 0
-          ? sources.problems
-          : [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }],
-    };
-  }
+  const read = readStateDocument(statePath, fs);
+  if (!read.ok) return read;
+  const { text, sources, source, value, record } = read;
   const problems: LocatedMessage[] = [];
-  const record = typeof doc.value === 'object' && doc.value !== null ? (doc.value as Record<string, unknown>) : {};
-  const legacy = record['podnet'] === 1 && options.acceptEdits;
-  const schema = legacy
-    ? z.strictObject({ podnet: z.literal(1), ...sealedFields, topology: sealedFields.topology.optional() })
-    : options.acceptEdits
-      ? stateSchema.extend({ checksum: z.string().optional() })
-      : stateSchema;
-  const known = new Map();
-  const parsed = schema.safeParse(doc.value, { error: recordingErrorMap(known), reportInput: true });
-  if (!parsed.success)
-    problems.push(...toIssues(parsed.error.issues, doc.source, [], known).map((issue) => sources.locate(issue)));
+  const parsed = parseState(value, record, options.acceptEdits);
+  if (!parsed.success) problems.push(...parsed.issues(source).map((issue) => sources.locate(issue)));
   if (!options.acceptEdits && typeof record['checksum'] === 'string') {
     const { checksum, ...sealed } = record;
-    if (checksum !== sha256(JSON.stringify(sealed, null, 2))) {
-      problems.push(
-        sources.locatePath(
-          doc.source,
-          ['checksum'],
-          'the state does not match its checksum: it was damaged or edited outside podnet (podnet workspace recover restores the previous state; --accept-edits keeps these edits)',
-        ),
-      );
-    }
+    if (checksum !== sha256(JSON.stringify(sealed, null, 2)))
+      problems.push(sources.locatePath(source, ['checksum'], CHECKSUM_MISMATCH));
   }
   const topologyPath = join(dir, TOPOLOGY_FILE);
   const topologyRead = readInputFile(topologyPath, fs, { beyondLimits: true });
   if (!topologyRead.ok) return { ok: false, problems: [...problems, topologyRead.problem] };
-  const recorded = parsed.success ? (parsed.data as { topology?: string }).topology : undefined;
+  const recorded = parsed.success ? parsed.data.topology : undefined;
   if (recorded !== undefined && recorded !== sha256(topologyRead.text)) {
-    problems.push({
-      file: topologyPath,
-      line: 1,
-      column: 1,
-      message:
-        'the topology snapshot does not match the checksum its state recorded: it was cut short or edited outside podnet',
-    });
+    problems.push({ file: topologyPath, line: 1, column: 1, message: SNAPSHOT_MISMATCH });
   }
   const loaded = loadTopology(topologyPath, fs, { beyondLimits: true });
   if (!loaded.ok) return { ok: false, problems: [...problems, ...loaded.problems] };
   if (!parsed.success) return { ok: false, problems };
-  const data = parsed.data as Partial<WorkspaceState> & Pick<WorkspaceState, 'origin' | 'clock' | 'journal'>;
-  const checked = checkJournal(data.journal, loaded.topology, sources, doc.source);
+  const { origin, clock, journal } = parsed.data;
+  const checked = checkJournal(journal, loaded.topology, sources, source);
   problems.push(...checked.problems);
   if (problems.length > 0) return { ok: false, problems };
-  const state: WorkspaceState = {
-    origin: data.origin,
-    clock: data.clock,
-    topology: sha256(topologyRead.text),
-    journal: data.journal,
-  };
+  const state: WorkspaceState = { origin, clock, topology: sha256(topologyRead.text), journal };
   return { ok: true, workspace: new Workspace(dir, state, loaded.topology, loaded.sources, text, checked.pods) };
+}
+
+const CHECKSUM_MISMATCH =
+  'the state does not match its checksum: it was damaged or edited outside podnet (podnet workspace recover restores the previous state; --accept-edits keeps these edits)';
+const SNAPSHOT_MISMATCH =
+  'the topology snapshot does not match the checksum its state recorded: it was cut short or edited outside podnet';
+
+type StateDocument =
+  | { ok: true; text: string; sources: SourceTable; source: number; value: unknown; record: Record<string, unknown> }
+  | { ok: false; problems: LocatedMessage[] };
+
+/** The state file read and parsed as YAML (JSON is YAML), with its positions. */
+function readStateDocument(statePath: string, fs: FileSystem): StateDocument {
+  const read = readInputFile(statePath, fs);
+  if (!read.ok) {
+    const message = read.problem.message.replace('cannot read file', 'cannot read the workspace state file');
+    return { ok: false, problems: [{ ...read.problem, message }] };
+  }
+  const sources = new SourceTable();
+  const [doc] = sources.addFile(statePath, read.text);
+  if (sources.problems.length > 0) return { ok: false, problems: sources.problems };
+  if (doc === undefined)
+    return { ok: false, problems: [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }] };
+  const record = typeof doc.value === 'object' && doc.value !== null ? (doc.value as Record<string, unknown>) : {};
+  return { ok: true, text: read.text, sources, source: doc.source, value: doc.value, record };
+}
+
+type StateData = Pick<WorkspaceState, 'origin' | 'clock' | 'journal'> & { readonly topology?: string };
+
+/** The schema check; an older (podnet 1) or unsealed state passes only when edits are accepted. */
+function parseState(
+  value: unknown,
+  record: Record<string, unknown>,
+  acceptEdits: boolean,
+): { success: true; data: StateData } | { success: false; issues: (source: number) => Issue[] } {
+  const legacy = record['podnet'] === 1 && acceptEdits;
+  const schema = legacy
+    ? z.strictObject({ podnet: z.literal(1), ...sealedFields, topology: sealedFields.topology.optional() })
+    : acceptEdits
+      ? stateSchema.extend({ checksum: z.string().optional() })
+      : stateSchema;
+  const known = new Map();
+  const parsed = schema.safeParse(value, { error: recordingErrorMap(known), reportInput: true });
+  if (parsed.success) return { success: true, data: parsed.data as StateData };
+  return { success: false, issues: (source) => toIssues(parsed.error.issues, source, [], known) };
 }
 
 /**
