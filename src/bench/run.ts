@@ -52,34 +52,42 @@ function main(argv: readonly string[]): void {
   const only = argv.includes('--smoke') ? ['seed-lab', 'smoke-200', 'smoke-200-fail'] : option('--only')?.split(',');
   const timeout = Number(option('--timeout') ?? 600) * 1000;
   const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.name) : !s.name.startsWith('smoke-')));
-  const results: Result[] = [];
-  for (const scenario of chosen) {
-    process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
-    const run = spawnSync(process.execPath, [...CHILD_FLAGS, SELF, '--child', scenario.name], {
-      encoding: 'utf8',
-      timeout,
-      maxBuffer: 1 << 20,
-    });
-    const line = run.stdout.trim().split('\n').pop() ?? '';
-    if (run.status === 0 && line.startsWith('{'))
-      results.push({ scenario: scenario.name, figures: JSON.parse(line) as Figures });
-    else
-      results.push({
-        scenario: scenario.name,
-        failed:
-          run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM'
-            ? `did not finish within ${timeout / 1000} s`
-            : /heap out of memory/i.test(run.stderr)
-              ? 'ran out of memory (default heap)'
-              : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}`,
-      });
-  }
+  const results = chosen.map((scenario) => runInChild(scenario, timeout));
   const roundTrip = cliRoundTrip();
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   writeFileSync(
     'bench-results.json',
     `${JSON.stringify({ machine, cliRoundTripSeconds: roundTrip, results }, null, 2)}\n`,
   );
+  process.stdout.write(`${machine}\nCLI round trip (podnet -t seed-lab.yaml bgp summary): ${roundTrip.toFixed(2)} s\n`);
+  process.stdout.write(report(results));
+  process.stdout.write('wrote bench-results.json\n');
+  const wrong = results.some((r) => r.figures?.spotChecks?.some((c) => c.problemCount > 0));
+  if (wrong || results.some((r) => r.failed !== undefined)) process.exitCode = 1;
+}
+
+/** One scenario in its own process (its own heap and young-generation size), with a time limit. */
+function runInChild(scenario: (typeof SCENARIOS)[number], timeout: number): Result {
+  process.stderr.write(`bench: ${scenario.name} (${scenario.what}) ...\n`);
+  const run = spawnSync(process.execPath, [...CHILD_FLAGS, SELF, '--child', scenario.name], {
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 1 << 20,
+  });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  if (run.status === 0 && line.startsWith('{'))
+    return { scenario: scenario.name, figures: JSON.parse(line) as Figures };
+  const failed =
+    run.error?.message.includes('ETIMEDOUT') || run.signal === 'SIGTERM'
+      ? `did not finish within ${timeout / 1000} s`
+      : /heap out of memory/i.test(run.stderr)
+        ? 'ran out of memory (default heap)'
+        : `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').pop() ?? ''}`;
+  return { scenario: scenario.name, failed };
+}
+
+/** The results table and the spot checks, as the bench prints them. */
+function report(results: readonly Result[]): string {
   const header = [
     'scenario',
     'build s',
@@ -116,12 +124,8 @@ function main(argv: readonly string[]): void {
         `${scenario}: ${c.check}: ${c.problemCount === 0 ? 'ok' : `${c.problemCount} wrong, e.g. ${c.problems.join('; ')}`} (${c.checked} checked)`,
     ),
   );
-  process.stdout.write(`${machine}\nCLI round trip (podnet -t seed-lab.yaml bgp summary): ${roundTrip.toFixed(2)} s\n`);
-  process.stdout.write(`${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\n`);
-  if (checks.length > 0) process.stdout.write(`spot checks:\n${checks.map((line) => `  ${line}\n`).join('')}`);
-  process.stdout.write('wrote bench-results.json\n');
-  const wrong = results.some((r) => r.figures?.spotChecks?.some((c) => c.problemCount > 0));
-  if (wrong || results.some((r) => r.failed !== undefined)) process.exitCode = 1;
+  const table = `${[header, ...rows].map((r) => r.join(' | ')).join('\n')}\n`;
+  return checks.length > 0 ? `${table}spot checks:\n${checks.map((line) => `  ${line}\n`).join('')}` : table;
 }
 
 main(process.argv.slice(2));

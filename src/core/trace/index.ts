@@ -145,17 +145,7 @@ export class Tracer {
     const entry = this.fib(machine)?.lookup(current.dst);
     if (entry === undefined)
       return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
-    let origin = this.origins.get(entry);
-    if (origin === undefined) {
-      origin = routeOrigin(this.sim, machine, entry);
-      this.origins.set(entry, origin);
-    }
-    let route = this.routeTexts.get(entry);
-    if (route === undefined) {
-      route = routeText(entry);
-      this.routeTexts.set(entry, route);
-    }
-    steps.push({ kind: 'FIB_LOOKUP', route, detail: origin });
+    steps.push(this.lookupStep(machine, entry));
     const next: Packet = { ...current, ttl };
     const nextCrumbs = new Set(crumbs).add(crumb);
     switch (entry.kind) {
@@ -201,6 +191,21 @@ export class Tracer {
         );
       }
     }
+  }
+
+  /** The FIB_LOOKUP step for an entry, its texts made once per entry and remembered. */
+  private lookupStep(machine: string, entry: FibEntry): Step {
+    let origin = this.origins.get(entry);
+    if (origin === undefined) {
+      origin = routeOrigin(this.sim, machine, entry);
+      this.origins.set(entry, origin);
+    }
+    let route = this.routeTexts.get(entry);
+    if (route === undefined) {
+      route = routeText(entry);
+      this.routeTexts.set(entry, route);
+    }
+    return { kind: 'FIB_LOOKUP', route, detail: origin };
   }
 
   private transmit(
