@@ -3,11 +3,11 @@
  * moment. Pure: the Ink components only paint these lines, and tests read them directly.
  */
 
-import type { SessionStatus } from '../core/bgp/network.js';
 import { peerName } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { Query } from '../core/query/index.js';
 import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
@@ -94,21 +94,19 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
   const speaker = sim.peering.speakers[index];
   if (speaker === undefined) return lines;
   const blocks = sim.cluster.ipam.blocksOf(speaker.name).map((b) => formatCidr(b.cidr));
-  const established = sim.network
-    .neighborsOfSpeaker(index)
-    .filter(
-      (n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established',
-    ).length;
+  const query = new Query(sim);
+  const established = query.established(speaker.name).length;
+  const up = query.isUp(speaker.name);
   lines.push({
-    text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${sim.network.neighborsOfSpeaker(index).length} sessions up${sim.network.isUp(index) ? '' : ', STOPPED'}`,
-    tone: sim.network.isUp(index) ? 'plain' : 'bad',
+    text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${query.peers(speaker.name).length} sessions up${up ? '' : ', STOPPED'}`,
+    tone: up ? 'plain' : 'bad',
   });
   const tabs = NODE_TABS.map((tab) => ({
     text: tab === state.tab ? `[${tabTitle(tab)}]` : ` ${tabTitle(tab)} `,
     action: { type: 'select-tab', tab } as Action,
   }));
   lines.push({ ...spans('', tabs, ' '), tone: 'title' });
-  if (!sim.network.isUp(index)) return [...lines, { text: 'Calico process is not running.', tone: 'bad' }];
+  if (!up) return [...lines, { text: 'Calico process is not running.', tone: 'bad' }];
   switch (state.tab) {
     case 'sessions':
       return [...lines, ...sessionLines(sim, index, state.row)];
@@ -128,9 +126,9 @@ function tabTitle(tab: string): string {
 }
 
 export function sessionRows(sim: Simulation, index: number): { peer: string | undefined; line: Line }[] {
-  return sim.network.neighborsOfSpeaker(index).map((i) => {
-    const n = sim.network.neighbor(i);
-    const status = sim.network.sessions[n.session] as SessionStatus;
+  const machine = sim.peering.speakers[index]?.name;
+  if (machine === undefined) return [];
+  return new Query(sim).peers(machine).map(({ neighbor: n, status }) => {
     const peer = peerName(sim.peering, n);
     const info = sessionInfo(sim, n);
     const tone: Tone = status.state === 'Established' ? 'ok' : info === 'Passive' ? 'warn' : 'bad';
@@ -158,9 +156,9 @@ function sessionLines(sim: Simulation, index: number, row: number): Line[] {
 
 /** The BIRD table's routes, one per network, for selection and explanation. */
 export function routePrefixes(sim: Simulation, machine: string): string[] {
-  const index = sim.peering.byName.get(machine) as number;
-  return [...sim.network.locRib(index).keys()]
-    .map((id) => sim.network.prefixes.cidr(id))
+  return new Query(sim)
+    .bestRoutes(machine)
+    .map((route) => sim.network.prefixes.cidr(route.prefixId))
     .sort((a, b) => a.base - b.base || a.len - b.len)
     .map(formatCidr);
 }

@@ -37,6 +37,7 @@ export const CORE_CONCEPTS = [
   'bgp',
   'fib',
   'trace',
+  'query',
   'checks',
 ];
 

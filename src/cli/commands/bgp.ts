@@ -5,13 +5,13 @@
 
 import { join, resolve } from 'node:path';
 import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
-import type { SessionStatus } from '../../core/bgp/network.js';
 import { peerName } from '../../core/bgp/peering.js';
 import { BGP_PORT } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { evaluateChecks } from '../../core/checks/index.js';
 import { buildFib } from '../../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4, parseCidr, parseIpv4 } from '../../core/net/index.js';
+import { Query } from '../../core/query/index.js';
 import { parseDuration } from '../../core/topology/duration.js';
 import { durationSchema } from '../../core/topology/schema.js';
 import { didYouMean } from '../../core/topology/suggest.js';
@@ -63,10 +63,7 @@ export function prefixArg(text: string): Cidr {
 }
 
 function sessionRows(sim: Simulation, name: string, epochMs: number): object[] {
-  const index = sim.peering.byName.get(name) as number;
-  return sim.network.neighborsOfSpeaker(index).map((i) => {
-    const n = sim.network.neighbor(i);
-    const status = sim.network.sessions[n.session] as SessionStatus;
+  return new Query(sim).peers(name).map(({ neighbor: n, status }) => {
     return {
       name: n.name,
       peerAddress: formatIpv4(n.remoteAddress),
@@ -94,7 +91,7 @@ export function bgpStatusCommand(
       io,
       names.map((n) => ({
         node: n,
-        running: sim.network.isUp(sim.peering.byName.get(n) as number),
+        running: new Query(sim).isUp(n),
         peers: sessionRows(sim, n, moment.epochMs),
       })),
       'json',
@@ -122,15 +119,14 @@ export function bgpRoutesCommand(
   const target = machine(sim, name);
   const only = prefix === undefined ? undefined : prefixArg(prefix);
   if (flags.output === 'json') {
-    const index = sim.peering.byName.get(target) as number;
-    const routes = [...sim.network.locRib(index).entries()]
-      .filter(([id]) => only === undefined || formatCidr(sim.network.prefixes.cidr(id)) === formatCidr(only))
-      .map(([id, entry]) => {
-        const attrs = entry.attrs >= 0 ? sim.network.attributes.get(entry.attrs) : undefined;
+    const routes = new Query(sim)
+      .bestRoutes(target)
+      .filter((route) => only === undefined || route.prefix === formatCidr(only))
+      .map(({ prefix: text, entry, attrs, via }) => {
         return {
-          prefix: sim.network.prefixes.text(id),
+          prefix: text,
           source: entry.source,
-          via: entry.via.map((v) => (v < 0 ? 'local' : sim.network.neighbor(v).name)),
+          via: via.length === 0 ? ['local'] : via.map((n) => n.name),
           decidedBy: entry.decidedBy,
           ...(attrs
             ? {
@@ -186,9 +182,7 @@ export function routeExplainCommand(
   const target = machine(sim, name);
   const cidr = prefixArg(prefix);
   if (flags.output === 'json') {
-    const index = sim.peering.byName.get(target) as number;
-    const id = sim.network.prefixes.find(cidr);
-    const selection = id === undefined ? undefined : sim.network.selection(index, id);
+    const selection = new Query(sim).selection(target, cidr);
     const describe = (c: {
       source: string;
       neighborIndex: number;

@@ -5,12 +5,12 @@
  */
 
 import { assertNever } from '../assert.js';
-import type { SessionStatus } from '../bgp/network.js';
 import { peerName } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib } from '../fib/index.js';
 import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
+import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
 import { Tracer } from '../trace/index.js';
 
@@ -61,17 +61,12 @@ function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, 
 }
 
 function peers(sim: Simulation, check: Extract<NamedCheck, { check: 'peers' }>): CheckResult {
-  const index = sim.peering.byName.get(check.node) as number;
-  const established = sim.network
-    .neighborsOfSpeaker(index)
-    .filter((n) => (sim.network.sessions[sim.network.neighbor(n).session] as SessionStatus).state === 'Established');
+  const established = new Query(sim).established(check.node);
   return result(check, `${check.established} established peers`, `${established.length} established peers`);
 }
 
 function best(sim: Simulation, check: Extract<NamedCheck, { check: 'best' }>): CheckResult {
-  const index = sim.peering.byName.get(check.node) as number;
-  const id = sim.network.prefixes.find(check.prefix);
-  const entry = id === undefined ? undefined : sim.network.locRib(index).get(id);
+  const route = new Query(sim).bestRoute(check.node, check.prefix);
   const expected =
     [
       check.via !== undefined ? `via ${formatIpv4(check.via)}` : '',
@@ -79,17 +74,17 @@ function best(sim: Simulation, check: Extract<NamedCheck, { check: 'best' }>): C
     ]
       .filter(Boolean)
       .join(' ') || 'a best route';
-  if (entry === undefined || id === undefined)
+  if (route === undefined)
     return result(
       check,
       `${formatCidr(check.prefix)} ${expected}`,
       `${check.node} has no route for ${formatCidr(check.prefix)}`,
       false,
     );
-  const neighbor = entry.via[0] === undefined || entry.via[0] < 0 ? undefined : sim.network.neighbor(entry.via[0]);
+  const neighbor = route.via[0];
   const from =
     neighbor === undefined ? 'local' : (peerName(sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress));
-  const nextHop = entry.attrs >= 0 ? formatIpv4(sim.network.attributes.get(entry.attrs).nextHop) : 'local';
+  const nextHop = route.attrs !== undefined ? formatIpv4(route.attrs.nextHop) : 'local';
   const found =
     [check.via !== undefined ? `via ${nextHop}` : '', check.from !== undefined ? `from ${from}` : '']
       .filter(Boolean)

@@ -11,6 +11,7 @@ import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import type { Fib, FibEntry } from '../../core/fib/index.js';
 import { type Cidr, cidrContains, formatCidr, formatIpv4 } from '../../core/net/index.js';
+import { Query } from '../../core/query/index.js';
 import { boxTable } from './box-table.js';
 
 /** BIRD's time column: HH:MM:SS for changes less than 20 h old, else the date. */
@@ -35,14 +36,13 @@ export function sessionInfo(sim: Simulation, n: Neighbor): string {
 }
 
 export function nodeStatus(sim: Simulation, machine: string, epochMs: number): string {
-  const index = sim.peering.byName.get(machine) as number;
-  const speaker = sim.peering.speakers[index];
-  if (speaker === undefined) return '';
-  if (!sim.network.isUp(index))
+  const query = new Query(sim);
+  const speaker = query.speaker(machine);
+  if (!query.isUp(machine))
     return speaker.kind === 'node' ? 'Calico process is not running.\n' : `BIRD is not running on ${machine}.\n`;
-  const neighbors = sim.network
-    .neighborsOfSpeaker(index)
-    .map((i) => sim.network.neighbor(i))
+  const neighbors = query
+    .peers(machine)
+    .map((p) => p.neighbor)
     .sort((a, b) => a.remoteAddress - b.remoteAddress);
   const header =
     speaker.kind === 'node'
@@ -157,7 +157,7 @@ export function showRoute(
   epochMs: number,
   options: { prefix?: Cidr; all: boolean },
 ): string {
-  const index = sim.peering.byName.get(machine) as number;
+  const index = new Query(sim).index(machine);
   if (!sim.network.isUp(index))
     return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
   const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
@@ -216,13 +216,12 @@ function describeCandidate(sim: Simulation, c: RibCandidate): string {
 }
 
 export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): string {
-  const index = sim.peering.byName.get(machine) as number;
-  const prefixId = sim.network.prefixes.find(prefix);
-  const selection = prefixId === undefined ? undefined : sim.network.selection(index, prefixId);
-  if (selection === undefined || prefixId === undefined)
+  const query = new Query(sim);
+  const selection = query.selection(machine, prefix);
+  const installed = query.bestRoute(machine, prefix)?.entry;
+  if (selection === undefined)
     return `${formatCidr(prefix)} on ${machine}: no route (nothing announced it to ${machine}, or it was filtered)\n`;
   const count = selection.ranking.length;
-  const installed = sim.network.locRib(index).get(prefixId);
   const lines = [`${formatCidr(prefix)} on ${machine}: ${count} candidate${count === 1 ? '' : 's'}`];
   lines.push(`  best   ${describeCandidate(sim, selection.best)}`);
   if (!selection.best.nextHopResolvable) lines.push('         not installed: its next hop cannot be resolved');
