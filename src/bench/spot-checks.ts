@@ -8,6 +8,7 @@ import { peerName } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { Query } from '../core/query/index.js';
 import { Rng } from '../core/sim/rng.js';
 
 export interface SpotCheck {
@@ -61,7 +62,7 @@ export function blocksViaOwners(sim: Simulation, client: string): SpotCheck {
 /** A client of the stopped reflector learns every route it holds from a reflector still up. */
 export function routesAvoid(sim: Simulation, client: string, stopped: string): SpotCheck {
   const network = sim.network;
-  const index = sim.peering.byName.get(client) as number;
+  const index = new Query(sim).index(client);
   const problems: string[] = [];
   let checked = 0;
   for (const [prefixId, entry] of network.locRib(index)) {
@@ -78,10 +79,7 @@ export function routesAvoid(sim: Simulation, client: string, stopped: string): S
 
 /** Clients with a session to a machine, in name order. */
 export function clientsOf(sim: Simulation, reflector: string): string[] {
-  const index = sim.peering.byName.get(reflector);
-  return clients(sim).filter((name) =>
-    sim.network
-      .neighborsOfSpeaker(sim.peering.byName.get(name) as number)
-      .some((n) => sim.network.neighbor(n).remote === index),
-  );
+  const query = new Query(sim);
+  const index = query.index(reflector);
+  return clients(sim).filter((name) => query.peers(name).some((peer) => peer.neighbor.remote === index));
 }

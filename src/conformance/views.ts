@@ -8,6 +8,7 @@
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { cidrContains, formatCidr, formatIpv4, parseCidr } from '../core/net/index.js';
+import { Query } from '../core/query/index.js';
 
 export interface MachineView {
   readonly sessions: Map<string, boolean>;
@@ -40,11 +41,11 @@ function routeText(
 /** What podnet predicts for a machine. */
 export function predictedView(sim: Simulation, machine: string): MachineView {
   const view = emptyView();
-  const index = sim.peering.byName.get(machine) as number;
-  if (!sim.network.isUp(index)) return view;
-  for (const n of sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i))) {
-    view.sessions.set(n.name, sim.network.sessions[n.session]?.state === 'Established');
-  }
+  const query = new Query(sim);
+  const index = query.index(machine);
+  if (!query.isUp(machine)) return view;
+  for (const { neighbor, status } of query.peers(machine))
+    view.sessions.set(neighbor.name, status.state === 'Established');
   for (const prefixId of sim.network.knownPrefixes(index)) {
     const prefix = formatCidr(sim.network.prefixes.cidr(prefixId));
     if (!inPools(sim, prefix)) continue;

@@ -11,8 +11,7 @@ import { peerName } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
-import { defaultPort } from '../core/topology/model.js';
-import { Tracer } from '../core/trace/index.js';
+import { addressedPods, Query, reachMatrix } from '../core/query/index.js';
 import { fibLine } from './format/bgp.js';
 
 export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'reachability'] as const;
@@ -62,11 +61,9 @@ function sessions(sim: Simulation): Map<string, string> {
 function routes(sim: Simulation): Map<string, string> {
   const facts = new Map<string, string>();
   for (const speaker of sim.peering.speakers) {
-    for (const [prefixId, entry] of sim.network.locRib(speaker.index)) {
-      const prefix = formatCidr(sim.network.prefixes.cidr(prefixId));
-      if (entry.attrs < 0) facts.set(`${speaker.name} ${prefix}`, `local ${entry.source}`);
+    for (const { prefix, entry, attrs } of new Query(sim).bestRoutes(speaker.name)) {
+      if (attrs === undefined) facts.set(`${speaker.name} ${prefix}`, `local ${entry.source}`);
       else {
-        const attrs = sim.network.attributes.get(entry.attrs);
         facts.set(
           `${speaker.name} ${prefix}`,
           `via ${formatIpv4(attrs.nextHop)}${entry.via.length > 1 ? ` (+${entry.via.length - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`,
@@ -91,30 +88,22 @@ function fib(sim: Simulation): Map<string, string> {
 
 function reachability(sim: Simulation): Map<string, string> {
   const facts = new Map<string, string>();
-  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  const pods = addressedPods(sim);
   if (pods.length > REACH_POD_LIMIT) return facts;
-  const tracer = new Tracer(sim, sim.until);
-  for (const src of pods) {
-    for (const dst of pods) {
-      if (src === dst) continue;
-      const port = defaultPort(dst.spec);
-      const traces = tracer.trace({
-        srcPod: `${src.spec.namespace}/${src.spec.name}`,
-        src: src.allocation?.ip as number,
-        dst: dst.allocation?.ip as number,
-        protocol: 'TCP',
-        port,
-        loopback: false,
-      });
-      const outcome = [
-        ...new Set(
-          traces.map((t) =>
-            t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`,
-          ),
+  for (const cell of reachMatrix(sim, pods, pods).flat()) {
+    if (cell === undefined) continue;
+    const outcome = [
+      ...new Set(
+        cell.traces.map((t) =>
+          t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`,
         ),
-      ].join(', ');
-      facts.set(`${src.spec.namespace}/${src.spec.name} -> ${dst.spec.namespace}/${dst.spec.name}:${port}`, outcome);
-    }
+      ),
+    ].join(', ');
+    const { src, dst } = cell;
+    facts.set(
+      `${src.spec.namespace}/${src.spec.name} -> ${dst.spec.namespace}/${dst.spec.name}:${cell.flow.port}`,
+      outcome,
+    );
   }
   return facts;
 }

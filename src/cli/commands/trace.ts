@@ -2,6 +2,7 @@
 import type { PodRecord } from '../../core/cluster/index.js';
 import { formatIpv4, type Ipv4, parseIpv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
+import { addressedPods, reachMatrix } from '../../core/query/index.js';
 import { matches, parseSelector, type Selector } from '../../core/selector/index.js';
 import { defaultPort } from '../../core/topology/model.js';
 import { didYouMean } from '../../core/topology/suggest.js';
@@ -104,11 +105,17 @@ function destinationOf(tracer: Tracer, text: string): Destination {
   );
 }
 
-function flowFor(source: { pod: PodRecord; container?: string }, destination: Destination, flags: TraceFlags): Flow {
-  const portFlag = flags.port === undefined ? undefined : Number(flags.port);
-  if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535))
+/** --port as a number, or undefined for each destination's own default. */
+function portFlag(flags: { port?: string }): number | undefined {
+  const port = flags.port === undefined ? undefined : Number(flags.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
     throw new CommandFailure(`error: --port "${flags.port}" is out of range 1-65535`, 2);
-  const port = portFlag ?? destination.port ?? (destination.pod === undefined ? 80 : defaultPort(destination.pod.spec));
+  return port;
+}
+
+function flowFor(source: { pod: PodRecord; container?: string }, destination: Destination, flags: TraceFlags): Flow {
+  const port =
+    portFlag(flags) ?? destination.port ?? (destination.pod === undefined ? 80 : defaultPort(destination.pod.spec));
   const protocol: Protocol = flags.udp ? 'UDP' : 'TCP';
   return {
     srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,
@@ -177,28 +184,29 @@ export function reachCommand(
   const tracer = new Tracer(sim, moment.now);
   const from = selector(flags.from, '--from');
   const to = selector(flags.to, '--to');
-  const withIp = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  const withIp = addressedPods(sim);
   const sources = withIp.filter((p) => matches(from, p.spec.labels));
   const targets = withIp.filter((p) => matches(to, p.spec.labels));
   const label = (p: PodRecord): string =>
     p.spec.namespace === 'default' ? p.spec.name : `${p.spec.namespace}/${p.spec.name}`;
-  const results = sources.map((s) =>
-    targets.map((d) => {
-      if (s === d) return { src: label(s), dst: label(d), disposition: '-' };
-      const flow = flowFor(
-        { pod: s },
-        { ip: d.allocation?.ip as Ipv4, label: label(d), pod: d, loopback: false },
-        flags,
-      );
-      const traces = tracer.trace(flow);
-      return {
-        src: label(s),
-        dst: label(d),
-        port: flow.port,
-        disposition: summarizeDispositions(traces),
-        reachable: traces.every((tr) => isSuccess(tr.disposition)),
-      };
-    }),
+  const port = portFlag(flags);
+  const matrix = reachMatrix(sim, sources, targets, {
+    tracer,
+    protocol: flags.udp ? 'UDP' : 'TCP',
+    ...(port !== undefined ? { port } : {}),
+  });
+  const results = matrix.map((row, i) =>
+    row.map((cell, j) =>
+      cell === undefined
+        ? { src: label(sources[i] as PodRecord), dst: label(targets[j] as PodRecord), disposition: '-' }
+        : {
+            src: label(cell.src),
+            dst: label(cell.dst),
+            port: cell.flow.port,
+            disposition: summarizeDispositions(cell.traces),
+            reachable: cell.traces.every((tr) => isSuccess(tr.disposition)),
+          },
+    ),
   );
   const cells = results.flat().filter((r) => r.disposition !== '-');
   const counts = new Map<string, number>();

@@ -23,7 +23,8 @@ export function routeOrigin(sim: Simulation, machine: string, entry: FibEntry): 
   }
   const { entry: loc } = entry.route;
   if (loc.source !== 'bgp') return `static blackhole for ${machine}'s own block (BIRD static1)`;
-  const index = sim.peering.byName.get(machine) as number;
+  const index = sim.peering.byName.get(machine);
+  if (index === undefined) throw new Error(`route origin asked for unknown machine ${machine}`);
   const best = sim.network.candidates(index, entry.route.prefixId).find((c) => c.neighborIndex === loc.via[0]);
   const neighbor = sim.network.neighbor(loc.via[0] as number);
   const peer = peerName(sim.peering, neighbor) ?? formatIpv4(neighbor.remoteAddress);
