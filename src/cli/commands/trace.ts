@@ -1,11 +1,20 @@
 /** `podnet trace` and `podnet reach`: packets through the frozen forwarding state. */
+
+import { assertNever } from '../../core/assert.js';
 import type { PodRecord } from '../../core/cluster/index.js';
-import { formatIpv4, type Ipv4, parseIpv4 } from '../../core/net/index.js';
+import type { Ipv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
 import { addressedPods, reachMatrix } from '../../core/query/index.js';
 import { matches, parseSelector, type Selector } from '../../core/selector/index.js';
 import { defaultPort } from '../../core/topology/model.js';
 import { didYouMean } from '../../core/topology/suggest.js';
+import {
+  type EndpointError,
+  resolveDestination,
+  resolveSource,
+  type TraceDestination,
+  type TraceSource,
+} from '../../core/trace/endpoints.js';
 import { type Flow, isSuccess, type Protocol, type Trace, Tracer } from '../../core/trace/index.js';
 import { kubectlTable } from '../../io/format/tabwriter.js';
 import { formatTraces, summarizeDispositions, traceObject } from '../../io/format/trace.js';
@@ -23,86 +32,42 @@ export interface TraceFlags {
   readonly output?: 'json';
 }
 
-interface Destination {
-  readonly ip: Ipv4;
-  readonly port?: number;
-  readonly label: string;
-  readonly pod?: PodRecord;
-  readonly loopback: boolean;
-}
+type Destination = TraceDestination;
 
-function findPod(tracer: Tracer, text: string): { pod: PodRecord; container?: string } | undefined {
-  const cluster = tracer.sim.cluster;
-  const [first, second] = text.split('/') as [string, string | undefined];
-  if (second === undefined) {
-    const pod = cluster.pod('default', first);
-    return pod ? { pod } : undefined;
+/** An end the user named that does not resolve, as kubectl words it (exit 1; a bad port 2). */
+function endpointFailure(error: EndpointError): CommandFailure {
+  switch (error.kind) {
+    case 'unknown-pod':
+      return new CommandFailure(
+        `Error from server (NotFound): pods "${error.text}" not found${didYouMean(error.text.split('/').pop() ?? error.text, error.candidates)}`,
+        1,
+      );
+    case 'source-without-address':
+      return new CommandFailure(`error: pod ${error.text} has no IP address yet (${error.status}): it cannot send`, 1);
+    case 'destination-without-address':
+      return new CommandFailure(`error: pod ${error.text} has no IP address yet`, 1);
+    case 'bad-port':
+      return new CommandFailure(`error: port "${error.text}" is out of range 1-65535`, 2);
+    case 'unknown-destination':
+      return new CommandFailure(
+        `error: "${error.text}" is not a pod, node, router or IPv4 address${didYouMean(error.text, error.candidates)}`,
+        1,
+      );
+    default:
+      return assertNever(error, 'endpoint error');
   }
-  const namespaced = cluster.pod(first, second);
-  if (namespaced) return { pod: namespaced };
-  const pod = cluster.pod('default', first);
-  if (pod?.spec.containers.some((c) => c.name === second)) return { pod, container: second };
-  return undefined;
 }
 
-function notFoundPod(tracer: Tracer, text: string): CommandFailure {
-  const names = tracer.sim.cluster.pods().map((p) => p.spec.name);
-  return new CommandFailure(
-    `Error from server (NotFound): pods "${text}" not found${didYouMean(text.split('/').pop() ?? text, names)}`,
-    1,
-  );
-}
-
-function sourceOf(tracer: Tracer, text: string): { pod: PodRecord; container?: string } {
-  const found = findPod(tracer, text);
-  if (found === undefined) throw notFoundPod(tracer, text);
-  if (found.pod.allocation === undefined) {
-    const status = tracer.sim.cluster.statusAt(found.pod, tracer.now).display;
-    throw new CommandFailure(`error: pod ${text} has no IP address yet (${status}): it cannot send`, 1);
-  }
-  return found;
+function sourceOf(tracer: Tracer, text: string): TraceSource {
+  const resolved = resolveSource(tracer.sim, tracer.now, text);
+  if (!resolved.ok) throw endpointFailure(resolved.error);
+  return resolved.value;
 }
 
 function destinationOf(tracer: Tracer, text: string): Destination {
-  const colon = text.lastIndexOf(':');
-  const host = colon > 0 ? text.slice(0, colon) : text;
-  const portText = colon > 0 ? text.slice(colon + 1) : undefined;
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
-    throw new CommandFailure(`error: port "${portText}" is out of range 1-65535`, 2);
-  const withPort = (d: Omit<Destination, 'port'>): Destination => (port === undefined ? d : { ...d, port });
-  if (host === 'localhost' || host === '127.0.0.1')
-    return withPort({ ip: 0x7f000001, label: 'localhost', loopback: true });
-  const ip = parseIpv4(host);
-  if (ip !== null) {
-    const pod = tracer.sim.cluster.podByIp(ip);
-    return withPort({
-      ip,
-      label: pod ? `${pod.spec.namespace}/${pod.spec.name}` : formatIpv4(ip),
-      loopback: false,
-      ...(pod ? { pod } : {}),
-    });
-  }
-  const found = findPod(tracer, host);
-  if (found !== undefined) {
-    if (found.pod.allocation === undefined) throw new CommandFailure(`error: pod ${host} has no IP address yet`, 1);
-    return withPort({
-      ip: found.pod.allocation.ip,
-      label: `${found.pod.spec.namespace}/${found.pod.spec.name}`,
-      pod: found.pod,
-      loopback: false,
-    });
-  }
-  const machine = tracer.sim.peering.speakers.find((s) => s.name === host);
-  if (machine !== undefined) return withPort({ ip: machine.routerId, label: machine.name, loopback: false });
-  const candidates = [
-    ...tracer.sim.cluster.pods().map((p) => p.spec.name),
-    ...tracer.sim.peering.speakers.map((s) => s.name),
-  ];
-  throw new CommandFailure(
-    `error: "${host}" is not a pod, node, router or IPv4 address${didYouMean(host, candidates)}`,
-    1,
-  );
+  const resolved = resolveDestination(tracer.sim, text);
+  if (!resolved.ok) throw endpointFailure(resolved.error);
+  return resolved.value;
 }
 
 /** --port as a number, or undefined for each destination's own default. */
