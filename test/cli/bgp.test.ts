@@ -153,7 +153,7 @@ describe('failures through the workspace', () => {
     expect((await cli.run('routes', 'node-1', '--at', '481')).stdout).toContain('192.168.247.0/26');
     expect((await cli.run('routes', 'node-1', '--at', '9m')).stdout).not.toContain('192.168.247.0/26');
     expect(await cli.run('routes', 'node-1', '--at', 'soon')).toMatchObject({
-      code: 2,
+      code: 1,
       stderr: 'error: --at "soon" is not a time such as 90, 90s, 5m or 1h\n',
     });
   });

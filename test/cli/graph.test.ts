@@ -190,7 +190,7 @@ describe('podnet graph --format dot and mermaid', () => {
   it('writes to a file with -o and says what is wrong with the arguments', async () => {
     expect((await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '-o', 'seed.svg')).code).toBe(0);
     const wrong = await cli.run('-t', repoPath('topologies/seed-lab.yaml'), 'graph', '--layer', 'trace', 'date-pod');
-    expect(wrong.code).toBe(2);
+    expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe('error: --layer trace takes two arguments: podnet graph --layer trace SRC DST\n');
   });
 });

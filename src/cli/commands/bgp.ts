@@ -42,7 +42,7 @@ export interface ViewFlags {
 export function parseAt(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const parsed = durationSchema.safeParse(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
-  if (!parsed.success) throw new CommandFailure(`error: --at "${text}" is not a time such as 90, 90s, 5m or 1h`, 2);
+  if (!parsed.success) throw new CommandFailure(`error: --at "${text}" is not a time such as 90, 90s, 5m or 1h`, 1);
   return parseDuration(parsed.data);
 }
 
@@ -58,7 +58,7 @@ export function prefixArg(text: string): Cidr {
   const ip = parseIpv4(text);
   if (ip !== null) return { base: ip, len: 32 };
   const parsed = parseCidr(text);
-  if (!parsed.ok) throw new CommandFailure(`error: ${parsed.reason}`, 2);
+  if (!parsed.ok) throw new CommandFailure(`error: ${parsed.reason}`, 1);
   return parsed.value;
 }
 
@@ -243,7 +243,7 @@ export function exportBirdCommand(
   flags: { all?: boolean; dir?: string },
 ): number {
   if (flags.all) {
-    if (flags.dir === undefined) throw new CommandFailure('error: --all needs --dir DIR', 2);
+    if (flags.dir === undefined) throw new CommandFailure('error: --all needs --dir DIR', 1);
     const dir = resolve(io.cwd, flags.dir);
     requireOutputDir(io.fs, dir);
     const { sim } = viewSimulation(options, io, { at: 0 });
@@ -255,7 +255,7 @@ export function exportBirdCommand(
     return 0;
   }
   const { sim } = viewSimulation(options, io, { at: 0 });
-  if (name === undefined) throw new CommandFailure('error: name a node or router, or use --all --dir DIR', 2);
+  if (name === undefined) throw new CommandFailure('error: name a node or router, or use --all --dir DIR', 1);
   io.stdout(birdConfig(sim, machine(sim, name)) as string);
   return 0;
 }

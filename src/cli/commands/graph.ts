@@ -56,7 +56,7 @@ export function graphCommand(io: CliIo, options: GlobalOptions, args: readonly s
   if (args.length !== wanted)
     throw new CommandFailure(
       `error: --layer ${flags.layer} takes ${wanted === 0 ? 'no arguments' : wanted === 1 ? 'one argument' : 'two arguments'}: ${usage}`,
-      2,
+      1,
     );
   const output = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
   if (output !== undefined) requireOutputFile(io.fs, output);

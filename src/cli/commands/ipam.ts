@@ -16,7 +16,7 @@ export function ipamShowCommand(io: CliIo, options: GlobalOptions, flags: IpamSh
   const { cluster } = viewCluster(options, io);
   if (flags.ip !== undefined) {
     const ip = parseIpv4(flags.ip);
-    if (ip === null) throw new CommandFailure(`error: --ip "${flags.ip}" is not an IPv4 address`, 2);
+    if (ip === null) throw new CommandFailure(`error: --ip "${flags.ip}" is not an IPv4 address`, 1);
     io.stdout(`${ipamShowIp(cluster, ip)}\n`);
     return 0;
   }

@@ -47,7 +47,7 @@ function endpointFailure(error: EndpointError): CommandFailure {
     case 'destination-without-address':
       return new CommandFailure(`error: pod ${error.text} has no IP address yet`, 1);
     case 'bad-port':
-      return new CommandFailure(`error: port "${error.text}" is out of range 1-65535`, 2);
+      return new CommandFailure(`error: port "${error.text}" is out of range 1-65535`, 1);
     case 'unknown-destination':
       return new CommandFailure(
         `error: "${error.text}" is not a pod, node, router or IPv4 address${didYouMean(error.text, error.candidates)}`,
@@ -74,7 +74,7 @@ function destinationOf(tracer: Tracer, text: string): Destination {
 function portFlag(flags: { port?: string }): number | undefined {
   const port = flags.port === undefined ? undefined : Number(flags.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
-    throw new CommandFailure(`error: --port "${flags.port}" is out of range 1-65535`, 2);
+    throw new CommandFailure(`error: --port "${flags.port}" is out of range 1-65535`, 1);
   return port;
 }
 
@@ -135,7 +135,7 @@ export function traceCommand(io: CliIo, options: GlobalOptions, src: string, dst
 function selector(text: string | undefined, flag: string): Selector {
   const parsed = parseSelector(text ?? 'all()');
   if (!parsed.ok)
-    throw new CommandFailure(`error: ${flag} "${text}": ${parsed.reason} at character ${parsed.offset + 1}`, 2);
+    throw new CommandFailure(`error: ${flag} "${text}": ${parsed.reason} at character ${parsed.offset + 1}`, 1);
   return parsed.selector;
 }
 
