@@ -40,7 +40,9 @@ export class FileWriteError extends Error {
   }
 }
 
-export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
+export type ReadResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reason: string; readonly tooLarge?: boolean };
 
 export type PathKind = 'file' | 'directory' | 'other' | 'missing';
 
@@ -227,6 +229,7 @@ export const nodeFileSystem: FileSystem = {
       if (stat.size > maxBytes)
         return {
           ok: false,
+          tooLarge: true,
           reason: `it is ${formatBytes(stat.size)}; podnet reads files of at most ${formatBytes(maxBytes)}`,
         };
       // Read at most one byte past the limit, so a file that grows while it is read is still bounded.
@@ -239,7 +242,11 @@ export const nodeFileSystem: FileSystem = {
         length += read;
       }
       if (length > maxBytes)
-        return { ok: false, reason: `it is larger than ${formatBytes(maxBytes)}, the most podnet reads` };
+        return {
+          ok: false,
+          tooLarge: true,
+          reason: `it is larger than ${formatBytes(maxBytes)}, the most podnet reads`,
+        };
       return { ok: true, text: buffer.subarray(0, length).toString('utf8') };
     } catch (error) {
       const code = (error as { code?: string }).code;

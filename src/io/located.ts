@@ -1,8 +1,12 @@
+import type { IssueCode } from '../core/topology/model.js';
+
 /** A message about a place in a file, and its one-line form `file:line:column: message`. */
 export interface LocatedMessage {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** What kind of problem it is, for tests and tools; the message is for people. */
+  readonly code: IssueCode;
   readonly message: string;
 }
 

@@ -20,7 +20,7 @@ import {
   type Node,
   parseAllDocuments,
 } from 'yaml';
-import type { Issue, Path } from '../core/topology/model.js';
+import type { Issue, IssueCode, Path } from '../core/topology/model.js';
 
 export interface SourceDocument {
   readonly file: string;
@@ -52,6 +52,7 @@ export class SourceTable {
         file,
         line: 1,
         column: 1,
+        code: 'yaml',
         message: `YAML the parser cannot read: ${error instanceof Error ? error.message : String(error)}`,
       });
       return [];
@@ -61,13 +62,19 @@ export class SourceTable {
     for (const document of documents) {
       for (const error of [...document.errors, ...document.warnings]) {
         const at = lines.linePos(error.pos[0]);
-        this.problems.push({ file, line: at.line, column: at.col, message: yamlMessage(error.code, error.message) });
+        this.problems.push({
+          file,
+          line: at.line,
+          column: at.col,
+          code: 'yaml',
+          message: yamlMessage(error.code, error.message),
+        });
       }
       if (document.errors.length > 0) continue;
       const limit = structuralProblem(document);
       if (limit !== undefined) {
         const at = lines.linePos(limit.offset);
-        this.problems.push({ file, line: at.line, column: at.col, message: limit.message });
+        this.problems.push({ file, line: at.line, column: at.col, code: 'yaml', message: limit.message });
         continue;
       }
       let value: unknown;
@@ -75,7 +82,7 @@ export class SourceTable {
         value = document.toJS({ maxAliasCount: YAML_LIMITS.aliasCount });
       } catch (error) {
         const at = lines.linePos(firstAliasOffset(document) ?? rangeStart(document.contents) ?? 0);
-        this.problems.push({ file, line: at.line, column: at.col, message: aliasMessage(error) });
+        this.problems.push({ file, line: at.line, column: at.col, code: 'yaml', message: aliasMessage(error) });
         continue;
       }
       const source = this.documents.length;
@@ -93,15 +100,15 @@ export class SourceTable {
     const doc = this.documents[issue.at.source];
     const where = formatPath(issue.at.path);
     const message = where === '' ? issue.message : `${where}: ${issue.message}`;
-    if (doc === undefined) return { file: '<unknown>', line: 1, column: 1, message };
+    if (doc === undefined) return { file: '<unknown>', line: 1, column: 1, code: issue.code, message };
     const offset = findOffset(doc.document, issue.at.path, issue.onKey ?? false);
     const at = doc.lines.linePos(offset);
-    return { file: doc.file, line: at.line, column: at.col, message };
+    return { file: doc.file, line: at.line, column: at.col, code: issue.code, message };
   }
 
   /** A position for a path, for messages the IO layer makes itself. */
-  locatePath(source: number, path: Path, message: string, onKey = false): LocatedMessage {
-    return this.locate({ at: { source, path }, message, onKey });
+  locatePath(source: number, path: Path, code: IssueCode, message: string, onKey = false): LocatedMessage {
+    return this.locate({ at: { source, path }, code, message, onKey });
   }
 }
 

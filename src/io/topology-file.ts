@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { byCodeUnit } from '../core/order.js';
 import type { Topology } from '../core/topology/model.js';
 import { type InputDocument, KUBERNETES_LIMITS, NO_LIMITS, resolveTopology } from '../core/topology/resolve.js';
-import { type FileSystem, formatBytes } from './fs.js';
+import type { FileSystem } from './fs.js';
 import { type LocatedMessage, SourceTable } from './sources.js';
 
 /**
@@ -31,11 +31,10 @@ export function readInputFile(
 ): { ok: true; text: string } | { ok: false; problem: LocatedMessage } {
   const read = fs.readInput(file, options.beyondLimits ? MAX_INPUT_BYTES_BEYOND_LIMITS : MAX_INPUT_BYTES);
   if (read.ok) return read;
-  const hint =
-    read.reason.startsWith('it is') && read.reason.includes(formatBytes(MAX_INPUT_BYTES))
-      ? ' (--beyond-limits reads up to 256 MiB)'
-      : '';
-  return { ok: false, problem: { file, line: 1, column: 1, message: `cannot read file: ${read.reason}${hint}` } };
+  const tooLarge = read.tooLarge === true;
+  const hint = tooLarge && !options.beyondLimits ? ' (--beyond-limits reads up to 256 MiB)' : '';
+  const code = tooLarge ? 'too-large' : 'unreadable';
+  return { ok: false, problem: { file, line: 1, column: 1, code, message: `cannot read file: ${read.reason}${hint}` } };
 }
 
 export type LoadResult =
@@ -57,6 +56,7 @@ export function loadTopology(file: string, fs: FileSystem, options: LoadOptions 
           file,
           line: 1,
           column: 1,
+          code: 'document',
           message: 'the file holds no YAML document: a topology file needs a cluster: section (name, seed, bgp, ipam)',
         },
       ],
@@ -76,7 +76,7 @@ export function loadTopology(file: string, fs: FileSystem, options: LoadOptions 
         const message = fs.exists(path)
           ? `referenced file "${entry['file']}" cannot be read: ${reason}`
           : `referenced file "${entry['file']}" not found (looked for ${path})`;
-        sources.problems.push(sources.locatePath(main.source, ['pods', i, 'file'], message));
+        sources.problems.push(sources.locatePath(main.source, ['pods', i, 'file'], 'unreadable', message));
         return;
       }
       const podDocs = sources.addFile(path, podRead.text);

@@ -237,14 +237,14 @@ export function loadStateFile(
   if (!options.acceptEdits && typeof record['checksum'] === 'string') {
     const { checksum, ...sealed } = record;
     if (checksum !== sha256(JSON.stringify(sealed, null, 2)))
-      problems.push(sources.locatePath(source, ['checksum'], CHECKSUM_MISMATCH));
+      problems.push(sources.locatePath(source, ['checksum'], 'workspace', CHECKSUM_MISMATCH));
   }
   const topologyPath = join(dir, TOPOLOGY_FILE);
   const topologyRead = readInputFile(topologyPath, fs, { beyondLimits: true });
   if (!topologyRead.ok) return { ok: false, problems: [...problems, topologyRead.problem] };
   const recorded = parsed.success ? parsed.data.topology : undefined;
   if (recorded !== undefined && recorded !== sha256(topologyRead.text)) {
-    problems.push({ file: topologyPath, line: 1, column: 1, message: SNAPSHOT_MISMATCH });
+    problems.push({ file: topologyPath, line: 1, column: 1, code: 'workspace', message: SNAPSHOT_MISMATCH });
   }
   const loaded = loadTopology(topologyPath, fs, { beyondLimits: true });
   if (!loaded.ok) return { ok: false, problems: [...problems, ...loaded.problems] };
@@ -277,7 +277,10 @@ function readStateDocument(statePath: string, fs: FileSystem): StateDocument {
   const [doc] = sources.addFile(statePath, read.text);
   if (sources.problems.length > 0) return { ok: false, problems: sources.problems };
   if (doc === undefined)
-    return { ok: false, problems: [{ file: statePath, line: 1, column: 1, message: 'the state file is empty' }] };
+    return {
+      ok: false,
+      problems: [{ file: statePath, line: 1, column: 1, code: 'workspace', message: 'the state file is empty' }],
+    };
   const record = typeof doc.value === 'object' && doc.value !== null ? (doc.value as Record<string, unknown>) : {};
   return { ok: true, text: read.text, sources, source: doc.source, value: doc.value, record };
 }
@@ -320,7 +323,7 @@ function checkJournal(
   journal.forEach((entry, i) => {
     const at = (...path: (string | number)[]) => ['journal', i, ...path];
     const report = (path: (string | number)[], message: string) =>
-      problems.push(sources.locatePath(source, at(...path), message));
+      problems.push(sources.locatePath(source, at(...path), 'workspace', message));
     if (entry.at < last)
       report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
     last = Math.max(last, entry.at);

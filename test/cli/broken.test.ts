@@ -116,4 +116,30 @@ describe('broken topologies', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('node-in-pool.yaml:7:30:');
   });
+
+  it('each problem carries a code that tools match on (validate -o json), whatever its wording', async () => {
+    const expected: Record<string, string[]> = {
+      'as-range.yaml': ['out-of-range'],
+      'bad-cidrs.yaml': ['invalid-cidr'],
+      'bad-selector.yaml': ['invalid-selector'],
+      'block-size.yaml': ['conflict', 'out-of-range'],
+      'cluster-id.yaml': ['invalid-address'],
+      'duplicate-containers.yaml': ['duplicate'],
+      'duplicates.yaml': ['duplicate'],
+      'missing-file.yaml': ['unreadable'],
+      'node-in-pool.yaml': ['overlap'],
+      'overlapping-pools.yaml': ['conflict', 'overlap'],
+      'ports.yaml': ['out-of-range'],
+      'unknown-keys.yaml': ['missing-key', 'unknown-key'],
+      'unknown-refs.yaml': ['unknown-name'],
+      'wrong-types.yaml': ['invalid-value', 'wrong-type'],
+      'yaml-syntax.yaml': ['yaml'],
+    };
+    for (const [file, codes] of Object.entries(expected)) {
+      const result = await cli.run('validate', '-o', 'json', repoPath('topologies/broken', file));
+      expect(result.code, file).toBe(2);
+      const { problems } = JSON.parse(result.stdout) as { problems: { code: string }[] };
+      expect([...new Set(problems.map((p) => p.code))].sort(), file).toEqual(codes);
+    }
+  });
 });

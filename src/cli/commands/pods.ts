@@ -5,6 +5,7 @@ import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/i
 import type { PodSpec } from '../../core/topology/model.js';
 import { resolvePodManifest } from '../../core/topology/resolve.js';
 import { describePod, getNodes, getPods, type Moment, podObject } from '../../io/format/kubectl.js';
+import type { LocatedMessage } from '../../io/located.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
 import type { JournalEntry } from '../../io/workspace.js';
@@ -23,11 +24,10 @@ function readPodManifests(io: CliIo, options: GlobalOptions, file: string, clust
   const sources = new SourceTable();
   const path = resolve(io.cwd, file);
   const loaded = loadManifests(path, io.fs, sources, { beyondLimits: options.beyondLimits === true });
-  const shown = (problems: readonly { file: string; line: number; column: number; message: string }[]) =>
-    problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
+  const shown = (problems: readonly LocatedMessage[]) => problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
   if (!loaded.ok) throw new InputProblems(shown(loaded.problems));
   const manifests: ReadManifest[] = [];
-  const problems = [];
+  const problems: LocatedMessage[] = [];
   for (const doc of loaded.documents) {
     const kind = (doc.value as { kind?: unknown } | null)?.kind;
     if (kind !== 'Pod') {
@@ -35,6 +35,7 @@ function readPodManifests(io: CliIo, options: GlobalOptions, file: string, clust
         sources.locatePath(
           doc.source,
           ['kind'],
+          'document',
           `podnet create handles kind: Pod; put ${String(kind ?? 'this resource')} in the topology file`,
         ),
       );

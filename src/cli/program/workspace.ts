@@ -1,7 +1,7 @@
 /** Commands about the workspace and files: status, tui, init, workspace recover, generate, validate, schema. */
 import { type Command, Option } from 'commander';
 import type { GenerateFlags } from '../commands/workspace.js';
-import { type Registrar, workspaceCommands } from './shared.js';
+import { json, type Registrar, workspaceCommands } from './shared.js';
 
 export function registerWorkspace(program: Command, { io, run, setExit, globals }: Registrar): void {
   program
@@ -60,8 +60,9 @@ export function registerFiles(program: Command, { io, run, globals }: Registrar)
   program
     .command('validate <files...>')
     .description('check topology files and report every problem as file:line:column')
-    .action((files: string[], _opts: object, cmd: Command) =>
-      run(async () => (await workspaceCommands()).validateCommand(io, globals(cmd), files)),
+    .addOption(json())
+    .action((files: string[], opts: { output?: 'json' }, cmd: Command) =>
+      run(async () => (await workspaceCommands()).validateCommand(io, globals(cmd), files, opts)),
     );
 
   program

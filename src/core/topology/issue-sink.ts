@@ -6,7 +6,7 @@
 import type * as z from 'zod';
 import { parseIpv4 } from '../net/index.js';
 import { parseSelector, type Selector } from '../selector/index.js';
-import type { Issue, Origin, Path } from './model.js';
+import type { Issue, IssueCode, Origin, Path } from './model.js';
 import { didYouMean } from './suggest.js';
 import { type KnownKeys, recordingErrorMap, toIssues } from './zod-issues.js';
 
@@ -19,8 +19,8 @@ export interface Located<T> {
 export class IssueSink {
   readonly issues: Issue[] = [];
 
-  report(origin: Origin, message: string, onKey = false): void {
-    this.issues.push(onKey ? { at: origin, message, onKey } : { at: origin, message });
+  report(origin: Origin, code: IssueCode, message: string, onKey = false): void {
+    this.issues.push(onKey ? { at: origin, code, message, onKey } : { at: origin, code, message });
   }
 
   parse<T extends z.ZodType>(schema: T, value: unknown, source: number, base: Path): z.output<T> | undefined {
@@ -34,14 +34,18 @@ export class IssueSink {
   selector(text: string, at: Origin): Selector | undefined {
     const parsed = parseSelector(text);
     if (parsed.ok) return parsed.selector;
-    this.report(at, `malformed selector "${text}": ${parsed.reason} at character ${parsed.offset + 1}`);
+    this.report(
+      at,
+      'invalid-selector',
+      `malformed selector "${text}": ${parsed.reason} at character ${parsed.offset + 1}`,
+    );
     return undefined;
   }
 
   address(text: string, at: Origin): number | undefined {
     const ip = parseIpv4(text);
     if (ip === null) {
-      this.report(at, `"${text}" is not an IPv4 address`);
+      this.report(at, 'invalid-address', `"${text}" is not an IPv4 address`);
       return undefined;
     }
     return ip;
@@ -49,7 +53,7 @@ export class IssueSink {
 
   checkName(name: string, known: readonly string[], what: string, at: Origin): boolean {
     if (known.includes(name)) return true;
-    this.report(at, `unknown ${what} "${name}"${didYouMean(name, known)}`);
+    this.report(at, 'unknown-name', `unknown ${what} "${name}"${didYouMean(name, known)}`);
     return false;
   }
 }

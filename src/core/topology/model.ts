@@ -16,8 +16,35 @@ export interface Origin {
 }
 
 /** A problem with the user's input. `onKey` points at a mapping key rather than its value. */
+/**
+ * What kind of problem an issue is, for tests and tools to match on (the message is for people):
+ * the YAML itself, a file that cannot be read, a document of the wrong shape, the schema's
+ * unknown, missing, mistyped or out-of-range values, and the cross-checks (duplicates, names
+ * that refer to nothing, overlaps, fields that conflict, sizes past the ceiling, selectors,
+ * addresses, CIDRs), and a workspace state that does not hold together.
+ */
+export type IssueCode =
+  | 'yaml'
+  | 'unreadable'
+  | 'document'
+  | 'unknown-key'
+  | 'missing-key'
+  | 'wrong-type'
+  | 'invalid-value'
+  | 'out-of-range'
+  | 'duplicate'
+  | 'unknown-name'
+  | 'overlap'
+  | 'conflict'
+  | 'too-large'
+  | 'invalid-selector'
+  | 'invalid-address'
+  | 'invalid-cidr'
+  | 'workspace';
+
 export interface Issue {
   readonly at: Origin;
+  readonly code: IssueCode;
   readonly message: string;
   readonly onKey?: boolean;
 }

@@ -34,9 +34,10 @@ export function resolveSegments(
     const at = (key: string): Origin => ({ source, path: ['segments', i, key] });
     const cidr = parseCidr(segment.cidr);
     const clash = cidr.ok ? [...segments.values()].find((other) => cidrsOverlap(other.cidr, cidr.value)) : undefined;
-    if (!cidr.ok) sink.report(at('cidr'), cidr.reason);
-    else if (segments.has(segment.name)) sink.report(at('name'), `duplicate segment name "${segment.name}"`);
-    else if (clash) sink.report(at('cidr'), `segment ${segment.cidr} overlaps segment "${clash.name}"`);
+    if (!cidr.ok) sink.report(at('cidr'), 'invalid-cidr', cidr.reason);
+    else if (segments.has(segment.name))
+      sink.report(at('name'), 'duplicate', `duplicate segment name "${segment.name}"`);
+    else if (clash) sink.report(at('cidr'), 'overlap', `segment ${segment.cidr} overlaps segment "${clash.name}"`);
     else segments.set(segment.name, { name: segment.name, cidr: cidr.value });
   }
   return segments;
@@ -65,19 +66,21 @@ export function resolveNodes(
     if (value.address === undefined) {
       sink.report(
         origin,
+        'missing-key',
         `node "${value.name}" has no address (give address:, or the projectcalico.org/IPv4Address annotation)`,
       );
       continue;
     }
     const address = parseAddressWithPrefix(value.address);
     if (!address.ok) {
-      sink.report(at('address'), address.reason);
+      sink.report(at('address'), 'invalid-cidr', address.reason);
       continue;
     }
     const pool = pools.find((p) => cidrContains(p.cidr, address.value.ip));
     if (pool)
       sink.report(
         at('address'),
+        'overlap',
         `node address ${value.address} is inside pool "${pool.name}" (${formatCidr(pool.cidr)}): pod and node addresses must not overlap`,
       );
     const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
@@ -86,6 +89,7 @@ export function resolveNodes(
     if (clusterId === null) {
       sink.report(
         field('routeReflectorClusterID'),
+        'invalid-address',
         `cluster ID "${value.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
       );
     }
@@ -93,9 +97,14 @@ export function resolveNodes(
     let gateway: number | undefined;
     if (value.gateway !== undefined) {
       const parsed = parseIpv4(value.gateway);
-      if (parsed === null) sink.report(field('gateway'), `"${value.gateway}" is not an IPv4 address`);
+      if (parsed === null)
+        sink.report(field('gateway'), 'invalid-address', `"${value.gateway}" is not an IPv4 address`);
       else if (!cidrContains(subnet, parsed))
-        sink.report(field('gateway'), `gateway ${value.gateway} is not on the node's subnet ${formatCidr(subnet)}`);
+        sink.report(
+          field('gateway'),
+          'invalid-address',
+          `gateway ${value.gateway} is not on the node's subnet ${formatCidr(subnet)}`,
+        );
       else gateway = parsed;
     }
     const role = value.role ?? 'worker';
@@ -133,12 +142,13 @@ export function resolveRouters(
   const names = new Set(nodes.map((node) => node.name));
   written.forEach((router, i) => {
     const at = (...path: (string | number)[]): Origin => ({ source, path: ['routers', i, ...path] });
-    if (names.has(router.name)) sink.report(at('name'), `duplicate name "${router.name}": already a node or router`);
+    if (names.has(router.name))
+      sink.report(at('name'), 'duplicate', `duplicate name "${router.name}": already a node or router`);
     names.add(router.name);
     const interfaces = router.interfaces.flatMap((iface, j) => {
       const address = parseAddressWithPrefix(iface.address);
       if (!address.ok) {
-        sink.report(at('interfaces', j, 'address'), address.reason);
+        sink.report(at('interfaces', j, 'address'), 'invalid-cidr', address.reason);
         return [];
       }
       return [
@@ -153,14 +163,15 @@ export function resolveRouters(
     let routerId = interfaces[0]?.ip ?? 0;
     if (router.routerId !== undefined) {
       const parsed = parseIpv4(router.routerId);
-      if (parsed === null) sink.report(at('routerId'), `router ID "${router.routerId}" is not a dotted quad`);
+      if (parsed === null)
+        sink.report(at('routerId'), 'invalid-address', `router ID "${router.routerId}" is not a dotted quad`);
       else routerId = parsed;
     }
     const routes = (router.routes ?? []).flatMap((route, j) => {
       const dst = parseCidr(route.dst);
       const via = parseIpv4(route.via);
-      if (!dst.ok) sink.report(at('routes', j, 'dst'), dst.reason);
-      if (via === null) sink.report(at('routes', j, 'via'), `"${route.via}" is not an IPv4 address`);
+      if (!dst.ok) sink.report(at('routes', j, 'dst'), 'invalid-cidr', dst.reason);
+      if (via === null) sink.report(at('routes', j, 'via'), 'invalid-address', `"${route.via}" is not an IPv4 address`);
       return dst.ok && via !== null ? [{ dst: dst.value, via }] : [];
     });
     const clusterId =
@@ -168,6 +179,7 @@ export function resolveRouters(
     if (clusterId === null)
       sink.report(
         at('routeReflectorClusterID'),
+        'invalid-address',
         `cluster ID "${router.routeReflectorClusterID}" is not a dotted quad such as 244.0.0.1`,
       );
     routers.push({
@@ -201,7 +213,7 @@ export function resolveRouterPeer(
   const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
   const given = (['node', 'router', 'nodeSelector', 'peerIP'] as const).filter((key) => peer[key] !== undefined);
   if (given.length !== 1)
-    sink.report(origin, 'a router peer names exactly one of node, router, nodeSelector or peerIP');
+    sink.report(origin, 'conflict', 'a router peer names exactly one of node, router, nodeSelector or peerIP');
   if (peer.node !== undefined)
     sink.checkName(
       peer.node,
@@ -220,7 +232,7 @@ export function resolveRouterPeer(
     peer.nodeSelector === undefined ? undefined : sink.selector(peer.nodeSelector, field('nodeSelector'));
   const peerIP = peer.peerIP === undefined ? undefined : sink.address(peer.peerIP, field('peerIP'));
   if (peer.peerIP !== undefined && peer.asNumber === undefined)
-    sink.report(field('peerIP'), 'a peerIP peer needs asNumber');
+    sink.report(field('peerIP'), 'conflict', 'a peerIP peer needs asNumber');
   return {
     ...(peer.node !== undefined ? { node: peer.node } : {}),
     ...(peer.router !== undefined ? { router: peer.router } : {}),
@@ -235,7 +247,8 @@ export function checkUniqueAddresses(sink: IssueSink, nodes: readonly ClusterNod
   const owners = new Map<number, string>();
   const claim = (ip: number, owner: string, at: Origin): void => {
     const previous = owners.get(ip);
-    if (previous !== undefined) sink.report(at, `duplicate address ${formatIpv4(ip)}: ${previous} already uses it`);
+    if (previous !== undefined)
+      sink.report(at, 'duplicate', `duplicate address ${formatIpv4(ip)}: ${previous} already uses it`);
     else owners.set(ip, owner);
   };
   for (const node of nodes)
@@ -257,18 +270,22 @@ export function resolvePeers(
   const names = new Set<string>();
   return written.flatMap(({ value, origin }) => {
     const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
-    if (names.has(value.name)) sink.report(field('name'), `duplicate BGPPeer name "${value.name}"`);
+    if (names.has(value.name)) sink.report(field('name'), 'duplicate', `duplicate BGPPeer name "${value.name}"`);
     names.add(value.name);
     if (value.node !== undefined && value.nodeSelector !== undefined)
-      sink.report(field('nodeSelector'), 'node and nodeSelector cannot both be set');
+      sink.report(field('nodeSelector'), 'conflict', 'node and nodeSelector cannot both be set');
     if (value.peerIP !== undefined && value.peerSelector !== undefined)
-      sink.report(field('peerSelector'), 'peerIP and peerSelector cannot both be set');
+      sink.report(field('peerSelector'), 'conflict', 'peerIP and peerSelector cannot both be set');
     if (value.peerIP === undefined && value.peerSelector === undefined)
-      sink.report(origin, 'a BGPPeer needs peerIP or peerSelector');
+      sink.report(origin, 'conflict', 'a BGPPeer needs peerIP or peerSelector');
     if (value.peerIP !== undefined && value.asNumber === undefined)
-      sink.report(field('peerIP'), 'a BGPPeer with peerIP needs asNumber');
+      sink.report(field('peerIP'), 'conflict', 'a BGPPeer with peerIP needs asNumber');
     if (value.peerSelector !== undefined && value.asNumber !== undefined)
-      sink.report(field('asNumber'), "asNumber must be empty with peerSelector (the peers' own AS is used)");
+      sink.report(
+        field('asNumber'),
+        'conflict',
+        "asNumber must be empty with peerSelector (the peers' own AS is used)",
+      );
     if (value.node !== undefined)
       sink.checkName(
         value.node,
@@ -305,7 +322,7 @@ export function peerEndpoint(sink: IssueSink, text: string, at: Origin): { ip: n
   if (port === undefined) return { ip };
   const portNumber = Number(port);
   if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
-    sink.report(at, `port "${port}" is out of range 1-65535`);
+    sink.report(at, 'out-of-range', `port "${port}" is out of range 1-65535`);
     return undefined;
   }
   return { ip, port: portNumber };

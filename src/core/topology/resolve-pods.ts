@@ -18,6 +18,7 @@ export function resolvePod(
     if (names.has(container.name))
       sink.report(
         field('spec', 'containers', i, 'name'),
+        'duplicate',
         `duplicate container name "${container.name}" in pod "${manifest.metadata.name}"`,
       );
     names.add(container.name);
@@ -25,6 +26,7 @@ export function resolvePod(
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(manifest.metadata.name)) {
     sink.report(
       field('metadata', 'name'),
+      'invalid-value',
       `pod name "${manifest.metadata.name}" is not a valid DNS subdomain (lower-case letters, digits, '-' and '.')`,
     );
   }
@@ -74,7 +76,11 @@ export function checkUniquePods(sink: IssueSink, pods: readonly PodSpec[]): void
   for (const pod of pods) {
     const key = `${pod.namespace}/${pod.name}`;
     if (seen.has(key))
-      sink.report({ ...pod.origin, path: [...pod.origin.path, 'metadata', 'name'] }, `duplicate pod "${key}"`);
+      sink.report(
+        { ...pod.origin, path: [...pod.origin.path, 'metadata', 'name'] },
+        'duplicate',
+        `duplicate pod "${key}"`,
+      );
     seen.add(key);
   }
 }

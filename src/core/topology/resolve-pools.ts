@@ -22,26 +22,38 @@ export function resolvePools(sink: IssueSink, given: readonly Located<PoolWritte
   const names = new Set<string>();
   for (const { value, origin } of written) {
     const field = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
-    if (names.has(value.name)) sink.report(field('name'), `duplicate pool name "${value.name}"`);
+    if (names.has(value.name)) sink.report(field('name'), 'duplicate', `duplicate pool name "${value.name}"`);
     names.add(value.name);
     const cidr = parseCidr(value.cidr);
     if (!cidr.ok) {
-      sink.report(field('cidr'), cidr.reason);
+      sink.report(field('cidr'), 'invalid-cidr', cidr.reason);
       continue;
     }
     if (value.blockSize < 20 || value.blockSize > 32) {
-      sink.report(field('blockSize'), `block size ${value.blockSize} is out of range: IPv4 blocks are /20 to /32`);
+      sink.report(
+        field('blockSize'),
+        'out-of-range',
+        `block size ${value.blockSize} is out of range: IPv4 blocks are /20 to /32`,
+      );
     } else if (value.blockSize < cidr.value.len && !value.disabled) {
-      sink.report(field('blockSize'), `block size /${value.blockSize} is larger than the pool ${value.cidr}`);
+      sink.report(
+        field('blockSize'),
+        'conflict',
+        `block size /${value.blockSize} is larger than the pool ${value.cidr}`,
+      );
     }
     if (cidrsOverlap(cidr.value, LINK_LOCAL))
-      sink.report(field('cidr'), `pool ${value.cidr} overlaps the link-local range 169.254.0.0/16`);
+      sink.report(field('cidr'), 'overlap', `pool ${value.cidr} overlaps the link-local range 169.254.0.0/16`);
     if (value.ipipMode !== 'Never' && value.vxlanMode !== 'Never') {
-      sink.report(field('vxlanMode'), 'IPIP and VXLAN cannot both be enabled on one pool');
+      sink.report(field('vxlanMode'), 'conflict', 'IPIP and VXLAN cannot both be enabled on one pool');
     }
     const other = pools.find((pool) => cidrsOverlap(pool.cidr, cidr.value));
     if (other)
-      sink.report(field('cidr'), `pool ${value.cidr} overlaps pool "${other.name}" (${formatCidr(other.cidr)})`);
+      sink.report(
+        field('cidr'),
+        'overlap',
+        `pool ${value.cidr} overlaps pool "${other.name}" (${formatCidr(other.cidr)})`,
+      );
     const nodeSelector = sink.selector(value.nodeSelector, field('nodeSelector'));
     pools.push({
       name: value.name,

@@ -40,7 +40,7 @@ export function resolveChecks(
           : [];
       case 'best': {
         const prefix = parseCidr(entry.prefix);
-        if (!prefix.ok) sink.report(at('prefix'), prefix.reason);
+        if (!prefix.ok) sink.report(at('prefix'), 'invalid-cidr', prefix.reason);
         const via = entry.via === undefined ? undefined : sink.address(entry.via, at('via'));
         const known =
           sink.checkName(entry.node, machines, 'node or router', at('node')) &&

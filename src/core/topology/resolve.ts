@@ -89,6 +89,7 @@ class Resolver extends IssueSink {
     }
     this.report(
       at,
+      'too-large',
       `${count} more pods would make ${this.podsWritten + count}; podnet models at most ${this.limits.pods} pods, Kubernetes' own limit (${LIFT_LIMITS})`,
     );
     this.podsWritten = Infinity;
@@ -98,7 +99,11 @@ class Resolver extends IssueSink {
   /** A written list longer than the ceiling is refused before any of its entries is read. */
   private tooMany(list: unknown, limit: number, what: string, at: Origin): boolean {
     if (!Array.isArray(list) || list.length <= limit) return false;
-    this.report(at, `${list.length} ${what}; podnet models at most ${limit}, Kubernetes' own limit (${LIFT_LIMITS})`);
+    this.report(
+      at,
+      'too-large',
+      `${list.length} ${what}; podnet models at most ${limit}, Kubernetes' own limit (${LIFT_LIMITS})`,
+    );
     return true;
   }
 
@@ -107,7 +112,11 @@ class Resolver extends IssueSink {
     const at: Origin = { source: doc.source, path: [] };
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      this.report(at, 'a document must be a mapping: a topology (with cluster:) or a resource (with kind:)');
+      this.report(
+        at,
+        'document',
+        'a document must be a mapping: a topology (with cluster:) or a resource (with kind:)',
+      );
       return;
     }
     const record = value as Record<string, unknown>;
@@ -115,6 +124,7 @@ class Resolver extends IssueSink {
       if (record['kind'] !== 'Pod') {
         this.report(
           { source: doc.source, path: ['kind'] },
+          'document',
           'a file listed under pods: may hold only Pod manifests (kind: Pod)',
         );
         return;
@@ -129,6 +139,7 @@ class Resolver extends IssueSink {
     else
       this.report(
         at,
+        'document',
         'a document must be a topology (with a cluster: section) or a Kubernetes/Calico resource (with kind:)',
       );
   }
@@ -137,6 +148,7 @@ class Resolver extends IssueSink {
     if (this.topologyDoc !== undefined) {
       this.report(
         { source: doc.source, path: ['cluster'] },
+        'document',
         'a second topology document: only one cluster: section is allowed',
         true,
       );
@@ -211,6 +223,7 @@ class Resolver extends IssueSink {
       default:
         this.report(
           { source: doc.source, path: ['kind'] },
+          'unknown-name',
           `unknown kind "${String(record['kind'])}"${didYouMean(String(record['kind']), s.RESOURCE_KINDS)}; podnet reads ${s.RESOURCE_KINDS.join(', ')}`,
         );
     }
@@ -224,6 +237,7 @@ class Resolver extends IssueSink {
     if (mismatch !== undefined) {
       this.report(
         { ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] },
+        'conflict',
         `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`,
       );
       return;
@@ -282,6 +296,7 @@ class Resolver extends IssueSink {
         if (!this.nodeLimitReported)
           this.report(
             origin,
+            'too-large',
             `node ${this.limits.nodes + 1}: podnet models at most ${this.limits.nodes} nodes, Kubernetes' own limit (${LIFT_LIMITS})`,
           );
         this.nodeLimitReported = true;
@@ -291,7 +306,7 @@ class Resolver extends IssueSink {
       return;
     }
     if (existing.origin.source === origin.source && origin.path[0] === 'nodes') {
-      this.report({ ...origin, path: [...origin.path, 'name'] }, `duplicate node name "${node.name}"`);
+      this.report({ ...origin, path: [...origin.path, 'name'] }, 'duplicate', `duplicate node name "${node.name}"`);
       return;
     }
     const merged: NodeWritten = { ...existing.value, ...definedOnly(node) };
@@ -304,6 +319,7 @@ class Resolver extends IssueSink {
     if (doc === undefined) {
       this.report(
         { source: 0, path: [] },
+        'conflict',
         'no topology document: a topology file needs a cluster: section (name, seed, bgp, ipam)',
       );
       return undefined;

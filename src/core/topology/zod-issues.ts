@@ -41,16 +41,28 @@ function convert(
       const candidates = knownKeysAt(known, localPath);
       return issue.keys.map((key) => ({
         at: { source, path: [...path, key] },
+        code: 'unknown-key' as const,
         onKey: true,
         message: `unknown key "${key}"${didYouMean(key, candidates)}`,
       }));
     }
     case 'invalid_type':
       if (issue.input === undefined) {
-        return [{ at: { source, path: path.slice(0, -1) }, onKey: true, message: `missing required key "${field}"` }];
+        return [
+          {
+            at: { source, path: path.slice(0, -1) },
+            code: 'missing-key',
+            onKey: true,
+            message: `missing required key "${field}"`,
+          },
+        ];
       }
       return [
-        { at: { source, path }, message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})` },
+        {
+          at: { source, path },
+          code: 'wrong-type',
+          message: `must be ${article(issue.expected)} (found ${describeValue(issue.input)})`,
+        },
       ];
     case 'invalid_value': {
       const allowed = issue.values.map(String);
@@ -58,6 +70,7 @@ function convert(
       return [
         {
           at: { source, path },
+          code: 'invalid-value',
           message: `must be ${allowed.map((v) => `"${v}"`).join(' or ')} (found ${describeValue(issue.input)})${hint}`,
         },
       ];
@@ -66,12 +79,13 @@ function convert(
       return convertUnion(issue, source, path, known, localPath);
     case 'too_small':
     case 'too_big':
+      return [{ at: { source, path }, code: 'out-of-range', message: plain(issue.message) }];
     case 'invalid_format':
     case 'not_multiple_of':
     case 'custom':
     case 'invalid_key':
     case 'invalid_element':
-      return [{ at: { source, path }, message: plain(issue.message) }];
+      return [{ at: { source, path }, code: 'invalid-value', message: plain(issue.message) }];
   }
 }
 
@@ -91,7 +105,13 @@ function convertUnion(
         ? (issue.input as Record<string, unknown>)[key]
         : issue.input;
     const shown = found === undefined ? '' : ` (found ${describeValue(found)})`;
-    return [{ at: { source, path: at }, message: `"${key}" is missing or not one podnet knows${shown}` }];
+    return [
+      {
+        at: { source, path: at },
+        code: 'invalid-value',
+        message: `"${key}" is missing or not one podnet knows${shown}`,
+      },
+    ];
   }
   // Report the branch that came closest: the one with the fewest problems, each unknown key one.
   const weight = (issues: readonly FinalIssue[]): number =>
