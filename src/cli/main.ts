@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FileWriteError } from '../io/fs.js';
-import { printable } from '../io/located.js';
+import { printable, printableLines } from '../io/located.js';
 import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
@@ -80,7 +80,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return exitCode;
   } catch (error) {
     if (error instanceof CommandFailure) {
-      io.stderr(`${error.message}\n`);
+      // Messages echo what the user typed: a terminal escape in a name must not reach the terminal.
+      io.stderr(`${printableLines(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof CommanderError) return error.exitCode;

@@ -29,6 +29,11 @@ export function printable(text: string): string {
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufffd]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t' };
 
+/** Several lines of user-facing text made safe to print, each line on its own. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}
+
 /** A count with thousands separators, the same on every machine whatever its locale. */
 export function thousands(value: number): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -9,7 +9,7 @@ import type { FileSystem, LockHolder } from './fs.js';
 import { LOCK_FILE } from './workspace.js';
 
 /** How long a writer waits for another to finish: a command takes well under a second. */
-export const LOCK_WAIT_MS = 10_000;
+export const LOCK_WAIT_MS = 5_000;
 const POLL_MS = 25;
 
 export type Locked<T> =

@@ -284,3 +284,14 @@ describe('the small holes', () => {
     });
   });
 });
+
+describe('names a user typed are echoed safely', () => {
+  it('a terminal escape in a machine name is shown escaped in the refusal', async () => {
+    await cli.run('init');
+    const result = await cli.run('fail', 'node', '\u001b]0;pwned\u0007node');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('\\x1b]0;pwned\\x07node');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
+    expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+});
