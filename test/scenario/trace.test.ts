@@ -7,10 +7,16 @@ import type { Simulation, WorldOp } from '../../src/core/bgp/simulate.js';
 import { formatIpv4, parseIpv4 } from '../../src/core/net/index.js';
 import type { Topology } from '../../src/core/topology/model.js';
 import { resolvePodManifest } from '../../src/core/topology/resolve.js';
-import { type Flow, type Trace, Tracer } from '../../src/core/trace/index.js';
+import { type Disposition, type Flow, type Trace, Tracer } from '../../src/core/trace/index.js';
+import { dispositionText } from '../../src/io/format/trace-words.js';
 import { repoPath } from '../helpers/cli.js';
 import { lab, run } from '../helpers/sim.js';
 import { pod, topology } from '../helpers/topology.js';
+
+/** A disposition with the words a user reads for it. */
+function said(disposition: Disposition | undefined): object | undefined {
+  return disposition === undefined ? undefined : { ...disposition, detail: dispositionText(disposition) };
+}
 
 function podFile(topology: Topology, file: string): WorldOp {
   const resolved = resolvePodManifest(parse(readFileSync(repoPath('topologies/pods', file), 'utf8')), 0, topology);
@@ -49,7 +55,7 @@ describe('the seed lab with a second pod on another node', () => {
   it('goes through IPIP with the node addresses outside and ends ACCEPTED on 8080', () => {
     const [trace, ...others] = traceBetween(sim, 'date-pod', 'hello-pod', 8080);
     expect(others).toHaveLength(0);
-    expect(trace?.disposition).toMatchObject({ kind: 'ACCEPTED', at: 'default/hello-pod' });
+    expect(said(trace?.disposition)).toMatchObject({ kind: 'ACCEPTED', at: 'default/hello-pod' });
     expect(trace?.hops.map((h) => h.node)).toEqual(['default/date-pod', 'node-1', 'node-2', 'default/hello-pod']);
     const encap = trace?.hops[1]?.steps.find((s) => s.kind === 'ENCAPSULATED');
     expect(
@@ -60,7 +66,7 @@ describe('the seed lab with a second pod on another node', () => {
   });
 
   it('is CONNECTION_REFUSED on a port nobody listens on', () => {
-    expect(traceBetween(sim, 'date-pod', 'hello-pod', 9999)[0]?.disposition).toMatchObject({
+    expect(said(traceBetween(sim, 'date-pod', 'hello-pod', 9999)[0]?.disposition)).toMatchObject({
       kind: 'CONNECTION_REFUSED',
       detail: 'nothing listens on 9999/TCP in default/hello-pod (listening: hello-ctr 8080/TCP)',
     });
@@ -85,7 +91,7 @@ describe('the seed lab with a second pod on another node', () => {
 
   it('leaves the cluster masqueraded to the node address (natOutgoing)', () => {
     const [trace] = traceBetween(sim, 'date-pod', parseIpv4('93.184.216.34') as number, 443);
-    expect(trace?.disposition).toMatchObject({
+    expect(said(trace?.disposition)).toMatchObject({
       kind: 'EXITS_NETWORK',
       detail: 'left through 10.0.1.1 with source 10.0.1.11',
     });
@@ -102,7 +108,7 @@ describe('inside one pod', () => {
       loopback: true,
       srcContainer: 'sidecar',
     });
-    expect(trace?.disposition).toMatchObject({ kind: 'ACCEPTED', detail: 'web accepted 80/TCP' });
+    expect(said(trace?.disposition)).toMatchObject({ kind: 'ACCEPTED', detail: 'web accepted 80/TCP' });
     expect(stepKinds(trace)).toEqual([
       'default/web-with-sidecar:ORIGINATED',
       'default/web-with-sidecar:LOOPBACK',
@@ -112,7 +118,7 @@ describe('inside one pod', () => {
 
   it('a port two containers declare shows the container that lost the bind', () => {
     const [trace] = traceBetween(sim, 'port-clash', 'port-clash', 80, { loopback: true });
-    expect(trace?.disposition.detail).toBe(
+    expect(trace && dispositionText(trace.disposition)).toBe(
       'first accepted 80/TCP; second declared 80 too and lost the bind (address already in use)',
     );
     expect(traceBetween(sim, 'port-clash', 'port-clash', 81, { loopback: true })[0]?.disposition.kind).toBe(
@@ -158,7 +164,7 @@ describe('labs', () => {
     // Blocking BGP on worker-3 from the start: nobody learns its borrowed /32s.
     const sim = run(tiny, 300, [{ kind: 'port', at: 0, name: 'worker-3', port: 179, blocked: true }]);
     const [trace] = traceBetween(sim, 'app-2', 'app-3', 5678);
-    expect(trace?.disposition).toMatchObject({
+    expect(said(trace?.disposition)).toMatchObject({
       kind: 'NULL_ROUTED',
       at: 'worker-2',
       detail:
@@ -169,7 +175,7 @@ describe('labs', () => {
 
   it('a routing loop built on purpose ends in LOOP', () => {
     const [trace] = traceBetween(run(lab('routing-loop.yaml'), 300), 'probe', parseIpv4('10.99.0.1') as number, 80);
-    expect(trace?.disposition).toMatchObject({ kind: 'LOOP', at: 'r1' });
+    expect(said(trace?.disposition)).toMatchObject({ kind: 'LOOP', at: 'r1' });
   });
 
   it('ECMP: two equal eBGP paths fork the trace into two branches, in next-hop order', () => {

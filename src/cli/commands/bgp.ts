@@ -27,6 +27,7 @@ import {
   summaryData,
   timeline,
 } from '../../io/format/bgp.js';
+import { dispositionText } from '../../io/format/trace-words.js';
 import { requireOutputDir, writeFiles } from '../../io/output.js';
 import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewSimulation } from '../context.js';
@@ -218,7 +219,7 @@ export function routeExplainCommand(
 /** `podnet check FILE`: the topology's checks, settled; exit 0 when all pass, 1 when any fails. */
 export function checkCommand(io: CliIo, options: GlobalOptions, file: string, flags: { output?: 'json' }): number {
   const { sim } = viewSimulation({ ...options, topology: file }, io);
-  const results = evaluateChecks(sim, sim.topology.checks);
+  const results = evaluateChecks(sim, sim.topology.checks, dispositionText);
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;
   if (flags.output === 'json') {

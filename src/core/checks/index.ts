@@ -12,7 +12,7 @@ import { buildFib } from '../fib/index.js';
 import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
 import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
-import { Tracer } from '../trace/index.js';
+import { type Disposition, Tracer } from '../trace/index.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -31,7 +31,12 @@ function result(check: NamedCheck, expected: string, found: string, passed = exp
   return { name: check.name, check: check.check, passed, expected, found };
 }
 
-function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, tracer: Tracer): CheckResult {
+function reach(
+  sim: Simulation,
+  check: Extract<NamedCheck, { check: 'reach' }>,
+  tracer: Tracer,
+  words: DispositionWords,
+): CheckResult {
   const src = podNamed(sim, check.from);
   if (src?.allocation === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
   // localhost stays inside the source pod: the tracer takes the loopback path, no FIB at all.
@@ -52,7 +57,7 @@ function reach(sim: Simulation, check: Extract<NamedCheck, { check: 'reach' }>, 
   });
   // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
-  const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${t.disposition.detail}`).join('; ');
+  const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${words(t.disposition)}`).join('; ');
   return result(
     check,
     `${check.expect} on ${port}/TCP`,
@@ -125,12 +130,15 @@ function converged(sim: Simulation, check: Extract<NamedCheck, { check: 'converg
   );
 }
 
-export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[]): CheckResult[] {
+/** How a disposition is said in a check's "found" (the io layer's words; the core writes no prose). */
+export type DispositionWords = (disposition: Disposition) => string;
+
+export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[], words: DispositionWords): CheckResult[] {
   const tracer = new Tracer(sim, sim.until);
   return checks.map((check) => {
     switch (check.check) {
       case 'reach':
-        return reach(sim, check, tracer);
+        return reach(sim, check, tracer, words);
       case 'peers':
         return peers(sim, check);
       case 'best':

@@ -17,16 +17,19 @@ import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import type { PodStatus } from '../cluster/lifecycle.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
-import { cidrContains, formatCidr, formatIpv4, type Ipv4 } from '../net/index.js';
-import { routeOrigin, routeText, whyBlackholed } from './explain.js';
-import type { Disposition, Flow, Hop, Step, Trace } from './types.js';
+import { cidrContains, type Ipv4 } from '../net/index.js';
+import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
+import type { Delivery, Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
 
 const INITIAL_TTL = 64;
-const IPIP_MTU = 1480;
-const VXLAN_PORT = 4789;
-const VXLAN_VNI = 4096;
+/** A pod's only route, as the Calico CNI plugin sets it. */
+const POD_DEFAULT_ROUTE: RouteShown = {
+  prefix: 'default',
+  kind: 'via',
+  nextHops: [{ via: 0xa9fe0101, dev: 'eth0', onlink: false }],
+};
 /** What a host listens on by itself: sshd, BIRD, the kubelet, and the API server on control planes. */
 const HOST_PORTS: Readonly<Record<number, string>> = { 22: 'sshd', 10250: 'kubelet' };
 
@@ -42,8 +45,8 @@ export class Tracer {
   private readonly owners = new Map<Ipv4, string>();
   /** The network is frozen at `now`: a pod's status and a route's text and explanation are computed once. */
   private readonly statuses = new Map<PodRecord, PodStatus>();
-  private readonly origins = new Map<FibEntry, string>();
-  private readonly routeTexts = new Map<FibEntry, string>();
+  private readonly origins = new Map<FibEntry, RouteOrigin>();
+  private readonly routeTexts = new Map<FibEntry, RouteShown>();
 
   /** `fibs`: forwarding tables already built for this simulation; the rest are built on first use. */
   constructor(
@@ -65,16 +68,14 @@ export class Tracer {
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
     const origin: Step = {
       kind: 'ORIGINATED',
-      detail: `${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port}${flow.srcContainer ? ` from container ${flow.srcContainer}` : ''}`,
+      protocol: flow.protocol,
+      src: flow.src,
+      dst: flow.loopback ? 'localhost' : flow.dst,
+      port: flow.port,
+      ...(flow.srcContainer ? { container: flow.srcContainer } : {}),
     };
     if (flow.loopback || flow.dst === flow.src) {
-      const steps: Step[] = [
-        origin,
-        {
-          kind: 'LOOPBACK',
-          detail: `${flow.loopback ? 'localhost' : "the pod's own address"} stays in the pod's network namespace (lo): no route lookup, no veth`,
-        },
-      ];
+      const steps: Step[] = [origin, { kind: 'LOOPBACK', localhost: flow.loopback }];
       return [this.finish(flow, [], this.deliverToPod(pod, flow, steps, INITIAL_TTL))];
     }
     const node = pod.nodeName as string;
@@ -83,16 +84,8 @@ export class Tracer {
       ttl: INITIAL_TTL,
       steps: [
         origin,
-        {
-          kind: 'FIB_LOOKUP',
-          route: 'default via 169.254.1.1 dev eth0',
-          detail: "the pod's only route (set by the Calico CNI plugin)",
-        },
-        {
-          kind: 'TRANSMITTED',
-          iface: 'eth0',
-          detail: `ARP for 169.254.1.1 answered by ${pod.vethName} on ${node} (proxy ARP, ee:ee:ee:ee:ee:ee)`,
-        },
+        { kind: 'FIB_LOOKUP', route: POD_DEFAULT_ROUTE, origin: { kind: 'pod-default' } },
+        { kind: 'TRANSMITTED', iface: 'eth0', to: { kind: 'proxy-arp', veth: pod.vethName, node } },
       ],
     };
     return this.arrive(
@@ -131,46 +124,40 @@ export class Tracer {
     const end = (disposition: Disposition): Trace[] => [
       { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
     ];
-    if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine, detail: `TTL reached 0 at ${machine}` });
+    if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine });
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
-    if (crumbs.has(crumb))
-      return end({
-        kind: 'LOOP',
-        at: machine,
-        detail: `${machine} already forwarded a packet to ${formatIpv4(current.dst)}: routing loop`,
-      });
+    if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, dst: current.dst });
     if (this.owners.get(current.dst) === machine)
       return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
     const entry = this.fib(machine)?.lookup(current.dst);
-    if (entry === undefined)
-      return end({ kind: 'NO_ROUTE', at: machine, detail: `${machine} has no route to ${formatIpv4(current.dst)}` });
+    if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, dst: current.dst });
     steps.push(this.lookupStep(machine, entry));
     const next: Packet = { ...current, ttl };
     const nextCrumbs = new Set(crumbs).add(crumb);
     switch (entry.kind) {
       case 'local-pod': {
-        steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', detail: `to pod ${entry.note}` });
+        steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', to: { kind: 'to-pod', pod: entry.note ?? '' } });
         const pod = this.sim.cluster.podByIp(current.dst);
         if (pod === undefined)
-          return end({ kind: 'NULL_ROUTED', at: machine, detail: `no pod holds ${formatIpv4(current.dst)} any more` });
+          return end({ kind: 'NULL_ROUTED', at: machine, why: { kind: 'pod-gone', dst: current.dst } });
         return [
           this.finish(
             flow,
             [...hops, { node: machine, ttl, steps }],
-            this.deliverToPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', detail: `from ${entry.dev}` }], ttl),
+            this.deliverToPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', from: entry.dev ?? 'cali' }], ttl),
           ),
         ];
       }
       case 'blackhole':
-        return end({ kind: 'NULL_ROUTED', at: machine, detail: whyBlackholed(this.sim, machine, entry, current.dst) });
+        return end({ kind: 'NULL_ROUTED', at: machine, why: whyBlackholed(this.sim, machine, entry, current.dst) });
       case 'connected': {
         const owner = this.owners.get(current.dst);
         if (owner === undefined)
           return end({
             kind: 'NEIGHBOR_UNREACHABLE',
             at: machine,
-            detail: `nothing on ${formatCidr(entry.prefix)} answers ARP for ${formatIpv4(current.dst)}`,
+            why: { kind: 'no-arp', subnet: entry.prefix, dst: current.dst },
           });
         return this.transmit(
           flow,
@@ -202,10 +189,10 @@ export class Tracer {
     }
     let route = this.routeTexts.get(entry);
     if (route === undefined) {
-      route = routeText(entry);
+      route = routeShown(entry);
       this.routeTexts.set(entry, route);
     }
-    return { kind: 'FIB_LOOKUP', route, detail: origin };
+    return { kind: 'FIB_LOOKUP', route, origin };
   }
 
   private transmit(
@@ -225,12 +212,7 @@ export class Tracer {
     let current = packet;
     if (sourceNode && this.masquerades(current)) {
       const nodeIp = this.addressOf(machine);
-      steps.push({
-        kind: 'NAT',
-        from: current.src,
-        to: nodeIp,
-        detail: `natOutgoing: MASQUERADE ${formatIpv4(current.src)} -> ${formatIpv4(nodeIp)} (destination outside every Calico pool)`,
-      });
+      steps.push({ kind: 'NAT', from: current.src, to: nodeIp });
       current = { ...current, src: nodeIp };
     }
     if (hop.dev === 'tunl0' || hop.dev === 'vxlan.calico')
@@ -238,30 +220,18 @@ export class Tracer {
     const neighbor = this.owners.get(hop.via);
     if (neighbor === undefined) {
       if (entry.kind === 'default') {
-        steps.push({
-          kind: 'TRANSMITTED',
-          iface: hop.dev,
-          detail: `to the gateway ${formatIpv4(hop.via)}, outside the simulated network`,
-        });
-        return end({
-          kind: 'EXITS_NETWORK',
-          at: machine,
-          detail: `left through ${formatIpv4(hop.via)} with source ${formatIpv4(current.src)}`,
-        });
+        steps.push({ kind: 'TRANSMITTED', iface: hop.dev, to: { kind: 'to-gateway', via: hop.via } });
+        return end({ kind: 'EXITS_NETWORK', at: machine, via: hop.via, src: current.src });
       }
-      return end({
-        kind: 'NEIGHBOR_UNREACHABLE',
-        at: machine,
-        detail: `no machine has the next hop ${formatIpv4(hop.via)}`,
-      });
+      return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, why: { kind: 'unknown-next-hop', via: hop.via } });
     }
     if (!this.adjacent(machine, neighbor))
       return end({
         kind: 'NEIGHBOR_UNREACHABLE',
         at: machine,
-        detail: `next hop ${neighbor} (${formatIpv4(hop.via)}) is down or not reachable on the segment`,
+        why: { kind: 'next-hop-down', machine: neighbor, via: hop.via },
       });
-    steps.push({ kind: 'TRANSMITTED', iface: hop.dev, detail: `to ${neighbor} (${formatIpv4(hop.via)})` });
+    steps.push({ kind: 'TRANSMITTED', iface: hop.dev, to: { kind: 'to-machine', machine: neighbor, via: hop.via } });
     return this.arrive(
       flow,
       neighbor,
@@ -288,11 +258,7 @@ export class Tracer {
       { flow, hops: [...hops, { node: machine, ttl: packet.ttl, steps }], disposition },
     ];
     if (target === undefined)
-      return end({
-        kind: 'NEIGHBOR_UNREACHABLE',
-        at: machine,
-        detail: `no node owns the tunnel endpoint ${formatIpv4(hop.via)}`,
-      });
+      return end({ kind: 'NEIGHBOR_UNREACHABLE', at: machine, why: { kind: 'no-tunnel-endpoint', via: hop.via } });
     const targetIp = this.addressOf(target);
     const kind = encap === 'ipip' ? 'IPIP' : 'VXLAN';
     steps.push({
@@ -300,19 +266,16 @@ export class Tracer {
       encap: kind,
       outerSrc: self,
       outerDst: targetIp,
-      detail:
-        kind === 'IPIP'
-          ? `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, IP protocol 4, tunl0 MTU ${IPIP_MTU}`
-          : `outer ${formatIpv4(self)} -> ${formatIpv4(targetIp)}, UDP ${VXLAN_PORT}, VNI ${VXLAN_VNI}, to VTEP ${formatIpv4(hop.via)}`,
+      ...(kind === 'VXLAN' ? { vtep: hop.via } : {}),
     });
     const reach = this.sim.underlay.reach(machine, targetIp);
     if (!reach.ok)
       return end({
         kind: 'NEIGHBOR_UNREACHABLE',
         at: machine,
-        detail: `outer destination ${formatIpv4(targetIp)}: ${reach.reason}`,
+        why: { kind: 'outer-unreachable', dst: targetIp, reason: reach.reason },
       });
-    steps.push({ kind: 'TRANSMITTED', iface: 'eth0', detail: `outer packet to ${reach.path[1] ?? target}` });
+    steps.push({ kind: 'TRANSMITTED', iface: 'eth0', to: { kind: 'outer', to: reach.path[1] ?? target } });
     const outer = { src: self, dst: targetIp, ttl: INITIAL_TTL, encap: kind } as const;
     const routed: Hop[] = [...hops, { node: machine, ttl: packet.ttl, steps }];
     const routers = reach.path.slice(1, -1);
@@ -324,16 +287,13 @@ export class Tracer {
           {
             kind: 'RECEIVED',
             iface: this.interfaceFacing(router, reach.path[i] as string),
-            detail: `${kind} packet ${formatIpv4(outer.src)} -> ${formatIpv4(outer.dst)}`,
+            packet: { src: outer.src, dst: outer.dst, encap: kind },
           },
-          {
-            kind: 'FORWARDED',
-            detail: `underlay route to ${formatIpv4(outer.dst)}; the inner pod packet is not looked at`,
-          },
+          { kind: 'FORWARDED', outerDst: outer.dst },
           {
             kind: 'TRANSMITTED',
             iface: this.interfaceFacing(router, reach.path[i + 2] as string),
-            detail: `to ${reach.path[i + 2]}`,
+            to: { kind: 'underlay', to: reach.path[i + 2] as string },
           },
         ],
       });
@@ -399,33 +359,39 @@ export class Tracer {
       this.statuses.set(pod, status);
     }
     const label = podLabel(pod);
+    const { port, protocol } = flow;
     if (flow.reply === true) {
-      steps.push({ kind: 'DELIVERED', detail: `to the connection's socket in ${label} (a reply needs no listener)` });
+      const by: Delivery = { kind: 'reply-socket', pod: label };
+      steps.push({ kind: 'DELIVERED', to: by });
       return {
         hop: { node: label, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: label, detail: `reply reached ${label}` },
+        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost: [] },
       };
     }
-    const holder = status.containers.find((c) => c.listening.includes(flow.port));
-    const losers = status.containers.filter((c) => c.bindConflict?.port === flow.port).map((c) => c.name);
-    const lost =
-      losers.length > 0
-        ? `; ${losers.join(', ')} declared ${flow.port} too and lost the bind (address already in use)`
-        : '';
-    if (holder !== undefined && flow.protocol === 'TCP') {
-      steps.push({ kind: 'DELIVERED', detail: `to container ${holder.name}, listening on ${flow.port}/TCP` });
+    const holder = status.containers.find((c) => c.listening.includes(port));
+    const lost = status.containers.filter((c) => c.bindConflict?.port === port).map((c) => c.name);
+    if (holder !== undefined && protocol === 'TCP') {
+      const by: Delivery = { kind: 'container', container: holder.name, port };
+      steps.push({ kind: 'DELIVERED', to: by });
       return {
         hop: { node: label, ttl, steps },
-        disposition: {
-          kind: 'ACCEPTED',
-          at: label,
-          detail: `${holder.name} accepted ${flow.port}/${flow.protocol}${lost}`,
-        },
+        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost },
       };
     }
     const listening = status.containers.flatMap((c) => c.listening.map((p) => `${c.name} ${p}/TCP`));
-    const detail = `nothing listens on ${flow.port}/${flow.protocol} in ${label}${listening.length > 0 ? ` (listening: ${listening.join(', ')})` : ` (pod is ${status.display})`}${lost}`;
-    return { hop: { node: label, ttl, steps }, disposition: { kind: 'CONNECTION_REFUSED', at: label, detail } };
+    return {
+      hop: { node: label, ttl, steps },
+      disposition: {
+        kind: 'CONNECTION_REFUSED',
+        at: label,
+        port,
+        protocol,
+        listening,
+        podStatus: status.display,
+        onHost: false,
+        lost,
+      },
+    };
   }
 
   private deliverToHost(
@@ -442,20 +408,18 @@ export class Tracer {
       ...(speaker.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}),
     };
     const service = ports[flow.port];
-    if (service !== undefined && flow.protocol === 'TCP') {
-      steps.push({ kind: 'DELIVERED', detail: `to ${service} on the host` });
+    const { port, protocol } = flow;
+    if (service !== undefined && protocol === 'TCP') {
+      const by: Delivery = { kind: 'host-service', service };
+      steps.push({ kind: 'DELIVERED', to: by });
       return {
         hop: { node: machine, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: machine, detail: `${service} on ${machine} accepted ${flow.port}/TCP` },
+        disposition: { kind: 'ACCEPTED', at: machine, by, port, protocol, lost: [] },
       };
     }
     return {
       hop: { node: machine, ttl, steps },
-      disposition: {
-        kind: 'CONNECTION_REFUSED',
-        at: machine,
-        detail: `nothing listens on ${flow.port}/${flow.protocol} on ${machine}`,
-      },
+      disposition: { kind: 'CONNECTION_REFUSED', at: machine, port, protocol, onHost: true, lost: [] },
     };
   }
 }
@@ -469,19 +433,15 @@ function received(iface: string, packet: Packet, steps: Step[]): Packet {
   steps.push({
     kind: 'RECEIVED',
     iface,
-    detail: packet.outer
-      ? `${packet.outer.encap} packet ${formatIpv4(packet.outer.src)} -> ${formatIpv4(packet.outer.dst)}`
-      : `${formatIpv4(packet.src)} -> ${formatIpv4(packet.dst)}`,
+    packet: packet.outer
+      ? { src: packet.outer.src, dst: packet.outer.dst, encap: packet.outer.encap }
+      : { src: packet.src, dst: packet.dst },
   });
   if (packet.outer === undefined) return packet;
   const { encap } = packet.outer;
   steps.push({
     kind: 'DECAPSULATED',
     encap,
-    detail:
-      encap === 'IPIP'
-        ? 'on tunl0: inner packet continues'
-        : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues`,
   });
   return { src: packet.src, dst: packet.dst, ttl: packet.ttl };
 }

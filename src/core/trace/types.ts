@@ -1,5 +1,9 @@
-/** What a trace is made of: a flow, hops of typed steps, and a disposition (Batfish's words). */
-import type { Ipv4 } from '../net/index.js';
+/**
+ * What a trace is made of: a flow, hops of typed steps, and a disposition (Batfish's words).
+ * Steps and dispositions are facts with their data, never prose: io/format/trace-words.ts says
+ * them in English, for the CLI, the TUI and the pictures alike.
+ */
+import type { Cidr, Ipv4 } from '../net/index.js';
 
 export type Protocol = 'TCP' | 'UDP';
 
@@ -16,23 +20,85 @@ export interface Flow {
   readonly reply?: boolean;
 }
 
+export type Encap = 'IPIP' | 'VXLAN';
+
+/** Calico's constants the tunnel steps show. */
+export const IPIP_MTU = 1480;
+export const VXLAN_PORT = 4789;
+export const VXLAN_VNI = 4096;
+
+/** Where a forwarding entry came from: which component programmed it, or which BGP route won. */
+export type RouteOrigin =
+  | { readonly kind: 'pod-default' }
+  | { readonly kind: 'connected' | 'default' | 'static' | 'vxlan' | 'other' }
+  | { readonly kind: 'local-pod'; readonly pod: string }
+  | { readonly kind: 'block-blackhole'; readonly owner?: string }
+  | { readonly kind: 'own-block'; readonly machine: string }
+  | {
+      readonly kind: 'bgp';
+      readonly peer: string;
+      readonly protocol: string;
+      readonly originator?: Ipv4;
+      readonly asPath?: readonly number[];
+      readonly decidedBy: string;
+      readonly paths: number;
+    };
+
+/** A forwarding entry as a step shows it: what `ip route` prints for it. */
+export interface RouteShown {
+  readonly prefix: Cidr | 'default';
+  readonly kind: 'blackhole' | 'device' | 'via';
+  readonly dev?: string;
+  readonly nextHops: readonly { readonly via: Ipv4; readonly dev: string; readonly onlink: boolean }[];
+}
+
+/** Where a TRANSMITTED step sends the packet. */
+export type Transmission =
+  | { readonly kind: 'proxy-arp'; readonly veth: string; readonly node: string }
+  | { readonly kind: 'to-pod'; readonly pod: string }
+  | { readonly kind: 'to-gateway'; readonly via: Ipv4 }
+  | { readonly kind: 'to-machine'; readonly machine: string; readonly via: Ipv4 }
+  | { readonly kind: 'outer'; readonly to: string }
+  | { readonly kind: 'underlay'; readonly to: string };
+
+/** What a DELIVERED step hands the packet to. */
+export type Delivery =
+  | { readonly kind: 'reply-socket'; readonly pod: string }
+  | { readonly kind: 'container'; readonly container: string; readonly port: number }
+  | { readonly kind: 'host-service'; readonly service: string };
+
 export type Step =
-  | { readonly kind: 'ORIGINATED'; readonly detail: string }
-  | { readonly kind: 'LOOPBACK'; readonly detail: string }
-  | { readonly kind: 'RECEIVED'; readonly iface: string; readonly detail: string }
-  | { readonly kind: 'FIB_LOOKUP'; readonly route: string; readonly detail: string }
+  | {
+      readonly kind: 'ORIGINATED';
+      readonly protocol: Protocol;
+      readonly src: Ipv4;
+      readonly dst: Ipv4 | 'localhost';
+      readonly port: number;
+      readonly container?: string;
+    }
+  | { readonly kind: 'LOOPBACK'; readonly localhost: boolean }
+  | { readonly kind: 'RECEIVED'; readonly iface: string; readonly from?: string; readonly packet?: PacketShown }
+  | { readonly kind: 'FIB_LOOKUP'; readonly route: RouteShown; readonly origin: RouteOrigin }
   | {
       readonly kind: 'ENCAPSULATED';
-      readonly encap: 'IPIP' | 'VXLAN';
+      readonly encap: Encap;
       readonly outerSrc: Ipv4;
       readonly outerDst: Ipv4;
-      readonly detail: string;
+      /** VXLAN: the VTEP the route named. */
+      readonly vtep?: Ipv4;
     }
-  | { readonly kind: 'DECAPSULATED'; readonly encap: 'IPIP' | 'VXLAN'; readonly detail: string }
-  | { readonly kind: 'NAT'; readonly from: Ipv4; readonly to: Ipv4; readonly detail: string }
-  | { readonly kind: 'FORWARDED'; readonly detail: string }
-  | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly detail: string }
-  | { readonly kind: 'DELIVERED'; readonly detail: string };
+  | { readonly kind: 'DECAPSULATED'; readonly encap: Encap }
+  | { readonly kind: 'NAT'; readonly from: Ipv4; readonly to: Ipv4 }
+  | { readonly kind: 'FORWARDED'; readonly outerDst: Ipv4 }
+  | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly to: Transmission }
+  | { readonly kind: 'DELIVERED'; readonly to: Delivery };
+
+/** A packet as a RECEIVED step shows it: its addresses, and the tunnel it came in. */
+export interface PacketShown {
+  readonly src: Ipv4;
+  readonly dst: Ipv4;
+  readonly encap?: Encap;
+}
 
 export interface Hop {
   readonly node: string;
@@ -40,15 +106,62 @@ export interface Hop {
   readonly steps: readonly Step[];
 }
 
+/** Why a blackhole route matched: no pod has the address, a borrowed /32 is missing, or its pod left. */
+export type BlackholeReason =
+  | { readonly kind: 'no-pod'; readonly block: Cidr; readonly machine: string; readonly dst: Ipv4 }
+  | {
+      readonly kind: 'borrowed';
+      readonly block: Cidr;
+      readonly machine: string;
+      readonly dst: Ipv4;
+      readonly borrower: string;
+      readonly owner: string;
+    }
+  | {
+      readonly kind: 'no-interface';
+      readonly block: Cidr;
+      readonly machine: string;
+      readonly dst: Ipv4;
+      readonly owner: string;
+    }
+  | { readonly kind: 'pod-gone'; readonly dst: Ipv4 };
+
+export type UnreachableReason =
+  | { readonly kind: 'no-arp'; readonly subnet: Cidr; readonly dst: Ipv4 }
+  | { readonly kind: 'unknown-next-hop'; readonly via: Ipv4 }
+  | { readonly kind: 'next-hop-down'; readonly machine: string; readonly via: Ipv4 }
+  | { readonly kind: 'no-tunnel-endpoint'; readonly via: Ipv4 }
+  | { readonly kind: 'outer-unreachable'; readonly dst: Ipv4; readonly reason: string };
+
+/** A container that declared the same port and lost the bind. */
+export type BindLosers = readonly string[];
+
 export type Disposition =
-  | { readonly kind: 'ACCEPTED'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'CONNECTION_REFUSED'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'NO_ROUTE'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'NULL_ROUTED'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'LOOP'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'TTL_EXCEEDED'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'NEIGHBOR_UNREACHABLE'; readonly at: string; readonly detail: string }
-  | { readonly kind: 'EXITS_NETWORK'; readonly at: string; readonly detail: string };
+  | {
+      readonly kind: 'ACCEPTED';
+      readonly at: string;
+      readonly by: Delivery;
+      readonly port: number;
+      readonly protocol: Protocol;
+      readonly lost: BindLosers;
+    }
+  | {
+      readonly kind: 'CONNECTION_REFUSED';
+      readonly at: string;
+      readonly port: number;
+      readonly protocol: Protocol;
+      /** In a pod: what does listen (container port/TCP), and the pod's status. */
+      readonly listening?: readonly string[];
+      readonly podStatus?: string;
+      readonly onHost: boolean;
+      readonly lost: BindLosers;
+    }
+  | { readonly kind: 'NO_ROUTE'; readonly at: string; readonly dst: Ipv4 }
+  | { readonly kind: 'NULL_ROUTED'; readonly at: string; readonly why: BlackholeReason }
+  | { readonly kind: 'LOOP'; readonly at: string; readonly dst: Ipv4 }
+  | { readonly kind: 'TTL_EXCEEDED'; readonly at: string }
+  | { readonly kind: 'NEIGHBOR_UNREACHABLE'; readonly at: string; readonly why: UnreachableReason }
+  | { readonly kind: 'EXITS_NETWORK'; readonly at: string; readonly via: Ipv4; readonly src: Ipv4 };
 
 export type DispositionKind = Disposition['kind'];
 

@@ -1,6 +1,7 @@
 /** Traces as a router engineer reads them: numbered hops, one step a line, the disposition last. */
 import { formatIpv4 } from '../../core/net/index.js';
-import type { DispositionKind, Trace } from '../../core/trace/index.js';
+import type { DispositionKind, Step, Trace } from '../../core/trace/index.js';
+import { dispositionText, routeText, stepText } from './trace-words.js';
 
 export function formatTraces(traces: readonly Trace[], title: string): string {
   const flow = traces[0]?.flow;
@@ -13,31 +14,39 @@ export function formatTraces(traces: readonly Trace[], title: string): string {
     trace.hops.forEach((hop, i) => {
       lines.push(`  ${i + 1}. ${hop.node} (ttl ${hop.ttl})`);
       for (const step of hop.steps) {
-        const head = 'iface' in step ? `${step.iface}: ` : 'route' in step ? `${step.route}  ` : '';
+        const head =
+          'iface' in step ? `${step.iface}: ` : step.kind === 'FIB_LOOKUP' ? `${routeText(step.route)}  ` : '';
         lines.push(
-          `       ${step.kind.padEnd(13)} ${head}${step.kind === 'FIB_LOOKUP' ? `(${step.detail})` : step.detail}`,
+          `       ${step.kind.padEnd(13)} ${head}${step.kind === 'FIB_LOOKUP' ? `(${stepText(step)})` : stepText(step)}`,
         );
       }
     });
-    lines.push(`  => ${trace.disposition.kind} at ${trace.disposition.at}: ${trace.disposition.detail}`);
+    lines.push(`  => ${trace.disposition.kind} at ${trace.disposition.at}: ${dispositionText(trace.disposition)}`);
   });
   return `${lines.join('\n')}\n`;
 }
 
+/** Traces as JSON (docs/user-guide.md, "Trace JSON"): each step and disposition with its `detail`. */
 export function traceObject(traces: readonly Trace[]): object {
   return traces.map((trace) => ({
     flow: { ...trace.flow, src: formatIpv4(trace.flow.src), dst: formatIpv4(trace.flow.dst) },
-    disposition: trace.disposition,
-    hops: trace.hops.map((hop) => ({
-      node: hop.node,
-      ttl: hop.ttl,
-      steps: hop.steps.map((step) => ({
-        ...step,
-        ...('outerSrc' in step ? { outerSrc: formatIpv4(step.outerSrc), outerDst: formatIpv4(step.outerDst) } : {}),
-        ...('from' in step ? { from: formatIpv4(step.from), to: formatIpv4(step.to) } : {}),
-      })),
-    })),
+    disposition: { kind: trace.disposition.kind, at: trace.disposition.at, detail: dispositionText(trace.disposition) },
+    hops: trace.hops.map((hop) => ({ node: hop.node, ttl: hop.ttl, steps: hop.steps.map(stepObject) })),
   }));
+}
+
+function stepObject(step: Step): object {
+  return {
+    kind: step.kind,
+    ...('iface' in step ? { iface: step.iface } : {}),
+    ...(step.kind === 'FIB_LOOKUP' ? { route: routeText(step.route) } : {}),
+    ...('encap' in step ? { encap: step.encap } : {}),
+    ...(step.kind === 'ENCAPSULATED'
+      ? { outerSrc: formatIpv4(step.outerSrc), outerDst: formatIpv4(step.outerDst) }
+      : {}),
+    ...(step.kind === 'NAT' ? { from: formatIpv4(step.from), to: formatIpv4(step.to) } : {}),
+    detail: stepText(step),
+  };
 }
 
 /** The disposition of a set of ECMP branches: one kind, or several joined with `|`. */
