@@ -42,18 +42,17 @@ function routeText(
 export function predictedView(sim: Simulation, machine: string): MachineView {
   const view = emptyView();
   const query = new Query(sim);
-  const index = query.index(machine);
   if (!query.isUp(machine)) return view;
   for (const { neighbor, status } of query.peers(machine))
     view.sessions.set(neighbor.name, status.state === 'Established');
-  for (const prefixId of sim.network.knownPrefixes(index)) {
-    const prefix = formatCidr(sim.network.prefixes.cidr(prefixId));
+  for (const prefixId of query.knownPrefixes(machine)) {
+    const prefix = query.prefixText(prefixId);
     if (!inPools(sim, prefix)) continue;
-    const selection = sim.network.selection(index, prefixId);
+    const selection = query.selectionOf(machine, prefixId);
     if (selection === undefined) continue;
     const texts = selection.ranking.map((c) => {
       if (c.source !== 'bgp') return `${c.source} local`;
-      const n = sim.network.neighbor(c.neighborIndex);
+      const n = query.neighbor(c.neighborIndex);
       const a = c.attrs;
       return `${n.name} ${routeText(formatIpv4(a.nextHop), a.asPath, a.originatorId === undefined ? '' : formatIpv4(a.originatorId), a.clusterList.map(formatIpv4))}`;
     });

@@ -9,6 +9,7 @@
 import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
+import { Query } from '../core/query/index.js';
 
 function header(sim: Simulation, speaker: Speaker): string[] {
   return [
@@ -142,7 +143,7 @@ export function birdConfig(sim: Simulation, machine: string): string | undefined
   const lines = header(sim, speaker);
   if (speaker.kind === 'node') lines.push(...nodeFilters(sim, speaker));
   else lines.push(...routerKernel());
-  const neighbors = sim.network.neighborsOfSpeaker(index).map((i) => sim.network.neighbor(i));
+  const neighbors = new Query(sim).peers(speaker.name).map((peer) => peer.neighbor);
   if (neighbors.length > 0) lines.push(...bgpTemplate(speaker));
   for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));
   return `${lines.join('\n')}`;

@@ -53,7 +53,7 @@ function sessions(sim: Simulation): Map<string, string> {
         : reflectors.length === 2
           ? 'rr client both ways'
           : `rr client of ${reflectors[0]}`;
-    facts.set(ends.sort().join(' -- '), `${type}, ${sim.network.sessions[spec.index]?.state ?? 'Idle'}`);
+    facts.set(ends.sort().join(' -- '), `${type}, ${new Query(sim).sessionByIndex(spec.index).state}`);
   }
   return facts;
 }

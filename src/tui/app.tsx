@@ -4,6 +4,7 @@
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
+import { Query } from '../core/query/index.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
 import { actionFor, type MouseEvent, mouseEventOf, wheelAction } from './keymap.js';
 import type { TuiModel } from './model.js';
@@ -50,8 +51,8 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     ...(selectedPeer !== undefined ? { selectedPeer } : {}),
     ...(state.view === 'pods' && selectedPod !== undefined ? { selectedPod } : {}),
     pods: sim.cluster.pods().filter((p) => p.allocation !== undefined).length,
-    eventTimes: [...new Set(timeline.network.timeline.map((e) => e.at))].sort((a, b) => a - b),
-    converged: timeline.network.counters.lastRouteChange,
+    eventTimes: [...new Set(new Query(timeline).timeline().map((e) => e.at))].sort((a, b) => a - b),
+    converged: new Query(timeline).counters.lastRouteChange,
     horizon: model.horizon(state.journal),
     newPod: (name, node) => {
       const manifest = {

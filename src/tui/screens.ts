@@ -80,8 +80,9 @@ function title(view: string): string {
 export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
   const lines: Line[] = [];
   const names = machinesOf(sim);
+  const query = new Query(sim);
   const chips = sim.peering.speakers.map((s, i) => {
-    const up = sim.network.isUp(s.index);
+    const up = query.isUp(s.name);
     const mark = s.clusterId !== undefined ? ' RR' : s.kind === 'router' ? ' rtr' : '';
     const text = `${s.name}${mark}${up ? '' : ' DOWN'}`;
     return {
@@ -94,7 +95,6 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
   const speaker = sim.peering.speakers[index];
   if (speaker === undefined) return lines;
   const blocks = sim.cluster.ipam.blocksOf(speaker.name).map((b) => formatCidr(b.cidr));
-  const query = new Query(sim);
   const established = query.established(speaker.name).length;
   const up = query.isUp(speaker.name);
   lines.push({
@@ -158,7 +158,7 @@ function sessionLines(sim: Simulation, index: number, row: number): Line[] {
 export function routePrefixes(sim: Simulation, machine: string): string[] {
   return new Query(sim)
     .bestRoutes(machine)
-    .map((route) => sim.network.prefixes.cidr(route.prefixId))
+    .map((route) => route.cidr)
     .sort((a, b) => a.base - b.base || a.len - b.len)
     .map(formatCidr);
 }
@@ -167,7 +167,7 @@ function routeLines(sim: Simulation, machine: string, state: TuiState): Line[] {
   const prefixes = routePrefixes(sim, machine);
   const selected = prefixes[state.row];
   if (state.detail && selected !== undefined) {
-    const cidr = sim.network.prefixes.cidrs.find((c) => formatCidr(c) === selected);
+    const cidr = new Query(sim).bestRoutes(machine).find((route) => route.prefix === selected)?.cidr;
     return cidr === undefined
       ? []
       : [
@@ -226,7 +226,7 @@ export function podsScreen(sim: Simulation, state: TuiState): Line[] {
 
 /** The event log up to now, newest last; `scroll` moves back in time. */
 export function eventsScreen(timeline: Simulation, state: TuiState, height: number): Line[] {
-  const upToNow = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9);
+  const upToNow = new Query(timeline).timeline().filter((e) => e.at <= state.at + 1e-9);
   const end = Math.max(0, upToNow.length - state.scroll);
   const shown = upToNow.slice(Math.max(0, end - height), end);
   if (shown.length === 0)
@@ -286,7 +286,10 @@ export function helpScreen(): Line[] {
 
 /** The trailing lines: the latest events at this moment and the last message. */
 export function footer(timeline: Simulation, state: TuiState): Line[] {
-  const recent = timeline.network.timeline.filter((e) => e.at <= state.at + 1e-9).slice(-1);
+  const recent = new Query(timeline)
+    .timeline()
+    .filter((e) => e.at <= state.at + 1e-9)
+    .slice(-1);
   return [
     ...recent.map((e) => ({
       text: `last event ${e.at.toFixed(3)}s ${e.speaker}: ${e.prefix !== undefined ? `${e.prefix} ${e.text}` : e.text}`,

@@ -190,7 +190,7 @@ export function routeExplainCommand(
       attrs: { nextHop: number; asPath: readonly number[] };
     }) => ({
       source: c.source,
-      neighbor: c.neighborIndex < 0 ? null : sim.network.neighbor(c.neighborIndex).name,
+      neighbor: c.neighborIndex < 0 ? null : new Query(sim).neighbor(c.neighborIndex).name,
       nextHop: formatIpv4(c.attrs.nextHop),
       asPath: c.attrs.asPath,
     });
@@ -272,11 +272,7 @@ export function eventsCommand(io: CliIo, options: GlobalOptions, flags: ViewFlag
   const { sim } = viewSimulation(options, io, { ...withAt(flags), timeline: true });
   if (flags.node !== undefined) machine(sim, flags.node);
   if (flags.output === 'json') {
-    printObject(
-      io,
-      sim.network.timeline.filter((e) => flags.node === undefined || e.speaker === flags.node),
-      'json',
-    );
+    printObject(io, new Query(sim).timeline(flags.node), 'json');
     return 0;
   }
   io.stdout(timeline(sim, flags.node === undefined ? {} : { speaker: flags.node }));

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { formatCidr, parseCidr } from '../../core/net/index.js';
+import { Query } from '../../core/query/index.js';
 import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
 import * as schema from '../../core/topology/schema.js';
 import { ipRoute, summary } from '../../io/format/bgp.js';
@@ -231,7 +232,7 @@ export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string
   const at =
     workspace !== undefined
       ? moment.now
-      : Math.ceil(simulate(topology, journal, { until: SETTLE_SECONDS }).network.counters.lastRouteChange);
+      : Math.ceil(new Query(simulate(topology, journal, { until: SETTLE_SECONDS })).counters.lastRouteChange);
   const { runTui } = await import('../../tui/run.js');
   await runTui({ topology, journal, at, terminal: io.terminal, color: !io.env['NO_COLOR'] });
   return 0;

@@ -121,7 +121,7 @@ function freeBlocks(sim: Simulation, check: Extract<NamedCheck, { check: 'free-b
 
 function converged(sim: Simulation, check: Extract<NamedCheck, { check: 'converged' }>): CheckResult {
   const lastEvent = sim.topology.events.reduce((latest, e) => Math.max(latest, e.at), 0);
-  const took = sim.network.counters.lastRouteChange - lastEvent;
+  const took = new Query(sim).counters.lastRouteChange - lastEvent;
   return result(
     check,
     `routes settle within ${check.within}s of the last event (at ${lastEvent}s)`,

@@ -10,7 +10,14 @@
  */
 import type { PathAttributes } from '../bgp/attributes.js';
 import type { Selection } from '../bgp/best-path.js';
-import type { LocEntry, RibCandidate, SessionStatus } from '../bgp/network.js';
+import type {
+  BgpNetwork,
+  LocEntry,
+  NetworkCounters,
+  RibCandidate,
+  SessionStatus,
+  TimelineEntry,
+} from '../bgp/network.js';
 import { type Neighbor, peerName, type Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
@@ -29,6 +36,7 @@ export interface Peer {
 /** A best route with what a reader wants of it: the prefix's text, its attributes, its next hops. */
 export interface BestRoute {
   readonly prefixId: number;
+  readonly cidr: Cidr;
   readonly prefix: string;
   readonly entry: LocEntry;
   /** Undefined for a local route. */
@@ -90,10 +98,72 @@ export class Query {
     return id === undefined ? undefined : this.sim.network.selection(this.index(machine), id);
   }
 
+  /** The candidates for a prefix id, ranked; undefined when there are none. */
+  selectionOf(machine: string, prefixId: number): Selection<RibCandidate> | undefined {
+    return this.sim.network.selection(this.index(machine), prefixId);
+  }
+
+  /** Every prefix a machine has any route for (best or not), in address order, or only `only`. */
+  knownPrefixes(machine: string, only?: Cidr): number[] {
+    const { prefixes } = this.sim.network;
+    return [...this.sim.network.knownPrefixes(this.index(machine))]
+      .map((id) => ({ id, cidr: prefixes.cidr(id) }))
+      .filter(({ cidr }) => only === undefined || (cidr.base === only.base && cidr.len === only.len))
+      .sort((a, b) => a.cidr.base - b.cidr.base || a.cidr.len - b.cidr.len)
+      .map(({ id }) => id);
+  }
+
+  /** The Loc-RIB entry for a prefix id, or undefined. */
+  installed(machine: string, prefixId: number): LocEntry | undefined {
+    return this.sim.network.locRib(this.index(machine)).get(prefixId);
+  }
+
+  routeCount(machine: string): number {
+    return this.sim.network.locRib(this.index(machine)).size;
+  }
+
+  prefix(prefixId: number): Cidr {
+    return this.sim.network.prefixes.cidr(prefixId);
+  }
+
+  prefixText(prefixId: number): string {
+    return this.sim.network.prefixes.text(prefixId);
+  }
+
+  neighbor(index: number): Neighbor {
+    return this.sim.network.neighbor(index);
+  }
+
+  /** The session a neighbour is one side of. */
+  session(neighbor: Neighbor): SessionStatus {
+    return this.sim.network.sessions[neighbor.session] as SessionStatus;
+  }
+
+  sessionByIndex(index: number): SessionStatus {
+    return this.sim.network.sessions[index] as SessionStatus;
+  }
+
+  /** UPDATE and WITHDRAW messages sent, and when routes last changed. */
+  get counters(): NetworkCounters {
+    return this.sim.network.counters;
+  }
+
+  /** What changed when, for one machine or all (kept when the simulation was run with a timeline). */
+  timeline(machine?: string): readonly TimelineEntry[] {
+    const all = this.sim.network.timeline;
+    return machine === undefined ? all : all.filter((e) => e.speaker === machine);
+  }
+
+  /** Machines that stopped, when, and the prefixes they originated then. */
+  get stops(): BgpNetwork['stops'] {
+    return this.sim.network.stops;
+  }
+
   private described(prefixId: number, entry: LocEntry): BestRoute {
     const { network } = this.sim;
     return {
       prefixId,
+      cidr: network.prefixes.cidr(prefixId),
       prefix: network.prefixes.text(prefixId),
       entry,
       ...(entry.attrs >= 0 ? { attrs: network.attributes.get(entry.attrs) } : {}),

@@ -22,7 +22,7 @@ export function birdTime(epochMs: number, at: number, now: number): string {
 }
 
 function sessionOf(sim: Simulation, n: Neighbor): SessionStatus {
-  return sim.network.sessions[n.session] as SessionStatus;
+  return new Query(sim).session(n);
 }
 
 /** What one side of a session shows in INFO: the BGP state and the last error. */
@@ -80,6 +80,7 @@ function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): st
 
 function routeLines(
   sim: Simulation,
+  machine: string,
   speakerIndex: number,
   prefixId: number,
   selection: Selection<RibCandidate>,
@@ -87,8 +88,9 @@ function routeLines(
   all: boolean,
 ): string[] {
   const lines: string[] = [];
-  const prefix = sim.network.prefixes.text(prefixId);
-  const installed = sim.network.locRib(speakerIndex).get(prefixId);
+  const query = new Query(sim);
+  const prefix = query.prefixText(prefixId);
+  const installed = query.installed(machine, prefixId);
   selection.ranking.forEach((candidate, i) => {
     // BIRD marks one best route per network; merge paths combines equal ones only in the kernel.
     const best = installed !== undefined && i === 0;
@@ -102,12 +104,12 @@ function routeLines(
       proto = 'static1';
       info = `(${PREFERENCE.static})`;
     } else if (candidate.source === 'kernel') {
-      const pod = sim.cluster.podByIp(sim.network.prefixes.cidr(prefixId).base);
+      const pod = sim.cluster.podByIp(query.prefix(prefixId).base);
       via = `dev ${pod?.vethName ?? 'cali'}`;
       proto = 'kernel1';
       info = `(${PREFERENCE.kernel})`;
     } else {
-      const n = sim.network.neighbor(candidate.neighborIndex);
+      const n = query.neighbor(candidate.neighborIndex);
       via = `via ${formatIpv4(candidate.attrs.nextHop)} on ${interfaceTowards(sim, speakerIndex, candidate.attrs.nextHop)}`;
       proto = n.name;
       at = sessionOf(sim, n).establishedAt;
@@ -136,34 +138,21 @@ function attributeLines(attrs: PathAttributes): string[] {
   ];
 }
 
-/** The prefixes a speaker has any route for, in address order. */
-function knownPrefixes(sim: Simulation, speakerIndex: number, only?: Cidr): number[] {
-  return [...sim.network.knownPrefixes(speakerIndex)]
-    .filter(
-      (id) =>
-        only === undefined ||
-        (sim.network.prefixes.cidr(id).base === only.base && sim.network.prefixes.cidr(id).len === only.len),
-    )
-    .sort(
-      (a, b) =>
-        sim.network.prefixes.cidr(a).base - sim.network.prefixes.cidr(b).base ||
-        sim.network.prefixes.cidr(a).len - sim.network.prefixes.cidr(b).len,
-    );
-}
-
 export function showRoute(
   sim: Simulation,
   machine: string,
   epochMs: number,
   options: { prefix?: Cidr; all: boolean },
 ): string {
-  const index = new Query(sim).index(machine);
-  if (!sim.network.isUp(index))
+  const query = new Query(sim);
+  const index = query.index(machine);
+  if (!query.isUp(machine))
     return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
   const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
-  for (const prefixId of knownPrefixes(sim, index, options.prefix)) {
-    const selection = sim.network.selection(index, prefixId);
-    if (selection !== undefined) lines.push(...routeLines(sim, index, prefixId, selection, epochMs, options.all));
+  for (const prefixId of query.knownPrefixes(machine, options.prefix)) {
+    const selection = query.selectionOf(machine, prefixId);
+    if (selection !== undefined)
+      lines.push(...routeLines(sim, machine, index, prefixId, selection, epochMs, options.all));
   }
   if (lines.length === 1 && options.prefix !== undefined) lines.push('Network not in table');
   return `${lines.join('\n')}\n`;
@@ -201,7 +190,7 @@ function describeCandidate(sim: Simulation, c: RibCandidate): string {
     return c.source === 'static'
       ? 'local static blackhole for an affine block (static1, preference 200)'
       : 'local kernel route for a borrowed address (kernel1, preference 10)';
-  const n = sim.network.neighbor(c.neighborIndex);
+  const n = new Query(sim).neighbor(c.neighborIndex);
   const peer = peerName(sim.peering, n) ?? formatIpv4(n.remoteAddress);
   const a = c.attrs;
   return [
@@ -259,27 +248,28 @@ export interface SummaryData {
 }
 
 export function summaryData(sim: Simulation): SummaryData {
+  const query = new Query(sim);
   const byType: Record<string, number> = {};
   let established = 0;
   for (const spec of sim.peering.sessions) {
-    const first = sim.network.neighbor(spec.sides[0] as number);
+    const first = query.neighbor(spec.sides[0] as number);
     byType[first.type] = (byType[first.type] ?? 0) + 1;
-    if ((sim.network.sessions[spec.index] as SessionStatus).state === 'Established') established++;
+    if (query.sessionByIndex(spec.index).state === 'Established') established++;
   }
   const routesPerSpeaker: Record<string, number> = {};
   let routes = 0;
   for (const speaker of sim.peering.speakers) {
-    const count = sim.network.locRib(speaker.index).size;
+    const count = query.routeCount(speaker.name);
     routesPerSpeaker[speaker.name] = count;
     routes += count;
   }
   return {
     sessions: { total: sim.peering.sessions.length, established, byType },
-    updates: sim.network.counters.updates,
-    withdraws: sim.network.counters.withdraws,
+    updates: query.counters.updates,
+    withdraws: query.counters.withdraws,
     routes,
     routesPerSpeaker,
-    lastRouteChange: sim.network.counters.lastRouteChange,
+    lastRouteChange: query.counters.lastRouteChange,
     at: sim.until,
   };
 }
@@ -302,7 +292,7 @@ export function summary(sim: Simulation): string {
 }
 
 export function timeline(sim: Simulation, filter: { speaker?: string }): string {
-  const entries = sim.network.timeline.filter((e) => filter.speaker === undefined || e.speaker === filter.speaker);
+  const entries = new Query(sim).timeline(filter.speaker);
   const width = Math.max(4, ...entries.map((e) => e.speaker.length));
   const lines = entries.map(
     (e) =>
@@ -328,15 +318,17 @@ export interface BlackHole {
 /** For each stopped speaker: who kept its prefixes, from the stop until they were withdrawn. */
 export function blackHoles(sim: Simulation): BlackHole[] {
   const holes: BlackHole[] = [];
-  for (const stop of sim.network.stops) {
+  const query = new Query(sim);
+  const timeline = query.timeline();
+  for (const stop of query.stops) {
     for (const prefix of stop.prefixes) {
       const holders = new Set(
-        sim.network.timeline
+        timeline
           .filter((e) => e.prefix === prefix && e.at <= stop.at && e.speaker !== stop.speaker)
           .map((e) => e.speaker),
       );
       for (const holder of [...holders].sort()) {
-        const end = sim.network.timeline.find(
+        const end = timeline.find(
           (e) => e.speaker === holder && e.prefix === prefix && e.at >= stop.at && e.kind === 'route',
         );
         holes.push({ prefix, origin: stop.speaker, holder, from: stop.at, ...(end ? { to: end.at } : {}) });

@@ -7,6 +7,7 @@
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4 } from '../../core/net/index.js';
+import { Query } from '../../core/query/index.js';
 import { machineInterfaces } from '../../core/topology/model.js';
 import type { Trace } from '../../core/trace/index.js';
 
@@ -94,14 +95,15 @@ function sessionKind(
 
 /** One edge per BGP session: its type (mesh, iBGP, rr-client from reflector to client, eBGP) and state. */
 export function bgpPicture(sim: Simulation): Picture {
-  const { peering, network } = sim;
+  const { peering } = sim;
+  const query = new Query(sim);
   const external = new Map<string, PictureNode>();
   const edges = peering.sessions.map((spec): PictureEdge => {
     const sides = spec.sides.map((i) => peering.neighbors[i] as (typeof peering.neighbors)[number]);
     const first = sides[0] as (typeof sides)[number];
     const reflector = sides.find((n) => n.rrClient);
     const from = reflector ?? first;
-    const state = network.sessions[spec.index]?.state ?? 'Idle';
+    const state = query.sessionByIndex(spec.index).state;
     let to: string;
     if (from.remote >= 0) to = (peering.speakers[from.remote] as { name: string }).name;
     else {
