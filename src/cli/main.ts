@@ -10,14 +10,16 @@ import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 import { displayPath } from './paths.js';
-import { registerCluster } from './program/cluster.js';
+import { registerCluster, registerNotSimulated } from './program/cluster.js';
 import { registerFailures, registerRouting } from './program/routing.js';
 import type { Registrar } from './program/shared.js';
 import { registerTools, registerTracing } from './program/tools.js';
 import { registerFiles, registerWorkspace } from './program/workspace.js';
+import { VERSION } from './version.js';
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('podnet');
+  program.version(VERSION, '--version', "print podnet's version");
   const registrar: Registrar = {
     io,
     setExit,
@@ -65,6 +67,7 @@ Examples:
 
   registerWorkspace(program, registrar);
   registerCluster(program, registrar);
+  registerNotSimulated(program, registrar);
   registerRouting(program, registrar);
   registerFailures(program, registrar);
   registerTools(program, registrar);

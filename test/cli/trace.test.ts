@@ -107,7 +107,7 @@ describe('podnet reach', () => {
   it('selects pods by label and reports refusals', async () => {
     const { stdout } = await cli.run('reach', '--from', "zone == 'prod'", '--to', "app == 'hello'", '--port', '80');
     expect(stdout).toMatch(/^date-pod {4}CONNECTION_REFUSED$/m);
-    expect(stdout).toMatch(/^1 pairs, 0 reachable: 1 CONNECTION_REFUSED$/m);
+    expect(stdout).toMatch(/^1 pair, 0 reachable: 1 CONNECTION_REFUSED$/m);
     expect(await cli.run('reach', '--from', "zone = 'prod'")).toMatchObject({ code: 1 });
   });
 });

@@ -29,7 +29,7 @@ import {
 } from '../../io/format/bgp.js';
 import { dispositionText } from '../../io/format/trace-words.js';
 import { requireOutputDir, writeFiles } from '../../io/output.js';
-import type { JournalEntry } from '../../io/workspace.js';
+import type { JournalEntry, Workspace } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -285,6 +285,18 @@ type Change =
   /** `port` undefined: the BGP port the machine listens on. */
   | { kind: 'port'; name: string; port: number | undefined; blocked: boolean };
 
+/** Whether a machine is running at `at`: the last of the topology's events and the journal's changes. */
+function machineUp(workspace: Workspace, name: string, at: number): boolean {
+  let up = true;
+  for (const event of [...workspace.topology.events].sort((a, b) => a.at - b.at)) {
+    if (event.at > at || (event.action !== 'node-down' && event.action !== 'node-up') || event.node !== name) continue;
+    up = event.action === 'node-up';
+  }
+  for (const entry of workspace.state.journal)
+    if (entry.op === 'machine' && entry.name === name && entry.at <= at) up = entry.up;
+  return up;
+}
+
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
   return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at, say) => {
@@ -307,6 +319,10 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
       message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
     } else if (change.kind === 'machine') {
       check(change.name);
+      if (machineUp(workspace, change.name, at) === change.up) {
+        say(`${change.name} is already ${change.up ? 'running: nothing to restore' : 'stopped: nothing to fail'}\n`);
+        return { entries: [], errors: [] };
+      }
       entry = { op: 'machine', at, name: change.name, up: change.up };
       message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
     } else {

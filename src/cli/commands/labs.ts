@@ -11,7 +11,7 @@ import type { CliIo } from '../io.js';
 
 export function labsCommand(io: CliIo): number {
   const rows = labCatalogue(io.fs).map((lab) => [lab.name, lab.broken ? 'broken: fix it' : 'explore', lab.title]);
-  io.stdout(kubectlTable(['NAME', 'STARTS', 'TITLE'], rows));
+  io.stdout(`${kubectlTable(['NAME', 'STARTS', 'TITLE'], rows)}\n`);
   return 0;
 }
 

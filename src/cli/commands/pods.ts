@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
 import type { PodSpec } from '../../core/topology/model.js';
 import { resolvePodManifest } from '../../core/topology/resolve.js';
-import { describePod, getNodes, getPods, type Moment, podObject } from '../../io/format/kubectl.js';
+import { describePod, getNodes, getPods, type Moment, nodeObject, podObject } from '../../io/format/kubectl.js';
 import type { LocatedMessage } from '../../io/located.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
@@ -168,6 +168,16 @@ export function getNodesCommand(
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
   if (missing.length > 0)
     throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  const shown = cluster.nodes().filter(({ node }) => names.length === 0 || names.includes(node.name));
+  if (output === 'json' || output === 'yaml') {
+    const objects = shown.map((record) => nodeObject(record, moment));
+    printObject(io, names.length === 1 && objects[0] !== undefined ? objects[0] : listObject(objects), output);
+    return 0;
+  }
+  if (output === 'name') {
+    for (const { node } of shown) io.stdout(`node/${node.name}\n`);
+    return 0;
+  }
   io.stdout(`${getNodes(cluster, moment, output === 'wide', names)}\n`);
   return 0;
 }

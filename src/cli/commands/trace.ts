@@ -10,6 +10,7 @@ import { defaultPort } from '../../core/topology/model.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import {
   type EndpointError,
+  LOCALHOST,
   resolveDestination,
   resolveSource,
   type TraceDestination,
@@ -85,8 +86,9 @@ function flowFor(source: { pod: PodRecord; container?: string }, destination: De
   return {
     srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,
     ...(source.container !== undefined ? { srcContainer: source.container } : {}),
-    src: source.pod.allocation?.ip as Ipv4,
-    dst: destination.loopback ? (source.pod.allocation?.ip as Ipv4) : destination.ip,
+    // To localhost, Linux picks 127.0.0.1 as the source too.
+    src: destination.loopback ? LOCALHOST : (source.pod.allocation?.ip as Ipv4),
+    dst: destination.loopback ? LOCALHOST : destination.ip,
     protocol,
     port,
     loopback: destination.loopback,
@@ -177,7 +179,7 @@ export function reachCommand(
   const counts = new Map<string, number>();
   for (const cell of cells) counts.set(cell.disposition, (counts.get(cell.disposition) ?? 0) + 1);
   const reachable = cells.filter((c) => 'reachable' in c && c.reachable).length;
-  const summaryLine = `${cells.length} pairs, ${reachable} reachable: ${
+  const summaryLine = `${cells.length} pair${cells.length === 1 ? '' : 's'}, ${reachable} reachable: ${
     [...counts.entries()]
       .sort(([a], [b]) => byCodeUnit(a, b))
       .map(([k, n]) => `${n} ${k}`)

@@ -72,7 +72,7 @@ export function initCommand(
   io.stdout(
     `workspace ${displayPath(io, dir)} created from ${displayPath(io, path)}: cluster ${topology.name}, ` +
       `${topology.nodes.length} node${topology.nodes.length === 1 ? '' : 's'}, ${pods} pod${pods === 1 ? '' : 's'}, ` +
-      `pools ${topology.pools.map((p) => formatCidr(p.cidr)).join(', ')}\n`,
+      `pool${topology.pools.length === 1 ? '' : 's'} ${topology.pools.map((p) => formatCidr(p.cidr)).join(', ')}\n`,
   );
   return 0;
 }

@@ -94,3 +94,22 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
       ) => run(async () => (await ipamCommands()).ipamShowCommand(io, globals(cmd), opts)),
     );
 }
+
+/** kubectl habits podnet answers with what it simulates instead. */
+export function registerNotSimulated(program: Command, { run }: Registrar): void {
+  const instead: Record<'logs' | 'exec', string> = {
+    logs: "error: podnet simulates pods' lifecycles and networks, not their processes, so there are no logs: podnet describe pod NAME shows a pod's events, podnet events what the network did",
+    exec: 'error: podnet runs no processes in pods, so there is nothing to exec into: podnet trace POD DEST shows what a connection from the pod would do',
+  };
+  for (const verb of ['logs', 'exec'] as const) {
+    program
+      .command(`${verb} [args...]`)
+      .description(`not simulated: says what to use instead (kubectl ${verb})`)
+      .allowUnknownOption()
+      .action(() =>
+        run(() => {
+          throw new CommandFailure(instead[verb], 1);
+        }),
+      );
+  }
+}

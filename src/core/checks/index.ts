@@ -12,6 +12,7 @@ import { buildFib } from '../fib/index.js';
 import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
 import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
+import { LOCALHOST } from '../trace/endpoints.js';
 import { type Disposition, Tracer } from '../trace/index.js';
 
 export interface CheckResult {
@@ -41,7 +42,7 @@ function reach(
   if (src?.allocation === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
   // localhost stays inside the source pod: the tracer takes the loopback path, no FIB at all.
   const loopback = check.to === 'localhost';
-  const ip = loopback ? src.allocation.ip : parseIpv4(check.to);
+  const ip = loopback ? LOCALHOST : parseIpv4(check.to);
   const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
   const dst = ip ?? dstPod?.allocation?.ip;
   if (dst === undefined)
@@ -49,7 +50,7 @@ function reach(
   const port = check.port ?? (dstPod === undefined ? 80 : defaultPort(dstPod.spec));
   const traces = tracer.trace({
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
-    src: src.allocation.ip,
+    src: loopback ? LOCALHOST : src.allocation.ip,
     dst,
     protocol: 'TCP',
     port,

@@ -32,7 +32,8 @@ export type Resolved<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: EndpointError };
 
-const LOCALHOST = 0x7f000001;
+/** 127.0.0.1: where `localhost` goes, and where a connection to it comes from. */
+export const LOCALHOST = 0x7f000001;
 
 /** `pod`, `ns/pod`, or `pod/container` in the default namespace. */
 function findPod(sim: Simulation, text: string): TraceSource | undefined {

@@ -80,6 +80,65 @@ export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names:
   return kubectlTable(header, rows);
 }
 
+/** A Node as `kubectl get node -o json` prints it: its labels, address, taints, Ready, node info. */
+export function nodeObject(record: NodeRecord, moment: Moment): object {
+  const { node } = record;
+  const created = new Date(moment.epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const cidr = `${formatIpv4(node.ip)}/${node.subnet.len}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      annotations: { 'projectcalico.org/IPv4Address': cidr },
+      creationTimestamp: created,
+      labels: {
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': node.name,
+        'kubernetes.io/os': 'linux',
+        ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+        ...node.labels,
+      },
+      name: node.name,
+    },
+    spec: {
+      ...(node.podCIDR !== undefined ? { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR] } : {}),
+      ...(node.taints.length > 0
+        ? {
+            taints: node.taints.map((t) => ({
+              effect: t.effect,
+              key: t.key,
+              ...(t.value !== undefined ? { value: t.value } : {}),
+            })),
+          }
+        : {}),
+    },
+    status: {
+      addresses: [
+        { address: formatIpv4(node.ip), type: 'InternalIP' },
+        { address: node.name, type: 'Hostname' },
+      ],
+      conditions: [
+        {
+          lastTransitionTime: created,
+          message: 'kubelet is posting ready status',
+          reason: 'KubeletReady',
+          status: 'True',
+          type: 'Ready',
+        },
+      ],
+      nodeInfo: {
+        architecture: 'amd64',
+        containerRuntimeVersion: 'containerd://1.7.22',
+        kernelVersion: '6.8.0-49-generic',
+        kubeProxyVersion: KUBERNETES_VERSION,
+        kubeletVersion: KUBERNETES_VERSION,
+        operatingSystem: 'linux',
+        osImage: 'Ubuntu 24.04.1 LTS',
+      },
+    },
+  };
+}
+
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
