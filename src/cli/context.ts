@@ -170,10 +170,22 @@ export function underLock<T>(io: CliIo, options: GlobalOptions, verb: string, wo
   );
 }
 
-/** The moment a workspace command acts at; --instant first moves time on so pods settle. */
-export function workspaceMoment(workspace: Workspace, io: CliIo, instant: boolean): Moment {
-  const skip = instant && !workspace.state.clock.instant ? SETTLE_SECONDS : 0;
-  return { now: workspace.now(io.wallMs()) + skip, epochMs: workspace.epochMs() };
+/** The moment a workspace command acts at: its own clock, which only ever moves forward. */
+export function workspaceMoment(workspace: Workspace, io: CliIo): Moment {
+  return { now: workspace.now(io.wallMs()), epochMs: workspace.epochMs() };
+}
+
+/**
+ * --instant on a read of a workspace that follows the wall clock moves that clock on for good
+ * (and says so), rather than showing a moment the next plain read would go back from.
+ */
+function settleForGood(options: GlobalOptions, io: CliIo): Workspace {
+  underLock(io, options, '--instant', () => {
+    const workspace = openWorkspace(options, io);
+    workspace.withEntries([], SETTLE_SECONDS).save(io.fs);
+  });
+  io.stderr(`podnet: --instant moved this workspace's clock on by ${SETTLE_SECONDS} s, for good\n`);
+  return openWorkspace(options, io);
 }
 
 export interface Source {
@@ -190,11 +202,12 @@ export function openSource(options: GlobalOptions, io: CliIo): Source {
     const lastEvent = topology.events.reduce((latest, event) => Math.max(latest, event.at), 0);
     return { topology, journal: [], moment: { now: lastEvent + SETTLE_SECONDS, epochMs: INSTANT_EPOCH_MS } };
   }
-  const workspace = openWorkspace(options, io);
+  const opened = openWorkspace(options, io);
+  const workspace = instantRequested(options, io) && !opened.state.clock.instant ? settleForGood(options, io) : opened;
   return {
     topology: workspace.topology,
     journal: workspace.worldOps(),
-    moment: workspaceMoment(workspace, io, instantRequested(options, io)),
+    moment: workspaceMoment(workspace, io),
     workspace,
   };
 }

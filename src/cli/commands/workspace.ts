@@ -1,6 +1,6 @@
 /** Workspace and file commands: init, validate, status (the default lab's overview), schema. */
 
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import * as z from 'zod';
 import { simulate } from '../../core/bgp/simulate.js';
@@ -15,7 +15,7 @@ import { getNodes, getPods } from '../../io/format/kubectl.js';
 import { type Design, type Encap, GENERATED_BLOCK_SIZE, generateTopology } from '../../io/generate.js';
 import type { LocatedMessage } from '../../io/located.js';
 import { requireOutputDir, requireOutputFile } from '../../io/output.js';
-import { createWorkspace, isWorkspace, recoverWorkspace, SETTLE_SECONDS } from '../../io/workspace.js';
+import { createWorkspace, isWorkspace, recoverWorkspace, SETTLE_SECONDS, STATE_FILE } from '../../io/workspace.js';
 import {
   DEFAULT_LAB,
   displayPath,
@@ -56,15 +56,10 @@ export function initCommand(
   const path = file === undefined ? DEFAULT_LAB : resolve(io.cwd, file);
   const loaded = loadTopologyOrFail(io, path, options);
   const snapshot = flags.pods ? loaded.snapshot() : withoutPods(loaded.snapshot());
+  // A workspace keeps its clock mode: --force on a settled (instant) one, as labs open makes, stays settled.
+  const instant = instantRequested(options, io) || (replace && clockIsInstant(dir, io));
   const make = () =>
-    createWorkspace(
-      dir,
-      displayPath(io, path),
-      snapshot,
-      io.fs,
-      { instant: instantRequested(options, io), wallMs: io.wallMs() },
-      replace,
-    );
+    createWorkspace(dir, displayPath(io, path), snapshot, io.fs, { instant, wallMs: io.wallMs() }, replace);
   if (replace) underLock(io, options, 'init --force', make);
   else make();
   const { topology } = loaded;
@@ -75,6 +70,16 @@ export function initCommand(
       `pool${topology.pools.length === 1 ? '' : 's'} ${topology.pools.map((p) => formatCidr(p.cidr)).join(', ')}\n`,
   );
   return 0;
+}
+
+/** Whether an existing workspace's clock is the settled (instant) kind; read even from a damaged state. */
+function clockIsInstant(dir: string, io: CliIo): boolean {
+  try {
+    const state = JSON.parse(io.fs.readText(join(dir, STATE_FILE)) ?? '{}') as { clock?: { instant?: unknown } };
+    return state.clock?.instant === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The snapshot without its pods: the cluster as it stood before anyone created one. */
