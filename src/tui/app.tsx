@@ -6,7 +6,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { Query } from '../core/query/index.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
-import { actionFor, type MouseEvent, mouseEventOf, wheelAction } from './keymap.js';
+import { actionsFor, type MouseEvent, mouseEventOf, wheelAction } from './keymap.js';
 import type { TuiModel } from './model.js';
 import {
   clusterScreen,
@@ -145,7 +145,11 @@ export function App({ model, initial, color, size }: AppProps) {
 
   useInput((input, key) => {
     const mouse = mouseEventOf(input);
-    const action = mouse === undefined ? actionFor({ ...key, input }) : mouseAction(mouse, [...top, ...body]);
+    if (mouse === undefined) {
+      for (const action of actionsFor({ ...key, input })) dispatch(action);
+      return;
+    }
+    const action = mouseAction(mouse, [...top, ...body]);
     if (action !== undefined) dispatch(action);
   });
   useEffect(() => {

@@ -89,6 +89,23 @@ export function wheelAction(mouse: MouseEvent): Action | undefined {
   return undefined;
 }
 
+/**
+ * Every action in what arrived at once: fast typing, key repeat, a paste or an SSH link can
+ * deliver several letters in one read ("23", "bb", "qq"), and each must act, in order.
+ */
+export function actionsFor(key: KeyInfo): Action[] {
+  const special =
+    key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.return || key.escape;
+  if (special || key.pageUp || key.pageDown || key.input.length <= 1) {
+    const action = actionFor(key);
+    return action === undefined ? [] : [action];
+  }
+  return [...key.input].flatMap((char) => {
+    const action = actionFor({ input: char });
+    return action === undefined ? [] : [action];
+  });
+}
+
 export function actionFor(key: KeyInfo): Action | undefined {
   if (key.tab) return { type: key.shift ? 'prev-view' : 'next-view' };
   if (key.upArrow) return { type: 'up' };

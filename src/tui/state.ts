@@ -115,7 +115,10 @@ function record(state: TuiState, op: WorldOp, message: string): TuiState {
 
 function moveTime(state: TuiState, ctx: Context, to: number, message?: string): TuiState {
   const at = Math.max(0, Math.min(to, ctx.horizon));
-  return { ...state, at, playing: state.playing && at < ctx.horizon, ...(message !== undefined ? { message } : {}) };
+  const playing = state.playing && at < ctx.horizon;
+  // Play that runs into the end stops, and the status says so rather than "playing".
+  const said = message ?? (state.playing && !playing ? 'stopped: the end of the timeline' : undefined);
+  return { ...state, at, playing, ...(said !== undefined ? { message: said } : {}) };
 }
 
 /** The next state: each action belongs to exactly one group, and the compiler checks that every action has one. */
@@ -228,8 +231,12 @@ function moveInTime(state: TuiState, action: Action, ctx: Context): TuiState | u
       );
     }
     case 'faster':
-    case 'slower':
-      return { ...state, speed: cycle(SPEEDS, state.speed, action.type === 'faster' ? 1 : -1) };
+    case 'slower': {
+      // The speed stops at its fastest and slowest instead of wrapping around.
+      const i = SPEEDS.indexOf(state.speed) + (action.type === 'faster' ? 1 : -1);
+      const speed = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i))] ?? state.speed;
+      return { ...state, speed, message: `speed x${speed}` };
+    }
     default:
       return undefined;
   }

@@ -125,6 +125,13 @@ describe('TUI frames', () => {
     expect(await press(click(1, '2 Pods'))).toMatch(/\[2 Pods\]/);
   });
 
+  it('acts on every key of a burst, as fast typing, key repeat and paste deliver them', async () => {
+    const { press } = await open();
+    expect((await press('23')).split('\n')[0]).toMatch(/\[3 Events\]/);
+    expect((await press('21')).split('\n')[0]).toMatch(/\[1 Cluster\]/);
+    expect((await press('++')).split('\n')[0]).toMatch(/ x600 /);
+  });
+
   it('lists every key on ?', async () => {
     const { press } = await open();
     const help = await press('?');

@@ -20,6 +20,20 @@ const run = (state: TuiState, ...types: Parameters<typeof reduce>[1][]): TuiStat
   types.reduce((s, a) => reduce(s, a, ctx), state);
 
 describe('TUI reducer', () => {
+  it('stops the speed at x600 and x1 instead of wrapping', () => {
+    const fastest = run(initialState(), { type: 'faster' }, { type: 'faster' }, { type: 'faster' }, { type: 'faster' });
+    expect(fastest.speed).toBe(600);
+    const slowest = run(initialState(), { type: 'slower' }, { type: 'slower' }, { type: 'slower' });
+    expect(slowest.speed).toBe(1);
+  });
+
+  it('play that reaches the end of the timeline stops and says so', () => {
+    const playing = run(initialState(880), { type: 'play-pause' });
+    expect(playing.playing).toBe(true);
+    const ended = run(playing, { type: 'tick', seconds: 10 });
+    expect(ended).toMatchObject({ at: 900, playing: false, message: 'stopped: the end of the timeline' });
+  });
+
   it('cycles views with tab and jumps with 1-4', () => {
     expect(run(initialState(), { type: 'next-view' }).view).toBe('pods');
     expect(run(initialState(), { type: 'prev-view' }).view).toBe('trace');
