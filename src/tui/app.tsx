@@ -4,6 +4,7 @@
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
+import type { Simulation } from '../core/bgp/simulate.js';
 import { Query } from '../core/query/index.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
 import { actionsFor, type MouseEvent, mouseEventOf, wheelAction } from './keymap.js';
@@ -26,6 +27,15 @@ import {
 import { type Action, type Context, reduce, type TuiState } from './state.js';
 
 const TICK_MS = 100;
+
+/** The moments n and b step between: BGP's changes and every pod's lifecycle events (pulled, started, ...). */
+function eventTimes(timeline: Simulation, horizon: number): number[] {
+  const bgp = new Query(timeline).timeline().map((e) => e.at);
+  const pods = timeline.cluster
+    .pods()
+    .flatMap((pod) => timeline.cluster.statusAt(pod, horizon).events.map((e) => e.first));
+  return [...new Set([...bgp, ...pods])].sort((a, b) => a - b);
+}
 
 export function contextFor(model: TuiModel, state: TuiState): Context {
   const sim = model.at(state.journal, state.at);
@@ -51,7 +61,7 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     ...(selectedPeer !== undefined ? { selectedPeer } : {}),
     ...(state.view === 'pods' && selectedPod !== undefined ? { selectedPod } : {}),
     pods: sim.cluster.pods().filter((p) => p.allocation !== undefined).length,
-    eventTimes: [...new Set(new Query(timeline).timeline().map((e) => e.at))].sort((a, b) => a - b),
+    eventTimes: eventTimes(timeline, model.horizon(state.journal)),
     converged: new Query(timeline).counters.lastRouteChange,
     horizon: model.horizon(state.journal),
     newPod: (name, node) => {

@@ -132,6 +132,15 @@ describe('TUI frames', () => {
     expect((await press('++')).split('\n')[0]).toMatch(/ x600 /);
   });
 
+  it('n steps to the next pod lifecycle event too, not only to BGP changes', async () => {
+    const { press } = await open('seed-lab.yaml', 3);
+    const frame = await press('n');
+    expect(frame).toMatch(/stepped to \d+\.\d{3}s/);
+    const at = Number(/ t=([\d.]+)s /.exec(frame.split('\n')[0] ?? '')?.[1]);
+    expect(at).toBeGreaterThan(3);
+    expect(at).toBeLessThan(60);
+  });
+
   it('lists every key on ?', async () => {
     const { press } = await open();
     const help = await press('?');
