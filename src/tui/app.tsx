@@ -23,6 +23,7 @@ import {
   sessionRows,
   type Tone,
   traceScreen,
+  wrapLines,
 } from './screens.js';
 import { type Action, type Context, reduce, type TuiState } from './state.js';
 
@@ -151,7 +152,7 @@ export function App({ model, initial, color, size }: AppProps) {
   const top = header(model.at(state.journal, state.at), state);
   const bottom = footer(timeline, state);
   const bodyHeight = Math.max(3, dimensions.rows - top.length - bottom.length - 1);
-  const body = screenLines(model, state, bodyHeight).slice(0, bodyHeight);
+  const body = wrapLines(screenLines(model, state, bodyHeight), width).slice(0, bodyHeight);
 
   useInput((input, key) => {
     const mouse = mouseEventOf(input);

@@ -51,6 +51,43 @@ function spans(
   return { text: text + suffix, targets };
 }
 
+/**
+ * Long lines wrapped to the width instead of cut: a trace's reason or a route's best marker must
+ * not be lost at 80 columns. Continuation lines are indented and keep a row's click target; lines
+ * whose targets sit on particular columns (the machine chips, the tabs) are left to the view.
+ */
+export function wrapLines(lines: readonly Line[], width: number): Line[] {
+  return lines.flatMap((line) => {
+    const room = width - (line.selected ? 1 : 0);
+    const columnTargets = line.targets?.some((t) => t.from !== 0 || t.to !== Infinity) ?? false;
+    if (line.text.length <= room || columnTargets) return [line];
+    const parts = wrapText(line.text, room, CONTINUATION);
+    return parts.map((text, i) => (i === 0 ? { ...line, text } : { ...line, text, selected: false }));
+  });
+}
+
+const CONTINUATION = '    ';
+
+function wrapText(text: string, width: number, indent: string): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  let first = true;
+  while (rest.length > 0) {
+    const lead = first ? '' : indent;
+    const room = Math.max(10, width - lead.length);
+    if (rest.length <= room) {
+      parts.push(lead + rest);
+      break;
+    }
+    const space = rest.lastIndexOf(' ', room);
+    const cut = space > room / 2 ? space : room;
+    parts.push(lead + rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^ /, '');
+    first = false;
+  }
+  return parts;
+}
+
 function rowTarget(row: number): readonly Target[] {
   return [{ from: 0, to: Infinity, action: { type: 'select-row', row } }];
 }

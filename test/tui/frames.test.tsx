@@ -111,18 +111,30 @@ describe('TUI frames', () => {
 
   it('answers the mouse: a click on a view, a machine, a tab, a row; the wheel scrolls', async () => {
     const { frame, press } = await open();
-    const click = (row: number, text: string): string => {
-      const line = frame().split('\n')[row - 1] ?? '';
-      const column = line.indexOf(text);
-      if (column < 0) throw new Error(`"${text}" not on row ${row}: ${line}`);
+    // A click on the first row that shows `text` (rows may wrap, so they are found, not counted).
+    const click = (text: string): string => {
+      const lines = frame().split('\n');
+      const row = lines.findIndex((line) => line.includes(text)) + 1;
+      if (row === 0) throw new Error(`"${text}" is not on the screen:\n${frame()}`);
+      const column = (lines[row - 1] ?? '').indexOf(text);
       return `\u001B[<0;${column + 2};${row}M`;
     };
-    expect(await press(click(2, 'node-2'))).toMatch(/^Machines: +k8s-master +node-1 +<node-2> *$/m);
-    expect(await press(click(4, 'r Routes'))).toMatch(/^ s Sessions {2}\[r Routes\]/m);
-    const second = await press(click(6, '192.168.235.64/26'));
+    expect(await press(click('node-2'))).toMatch(/^Machines: +k8s-master +node-1 +<node-2> *$/m);
+    expect(await press(click('r Routes'))).toMatch(/^ s Sessions {2}\[r Routes\]/m);
+    const second = await press(click('192.168.235.64/26'));
     expect(second).toMatch(/^>192\.168\.235\.64\/26 /m);
     expect(await press('\u001B[<64;1;6M')).toMatch(/^>192\.168\.61\.0\/26 /m);
-    expect(await press(click(1, '2 Pods'))).toMatch(/\[2 Pods\]/);
+    expect(await press(click('2 Pods'))).toMatch(/\[2 Pods\]/);
+  });
+
+  it('wraps long lines at 80 columns instead of cutting the reason or the best marker', async () => {
+    const { frame, press } = await open('seed-lab.yaml', 3);
+    const trace = await press('4');
+    expect(trace).not.toMatch(/~$/m);
+    expect(trace.replace(/\n {4}/g, ' ')).toMatch(/CONNECTION_REFUSED .*\(pod is \w+/);
+    await press('1', KEY.right, 'r');
+    expect(frame()).not.toMatch(/~$/m);
+    expect(frame()).toMatch(/\* \(/);
   });
 
   it('acts on every key of a burst, as fast typing, key repeat and paste deliver them', async () => {
