@@ -23,11 +23,14 @@ export interface TuiOptions {
 /** xterm mouse reporting: button presses, in the SGR encoding; and the sequence that ends it. */
 const MOUSE_ON = '\u001B[?1000h\u001B[?1006h';
 const MOUSE_OFF = '\u001B[?1000l\u001B[?1006l';
+/** The alternate screen, as full-screen programs use it: the shell's screen comes back on quit. */
+const ALTERNATE_SCREEN_ON = '\u001B[?1049h';
+const ALTERNATE_SCREEN_OFF = '\u001B[?1049l';
 
 export async function runTui(options: TuiOptions): Promise<void> {
   const model = new TuiModel(options.topology, options.journal);
   const { stdout } = options.terminal;
-  stdout.write(MOUSE_ON);
+  stdout.write(ALTERNATE_SCREEN_ON + MOUSE_ON);
   try {
     const app = render(createElement(App, { model, initial: initialState(options.at), color: options.color }), {
       stdin: options.terminal.stdin,
@@ -36,6 +39,6 @@ export async function runTui(options: TuiOptions): Promise<void> {
     });
     await app.waitUntilExit();
   } finally {
-    stdout.write(MOUSE_OFF);
+    stdout.write(MOUSE_OFF + ALTERNATE_SCREEN_OFF);
   }
 }

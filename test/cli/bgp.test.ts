@@ -1,5 +1,8 @@
 /** The routing commands, as a user reads them. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { nodeFileSystem } from '../../src/io/fs.js';
+import type { Terminal } from '../../src/tui/run.js';
 import { CliSandbox, repoPath } from '../helpers/cli.js';
 
 let cli: CliSandbox;
@@ -180,5 +183,29 @@ describe('podnet tui without a terminal', () => {
     expect(result.stderr).toBe(
       'podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n',
     );
+  });
+});
+
+describe('podnet tui in a terminal with CI set', () => {
+  it('prints the summary and says why, rather than a blank screen', async () => {
+    let stdout = '';
+    let stderr = '';
+    const terminal = { stdin: process.stdin, stdout: process.stdout } as unknown as Terminal;
+    const code = await main(['tui', SEED], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      env: { CI: 'true' },
+      cwd: cli.dir,
+      wallMs: () => 0,
+      fs: nodeFileSystem,
+      terminal,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('$ podnet bgp summary');
+    expect(stderr).toMatch(/^podnet tui: CI is set, and the terminal UI does not draw under CI/);
   });
 });

@@ -72,6 +72,11 @@ export function initCommand(
   return 0;
 }
 
+/** Ink's own test for CI (is-in-ci: CI or CONTINUOUS_INTEGRATION set, and not "0" or "false"). */
+function inCi(env: Readonly<Record<string, string | undefined>>): boolean {
+  return [env['CI'], env['CONTINUOUS_INTEGRATION']].some((v) => v !== undefined && v !== '0' && v !== 'false');
+}
+
 /** Whether an existing workspace's clock is the settled (instant) kind; read even from a damaged state. */
 function clockIsInstant(dir: string, io: CliIo): boolean {
   try {
@@ -229,6 +234,14 @@ export async function tuiCommand(io: CliIo, options: GlobalOptions, file: string
     statusCommand(io, source);
     io.stderr(
       'podnet tui: standard output is not a terminal, so this is the summary; run it in a terminal for the interactive view\n',
+    );
+    return 0;
+  }
+  // Ink draws nothing while CI is set (it assumes a log, not a screen): say so instead of a blank screen.
+  if (inCi(io.env)) {
+    statusCommand(io, source);
+    io.stderr(
+      'podnet tui: CI is set, and the terminal UI does not draw under CI, so this is the summary; unset CI for the interactive view\n',
     );
     return 0;
   }
