@@ -10,7 +10,7 @@ import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 import { displayPath } from './paths.js';
-import { registerCluster, registerNotSimulated } from './program/cluster.js';
+import { registerCluster, registerIpam, registerNotSimulated } from './program/cluster.js';
 import { registerFailures, registerRouting } from './program/routing.js';
 import type { Registrar } from './program/shared.js';
 import { registerTools, registerTracing } from './program/tools.js';
@@ -67,6 +67,7 @@ Examples:
 
   registerWorkspace(program, registrar);
   registerCluster(program, registrar);
+  registerIpam(program, registrar);
   registerNotSimulated(program, registrar);
   registerRouting(program, registrar);
   registerFailures(program, registrar);

@@ -67,4 +67,32 @@ describe('the command line says one story', () => {
     expect(stdout).toMatch(/^Flow: TCP 127\.0\.0\.1 -> localhost:8080 /);
     expect(stdout).toMatch(/ORIGINATED +TCP 127\.0\.0\.1 -> localhost:8080/);
   });
+
+  it('-o json on status, describe, ipam show and labs', async () => {
+    const status = JSON.parse((await cli.run('-t', SEED, 'status', '-o', 'json')).stdout);
+    expect(status).toMatchObject({
+      cluster: 'seed-lab',
+      simulatedTime: 300,
+      bgp: { sessions: { established: 3, total: 3 } },
+    });
+    expect(status.pods[0].metadata.name).toBe('date-pod');
+    const described = JSON.parse((await cli.run('-t', SEED, 'describe', 'pod', 'date-pod', '-o', 'json')).stdout);
+    expect(described.events.map((e: { reason: string }) => e.reason)).toContain('Started');
+    const ipam = JSON.parse((await cli.run('-t', SEED, 'ipam', 'show', '-o', 'json')).stdout);
+    expect(ipam.pools[0]).toMatchObject({ cidr: '192.168.0.0/16', size: 65536, inUse: 4 });
+    const address = JSON.parse(
+      (await cli.run('-t', SEED, 'ipam', 'show', '--ip', '192.168.61.1', '-o', 'json')).stdout,
+    );
+    expect(address).toMatchObject({ inUse: true, allocation: { owner: 'default/date-pod', node: 'node-1' } });
+    const labs = JSON.parse((await cli.run('labs', '-o', 'json')).stdout) as { name: string }[];
+    expect(labs.map((l) => l.name)).toContain('route-reflectors');
+  });
+
+  it('bgp summary on a large cluster gives the spread, and --all the list', async () => {
+    await cli.run('generate', '--nodes', '30', '--design', 'rr', '-o', 'rr30.yaml');
+    const short = (await cli.run('-t', 'rr30.yaml', 'bgp', 'summary')).stdout;
+    expect(short).toMatch(/^ {2}per machine: min \d+, median \d+, max \d+ over 30 machines \(--all lists each\)$/m);
+    expect(short.split('\n').length).toBeLessThan(10);
+    expect((await cli.run('-t', 'rr30.yaml', 'bgp', 'summary', '--all')).stdout).toMatch(/^ {2}node-00029 +\d+$/m);
+  });
 });

@@ -261,10 +261,10 @@ export function exportBirdCommand(
   return 0;
 }
 
-export function bgpSummaryCommand(io: CliIo, options: GlobalOptions, flags: ViewFlags): number {
+export function bgpSummaryCommand(io: CliIo, options: GlobalOptions, flags: ViewFlags & { all?: boolean }): number {
   const { sim } = viewSimulation(options, io, withAt(flags));
   if (flags.output === 'json') printObject(io, summaryData(sim), 'json');
-  else io.stdout(summary(sim));
+  else io.stdout(summary(sim, { all: flags.all === true }));
   return 0;
 }
 

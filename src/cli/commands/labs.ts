@@ -9,8 +9,18 @@ import { displayPath, loadTopologyOrFail } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
 
-export function labsCommand(io: CliIo): number {
-  const rows = labCatalogue(io.fs).map((lab) => [lab.name, lab.broken ? 'broken: fix it' : 'explore', lab.title]);
+export function labsCommand(io: CliIo, flags: { output?: 'json' } = {}): number {
+  const catalogue = labCatalogue(io.fs);
+  if (flags.output === 'json') {
+    const labs = catalogue.map((lab) => ({
+      name: lab.name,
+      starts: lab.broken ? 'broken' : 'working',
+      title: lab.title,
+    }));
+    io.stdout(`${JSON.stringify(labs, null, 2)}\n`);
+    return 0;
+  }
+  const rows = catalogue.map((lab) => [lab.name, lab.broken ? 'broken: fix it' : 'explore', lab.title]);
   io.stdout(`${kubectlTable(['NAME', 'STARTS', 'TITLE'], rows)}\n`);
   return 0;
 }

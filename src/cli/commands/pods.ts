@@ -187,6 +187,7 @@ export function describePodCommand(
   options: GlobalOptions,
   names: readonly string[],
   namespace: string,
+  output?: 'json',
 ): number {
   const { cluster, moment } = viewCluster(options, io);
   const records =
@@ -195,6 +196,15 @@ export function describePodCommand(
       : names.map((name) => cluster.pod(namespace, name));
   const missing = names.filter((_, i) => records[i] === undefined);
   if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
+  if (output === 'json') {
+    // The pod as get -o json shows it, with the events describe lists.
+    const described = (records as PodRecord[]).map((record) => ({
+      ...podObject(cluster, record, moment),
+      events: cluster.statusAt(record, moment.now).events.filter((e) => e.first <= moment.now),
+    }));
+    printObject(io, names.length === 1 && described[0] !== undefined ? described[0] : listObject(described), 'json');
+    return 0;
+  }
   io.stdout(records.map((record) => `${describePod(cluster, record as PodRecord, moment)}\n`).join('\n\n'));
   return 0;
 }

@@ -9,9 +9,9 @@ import { formatCidr, parseCidr } from '../../core/net/index.js';
 import { Query } from '../../core/query/index.js';
 import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
 import * as schema from '../../core/topology/schema.js';
-import { ipRoute, summary } from '../../io/format/bgp.js';
+import { ipRoute, summary, summaryData } from '../../io/format/bgp.js';
 import { ipamShow } from '../../io/format/calicoctl.js';
-import { getNodes, getPods } from '../../io/format/kubectl.js';
+import { getNodes, getPods, nodeObject, podObject } from '../../io/format/kubectl.js';
 import { type Design, type Encap, GENERATED_BLOCK_SIZE, generateTopology } from '../../io/generate.js';
 import type { LocatedMessage } from '../../io/located.js';
 import { requireOutputDir, requireOutputFile } from '../../io/output.js';
@@ -188,12 +188,24 @@ export function validateCommand(
 }
 
 /** The main job: the cluster at a glance: nodes, pods, address blocks, BGP, one node's routes. */
-export function statusCommand(io: CliIo, options: GlobalOptions): number {
+export function statusCommand(io: CliIo, options: GlobalOptions, flags: { output?: 'json' } = {}): number {
   const { sim, moment, workspace } = viewSimulation(options, io);
   const { cluster, topology } = sim;
   const source = workspace
     ? `workspace ${displayPath(io, workspace.dir)} (from ${workspace.state.origin})`
     : options.topology;
+  if (flags.output === 'json') {
+    const status = {
+      cluster: topology.name,
+      source,
+      simulatedTime: moment.now,
+      nodes: cluster.nodes().map((record) => nodeObject(record, moment)),
+      pods: cluster.pods().map((record) => podObject(cluster, record, moment)),
+      bgp: summaryData(sim),
+    };
+    io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+    return 0;
+  }
   const mesh = topology.bgp.nodeToNodeMeshEnabled ? 'node-to-node mesh' : 'no mesh';
   const worker = topology.nodes.find((n) => n.role === 'worker') ?? topology.nodes[0];
   const fib = worker === undefined ? undefined : buildFib(sim, worker.name);

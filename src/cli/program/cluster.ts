@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { OutputFormat } from '../commands/pods.js';
 import { CommandFailure } from '../errors.js';
-import { ipamCommands, outputOption, podCommands, type Registrar } from './shared.js';
+import { ipamCommands, json, outputOption, podCommands, type Registrar } from './shared.js';
 
 const POD_NAMES = ['pod', 'pods', 'po'];
 const NODE_NAMES = ['node', 'nodes', 'no'];
@@ -59,11 +59,12 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
     .command('describe <resource> [names...]')
     .description('show a pod in detail, with its events (kubectl describe pod)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
+    .addOption(json())
+    .action((resource: string, names: string[], opts: { namespace: string; output?: 'json' }, cmd: Command) =>
       run(async () => {
         if (resourceKind(resource) !== 'pods')
           throw new CommandFailure('error: podnet describes pods; for nodes use podnet get nodes -o wide', 1);
-        return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace);
+        return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output);
       }),
     );
 
@@ -78,7 +79,10 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
         return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);
       }),
     );
+}
 
+/** calicoctl ipam show, with -o json. */
+export function registerIpam(program: Command, { io, run, globals }: Registrar): void {
   const ipam = program.command('ipam').description('Calico IPAM, as calicoctl ipam shows it');
   ipam
     .command('show')
@@ -87,9 +91,16 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
     .option('--show-borrowed', "addresses used from other nodes' blocks")
     .option('--show-configuration', 'the IPAM configuration')
     .option('--ip <addr>', 'who holds an address, and why it was chosen')
+    .addOption(json())
     .action(
       (
-        opts: { showBlocks?: boolean; showBorrowed?: boolean; showConfiguration?: boolean; ip?: string },
+        opts: {
+          showBlocks?: boolean;
+          showBorrowed?: boolean;
+          showConfiguration?: boolean;
+          ip?: string;
+          output?: 'json';
+        },
         cmd: Command,
       ) => run(async () => (await ipamCommands()).ipamShowCommand(io, globals(cmd), opts)),
     );

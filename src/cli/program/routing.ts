@@ -25,9 +25,10 @@ export function registerRouting(program: Command, { io, run, globals }: Registra
   bgp
     .command('summary')
     .description('sessions established, UPDATE/WITHDRAW messages, routes per node, convergence time')
+    .option('--all', "list every machine's routes even past 20 machines")
     .addOption(at())
     .addOption(json())
-    .action((opts: ViewFlags, cmd: Command) =>
+    .action((opts: ViewFlags & { all?: boolean }, cmd: Command) =>
       run(async () => (await bgpCommands()).bgpSummaryCommand(io, globals(cmd), opts)),
     );
 

@@ -17,7 +17,8 @@ export function registerTools(program: Command, { io, run, globals }: Registrar)
   const labs = program
     .command('labs')
     .description('the lab catalogue for courses: each a topology, an exercise and checks')
-    .action(() => run(async () => (await labCommands()).labsCommand(io)));
+    .addOption(json())
+    .action((opts: { output?: 'json' }) => run(async () => (await labCommands()).labsCommand(io, opts)));
   labs
     .command('open <name>')
     .description('copy a lab (topology and exercise) into a new directory with its own workspace')

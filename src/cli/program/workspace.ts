@@ -7,7 +7,10 @@ export function registerWorkspace(program: Command, { io, run, setExit, globals 
   program
     .command('status')
     .description('show the cluster at a glance: nodes, pods, IPAM blocks (the main job on the default lab)')
-    .action((_opts, cmd: Command) => run(async () => (await workspaceCommands()).statusCommand(io, globals(cmd))));
+    .addOption(json())
+    .action((opts: { output?: 'json' }, cmd: Command) =>
+      run(async () => (await workspaceCommands()).statusCommand(io, globals(cmd), opts)),
+    );
 
   program
     .command('tui [topology]')

@@ -274,8 +274,13 @@ export function summaryData(sim: Simulation): SummaryData {
   };
 }
 
-export function summary(sim: Simulation): string {
+/** Past this many machines, the summary gives the spread of routes per machine rather than a line each. */
+export const SUMMARY_LIST_LIMIT = 20;
+
+export function summary(sim: Simulation, options: { all?: boolean } = {}): string {
   const data = summaryData(sim);
+  const counts = Object.values(data.routesPerSpeaker).sort((a, b) => a - b);
+  const listed = options.all === true || counts.length <= SUMMARY_LIST_LIMIT;
   const types = Object.entries(data.sessions.byType)
     .map(([type, n]) => `${type} ${n}`)
     .join(', ');
@@ -285,7 +290,11 @@ export function summary(sim: Simulation): string {
     `Sessions: ${data.sessions.established}/${data.sessions.total} established${types ? ` (${types})` : ''}`,
     `Messages sent: ${data.updates} UPDATE, ${data.withdraws} WITHDRAW`,
     `Routes in Loc-RIBs: ${data.routes}`,
-    ...Object.entries(data.routesPerSpeaker).map(([name, n]) => `  ${name.padEnd(width)}  ${n}`),
+    ...(listed
+      ? Object.entries(data.routesPerSpeaker).map(([name, n]) => `  ${name.padEnd(width)}  ${n}`)
+      : [
+          `  per machine: min ${counts[0]}, median ${counts[Math.floor(counts.length / 2)]}, max ${counts[counts.length - 1]} over ${counts.length} machines (--all lists each)`,
+        ]),
     `Converged: routes last changed at ${data.lastRouteChange.toFixed(3)}s`,
     '',
   ].join('\n');
