@@ -95,4 +95,12 @@ describe('the command line says one story', () => {
     expect(short.split('\n').length).toBeLessThan(10);
     expect((await cli.run('-t', 'rr30.yaml', 'bgp', 'summary', '--all')).stdout).toMatch(/^ {2}node-00029 +\d+$/m);
   });
+
+  it('an opened lab keeps a working $schema link for editors', async () => {
+    await cli.run('labs', 'open', 'route-reflectors');
+    const first = readFileSync(cli.path('route-reflectors/lab.yaml'), 'utf8').split('\n')[0] ?? '';
+    const schema = /\$schema=(\S+)$/.exec(first)?.[1] ?? '';
+    expect(schema.startsWith('/')).toBe(true);
+    expect(JSON.parse(readFileSync(schema, 'utf8')).title).toBe('podnet topology');
+  });
 });

@@ -55,7 +55,7 @@ export function labsOpenCommand(io: CliIo, name: string, flags: { dir?: string }
   const { topology, snapshot } = loadTopologyOrFail(io, join(lab.dir, LAB_FILES.topology));
   const created = io.fs.kind(target) === 'missing';
   const files = [LAB_FILES.topology, LAB_FILES.exercise].map(
-    (file) => [file, io.fs.readText(join(lab.dir, file)) as string] as const,
+    (file) => [file, withSchemaFrom(lab.dir, io.fs.readText(join(lab.dir, file)) as string)] as const,
   );
   writeFiles(io.fs, target, files);
   try {
@@ -77,4 +77,15 @@ export function labsOpenCommand(io: CliIo, name: string, flags: { dir?: string }
       `  After editing ${LAB_FILES.topology}: podnet init ${LAB_FILES.topology} --force reloads the workspace; podnet check ${LAB_FILES.topology} grades the file.\n`,
   );
   return 0;
+}
+
+/**
+ * A lab's `$schema` comment points at podnet's schema relative to where the lab ships; the copy
+ * lives elsewhere, so the link is made absolute and editors keep validating the copied file.
+ */
+function withSchemaFrom(labDir: string, text: string): string {
+  return text.replace(
+    /^(# yaml-language-server: \$schema=)(?!\/|[a-z]+:)(\S+)$/m,
+    (_, lead: string, path: string) => `${lead}${resolve(labDir, path)}`,
+  );
 }
