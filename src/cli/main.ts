@@ -3,9 +3,10 @@
  * returns the exit code; bin/podnet.js is the only place that touches the real process. Each
  * command group registers itself from program/.
  */
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
 import { FileWriteError } from '../io/fs.js';
 import { printable, printableLines } from '../io/located.js';
+import { completionScript, type Shell } from './completion.js';
 import type { GlobalOptions } from './context.js';
 import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
@@ -74,6 +75,16 @@ Examples:
   registerTools(program, registrar);
   registerTracing(program, registrar);
   registerFiles(program, registrar);
+  program
+    .command('completion')
+    .description('a shell completion script: eval "$(podnet completion bash)", zsh alike, or | source for fish')
+    .addArgument(new Argument('<shell>').choices(['bash', 'zsh', 'fish']))
+    .action((shell: Shell) =>
+      registrar.run(() => {
+        io.stdout(completionScript(program, shell));
+        return 0;
+      }),
+    );
   return program;
 }
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -85,7 +85,10 @@ describe.each(CATALOGUE)('lab %s', (name) => {
     const opened = await cli.run('labs', 'open', name, '--dir', '.');
     expect(opened.code).toBe(0);
     // The copy is the lab, except that its $schema link is made absolute so that editors still find it.
-    const shipped = readFileSync(`${labDir}/lab.yaml`, 'utf8').replace(/(\$schema=)\.\.\/\.\.\/\.\.\//, `$1${repoPath()}/`);
+    const shipped = readFileSync(`${labDir}/lab.yaml`, 'utf8').replace(
+      /(\$schema=)\.\.\/\.\.\/\.\.\//,
+      `$1${repoPath()}/`,
+    );
     expect(readFileSync(cli.path('lab.yaml'), 'utf8')).toBe(shipped);
     const broken = exercise.includes('# fails');
     for (const { argv, fails } of exerciseCommands(exercise)) {
