@@ -236,15 +236,20 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
     const status = sim.cluster.statusAt(p, state.at);
     const tone: Tone = status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
     const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
+    // The Pods view lists every namespace, so it shows each pod's, as kubectl get pods -A does.
+    const namespace = node === undefined ? `${p.spec.namespace.padEnd(11)} ` : '';
     return {
-      text: `${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(6)} ${status.display.padEnd(18)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
+      text: `${namespace}${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(5)} ${status.display.padEnd(17)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
       tone,
       selected: node === undefined && i === state.row,
       ...(node === undefined ? { targets: rowTarget(i) } : {}),
     };
   });
   return [
-    { text: `${'NAME'.padEnd(20)} ${'READY'.padEnd(6)} ${'STATUS'.padEnd(18)} ${'IP'.padEnd(15)} NODE`, tone: 'dim' },
+    {
+      text: `${node === undefined ? `${'NAMESPACE'.padEnd(11)} ` : ''}${'NAME'.padEnd(20)} ${'READY'.padEnd(5)} ${'STATUS'.padEnd(17)} ${'IP'.padEnd(15)} NODE`,
+      tone: 'dim',
+    },
     ...rows,
   ];
 }
