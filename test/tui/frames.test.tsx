@@ -137,6 +137,14 @@ describe('TUI frames', () => {
     expect(frame()).toMatch(/\* \(/);
   });
 
+  it('a link failed with l shows as the last event', async () => {
+    const { press } = await open();
+    // k8s-master's Sessions tab opens with its first peer (node-1) selected.
+    const failed = await press('l');
+    expect(failed).toMatch(/^last event 30\.000s /m);
+    expect(await press('3')).toMatch(/^ +30\.000s +k8s-master +link to node-1 failed$/m);
+  });
+
   it('acts on every key of a burst, as fast typing, key repeat and paste deliver them', async () => {
     const { press } = await open();
     expect((await press('23')).split('\n')[0]).toMatch(/\[3 Events\]/);

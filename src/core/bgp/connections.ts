@@ -269,6 +269,11 @@ export abstract class BgpSessions {
 
   setLinkUp(a: string, b: string, up: boolean): void {
     this.underlay.setLinkUp(a, b, up);
+    // Both ends see their interface change, as a failed or repaired link shows in their logs.
+    for (const [end, other] of [[a, b], [b, a]] as const) {
+      const index = this.peering.byName.get(end);
+      if (index !== undefined) this.log(index, 'event', `link to ${other} ${up ? 'restored' : 'failed'}`);
+    }
     if (up) return;
     for (const [session, status] of this.sessions.entries()) {
       if (status.state !== 'Established' || !crosses(status.path, a, b)) continue;
