@@ -18,8 +18,8 @@ export interface KeyInfo {
 export const KEYS: readonly (readonly [string, string])[] = [
   ['tab / shift-tab', 'next / previous view (Cluster, Pods, Events, Trace)'],
   ['1 2 3 4', 'go to a view'],
-  ['left / right', 'previous / next node or router; in Trace: source or destination'],
-  ['up / down', 'move the selection (or scroll a detail)'],
+  ['left / right', 'previous / next machine; in Trace: source, destination, port'],
+  ['up / down', 'move the selection, scroll a detail; in Trace: change it'],
   ['s r i p', 'Cluster tabs: Sessions, Routes (BIRD), IP routes (FIB), Pods'],
   ['enter / esc', 'open / close: explain a route, describe a pod'],
   ['space', 'play / pause simulated time'],

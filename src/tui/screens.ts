@@ -5,6 +5,7 @@
 
 import { peerName } from '../core/bgp/peering.js';
 import type { Simulation } from '../core/bgp/simulate.js';
+import type { PodRecord } from '../core/cluster/index.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
@@ -15,7 +16,7 @@ import { describePod } from '../io/format/kubectl.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
 import { KEYS } from './keymap.js';
-import { type Action, NODE_TABS, type TuiState, VIEWS } from './state.js';
+import { type Action, NODE_TABS, type TraceField, type TuiState, VIEWS } from './state.js';
 
 export type Tone = 'title' | 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
 
@@ -284,17 +285,24 @@ export function eventsScreen(timeline: Simulation, state: TuiState, height: numb
   }));
 }
 
+/** The ports the Trace view steps through: the destination's own (its default first), then common ones. */
+function tracePorts(dst: PodRecord): number[] {
+  const own = dst.spec.containers.flatMap((c) => c.ports.map((p) => p.port));
+  return [...new Set([defaultPort(dst.spec), ...own, 22, 53, 80, 179, 443, 8080])];
+}
+
 export function traceScreen(sim: Simulation, state: TuiState): Line[] {
   const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
   if (pods.length < 1) return [{ text: 'No pods with addresses to trace between.', tone: 'dim' }];
   const src = pods[Math.min(state.traceSrc, pods.length - 1)];
   const dst = pods[Math.min(state.traceDst, pods.length - 1)];
   if (src?.allocation === undefined || dst?.allocation === undefined) return [];
-  const port = defaultPort(dst.spec);
-  const mark = (field: 'src' | 'dst', text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
+  const ports = tracePorts(dst);
+  const port = ports[((state.tracePort % ports.length) + ports.length) % ports.length] as number;
+  const mark = (field: TraceField, text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
   const lines: Line[] = [
     {
-      text: `From ${mark('src', src.spec.name)}  to ${mark('dst', `${dst.spec.name}:${port}`)}   (left/right: field, up/down: pod)`,
+      text: `From ${mark('src', src.spec.name)} to ${mark('dst', dst.spec.name)}:${mark('port', String(port))} (left/right: field, up/down: change)`,
       tone: 'title',
     },
   ];

@@ -13,6 +13,10 @@ export const NODE_TABS = ['sessions', 'routes', 'fib', 'pods'] as const;
 export type NodeTab = (typeof NODE_TABS)[number];
 export const SPEEDS = [1, 10, 60, 600] as const;
 
+/** The Trace view's fields, left to right: the source pod, the destination pod, the port. */
+export const TRACE_FIELDS = ['src', 'dst', 'port'] as const;
+export type TraceField = (typeof TRACE_FIELDS)[number];
+
 export interface TuiState {
   readonly view: View;
   readonly machine: number;
@@ -24,7 +28,9 @@ export interface TuiState {
   readonly scroll: number;
   readonly traceSrc: number;
   readonly traceDst: number;
-  readonly traceField: 'src' | 'dst';
+  readonly traceField: TraceField;
+  /** Steps through the destination's ports (its own first, then common ones); any whole number. */
+  readonly tracePort: number;
   readonly at: number;
   readonly playing: boolean;
   readonly speed: (typeof SPEEDS)[number];
@@ -94,6 +100,7 @@ export function initialState(at = 0): TuiState {
     traceSrc: 0,
     traceDst: 1,
     traceField: 'src',
+    tracePort: 0,
     at,
     playing: false,
     speed: 10,
@@ -169,8 +176,13 @@ function navigate(state: TuiState, action: Action, ctx: Context): TuiState | und
       const step = action.type === 'up' ? -1 : 1;
       if (state.detail) return { ...state, scroll: Math.max(0, state.scroll + step) };
       if (state.view === 'trace') {
+        if (state.traceField === 'port') return { ...state, tracePort: state.tracePort + step };
         const field = state.traceField === 'src' ? 'traceSrc' : 'traceDst';
-        return { ...state, [field]: clamp(state[field] + step, ctx.pods) };
+        return {
+          ...state,
+          [field]: clamp(state[field] + step, ctx.pods),
+          ...(field === 'traceDst' ? { tracePort: 0 } : {}),
+        };
       }
       if (state.view === 'events') return { ...state, scroll: Math.max(0, state.scroll - step) };
       return { ...state, row: clamp(state.row + step, ctx.rows) };
@@ -181,7 +193,7 @@ function navigate(state: TuiState, action: Action, ctx: Context): TuiState | und
     case 'left':
     case 'right': {
       const step = action.type === 'left' ? -1 : 1;
-      if (state.view === 'trace') return { ...state, traceField: state.traceField === 'src' ? 'dst' : 'src' };
+      if (state.view === 'trace') return { ...state, traceField: cycle(TRACE_FIELDS, state.traceField, step) };
       if (state.view !== 'cluster') return state;
       return {
         ...state,

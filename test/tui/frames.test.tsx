@@ -104,9 +104,13 @@ describe('TUI frames', () => {
   it('traces between two pods and shows the disposition', async () => {
     const { press } = await open('two-rack.yaml', 5);
     const trace = await press('4', KEY.right, KEY.down);
-    expect(trace).toMatch(/^From {2}client {3}to <server:80>/m);
+    expect(trace).toMatch(/^From {2}client {2}to <server>: 80 /m);
     expect(trace.split('\n')[2]).toBe('=> ACCEPTED at default/server: web accepted 80/TCP');
     expect(trace).toMatch(/^ {2}3\. tor-1 \(ttl 62\)$/m);
+    // The port is a field too: the next one is refused, since only 80 listens.
+    const other = await press(KEY.right, KEY.down);
+    expect(other).toMatch(/^From {2}client {2}to {2}server :<22>/m);
+    expect(other.replace(/\n {4}/g, ' ')).toMatch(/^=> CONNECTION_REFUSED at default\/server: nothing listens on 22\/TCP in default\/server /m);
   });
 
   it('answers the mouse: a click on a view, a machine, a tab, a row; the wheel scrolls', async () => {

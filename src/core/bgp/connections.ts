@@ -270,7 +270,10 @@ export abstract class BgpSessions {
   setLinkUp(a: string, b: string, up: boolean): void {
     this.underlay.setLinkUp(a, b, up);
     // Both ends see their interface change, as a failed or repaired link shows in their logs.
-    for (const [end, other] of [[a, b], [b, a]] as const) {
+    for (const [end, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const index = this.peering.byName.get(end);
       if (index !== undefined) this.log(index, 'event', `link to ${other} ${up ? 'restored' : 'failed'}`);
     }
