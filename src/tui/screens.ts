@@ -235,12 +235,14 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
   if (records.length === 0) return [{ text: 'No pods.', tone: 'dim' }];
   const rows = records.map((p, i) => {
     const status = sim.cluster.statusAt(p, state.at);
-    const tone: Tone = status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
+    // A pod on a stopped machine is marked as such wherever it is listed, like the machine itself.
+    const down = p.nodeName !== undefined && !sim.underlay.isUp(p.nodeName);
+    const tone: Tone = down ? 'bad' : status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
     const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
     // The Pods view lists every namespace, so it shows each pod's, as kubectl get pods -A does.
     const namespace = node === undefined ? `${p.spec.namespace.padEnd(11)} ` : '';
     return {
-      text: `${namespace}${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(5)} ${status.display.padEnd(17)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
+      text: `${namespace}${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(5)} ${`${status.display}${down ? ' (down)' : ''}`.padEnd(17)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
       tone,
       selected: node === undefined && i === state.row,
       ...(node === undefined ? { targets: rowTarget(i) } : {}),

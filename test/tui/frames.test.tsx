@@ -149,6 +149,16 @@ describe('TUI frames', () => {
     expect(await press('3')).toMatch(/^ +30\.000s +k8s-master +link to node-1 failed$/m);
   });
 
+  it('a stopped node looks stopped in the machines, its own line, its tabs and the Pods view', async () => {
+    const { press } = await open();
+    const stopped = await press(KEY.right, KEY.right, 'f');
+    expect(stopped).toMatch(/<node-2 DOWN>/);
+    expect(stopped).toMatch(/STOPPED$/m);
+    expect(stopped).toMatch(/^Calico process is not running\.$/m);
+    await press(KEY.left, 'f', KEY.right, KEY.right);
+    expect(await press('2')).toMatch(/^>default +date-pod +1\/1 +Running \(down\) +192\.168\.61\.1 +node-1$/m);
+  });
+
   it('acts on every key of a burst, as fast typing, key repeat and paste deliver them', async () => {
     const { press } = await open();
     expect((await press('23')).split('\n')[0]).toMatch(/\[3 Events\]/);
