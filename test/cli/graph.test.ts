@@ -27,11 +27,23 @@ async function svg(...args: string[]): Promise<{ title: string; nodes: Group[]; 
     stdout,
   ) as { svg: { title: string; g: Group[] } };
   const groups = doc.svg.g;
-  return {
-    title: doc.svg.title,
-    nodes: groups.filter((g) => g['@_class'].startsWith('node')),
-    edges: groups.filter((g) => g['@_class'].startsWith('edge')),
-  };
+  // Edge labels are drawn last (over lines and nodes), each naming its edge: the n-th label of a
+  // pair of ends belongs to the n-th edge between them.
+  const labels = groups.filter((g) => g['@_class'].startsWith('label'));
+  const taken = new Map<string, number>();
+  const edges = groups
+    .filter((g) => g['@_class'].startsWith('edge'))
+    .map((edge) => {
+      const key = `${edge['@_data-from']}>${edge['@_data-to']}`;
+      const n = taken.get(key) ?? 0;
+      taken.set(key, n + 1);
+      const label = labels.filter((l) => `${l['@_data-from']}>${l['@_data-to']}` === key)[n];
+      return {
+        ...edge,
+        text: label === undefined ? [] : texts(label).join(' ') === '' ? [] : [texts(label).join(' ')],
+      };
+    });
+  return { title: doc.svg.title, nodes: groups.filter((g) => g['@_class'].startsWith('node')), edges };
 }
 
 const texts = (g: Group): string[] =>

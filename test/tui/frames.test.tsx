@@ -110,7 +110,9 @@ describe('TUI frames', () => {
     // The port is a field too: the next one is refused, since only 80 listens.
     const other = await press(KEY.right, KEY.down);
     expect(other).toMatch(/^From {2}client {2}to {2}server :<22>/m);
-    expect(other.replace(/\n {4}/g, ' ')).toMatch(/^=> CONNECTION_REFUSED at default\/server: nothing listens on 22\/TCP in default\/server /m);
+    expect(other.replace(/\n {4}/g, ' ')).toMatch(
+      /^=> CONNECTION_REFUSED at default\/server: nothing listens on 22\/TCP in default\/server /m,
+    );
   });
 
   it('answers the mouse: a click on a view, a machine, a tab, a row; the wheel scrolls', async () => {

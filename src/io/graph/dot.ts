@@ -8,7 +8,12 @@ function quote(text: string): string {
 
 function nodeLine(node: PictureNode): string {
   const fill = node.down ? COLOURS.downFill : node.highlight ? COLOURS.highlightFill : COLOURS.fill;
-  const label = node.detail === '' ? node.label : `${node.label}\\n${node.detail}`;
+  const lines = [
+    node.label,
+    ...(node.detail === '' ? [] : [node.detail]),
+    ...(node.note === undefined ? [] : [`X ${node.note}`]),
+  ];
+  const label = lines.join('\\n');
   const attrs = [
     `label="${label.replaceAll('"', '\\"')}"`,
     `shape=${NODE_SHAPES[node.kind].dot}`,

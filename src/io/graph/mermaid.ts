@@ -7,7 +7,12 @@ function text(value: string): string {
 }
 
 function nodeShape(node: PictureNode, id: string): string {
-  const label = text(node.detail === '' ? node.label : `${node.label}<br/>${node.detail}`);
+  const lines = [
+    node.label,
+    ...(node.detail === '' ? [] : [node.detail]),
+    ...(node.note === undefined ? [] : [`X ${node.note}`]),
+  ];
+  const label = text(lines.join('<br/>'));
   switch (node.kind) {
     case 'router':
       return `${id}[["${label}"]]`;

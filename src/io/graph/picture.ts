@@ -4,12 +4,15 @@
  * of a trace. The DOT, Mermaid and SVG writers only paint it, so all three say the same thing.
  * Invariants: node ids are unique; every edge joins two listed nodes; order is deterministic.
  */
+import type { Neighbor } from '../../core/bgp/peering.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4 } from '../../core/net/index.js';
 import { Query } from '../../core/query/index.js';
 import { machineInterfaces } from '../../core/topology/model.js';
-import type { Trace } from '../../core/trace/index.js';
+import { isSuccess, type Trace } from '../../core/trace/index.js';
+import { sessionInfo } from '../format/bgp.js';
+import { dispositionText } from '../format/trace-words.js';
 
 export type PictureNodeKind = 'node' | 'router' | 'segment' | 'pod' | 'external';
 export type PictureEdgeKind = 'link' | 'mesh' | 'ibgp' | 'rr-client' | 'ebgp' | 'next-hop' | 'hop';
@@ -23,6 +26,8 @@ export interface PictureNode {
   readonly down: boolean;
   /** Drawn emphasised: the prefix's origin, a trace's ends. */
   readonly highlight: boolean;
+  /** Where a trace ended other than accepted: what happened there, drawn beside the node. */
+  readonly note?: string;
 }
 
 export interface PictureEdge {
@@ -93,6 +98,13 @@ function sessionKind(
   return remoteAs !== undefined && remoteAs !== sim.peering.speakers[local]?.asNumber ? 'ebgp' : 'ibgp';
 }
 
+/** The side of a session whose `bgp status` the picture shows: the edge's source, unless it is stopped. */
+function viewpoint(sim: Simulation, sides: readonly Neighbor[], from: Neighbor): Neighbor {
+  const up = (n: Neighbor): boolean => sim.underlay.isUp((sim.peering.speakers[n.speaker] as { name: string }).name);
+  if (up(from)) return from;
+  return sides.find((n) => n !== from && up(n)) ?? from;
+}
+
 /** One edge per BGP session: its type (mesh, iBGP, rr-client from reflector to client, eBGP) and state. */
 export function bgpPicture(sim: Simulation): Picture {
   const { peering } = sim;
@@ -128,7 +140,9 @@ export function bgpPicture(sim: Simulation): Picture {
       from: (peering.speakers[from.speaker] as { name: string }).name,
       to,
       kind,
-      label: state,
+      // What `bgp status` says for this session (Established, Active, Passive, ...), from a side
+      // that is running: a stopped machine has no BGP to ask.
+      label: state === 'Established' ? state : sessionInfo(sim, viewpoint(sim, sides, from)),
       up: state === 'Established',
       directed: kind === 'rr-client',
     };
@@ -186,6 +200,7 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
   const base = underlayPicture(sim);
   const pods = new Map<string, PictureNode>();
   const hops: PictureEdge[] = [];
+  const notes = new Map<string, string>();
   for (const [branch, trace] of traces.entries()) {
     const names = trace.hops.map((h) => h.node);
     for (const name of names) {
@@ -217,14 +232,23 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
     const path =
       trace.disposition.at === last || !pods.has(trace.disposition.at) ? names : [...names, trace.disposition.at];
     for (let i = 1; i < path.length; i++) {
+      const tunnel = trace.hops[i - 1]?.steps.find((s) => s.kind === 'ENCAPSULATED');
+      const outer =
+        tunnel?.kind === 'ENCAPSULATED'
+          ? ` ${tunnel.encap} ${formatIpv4(tunnel.outerSrc)}→${formatIpv4(tunnel.outerDst)}`
+          : '';
       hops.push({
         from: path[i - 1] as string,
         to: path[i] as string,
         kind: 'hop',
-        label: `${traces.length > 1 ? `${branch + 1}.` : ''}${i}`,
+        label: `${traces.length > 1 ? `${branch + 1}.` : ''}${i}${outer}`,
         up: true,
         directed: true,
       });
+    }
+    if (!isSuccess(trace.disposition) || trace.disposition.kind === 'EXITS_NETWORK') {
+      const where = trace.disposition.at;
+      notes.set(where, `${trace.disposition.kind}: ${dispositionText(trace.disposition)}`);
     }
   }
   const dispositions = [...new Set(traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}`))].join(', ');
@@ -233,7 +257,11 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
     flow === undefined
       ? base.title
       : `${sim.topology.name}: ${flow.srcPod} -> ${formatIpv4(flow.dst)}:${flow.port}/${flow.protocol}: ${dispositions}`;
-  return { title, nodes: [...base.nodes, ...pods.values()], edges: [...base.edges, ...hops] };
+  const noted = (node: PictureNode): PictureNode => {
+    const note = notes.get(node.id);
+    return note === undefined ? node : { ...node, note, highlight: true };
+  };
+  return { title, nodes: [...base.nodes, ...pods.values()].map(noted), edges: [...base.edges, ...hops] };
 }
 
 function podAddress(sim: Simulation, name: string): string {

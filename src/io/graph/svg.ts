@@ -115,6 +115,11 @@ function nodeElement(node: PictureNode, at: Point): string {
   ];
   if (node.detail !== '')
     lines.push(`<text x="${at.x}" y="${at.y + 12}" font-size="9">${escapeXml(node.detail)}</text>`);
+  // Where a trace ended badly: a red cross on the node, and what happened under it.
+  if (node.note !== undefined)
+    lines.push(
+      `<text class="note" x="${at.x}" y="${at.y + NODE_HALF_HEIGHT + 14}" font-size="10" font-weight="bold" fill="${COLOURS.down}" paint-order="stroke" stroke="#fafafa" stroke-width="3">✕ ${escapeXml(node.note)}</text>`,
+    );
   return `<g class="node ${node.kind}${node.down ? ' down' : ''}" data-id="${escapeXml(node.id)}"><title>${escapeXml(`${node.label} (${NODE_SHAPES[node.kind].legend})`)}</title>${shape(node, at)}${lines.join('')}</g>`;
 }
 
@@ -130,7 +135,92 @@ function clipToBox(from: Point, to: Point, halfWidth: number): Point {
   return { x: round(to.x - dx * t), y: round(to.y - dy * t) };
 }
 
-function edgeElement(edge: PictureEdge, from: Point, target: Point, targetHalfWidth: number, parallel: number): string {
+/** An edge label's place and size: placed after all edges are known, so labels can avoid each other. */
+interface EdgeLabel {
+  readonly from: string;
+  readonly to: string;
+  readonly text: string;
+  readonly colour: string;
+  readonly hop: boolean;
+  x: number;
+  y: number;
+  /** The unit normal of the edge there: labels move along it, away from their own line. */
+  readonly nx: number;
+  readonly ny: number;
+}
+
+const LABEL_SIZE = 10;
+const LABEL_CHAR = 5.8;
+const LABEL_HEIGHT = 13;
+const BADGE_RADIUS = 9;
+
+/** The box a label covers (a hop's number badge and the text after it). */
+export function labelBox(label: { text: string; hop: boolean; x: number; y: number }): {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+} {
+  const width = label.text.length * LABEL_CHAR + (label.hop ? BADGE_RADIUS : 0);
+  return {
+    x0: label.x - width / 2 - 2,
+    y0: label.y - LABEL_HEIGHT / 2,
+    x1: label.x + width / 2 + 2,
+    y1: label.y + LABEL_HEIGHT / 2,
+  };
+}
+
+function overlaps(a: ReturnType<typeof labelBox>, b: ReturnType<typeof labelBox>): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+/**
+ * Labels start just off their own line (along its normal) and are pushed further out, one way
+ * then the other, until none overlaps a label already placed: crossing edges no longer print
+ * "EstablishedEstablished".
+ */
+function placeLabels(labels: EdgeLabel[]): void {
+  const placed: ReturnType<typeof labelBox>[] = [];
+  for (const label of labels) {
+    const start = { x: label.x, y: label.y };
+    // Far enough along the normal that the whole box clears its own line.
+    const box = labelBox(label);
+    const clear = (Math.abs(label.nx) * (box.x1 - box.x0)) / 2 + (Math.abs(label.ny) * LABEL_HEIGHT) / 2 + 3;
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const distance = clear + Math.ceil(attempt / 2) * 11;
+      const side = attempt % 2 === 0 ? 1 : -1;
+      label.x = round(start.x + label.nx * distance * side);
+      label.y = round(start.y + label.ny * distance * side);
+      if (!placed.some((box) => overlaps(box, labelBox(label)))) break;
+    }
+    placed.push(labelBox(label));
+  }
+}
+
+function labelElement(label: EdgeLabel): string {
+  const halo = `paint-order="stroke" stroke="#fafafa" stroke-width="3" stroke-linejoin="round"`;
+  const of = `data-from="${escapeXml(label.from)}" data-to="${escapeXml(label.to)}"`;
+  if (!label.hop)
+    return `<g class="label" ${of}><text x="${label.x}" y="${label.y + 3.5}" font-size="${LABEL_SIZE}" fill="${label.colour}" ${halo}>${escapeXml(label.text)}</text></g>`;
+  // A hop: its number in a badge that reads on any line, then what the hop carried (a tunnel).
+  const [number, ...rest] = label.text.split(' ');
+  const box = labelBox(label);
+  const cx = round(box.x0 + 2 + BADGE_RADIUS);
+  const badge = `<circle cx="${cx}" cy="${label.y}" r="${BADGE_RADIUS}" fill="#ffffff" stroke="${label.colour}" stroke-width="2"/><text x="${cx}" y="${label.y + 3.5}" font-size="${LABEL_SIZE}" font-weight="bold" fill="${COLOURS.text}">${escapeXml(number ?? '')}</text>`;
+  const more =
+    rest.length === 0
+      ? ''
+      : `<text x="${round(cx + BADGE_RADIUS + 3)}" y="${label.y + 3.5}" font-size="${LABEL_SIZE}" text-anchor="start" fill="${COLOURS.text}" ${halo}>${escapeXml(rest.join(' '))}</text>`;
+  return `<g class="label hop" ${of}>${badge}${more}</g>`;
+}
+
+function edgeElement(
+  edge: PictureEdge,
+  from: Point,
+  target: Point,
+  targetHalfWidth: number,
+  parallel: number,
+): { path: string; label: EdgeLabel } {
   const style = EDGE_STYLES[edge.kind];
   const colour = edgeColour(edge);
   // Parallel edges (a trace over a link, a session and a next hop) bend apart so each stays visible.
@@ -147,11 +237,22 @@ function edgeElement(edge: PictureEdge, from: Point, target: Point, targetHalfWi
   const dash = style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`;
   const marker = edge.directed ? ` marker-end="url(#arrow-${colour.slice(1)})"` : '';
   const labelAt = { x: round((mid.x + control.x) / 2), y: round((mid.y + control.y) / 2) };
-  return (
+  const path =
     `<g class="edge ${edge.kind}${edge.up ? '' : ' down'}" data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}">` +
-    `<path d="M${from.x},${from.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${colour}" stroke-width="${style.width}"${dash}${marker}/>` +
-    `<text x="${labelAt.x}" y="${labelAt.y - 3}" font-size="9" fill="${colour}">${escapeXml(edge.label)}</text></g>`
-  );
+    `<path d="M${from.x},${from.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${colour}" stroke-width="${style.width}"${dash}${marker}/></g>`;
+  const normal = { x: -(to.y - from.y) / length, y: (to.x - from.x) / length };
+  const label: EdgeLabel = {
+    from: edge.from,
+    to: edge.to,
+    text: edge.label,
+    colour,
+    hop: edge.kind === 'hop',
+    x: labelAt.x,
+    y: labelAt.y,
+    nx: normal.x,
+    ny: normal.y,
+  };
+  return { path, label };
 }
 
 function legend(picture: Picture, top: number): string[] {
@@ -164,19 +265,30 @@ function legend(picture: Picture, top: number): string[] {
   });
   const states = picture.edges.some((e) => e.kind !== 'link' && e.kind !== 'next-hop' && e.kind !== 'hop')
     ? [
-        `<text x="300" y="${top + 4}" text-anchor="start"><tspan fill="${COLOURS.up}">green: Established</tspan>  <tspan fill="${COLOURS.down}">red: not Established</tspan></text>`,
+        `<text x="300" y="${top + 4}" text-anchor="start"><tspan fill="${COLOURS.up}">green: Established</tspan><tspan dx="14" fill="${COLOURS.down}">red: not Established</tspan></text>`,
       ]
     : [];
-  return [`<g class="legend" font-size="11">`, ...rows, ...states, '</g>'];
+  const fills = [
+    ...(picture.nodes.some((n) => n.down)
+      ? [[COLOURS.downFill, COLOURS.down, 'stopped machine (or peer outside the topology)']]
+      : []),
+    ...(picture.nodes.some((n) => n.highlight)
+      ? [[COLOURS.highlightFill, COLOURS.text, "highlighted: the prefix's origin, a trace's ends"]]
+      : []),
+  ].map(([fill, stroke, text], i) => {
+    const y = top + 22 + i * LEGEND_LINE;
+    return `<rect x="300" y="${y - 7}" width="24" height="14" rx="3" fill="${fill}" stroke="${stroke}"/><text x="332" y="${y + 4}" text-anchor="start">${escapeXml(text as string)}</text>`;
+  });
+  return [`<g class="legend" font-size="11">`, ...rows, ...states, ...fills, '</g>'];
 }
 
 export function toSvg(picture: Picture): string {
-  const legendHeight = new Set(picture.edges.map((e) => e.kind)).size * LEGEND_LINE + 20;
+  const legendHeight = Math.max(new Set(picture.edges.map((e) => e.kind)).size, 3) * LEGEND_LINE + 20;
   const { points, width, height: plotHeight } = layout(picture);
   const height = plotHeight + legendHeight;
   const colours = [...new Set(picture.edges.filter((e) => e.directed).map(edgeColour))];
   const seen = new Map<string, number>();
-  const edges = picture.edges.map((edge) => {
+  const drawn = picture.edges.map((edge) => {
     const key = [edge.from, edge.to].sort().join('\u0000');
     const parallel = seen.get(key) ?? 0;
     seen.set(key, parallel + 1);
@@ -189,6 +301,8 @@ export function toSvg(picture: Picture): string {
       parallel,
     );
   });
+  const labels = drawn.map((d) => d.label).filter((l) => l.text !== '');
+  placeLabels(labels);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" text-anchor="middle">`,
     `<title>${escapeXml(picture.title)}</title>`,
@@ -200,8 +314,9 @@ export function toSvg(picture: Picture): string {
     '</defs>',
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
     `<text x="${width / 2}" y="24" font-size="15" font-weight="bold">${escapeXml(picture.title)}</text>`,
-    ...edges,
+    ...drawn.map((d) => d.path),
     ...picture.nodes.map((node) => nodeElement(node, points.get(node.id) as Point)),
+    ...labels.map(labelElement),
     ...legend(picture, plotHeight + 10),
     '</svg>',
     '',
