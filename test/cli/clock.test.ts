@@ -27,23 +27,31 @@ describe('the workspace clock', () => {
     expect(plain.stdout).toMatch(/^Sessions: 1\/3 established/m);
   });
 
-  it('init --force keeps a settled lab settled: an edited and reloaded lab answers as the file does', async () => {
-    await cli.run('labs', 'open', 'route-reflectors');
-    const lab = cli.path('route-reflectors');
-    copyFileSync(repoPath('topologies/labs/route-reflectors/solution.yaml'), `${lab}/lab.yaml`);
-    const inLab = new CliSandbox({}, undefined, lab);
-    inLab.wallMs = cli.wallMs + 5_000;
-    expect((await inLab.run('init', 'lab.yaml', '--force')).code).toBe(0);
-    expect(JSON.parse(readFileSync(`${lab}/.podnet/state.json`, 'utf8')).clock.instant).toBe(true);
-    for (const argv of [
-      ['bgp', 'routes', 'rr-2', '--all'],
-      ['routes', 'node-1'],
-      ['bgp', 'status', 'node-1'],
-    ]) {
-      const fromWorkspace = await inLab.run(...argv);
-      const fromFile = await inLab.run('-t', 'lab.yaml', ...argv);
-      expect(fromWorkspace.stdout, argv.join(' ')).toBe(fromFile.stdout);
-    }
-    expect((await inLab.run('check', 'lab.yaml')).code).toBe(0);
-  });
+  for (const [name, commands] of [
+    [
+      'route-reflectors',
+      [
+        ['bgp', 'routes', 'rr-2', '--all'],
+        ['routes', 'node-1'],
+        ['bgp', 'status', 'node-1'],
+      ],
+    ],
+    ['racks-and-tors', [['bgp', 'summary'], ['routes', 'node-1a'], ['reach']]],
+  ] as const) {
+    it(`init --force keeps a settled lab settled: ${name}, edited and reloaded, answers as the file does`, async () => {
+      await cli.run('labs', 'open', name);
+      const lab = cli.path(name);
+      copyFileSync(repoPath('topologies/labs', name, 'solution.yaml'), `${lab}/lab.yaml`);
+      const inLab = new CliSandbox({}, undefined, lab);
+      inLab.wallMs = cli.wallMs + 5_000;
+      expect((await inLab.run('init', 'lab.yaml', '--force')).code).toBe(0);
+      expect(JSON.parse(readFileSync(`${lab}/.podnet/state.json`, 'utf8')).clock.instant).toBe(true);
+      for (const argv of commands) {
+        const fromWorkspace = await inLab.run(...argv);
+        const fromFile = await inLab.run('-t', 'lab.yaml', ...argv);
+        expect(fromWorkspace.stdout, argv.join(' ')).toBe(fromFile.stdout);
+      }
+      expect((await inLab.run('check', 'lab.yaml')).code).toBe(0);
+    });
+  }
 });
