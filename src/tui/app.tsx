@@ -89,7 +89,7 @@ const COLORS: Readonly<Record<Tone, string | undefined>> = {
 };
 
 function Row({ line, width, color }: { line: Line; width: number; color: boolean }) {
-  const prefix = line.selected ? '>' : '';
+  const prefix = line.selected ? '>' : line.gutter ? ' ' : '';
   const room = width - prefix.length;
   const text = line.text.length > room ? `${line.text.slice(0, Math.max(0, room - 1))}~` : line.text;
   const tone = line.tone ?? 'plain';
@@ -111,7 +111,7 @@ export function mouseAction(mouse: MouseEvent, lines: readonly Line[]): Action |
   if (!mouse.press) return undefined;
   if (mouse.button !== 0) return wheelAction(mouse);
   const line = lines[mouse.row - 1];
-  const column = mouse.column - 1 - (line?.selected ? 1 : 0);
+  const column = mouse.column - 1 - (line?.selected || line?.gutter ? 1 : 0);
   return line?.targets?.find((target) => column >= target.from && column < target.to)?.action;
 }
 

@@ -31,6 +31,11 @@ export interface Line {
   readonly text: string;
   readonly tone?: Tone;
   readonly selected?: boolean;
+  /**
+   * A row of a list one can select from (and its header): it keeps a column for the `>` marker,
+   * so the selected row's columns line up with the others.
+   */
+  readonly gutter?: boolean;
   /** What a click does: on a span of columns, or anywhere on the line. */
   readonly targets?: readonly Target[];
 }
@@ -59,7 +64,7 @@ function spans(
  */
 export function wrapLines(lines: readonly Line[], width: number): Line[] {
   return lines.flatMap((line) => {
-    const room = width - (line.selected ? 1 : 0);
+    const room = width - (line.selected || line.gutter ? 1 : 0);
     const columnTargets = line.targets?.some((t) => t.from !== 0 || t.to !== Infinity) ?? false;
     if (line.text.length <= room || columnTargets) return [line];
     const parts = wrapText(line.text, room, CONTINUATION);
@@ -187,8 +192,9 @@ function sessionLines(sim: Simulation, index: number, row: number): Line[] {
     {
       text: `${'PEER ADDRESS'.padEnd(15)} ${'PEER'.padEnd(12)} ${'TYPE'.padEnd(17)} ${'ROLE'.padEnd(10)}INFO`,
       tone: 'dim',
+      gutter: true,
     },
-    ...rows.map((r, i) => ({ ...r.line, selected: i === row, targets: rowTarget(i) })),
+    ...rows.map((r, i) => ({ ...r.line, selected: i === row, gutter: true, targets: rowTarget(i) })),
   ];
 }
 
@@ -220,6 +226,7 @@ function routeLines(sim: Simulation, machine: string, state: TuiState): Line[] {
     return {
       text,
       selected: network === state.row && !text.startsWith(' '),
+      gutter: true,
       tone: text.includes(' * ') ? 'ok' : 'dim',
       targets: rowTarget(network),
     };
@@ -245,6 +252,7 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
       text: `${namespace}${p.spec.name.padEnd(20)} ${`${status.readyContainers}/${p.spec.containers.length}`.padEnd(5)} ${`${status.display}${down ? ' (down)' : ''}`.padEnd(17)} ${ip.padEnd(15)} ${p.nodeName ?? '<none>'}`,
       tone,
       selected: node === undefined && i === state.row,
+      gutter: node === undefined,
       ...(node === undefined ? { targets: rowTarget(i) } : {}),
     };
   });
@@ -252,6 +260,7 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
     {
       text: `${node === undefined ? `${'NAMESPACE'.padEnd(11)} ` : ''}${'NAME'.padEnd(20)} ${'READY'.padEnd(5)} ${'STATUS'.padEnd(17)} ${'IP'.padEnd(15)} NODE`,
       tone: 'dim',
+      gutter: node === undefined,
     },
     ...rows,
   ];

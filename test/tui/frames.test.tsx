@@ -81,7 +81,7 @@ describe('TUI frames', () => {
     const down = await press(KEY.left, 'r', 'g');
     expect(down).toMatch(/^Machines: +k8s-master +<node-1> +node-2 DOWN *$/m);
     expect(down).toMatch(/t=242\.\d{3}s/);
-    expect(down).not.toMatch(/^>?192\.168\.247\.0\/26 +via/m);
+    expect(down).not.toMatch(/^[> ]192\.168\.247\.0\/26 +via/m);
     expect(down).toMatch(/^last event 242\.\d{3}s node-1: 192\.168\.247\.0\/26 withdrawn$/m);
     expect(down).toMatch(/converged: routes last changed at 242\.\d{3}s/);
   });
@@ -159,6 +159,17 @@ describe('TUI frames', () => {
     expect(stopped).toMatch(/^Calico process is not running\.$/m);
     await press(KEY.left, 'f', KEY.right, KEY.right);
     expect(await press('2')).toMatch(/^>default +date-pod +1\/1 +Running \(down\) +192\.168\.61\.1 +node-1$/m);
+  });
+
+  it("keeps the selected row's columns in line with the others", async () => {
+    const { frame } = await open();
+    const rows = frame()
+      .split('\n')
+      .filter((line) => line.includes('node-to-node mesh'));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.startsWith('>')).toBe(true);
+    expect(rows[1]?.startsWith(' ')).toBe(true);
+    expect(new Set(rows.map((line) => line.indexOf('node-to-node mesh'))).size).toBe(1);
   });
 
   it('acts on every key of a burst, as fast typing, key repeat and paste deliver them', async () => {
