@@ -27,7 +27,7 @@ import type { ClusterOp } from '../core/cluster/index.js';
 import type { Issue, PodSpec, Topology } from '../core/topology/model.js';
 import { resolvePodManifest } from '../core/topology/resolve.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
-import { type FileSystem, FileWriteError } from './fs.js';
+import type { FileSystem } from './fs.js';
 import { type LocatedMessage, SourceTable } from './sources.js';
 import { loadTopology, readInputFile } from './topology-file.js';
 
@@ -405,5 +405,3 @@ function freeName(dir: string, fs: FileSystem, stem: string, ext: string): strin
     if (!fs.exists(join(dir, name))) return name;
   }
 }
-
-export { FileWriteError };
