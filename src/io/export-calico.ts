@@ -72,7 +72,6 @@ function bgpPeers(topology: Topology): Manifest[] {
         : {}),
       ...(peer.peerSelectorText !== undefined ? { peerSelector: peer.peerSelectorText } : {}),
       ...(peer.asNumber !== undefined ? { asNumber: peer.asNumber } : {}),
-      ...(peer.localASNumber !== undefined ? { localASNumber: peer.localASNumber } : {}),
       ...(peer.nextHopMode !== 'Auto' ? { nextHopMode: peer.nextHopMode } : {}),
     },
   }));

@@ -333,6 +333,7 @@ export function topologyJsonSchema(): object {
   const documents = [
     schema.topologyDocument,
     schema.podManifest,
+    schema.deploymentManifest,
     schema.ipPoolResource,
     schema.bgpPeerResource,
     schema.bgpConfigurationResource,

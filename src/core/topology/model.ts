@@ -40,6 +40,7 @@ export type IssueCode =
   | 'invalid-selector'
   | 'invalid-address'
   | 'invalid-cidr'
+  | 'not-modelled'
   | 'workspace';
 
 export interface Issue {
@@ -136,7 +137,6 @@ export interface BgpPeer {
   readonly peerSelector?: Selector;
   readonly peerSelectorText?: string;
   readonly asNumber?: number;
-  readonly localASNumber?: number;
   readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
   readonly origin: Origin;
 }

@@ -310,7 +310,6 @@ export function resolvePeers(
         : {}),
       ...(peerSelector !== undefined ? { peerSelector, peerSelectorText: value.peerSelector as string } : {}),
       ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
-      ...(value.localASNumber !== undefined ? { localASNumber: value.localASNumber } : {}),
     };
     return [peer];
   });

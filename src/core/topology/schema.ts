@@ -36,11 +36,37 @@ export const encapModeSchema = z.enum(['Never', 'Always', 'CrossSubnet']);
 
 const labelsSchema = z.record(z.string(), z.string()).describe('Kubernetes-style labels');
 
+/** Marks the issues that refuse a field podnet does not simulate, so they get their own code. */
+export const NOT_MODELLED = 'not-modelled';
+
+/**
+ * A field Kubernetes or Calico accepts whose effect podnet does not simulate. Accepting it silently
+ * would answer the user's question falsely, so it is refused where it stands, naming what is missing.
+ */
+function notModelled(what: string) {
+  return z
+    .unknown()
+    .refine(() => false, {
+      message: `podnet does not model ${what}; remove this field`,
+      params: { [NOT_MODELLED]: true },
+    })
+    .optional()
+    .describe(`refused: podnet does not model ${what}`);
+}
+
+/** A field podnet models only at its default value: the default is accepted, any other refused. */
+function onlyDefault<T extends z.ZodType>(schema: T, accepted: (value: z.output<T>) => boolean, what: string) {
+  return schema
+    .refine(accepted, { message: `podnet does not model ${what}; remove this field`, params: { [NOT_MODELLED]: true } })
+    .optional()
+    .describe(`refused unless left at its default: podnet does not model ${what}`);
+}
+
 export const bgpConfigurationSpec = z.strictObject({
   asNumber: asNumberSchema.default(64512).describe('default AS of every node (Calico: 64512)'),
   nodeToNodeMeshEnabled: z.boolean().default(true).describe('full iBGP mesh between all nodes'),
   listenPort: z.number().int().min(1).max(65535).default(179),
-  logSeverityScreen: z.string().optional(),
+  logSeverityScreen: notModelled('BIRD logging'),
 });
 
 export const ipamConfigurationSpec = z.strictObject({
@@ -58,7 +84,7 @@ export const ipPoolSpec = z.strictObject({
   nodeSelector: z.string().default('all()').describe('Calico selector of the nodes that may use this pool'),
   disabled: z.boolean().default(false),
   disableBGPExport: z.boolean().default(false),
-  allowedUses: z.array(z.enum(['Workload', 'Tunnel'])).optional(),
+  allowedUses: notModelled('pool uses: every pool serves both workloads and tunnel addresses'),
 });
 
 export const ipPoolEntry = ipPoolSpec.extend({ name: text('pool name, e.g. default-ipv4-ippool') });
@@ -124,13 +150,13 @@ export const bgpPeerSpec = z.strictObject({
   peerIP: z.string().optional(),
   peerSelector: z.string().optional(),
   asNumber: asNumberSchema.optional(),
-  localASNumber: asNumberSchema.optional(),
+  localASNumber: notModelled('a per-peer local AS number'),
   keepOriginalNextHop: z.boolean().optional(),
   nextHopMode: z.enum(['Auto', 'Self', 'Keep']).optional(),
-  sourceAddress: z.enum(['UseNodeIP', 'None']).optional(),
-  keepaliveTime: z.string().optional(),
-  maxRestartTime: z.string().optional(),
-  numAllowedLocalASNumbers: z.number().int().min(0).optional(),
+  sourceAddress: notModelled('the source address of a BGP session (sessions always use the node IP)'),
+  keepaliveTime: notModelled('per-peer BGP timers'),
+  maxRestartTime: notModelled('graceful restart'),
+  numAllowedLocalASNumbers: notModelled('allowas-in'),
 });
 
 export const bgpPeerEntry = bgpPeerSpec.extend({ name: text('peer name') });
@@ -149,23 +175,23 @@ const containerPort = z.strictObject({
     .min(1, 'a port is between 1 and 65535')
     .max(65535, 'a port is between 1 and 65535')
     .optional(),
-  hostIP: z.string().optional(),
+  hostIP: notModelled('a hostPort bound to one host address'),
 });
 
-/** Fields kubectl accepts that podnet carries but does not simulate. */
-const ignoredContainerFields = {
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-  env: z.array(z.unknown()).optional(),
-  envFrom: z.array(z.unknown()).optional(),
-  resources: z.unknown().optional(),
-  volumeMounts: z.array(z.unknown()).optional(),
-  livenessProbe: z.unknown().optional(),
-  readinessProbe: z.unknown().optional(),
-  startupProbe: z.unknown().optional(),
-  securityContext: z.unknown().optional(),
-  workingDir: z.string().optional(),
-  stdin: z.boolean().optional(),
-  tty: z.boolean().optional(),
+/** Container fields Kubernetes accepts whose effects podnet does not simulate. */
+const unmodelledContainerFields = {
+  imagePullPolicy: notModelled('image pulls (images come from the offline registry)'),
+  env: notModelled('environment variables'),
+  envFrom: notModelled('environment variables'),
+  resources: notModelled('resource requests and limits'),
+  volumeMounts: notModelled('volumes'),
+  livenessProbe: notModelled('liveness probes'),
+  readinessProbe: notModelled('readiness probes (a running pod is Ready)'),
+  startupProbe: notModelled('startup probes'),
+  securityContext: notModelled('security contexts'),
+  workingDir: notModelled('working directories'),
+  stdin: notModelled('attached terminals'),
+  tty: notModelled('attached terminals'),
 };
 
 export const containerSchema = z.strictObject({
@@ -174,7 +200,7 @@ export const containerSchema = z.strictObject({
   ports: z.array(containerPort).optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
-  ...ignoredContainerFields,
+  ...unmodelledContainerFields,
 });
 
 const tolerationSchema = z.strictObject({
@@ -182,24 +208,24 @@ const tolerationSchema = z.strictObject({
   operator: z.enum(['Exists', 'Equal']).optional(),
   value: z.string().optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.number().optional(),
+  tolerationSeconds: notModelled('timed tolerations (NoExecute eviction)'),
 });
 
 export const podSpecSchema = z.strictObject({
   containers: z.array(containerSchema).min(1, 'a pod needs at least one container'),
-  initContainers: z.array(containerSchema).optional(),
+  initContainers: onlyDefault(z.array(z.unknown()), (list) => list.length === 0, 'init containers'),
   nodeName: z.string().optional(),
   nodeSelector: labelsSchema.optional(),
   tolerations: z.array(tolerationSchema).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
-  hostNetwork: z.boolean().optional(),
-  serviceAccountName: z.string().optional(),
-  terminationGracePeriodSeconds: z.number().optional(),
-  volumes: z.array(z.unknown()).optional(),
-  affinity: z.unknown().optional(),
-  securityContext: z.unknown().optional(),
-  priorityClassName: z.string().optional(),
-  dnsPolicy: z.string().optional(),
+  hostNetwork: onlyDefault(z.boolean(), (on) => !on, 'host-network pods (every pod gets a pool address)'),
+  serviceAccountName: notModelled('service accounts'),
+  terminationGracePeriodSeconds: notModelled('termination grace periods'),
+  volumes: notModelled('volumes'),
+  affinity: notModelled('affinity (the scheduler honours nodeName, nodeSelector and taints)'),
+  securityContext: notModelled('security contexts'),
+  priorityClassName: notModelled('pod priority and preemption'),
+  dnsPolicy: notModelled('cluster DNS'),
 });
 
 export const objectMeta = z.strictObject({
@@ -231,8 +257,8 @@ export const deploymentManifest = z.strictObject({
       metadata: z.strictObject({ labels: labelsSchema.optional(), annotations: labelsSchema.optional() }).optional(),
       spec: podSpecSchema,
     }),
-    strategy: z.unknown().optional(),
-    revisionHistoryLimit: z.number().optional(),
+    strategy: notModelled('rollout strategies'),
+    revisionHistoryLimit: notModelled('rollout history'),
   }),
   status: z.unknown().optional(),
 });

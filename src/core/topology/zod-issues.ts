@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod';
 import type { Issue, Path, PathSegment } from './model.js';
+import { NOT_MODELLED } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -80,9 +81,12 @@ function convert(
     case 'too_small':
     case 'too_big':
       return [{ at: { source, path }, code: 'out-of-range', message: plain(issue.message) }];
+    case 'custom':
+      if (issue.params?.[NOT_MODELLED] === true)
+        return [{ at: { source, path }, code: 'not-modelled', onKey: true, message: plain(issue.message) }];
+      return [{ at: { source, path }, code: 'invalid-value', message: plain(issue.message) }];
     case 'invalid_format':
     case 'not_multiple_of':
-    case 'custom':
     case 'invalid_key':
     case 'invalid_element':
       return [{ at: { source, path }, code: 'invalid-value', message: plain(issue.message) }];
