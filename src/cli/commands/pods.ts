@@ -2,9 +2,18 @@
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
+import { matches, type Selector } from '../../core/selector/index.js';
 import type { PodSpec } from '../../core/topology/model.js';
 import { resolvePodManifest } from '../../core/topology/resolve.js';
-import { describePod, getNodes, getPods, type Moment, nodeObject, podObject } from '../../io/format/kubectl.js';
+import {
+  describePod,
+  getNodes,
+  getPods,
+  type Moment,
+  nodeLabels,
+  nodeObject,
+  podObject,
+} from '../../io/format/kubectl.js';
 import type { LocatedMessage } from '../../io/located.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
@@ -116,17 +125,30 @@ export function printObject(io: CliIo, value: object, format: 'json' | 'yaml'): 
   io.stdout(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : stringify(value, { indentSeq: false }));
 }
 
+/** What `get` was asked for, after the TYPE/NAME forms and the selector are read. */
+export interface GetRequest {
+  readonly names: readonly string[];
+  readonly output: OutputFormat;
+  readonly selector: Selector;
+  readonly showLabels: boolean;
+}
+
 export function getPodsCommand(
   io: CliIo,
   options: GlobalOptions,
-  names: readonly string[],
-  flags: { output: OutputFormat; namespace: string; allNamespaces: boolean },
+  request: GetRequest,
+  scope: { namespace: string; allNamespaces: boolean },
 ): number {
   const { cluster, moment } = viewCluster(options, io);
-  const inScope = cluster.pods().filter((p) => flags.allNamespaces || p.spec.namespace === flags.namespace);
+  const { names } = request;
+  const inScope = cluster
+    .pods()
+    .filter((p) => scope.allNamespaces || p.spec.namespace === scope.namespace)
+    .filter((p) => matches(request.selector, p.spec.labels));
   const missing = names.filter((name) => !inScope.some((p) => p.spec.name === name));
-  const records = names.length === 0 ? inScope : inScope.filter((p) => names.includes(p.spec.name));
-  printPods(io, cluster, records, moment, flags, names.length === 1);
+  // kubectl lists named objects in the order they were asked for.
+  const records = names.length === 0 ? inScope : names.flatMap((name) => inScope.filter((p) => p.spec.name === name));
+  printPods(io, cluster, records, moment, { ...request, ...scope }, names.length === 1);
   if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
   return 0;
 }
@@ -136,7 +158,7 @@ function printPods(
   cluster: Cluster,
   records: readonly PodRecord[],
   moment: Moment,
-  flags: { output: OutputFormat; namespace: string; allNamespaces: boolean },
+  flags: { output: OutputFormat; namespace: string; allNamespaces: boolean; showLabels: boolean },
   single: boolean,
 ): void {
   if (flags.output === 'json' || flags.output === 'yaml') {
@@ -153,22 +175,19 @@ function printPods(
       io.stderr(flags.allNamespaces ? 'No resources found\n' : `No resources found in ${flags.namespace} namespace.\n`);
     return;
   }
-  io.stdout(
-    `${getPods(cluster, records, moment, { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces })}\n`,
-  );
+  const layout = { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces, showLabels: flags.showLabels };
+  io.stdout(`${getPods(cluster, records, moment, layout)}\n`);
 }
 
-export function getNodesCommand(
-  io: CliIo,
-  options: GlobalOptions,
-  names: readonly string[],
-  output: OutputFormat,
-): number {
+export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetRequest): number {
   const { cluster, moment } = viewCluster(options, io);
+  const { names, output } = request;
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
   if (missing.length > 0)
     throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
-  const shown = cluster.nodes().filter(({ node }) => names.length === 0 || names.includes(node.name));
+  const matching = cluster.nodes().filter(({ node }) => matches(request.selector, nodeLabels(node)));
+  const shown =
+    names.length === 0 ? matching : names.flatMap((name) => matching.filter(({ node }) => node.name === name));
   if (output === 'json' || output === 'yaml') {
     const objects = shown.map((record) => nodeObject(record, moment));
     printObject(io, names.length === 1 && objects[0] !== undefined ? objects[0] : listObject(objects), output);
@@ -178,7 +197,11 @@ export function getNodesCommand(
     for (const { node } of shown) io.stdout(`node/${node.name}\n`);
     return 0;
   }
-  io.stdout(`${getNodes(cluster, moment, output === 'wide', names)}\n`);
+  if (shown.length === 0) {
+    io.stderr('No resources found\n');
+    return 0;
+  }
+  io.stdout(`${getNodes(shown, moment, { wide: output === 'wide', showLabels: request.showLabels })}\n`);
   return 0;
 }
 

@@ -215,12 +215,12 @@ export function statusCommand(io: CliIo, options: GlobalOptions, flags: { output
       `BGP: AS ${topology.bgp.asNumber}, ${mesh}; IPAM: strictAffinity ${topology.ipam.strictAffinity}, maxBlocksPerHost ${topology.ipam.maxBlocksPerHost}`,
       '',
       '$ podnet get nodes -o wide',
-      getNodes(cluster, moment, true),
+      getNodes(cluster.nodes(), moment, { wide: true, showLabels: false }),
       '',
       '$ podnet get pods -A -o wide',
       cluster.pods().length === 0
         ? 'No resources found'
-        : getPods(cluster, cluster.pods(), moment, { wide: true, allNamespaces: true }),
+        : getPods(cluster, cluster.pods(), moment, { wide: true, allNamespaces: true, showLabels: false }),
       '',
       '$ podnet ipam show --show-blocks',
       ipamShow(cluster, true),

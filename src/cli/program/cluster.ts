@@ -1,20 +1,9 @@
 /** kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, ipam show. */
 import type { Command } from 'commander';
+import { readGetRequest, resourceKind } from '../commands/get-request.js';
 import type { OutputFormat } from '../commands/pods.js';
 import { CommandFailure } from '../errors.js';
 import { ipamCommands, json, outputOption, podCommands, type Registrar } from './shared.js';
-
-const POD_NAMES = ['pod', 'pods', 'po'];
-const NODE_NAMES = ['node', 'nodes', 'no'];
-
-function resourceKind(resource: string): 'pods' | 'nodes' {
-  if (POD_NAMES.includes(resource)) return 'pods';
-  if (NODE_NAMES.includes(resource)) return 'nodes';
-  throw new CommandFailure(
-    `error: the server doesn't have a resource type "${resource}" (podnet knows pods and nodes)`,
-    1,
-  );
-}
 
 export function registerCluster(program: Command, { io, run, globals }: Registrar): void {
   for (const verb of ['create', 'apply'] as const) {
@@ -33,26 +22,35 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
 
   program
     .command('get <resource> [names...]')
-    .description("list pods or nodes in kubectl's layout")
+    .description("list pods or nodes in kubectl's layout (get pods NAME..., get pod/NAME, -l SELECTOR)")
     .addOption(outputOption())
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'pods of every namespace')
+    .option('-l, --selector <selector>', 'only objects whose labels match, e.g. app=web,tier!=db,env in (a,b)')
+    .option('--show-labels', 'add a LABELS column')
     .action(
       (
         resource: string,
         names: string[],
-        opts: { output?: OutputFormat; namespace: string; allNamespaces?: boolean },
+        opts: {
+          output?: OutputFormat;
+          namespace: string;
+          allNamespaces?: boolean;
+          selector?: string;
+          showLabels?: boolean;
+        },
         cmd: Command,
       ) =>
-        run(async () =>
-          resourceKind(resource) === 'pods'
-            ? (await podCommands()).getPodsCommand(io, globals(cmd), names, {
-                output: opts.output,
+        run(async () => {
+          const { kind, request } = readGetRequest(resource, names, opts);
+          const commands = await podCommands();
+          return kind === 'pods'
+            ? commands.getPodsCommand(io, globals(cmd), request, {
                 namespace: opts.namespace,
                 allNamespaces: opts.allNamespaces ?? false,
               })
-            : (await podCommands()).getNodesCommand(io, globals(cmd), names, opts.output),
-        ),
+            : commands.getNodesCommand(io, globals(cmd), request);
+        }),
     );
 
   program

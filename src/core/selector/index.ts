@@ -33,7 +33,8 @@ type Token =
   | { readonly kind: 'punct'; readonly text: string; readonly at: number }
   | { readonly kind: 'end'; readonly text: ''; readonly at: number };
 
-class SelectorSyntaxError {
+/** Thrown inside a parser and turned into a SelectorParse at its entry point; never escapes. */
+export class SelectorSyntaxError {
   constructor(
     readonly offset: number,
     readonly reason: string,
@@ -212,9 +213,14 @@ function describe(token: Token): string {
 }
 
 export function parseSelector(text: string): SelectorParse {
+  return parseTotal(text, () => new Parser(tokenize(text)).parseAll());
+}
+
+/** Runs a parser that throws SelectorSyntaxError as a total function; the empty text selects all. */
+export function parseTotal(text: string, parse: () => Selector): SelectorParse {
   if (text.trim() === '') return { ok: true, selector: SELECT_ALL };
   try {
-    return { ok: true, selector: new Parser(tokenize(text)).parseAll() };
+    return { ok: true, selector: parse() };
   } catch (error) {
     if (error instanceof SelectorSyntaxError) return { ok: false, offset: error.offset, reason: error.reason };
     throw error;

@@ -25,6 +25,23 @@ function restartsText(status: PodStatus, now: number): string {
   return `${status.restarts} (${humanDuration(now - status.lastRestartAt)} ago)`;
 }
 
+/** A LABELS cell as `--show-labels` prints it: key=value pairs sorted by key, or <none>. */
+export function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).sort(([a], [b]) => byCodeUnit(a, b));
+  return pairs.length === 0 ? '<none>' : pairs.map(([key, value]) => `${key}=${value}`).join(',');
+}
+
+/** The labels the kubelet and kubeadm put on a node, then the topology's own. */
+export function nodeLabels(node: NodeRecord['node']): Record<string, string> {
+  return {
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': node.name,
+    'kubernetes.io/os': 'linux',
+    ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+    ...node.labels,
+  };
+}
+
 export function podIp(record: PodRecord): string | undefined {
   return record.allocation ? formatIpv4(record.allocation.ip) : undefined;
 }
@@ -33,7 +50,7 @@ export function getPods(
   cluster: Cluster,
   records: readonly PodRecord[],
   moment: Moment,
-  options: { wide: boolean; allNamespaces: boolean },
+  options: { wide: boolean; allNamespaces: boolean; showLabels: boolean },
 ): string {
   const header = [
     ...(options.allNamespaces ? ['NAMESPACE'] : []),
@@ -43,6 +60,7 @@ export function getPods(
     'RESTARTS',
     'AGE',
     ...(options.wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : []),
+    ...(options.showLabels ? ['LABELS'] : []),
   ];
   const rows = records.map((record) => {
     const status = cluster.statusAt(record, moment.now);
@@ -54,12 +72,18 @@ export function getPods(
       restartsText(status, moment.now),
       humanDuration(moment.now - record.createdAt),
       ...(options.wide ? [podIp(record) ?? '<none>', record.nodeName ?? '<none>', '<none>', '<none>'] : []),
+      ...(options.showLabels ? [formatLabels(record.spec.labels)] : []),
     ];
   });
   return kubectlTable(header, rows);
 }
 
-export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names: readonly string[] = []): string {
+export function getNodes(
+  shown: readonly NodeRecord[],
+  moment: Moment,
+  options: { wide: boolean; showLabels: boolean },
+): string {
+  const { wide } = options;
   const header = [
     'NAME',
     'STATUS',
@@ -67,8 +91,8 @@ export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names:
     'AGE',
     'VERSION',
     ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : []),
+    ...(options.showLabels ? ['LABELS'] : []),
   ];
-  const shown = cluster.nodes().filter(({ node }) => names.length === 0 || names.includes(node.name));
   const rows = shown.map(({ node }) => [
     node.name,
     'Ready',
@@ -76,6 +100,7 @@ export function getNodes(cluster: Cluster, moment: Moment, wide: boolean, names:
     humanDuration(moment.now),
     KUBERNETES_VERSION,
     ...(wide ? [formatIpv4(node.ip), '<none>', 'Ubuntu 24.04.1 LTS', '6.8.0-49-generic', 'containerd://1.7.22'] : []),
+    ...(options.showLabels ? [formatLabels(nodeLabels(node))] : []),
   ]);
   return kubectlTable(header, rows);
 }
@@ -91,13 +116,7 @@ export function nodeObject(record: NodeRecord, moment: Moment): object {
     metadata: {
       annotations: { 'projectcalico.org/IPv4Address': cidr },
       creationTimestamp: created,
-      labels: {
-        'kubernetes.io/arch': 'amd64',
-        'kubernetes.io/hostname': node.name,
-        'kubernetes.io/os': 'linux',
-        ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
-        ...node.labels,
-      },
+      labels: nodeLabels(node),
       name: node.name,
     },
     spec: {

@@ -1,0 +1,67 @@
+/**
+ * How `get` reads its arguments as kubectl does: `get pods a b`, `get pod/a pod/b`, `-l SELECTOR`
+ * and `--show-labels`, refusing the combinations kubectl refuses with kubectl's words.
+ */
+import { parseLabelSelector } from '../../core/selector/label-selector.js';
+import { CommandFailure } from '../errors.js';
+import type { GetRequest, OutputFormat } from './pods.js';
+
+const POD_NAMES = ['pod', 'pods', 'po'];
+const NODE_NAMES = ['node', 'nodes', 'no'];
+
+export type ResourceKind = 'pods' | 'nodes';
+
+export function resourceKind(resource: string): ResourceKind {
+  if (POD_NAMES.includes(resource)) return 'pods';
+  if (NODE_NAMES.includes(resource)) return 'nodes';
+  throw new CommandFailure(
+    `error: the server doesn't have a resource type "${resource}" (podnet knows pods and nodes)`,
+    1,
+  );
+}
+
+const SEPARATE_TYPE =
+  'error: there is no need to specify a resource type as a separate argument when passing arguments in ' +
+  "resource/name form (e.g. 'podnet get resource/<resource_name>' instead of 'podnet get resource resource/<resource_name>')";
+
+/** The kind and names of `get RESOURCE [NAMES...]` or `get TYPE/NAME [TYPE/NAME...]`. */
+function readTargets(resource: string, names: readonly string[]): { kind: ResourceKind; names: string[] } {
+  if (!resource.includes('/')) {
+    if (names.some((name) => name.includes('/'))) throw new CommandFailure(SEPARATE_TYPE, 1);
+    return { kind: resourceKind(resource), names: [...names] };
+  }
+  const pairs = [resource, ...names].map((arg) => {
+    const slash = arg.indexOf('/');
+    if (slash < 0)
+      throw new CommandFailure(`error: arguments in resource/name form must have a single resource and name`, 1);
+    return { kind: resourceKind(arg.slice(0, slash)), name: arg.slice(slash + 1) };
+  });
+  const kind = pairs[0]?.kind ?? 'pods';
+  if (pairs.some((pair) => pair.kind !== kind))
+    throw new CommandFailure(
+      'error: podnet lists one resource type per call; run get once for pods and once for nodes',
+      1,
+    );
+  return { kind, names: pairs.map((pair) => pair.name) };
+}
+
+export function readGetRequest(
+  resource: string,
+  names: readonly string[],
+  options: { output?: OutputFormat; selector?: string; showLabels?: boolean },
+): { kind: ResourceKind; request: GetRequest } {
+  const targets = readTargets(resource, names);
+  const parsed = parseLabelSelector(options.selector ?? '');
+  if (!parsed.ok) throw new CommandFailure(`error: unable to parse requirement: ${parsed.reason}`, 1);
+  if (options.selector !== undefined && targets.names.length > 0)
+    throw new CommandFailure('error: name cannot be provided when a selector is specified', 1);
+  return {
+    kind: targets.kind,
+    request: {
+      names: targets.names,
+      output: options.output,
+      selector: parsed.selector,
+      showLabels: options.showLabels ?? false,
+    },
+  };
+}
