@@ -127,7 +127,9 @@ describe('fields podnet does not model are refused where they stand', () => {
   it('a field left at its default is accepted, as it changes nothing', async () => {
     writeFileSync(
       cli.path('lab.yaml'),
-      `${SEED}pods:
+      `${SEED.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Info\n')}peers:
+  - { name: tor, peerIP: 10.0.1.1, asNumber: 65000, sourceAddress: UseNodeIP }
+pods:
   - apiVersion: v1
     kind: Pod
     metadata: { name: web }

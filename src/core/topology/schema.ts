@@ -66,7 +66,7 @@ export const bgpConfigurationSpec = z.strictObject({
   asNumber: asNumberSchema.default(64512).describe('default AS of every node (Calico: 64512)'),
   nodeToNodeMeshEnabled: z.boolean().default(true).describe('full iBGP mesh between all nodes'),
   listenPort: z.number().int().min(1).max(65535).default(179),
-  logSeverityScreen: notModelled('BIRD logging'),
+  logSeverityScreen: onlyDefault(z.string(), (level) => level === 'Info', 'BIRD log levels other than Info'),
 });
 
 export const ipamConfigurationSpec = z.strictObject({
@@ -153,7 +153,11 @@ export const bgpPeerSpec = z.strictObject({
   localASNumber: notModelled('a per-peer local AS number'),
   keepOriginalNextHop: z.boolean().optional(),
   nextHopMode: z.enum(['Auto', 'Self', 'Keep']).optional(),
-  sourceAddress: notModelled('the source address of a BGP session (sessions always use the node IP)'),
+  sourceAddress: onlyDefault(
+    z.enum(['UseNodeIP', 'None']),
+    (source) => source === 'UseNodeIP',
+    'BGP sessions from other than the node IP',
+  ),
   keepaliveTime: notModelled('per-peer BGP timers'),
   maxRestartTime: notModelled('graceful restart'),
   numAllowedLocalASNumbers: notModelled('allowas-in'),
