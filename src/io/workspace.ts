@@ -49,6 +49,7 @@ const journalEntry = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('delete'), at: moment, namespace: z.string(), name: z.string() }),
   z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('cordon'), at: moment, node: z.string(), unschedulable: z.boolean() }),
   z.strictObject({
     op: z.literal('port'),
     at: moment,
@@ -118,6 +119,8 @@ export class Workspace {
           return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
         case 'port':
           return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
+        case 'cordon':
+          return { kind: 'cordon', at: entry.at, node: entry.node, unschedulable: entry.unschedulable };
         default:
           return assertNever(entry, 'journal op');
       }
@@ -354,6 +357,10 @@ function checkJournal(
       case 'machine':
       case 'port':
         machine('name', entry.name);
+        return;
+      case 'cordon':
+        if (!topology.nodes.some((node) => node.name === entry.node))
+          report(['node'], `"${entry.node}" is not a node of this workspace's topology`);
         return;
     }
   });

@@ -189,7 +189,7 @@ export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetR
   const shown =
     names.length === 0 ? matching : names.flatMap((name) => matching.filter(({ node }) => node.name === name));
   if (output === 'json' || output === 'yaml') {
-    const objects = shown.map((record) => nodeObject(record, moment));
+    const objects = shown.map((record) => nodeObject(record, moment, cluster.cordonedAt(record.node.name)));
     printObject(io, names.length === 1 && objects[0] !== undefined ? objects[0] : listObject(objects), output);
     return 0;
   }
@@ -201,7 +201,7 @@ export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetR
     io.stderr('No resources found\n');
     return 0;
   }
-  io.stdout(`${getNodes(shown, moment, { wide: output === 'wide', showLabels: request.showLabels })}\n`);
+  io.stdout(`${getNodes(cluster, shown, moment, { wide: output === 'wide', showLabels: request.showLabels })}\n`);
   return 0;
 }
 

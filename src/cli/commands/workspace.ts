@@ -199,7 +199,7 @@ export function statusCommand(io: CliIo, options: GlobalOptions, flags: { output
       cluster: topology.name,
       source,
       simulatedTime: moment.now,
-      nodes: cluster.nodes().map((record) => nodeObject(record, moment)),
+      nodes: cluster.nodes().map((record) => nodeObject(record, moment, cluster.cordonedAt(record.node.name))),
       pods: cluster.pods().map((record) => podObject(cluster, record, moment)),
       bgp: summaryData(sim),
     };
@@ -215,7 +215,7 @@ export function statusCommand(io: CliIo, options: GlobalOptions, flags: { output
       `BGP: AS ${topology.bgp.asNumber}, ${mesh}; IPAM: strictAffinity ${topology.ipam.strictAffinity}, maxBlocksPerHost ${topology.ipam.maxBlocksPerHost}`,
       '',
       '$ podnet get nodes -o wide',
-      getNodes(cluster.nodes(), moment, { wide: true, showLabels: false }),
+      getNodes(cluster, cluster.nodes(), moment, { wide: true, showLabels: false }),
       '',
       '$ podnet get pods -A -o wide',
       cluster.pods().length === 0

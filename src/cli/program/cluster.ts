@@ -1,11 +1,30 @@
-/** kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, ipam show. */
+/**
+ * kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, cordon,
+ * uncordon, ipam show.
+ */
 import type { Command } from 'commander';
 import { readGetRequest, resourceKind } from '../commands/get-request.js';
 import type { OutputFormat } from '../commands/pods.js';
 import { CommandFailure } from '../errors.js';
-import { ipamCommands, json, outputOption, podCommands, type Registrar } from './shared.js';
+import { ipamCommands, json, nodeCommands, outputOption, podCommands, type Registrar } from './shared.js';
 
-export function registerCluster(program: Command, { io, run, globals }: Registrar): void {
+function registerCordon(program: Command, { io, run, globals }: Registrar): void {
+  for (const verb of ['cordon', 'uncordon'] as const) {
+    program
+      .command(`${verb} <node>`)
+      .description(
+        verb === 'cordon'
+          ? 'mark a node unschedulable: new pods go elsewhere, its pods stay (kubectl cordon)'
+          : 'let the scheduler place pods on a node again (kubectl uncordon)',
+      )
+      .action((node: string, _opts: object, cmd: Command) =>
+        run(async () => (await nodeCommands()).cordonCommand(io, globals(cmd), node, verb === 'cordon')),
+      );
+  }
+}
+
+export function registerCluster(program: Command, registrar: Registrar): void {
+  const { io, run, globals } = registrar;
   for (const verb of ['create', 'apply'] as const) {
     program
       .command(verb)
@@ -65,6 +84,8 @@ export function registerCluster(program: Command, { io, run, globals }: Registra
         return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output);
       }),
     );
+
+  registerCordon(program, registrar);
 
   program
     .command('delete <resource> <names...>')

@@ -24,6 +24,7 @@ export const bgpCommands = () => import('../commands/bgp.js');
 export const ipamCommands = () => import('../commands/ipam.js');
 export const traceCommands = () => import('../commands/trace.js');
 export const podCommands = () => import('../commands/pods.js');
+export const nodeCommands = () => import('../commands/nodes.js');
 export const workspaceCommands = () => import('../commands/workspace.js');
 export const labCommands = () => import('../commands/labs.js');
 export const graphCommands = () => import('../commands/graph.js');

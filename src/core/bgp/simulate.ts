@@ -4,7 +4,7 @@
  * times; a pod that makes its node claim a block or borrow an address changes what that node
  * originates at that moment.
  */
-import { Cluster, type ClusterOp, topologyOps } from '../cluster/index.js';
+import { Cluster, type ClusterOp, type OpResult, topologyOps } from '../cluster/index.js';
 import type { RunResult } from '../sim/index.js';
 import type { Topology } from '../topology/model.js';
 import { Underlay } from '../topology/underlay.js';
@@ -62,7 +62,7 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
 /** The operations the cluster itself sees: pods, and nodes going down or up (for scheduling). */
 export function toClusterOps(ops: readonly WorldOp[]): ClusterOp[] {
   return ops.flatMap((op): ClusterOp[] => {
-    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state') return [op];
+    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon') return [op];
     return op.kind === 'machine' ? [{ kind: 'node-state', at: op.at, node: op.name, up: op.up }] : [];
   });
 }
@@ -86,7 +86,8 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
   // What exists at time 0 is in place before the speakers start, which originate once.
   const atStart = ops.filter((op) => op.at === 0);
   for (const op of atStart) {
-    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state') cluster.apply(op);
+    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon')
+      cluster.apply(op);
     else apply(op);
   }
   network.start();
@@ -110,6 +111,15 @@ export function advance(sim: Simulation, journal: readonly WorldOp[], options: S
   return { ...sim, result, until: options.until };
 }
 
+/** Pods that waited for a node and were just placed: their nodes originate what they now hold. */
+function refreshPlaced(result: OpResult, network: BgpNetwork): void {
+  if (!result.ok) return;
+  for (const node of result.placedOn ?? []) {
+    const speaker = network.peering.byName.get(node);
+    if (speaker !== undefined) network.refreshOriginations(speaker);
+  }
+}
+
 function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
   const speakerOf = (name: string): number | undefined => network.peering.byName.get(name);
   switch (op.kind) {
@@ -126,12 +136,16 @@ function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
     case 'machine': {
       const name = op.kind === 'machine' ? op.name : op.node;
       const up = op.up;
-      cluster.apply({ kind: 'node-state', at: op.at, node: name, up });
+      const result = cluster.apply({ kind: 'node-state', at: op.at, node: name, up });
       const speaker = speakerOf(name);
       if (speaker !== undefined) network.setSpeakerUp(speaker, up);
       else network.underlay.setMachineUp(name, up);
+      refreshPlaced(result, network);
       return;
     }
+    case 'cordon':
+      refreshPlaced(cluster.apply(op), network);
+      return;
     case 'link':
       network.setLinkUp(op.a, op.b, op.up);
       return;

@@ -6,8 +6,9 @@
  * time 0, its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the
  * same operations gives the same placements and addresses. Status at any time comes from
  * lifecycle.ts. Invariants: a pod key (namespace/name) names at most one live pod; a deleted
- * pod's address returns to its block's free FIFO. Leaves out: controllers (Deployments,
- * ReplicaSets), Services, and evicting pods from failed nodes.
+ * pod's address returns to its block's free FIFO. A cordoned node takes no new pods and keeps
+ * the ones it runs. Leaves out: controllers (Deployments, ReplicaSets), Services, and evicting
+ * pods from failed nodes.
  */
 import { createHash } from 'node:crypto';
 import { type Allocation, Ipam } from '../ipam/index.js';
@@ -21,10 +22,13 @@ import { Scheduler } from './scheduler.js';
 export type ClusterOp =
   | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
   | { readonly kind: 'delete'; readonly at: number; readonly namespace: string; readonly name: string }
-  | { readonly kind: 'node-state'; readonly at: number; readonly node: string; readonly up: boolean };
+  | { readonly kind: 'node-state'; readonly at: number; readonly node: string; readonly up: boolean }
+  /** `kubectl cordon` (unschedulable) and `uncordon`. */
+  | { readonly kind: 'cordon'; readonly at: number; readonly node: string; readonly unschedulable: boolean };
 
 export type OpResult =
-  | { readonly ok: true }
+  /** placedOn: nodes that received pods which had been waiting for one (their routes may change). */
+  | { readonly ok: true; readonly placedOn?: readonly string[] }
   | {
       readonly ok: false;
       readonly error: {
@@ -63,7 +67,14 @@ function uuidFrom(text: string): string {
 
 type Placement = Pick<
   PodRecord,
-  'scheduledBy' | 'nodeName' | 'scheduleError' | 'sandboxError' | 'allocation' | 'placementWhy'
+  | 'scheduledBy'
+  | 'scheduledAt'
+  | 'firstScheduleError'
+  | 'nodeName'
+  | 'scheduleError'
+  | 'sandboxError'
+  | 'allocation'
+  | 'placementWhy'
 >;
 
 /**
@@ -72,6 +83,8 @@ type Placement = Pick<
  */
 class Pod implements PodRecord {
   readonly scheduledBy: PodRecord['scheduledBy'];
+  readonly scheduledAt: number;
+  readonly firstScheduleError?: string;
   readonly nodeName?: string;
   readonly scheduleError?: string;
   readonly sandboxError?: string;
@@ -87,6 +100,8 @@ class Pod implements PodRecord {
     placement: Placement,
   ) {
     this.scheduledBy = placement.scheduledBy;
+    this.scheduledAt = placement.scheduledAt;
+    if (placement.firstScheduleError !== undefined) this.firstScheduleError = placement.firstScheduleError;
     if (placement.nodeName !== undefined) this.nodeName = placement.nodeName;
     if (placement.scheduleError !== undefined) this.scheduleError = placement.scheduleError;
     if (placement.sandboxError !== undefined) this.sandboxError = placement.sandboxError;
@@ -117,16 +132,23 @@ class Pod implements PodRecord {
   get vethName(): string {
     return this.identityHashes.vethName;
   }
+
+  /** The same pod (same identity and creation), placed later by the scheduler's retry. */
+  placed(placement: Placement): Pod {
+    return new Pod(this.spec, this.createdAt, this.identity, placement);
+  }
 }
 
 export class Cluster {
   readonly ipam: Ipam;
   private readonly scheduler: Scheduler;
-  private readonly records = new Map<string, PodRecord>();
+  private readonly records = new Map<string, Pod>();
   /** Per node, the keys of the pods placed on it. */
   private readonly byNode = new Map<string, Set<string>>();
   private readonly nodeRecords: NodeRecord[];
   private readonly nodesByName: ReadonlyMap<string, NodeRecord>;
+  /** Cordoned nodes, with the time each was cordoned (the unschedulable taint's timeAdded). */
+  private readonly cordoned = new Map<string, number>();
   private generation = 0;
 
   constructor(readonly topology: Topology) {
@@ -160,8 +182,21 @@ export class Cluster {
         return this.remove(op.namespace, op.name);
       case 'node-state':
         this.scheduler.setDown(op.node, !op.up);
-        return { ok: true };
+        return op.up ? { ok: true, placedOn: this.retryPending(op.at) } : { ok: true };
+      case 'cordon':
+        this.scheduler.setUnschedulable(op.node, op.unschedulable);
+        if (op.unschedulable) {
+          if (!this.cordoned.has(op.node)) this.cordoned.set(op.node, op.at);
+          return { ok: true };
+        }
+        this.cordoned.delete(op.node);
+        return { ok: true, placedOn: this.retryPending(op.at) };
     }
+  }
+
+  /** When the node was cordoned, if it is now (spec.unschedulable). */
+  cordonedAt(node: string): number | undefined {
+    return this.cordoned.get(node);
   }
 
   private create(spec: PodSpec, at: number): OpResult {
@@ -169,28 +204,46 @@ export class Cluster {
     if (this.records.has(key))
       return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
     const identity = `${this.topology.seed}/${key}/${this.generation++}`;
+    this.records.set(key, new Pod(spec, at, identity, this.schedule(spec, key, at)));
+    return { ok: true };
+  }
+
+  /** Places a pod and gives it an address, as kube-scheduler then Calico's CNI plugin would. */
+  private schedule(spec: PodSpec, key: string, at: number, firstError?: string): Placement {
     const placement = this.scheduler.place(spec);
     const scheduledBy = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
-    if (!placement.ok) {
-      this.records.set(key, new Pod(spec, at, identity, { scheduledBy, scheduleError: placement.message }));
-      return { ok: true };
-    }
+    const waited = firstError === undefined ? {} : { firstScheduleError: firstError };
+    if (!placement.ok) return { scheduledBy, scheduledAt: at, scheduleError: placement.message, ...waited };
     this.scheduler.adjust(placement.node.name, 1);
     const node = placement.node;
     const onNode = this.byNode.get(node.name) ?? new Set<string>();
     onNode.add(key);
     this.byNode.set(node.name, onNode);
     const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
-    this.records.set(
-      key,
-      new Pod(spec, at, identity, {
-        scheduledBy,
-        nodeName: node.name,
-        placementWhy: placement.why,
-        ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
-      }),
-    );
-    return { ok: true };
+    return {
+      scheduledBy,
+      scheduledAt: at,
+      ...waited,
+      nodeName: node.name,
+      placementWhy: placement.why,
+      ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
+    };
+  }
+
+  /**
+   * The scheduler's retry: when a node becomes schedulable again, pods still waiting for one are
+   * placed, oldest first. Returns the nodes that received pods.
+   */
+  private retryPending(at: number): string[] {
+    const placedOn = new Set<string>();
+    for (const [key, record] of this.records) {
+      if (record.scheduleError === undefined) continue;
+      const placement = this.schedule(record.spec, key, at, record.firstScheduleError ?? record.scheduleError);
+      if (placement.nodeName === undefined) continue;
+      this.records.set(key, record.placed(placement));
+      placedOn.add(placement.nodeName);
+    }
+    return [...placedOn];
   }
 
   private remove(namespace: string, name: string): OpResult {

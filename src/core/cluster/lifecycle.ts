@@ -69,6 +69,10 @@ export interface PodStatus {
 export interface PodRun {
   readonly spec: PodSpec;
   readonly createdAt: number;
+  /** When the scheduler placed it: its creation, or later for a pod that waited for a node. */
+  readonly scheduledAt: number;
+  /** Why it could not be placed when it was created, for a pod placed later. */
+  readonly firstScheduleError?: string;
   readonly nodeName?: string;
   readonly scheduledBy: 'default-scheduler' | 'nodeName';
   readonly scheduleError?: string;
@@ -146,16 +150,18 @@ export function podStatusAt(run: PodRun, images: ReadonlyMap<string, ImageBehavi
     events.add('Warning', 'FailedScheduling', 'default-scheduler', run.scheduleError ?? 'no node', [run.createdAt]);
     return pendingStatus(spec, 'Pending', events, [{ type: 'PodScheduled', status: 'False' }]);
   }
+  if (run.firstScheduleError !== undefined)
+    events.add('Warning', 'FailedScheduling', 'default-scheduler', run.firstScheduleError, [run.createdAt]);
   if (run.scheduledBy === 'default-scheduler') {
     events.add(
       'Normal',
       'Scheduled',
       'default-scheduler',
       `Successfully assigned ${spec.namespace}/${spec.name} to ${run.nodeName}`,
-      [run.createdAt],
+      [run.scheduledAt],
     );
   }
-  const sandboxAt = run.createdAt + SANDBOX_DELAY;
+  const sandboxAt = run.scheduledAt + SANDBOX_DELAY;
   if (run.sandboxError !== undefined) {
     const message =
       `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${run.sandboxId}": ` +

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, NodeRecord, PodRecord } from '../../core/cluster/index.js';
 import type { ContainerState, PodEvent, PodStatus } from '../../core/cluster/lifecycle.js';
+import { UNSCHEDULABLE_TAINT } from '../../core/cluster/scheduler.js';
 import { formatIpv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
 import { normalizeImage } from '../../core/topology/images.js';
@@ -79,6 +80,7 @@ export function getPods(
 }
 
 export function getNodes(
+  cluster: Cluster,
   shown: readonly NodeRecord[],
   moment: Moment,
   options: { wide: boolean; showLabels: boolean },
@@ -95,7 +97,7 @@ export function getNodes(
   ];
   const rows = shown.map(({ node }) => [
     node.name,
-    'Ready',
+    cluster.cordonedAt(node.name) === undefined ? 'Ready' : 'Ready,SchedulingDisabled',
     node.role === 'control-plane' ? 'control-plane' : '<none>',
     humanDuration(moment.now),
     KUBERNETES_VERSION,
@@ -106,9 +108,16 @@ export function getNodes(
 }
 
 /** A Node as `kubectl get node -o json` prints it: its labels, address, taints, Ready, node info. */
-export function nodeObject(record: NodeRecord, moment: Moment): object {
+export function nodeObject(record: NodeRecord, moment: Moment, cordonedAt?: number): object {
   const { node } = record;
-  const created = new Date(moment.epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = (at: number) => new Date(moment.epochMs + at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = timestamp(0);
+  const taints = [
+    ...node.taints.map((t) => ({ effect: t.effect, key: t.key, ...(t.value !== undefined ? { value: t.value } : {}) })),
+    ...(cordonedAt === undefined
+      ? []
+      : [{ effect: UNSCHEDULABLE_TAINT.effect, key: UNSCHEDULABLE_TAINT.key, timeAdded: timestamp(cordonedAt) }]),
+  ];
   const cidr = `${formatIpv4(node.ip)}/${node.subnet.len}`;
   return {
     apiVersion: 'v1',
@@ -121,15 +130,8 @@ export function nodeObject(record: NodeRecord, moment: Moment): object {
     },
     spec: {
       ...(node.podCIDR !== undefined ? { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR] } : {}),
-      ...(node.taints.length > 0
-        ? {
-            taints: node.taints.map((t) => ({
-              effect: t.effect,
-              key: t.key,
-              ...(t.value !== undefined ? { value: t.value } : {}),
-            })),
-          }
-        : {}),
+      ...(taints.length > 0 ? { taints } : {}),
+      ...(cordonedAt !== undefined ? { unschedulable: true } : {}),
     },
     status: {
       addresses: [
