@@ -2,7 +2,7 @@
  * cordon and uncordon as kubectl does them: the node turns SchedulingDisabled, new pods go
  * elsewhere or wait, and a pod that waited is placed (and routed to) once a node can take it.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliSandbox, tableRows } from '../helpers/cli.js';
 
@@ -99,5 +99,16 @@ describe('cordon and uncordon', () => {
     await cli.run('restore', 'node', 'node-1');
     const pods = (await cli.run('get', 'pods', '-o', 'wide')).stdout;
     expect(column(pods, 'web', 'NODE')).toBe('node-1');
+  });
+
+  it('a cordon entry edited to name no node is refused where it stands', async () => {
+    await cli.run('cordon', 'node-1');
+    const file = cli.path('.podnet', 'state.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"node": "node-1"', '"node": "tor-9"'));
+    const result = await cli.run('workspace', 'recover', '--accept-edits');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^\.podnet\/state\.json:\d+:\d+: journal\[\d+\]\.node: "tor-9" is not a node of this workspace's topology\n/,
+    );
   });
 });
