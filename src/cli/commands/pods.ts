@@ -189,7 +189,7 @@ export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetR
   const shown =
     names.length === 0 ? matching : names.flatMap((name) => matching.filter(({ node }) => node.name === name));
   if (output === 'json' || output === 'yaml') {
-    const objects = shown.map((record) => nodeObject(record, moment, cluster.cordonedAt(record.node.name)));
+    const objects = shown.map((record) => nodeObject(cluster, record, moment));
     printObject(io, names.length === 1 && objects[0] !== undefined ? objects[0] : listObject(objects), output);
     return 0;
   }

@@ -199,7 +199,7 @@ export function statusCommand(io: CliIo, options: GlobalOptions, flags: { output
       cluster: topology.name,
       source,
       simulatedTime: moment.now,
-      nodes: cluster.nodes().map((record) => nodeObject(record, moment, cluster.cordonedAt(record.node.name))),
+      nodes: cluster.nodes().map((record) => nodeObject(cluster, record, moment)),
       pods: cluster.pods().map((record) => podObject(cluster, record, moment)),
       bgp: summaryData(sim),
     };

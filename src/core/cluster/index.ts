@@ -5,7 +5,8 @@
  * A Cluster is built by replaying operations in simulated time: the topology's own pods at
  * time 0, its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the
  * same operations gives the same placements and addresses. Status at any time comes from
- * lifecycle.ts. Invariants: a pod key (namespace/name) names at most one live pod; a deleted
+ * lifecycle.ts; on a stopped node it is what the kubelet last posted, and the node turns NotReady
+ * after the node controller's grace period. Invariants: a pod key (namespace/name) names at most one live pod; a deleted
  * pod's address returns to its block's free FIFO. A cordoned node takes no new pods and keeps
  * the ones it runs. Leaves out: controllers (Deployments, ReplicaSets), Services, and evicting
  * pods from failed nodes.
@@ -16,7 +17,7 @@ import type { Ipv4 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
 import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
-import { type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
+import { nodeNotReady, type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
 import { Scheduler } from './scheduler.js';
 
 export type ClusterOp =
@@ -139,6 +140,13 @@ class Pod implements PodRecord {
   }
 }
 
+/** kube-controller-manager's --node-monitor-grace-period in Kubernetes 1.31 (50 s from 1.32). */
+export const NODE_MONITOR_GRACE_SECONDS = 40;
+
+export type NodeReadiness =
+  | { readonly ready: true; readonly lastHeartbeat?: number }
+  | { readonly ready: false; readonly since: number; readonly lastHeartbeat: number };
+
 export class Cluster {
   readonly ipam: Ipam;
   private readonly scheduler: Scheduler;
@@ -149,6 +157,8 @@ export class Cluster {
   private readonly nodesByName: ReadonlyMap<string, NodeRecord>;
   /** Cordoned nodes, with the time each was cordoned (the unschedulable taint's timeAdded). */
   private readonly cordoned = new Map<string, number>();
+  /** Stopped nodes, with the time each stopped: the kubelet's last heartbeat. */
+  private readonly stoppedAt = new Map<string, number>();
   private generation = 0;
 
   constructor(readonly topology: Topology) {
@@ -182,7 +192,12 @@ export class Cluster {
         return this.remove(op.namespace, op.name);
       case 'node-state':
         this.scheduler.setDown(op.node, !op.up);
-        return op.up ? { ok: true, placedOn: this.retryPending(op.at) } : { ok: true };
+        if (!op.up) {
+          if (!this.stoppedAt.has(op.node)) this.stoppedAt.set(op.node, op.at);
+          return { ok: true };
+        }
+        this.stoppedAt.delete(op.node);
+        return { ok: true, placedOn: this.retryPending(op.at) };
       case 'cordon':
         this.scheduler.setUnschedulable(op.node, op.unschedulable);
         if (op.unschedulable) {
@@ -192,6 +207,17 @@ export class Cluster {
         this.cordoned.delete(op.node);
         return { ok: true, placedOn: this.retryPending(op.at) };
     }
+  }
+
+  /**
+   * The node's Ready condition as the node lifecycle controller sets it: a stopped node's
+   * kubelet posts nothing, and after the grace period the node turns Unknown (NotReady).
+   */
+  nodeReadyAt(node: string, now: number): NodeReadiness {
+    const stopped = this.stoppedAt.get(node);
+    if (stopped === undefined) return { ready: true };
+    const since = stopped + NODE_MONITOR_GRACE_SECONDS;
+    return now < since ? { ready: true, lastHeartbeat: stopped } : { ready: false, since, lastHeartbeat: stopped };
   }
 
   /** When the node was cordoned, if it is now (spec.unschedulable). */
@@ -281,8 +307,15 @@ export class Cluster {
     return this.nodesByName.get(name);
   }
 
+  /**
+   * A pod's status as the API server holds it: on a stopped node, what the kubelet last posted,
+   * and, once the node is NotReady, the node controller's Ready=False on top.
+   */
   statusAt(record: PodRecord, now: number): PodStatus {
-    return podStatusAt(record, this.topology.images, now);
+    const node = record.nodeName === undefined ? { ready: true as const } : this.nodeReadyAt(record.nodeName, now);
+    const heartbeat = node.lastHeartbeat === undefined ? now : Math.max(record.scheduledAt, node.lastHeartbeat);
+    const posted = podStatusAt(record, this.topology.images, heartbeat);
+    return node.ready ? posted : nodeNotReady(posted, node.since);
   }
 
   podByIp(ip: Ipv4): PodRecord | undefined {

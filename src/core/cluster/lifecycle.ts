@@ -368,6 +368,28 @@ function runLoop(
   };
 }
 
+/**
+ * What the node lifecycle controller does to a pod on a node gone NotReady: its Ready condition
+ * turns False, with a NodeNotReady event. Container statuses (and so kubectl's READY column) stay
+ * as the kubelet last posted them.
+ */
+export function nodeNotReady(status: PodStatus, since: number): PodStatus {
+  const event: PodEvent = {
+    type: 'Warning',
+    reason: 'NodeNotReady',
+    from: 'node-controller',
+    message: 'Node is not ready',
+    first: since,
+    last: since,
+    count: 1,
+  };
+  return {
+    ...status,
+    conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
+    events: [...status.events, event],
+  };
+}
+
 function summarize(
   spec: PodSpec,
   containers: readonly ContainerStatus[],

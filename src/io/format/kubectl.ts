@@ -97,7 +97,7 @@ export function getNodes(
   ];
   const rows = shown.map(({ node }) => [
     node.name,
-    cluster.cordonedAt(node.name) === undefined ? 'Ready' : 'Ready,SchedulingDisabled',
+    nodeStatusText(cluster, node.name, moment.now),
     node.role === 'control-plane' ? 'control-plane' : '<none>',
     humanDuration(moment.now),
     KUBERNETES_VERSION,
@@ -107,16 +107,29 @@ export function getNodes(
   return kubectlTable(header, rows);
 }
 
+/** The taint the node lifecycle controller puts on a node whose kubelet stopped posting status. */
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+/** kubectl's STATUS of a node: from its Ready condition, then SchedulingDisabled when cordoned. */
+function nodeStatusText(cluster: Cluster, name: string, now: number): string {
+  const ready = cluster.nodeReadyAt(name, now).ready ? 'Ready' : 'NotReady';
+  return cluster.cordonedAt(name) === undefined ? ready : `${ready},SchedulingDisabled`;
+}
+
 /** A Node as `kubectl get node -o json` prints it: its labels, address, taints, Ready, node info. */
-export function nodeObject(record: NodeRecord, moment: Moment, cordonedAt?: number): object {
+export function nodeObject(cluster: Cluster, record: NodeRecord, moment: Moment): object {
   const { node } = record;
   const timestamp = (at: number) => new Date(moment.epochMs + at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const created = timestamp(0);
+  const cordonedAt = cluster.cordonedAt(node.name);
+  const readiness = cluster.nodeReadyAt(node.name, moment.now);
+  const taint = (key: string, effect: string, at: number) => ({ effect, key, timeAdded: timestamp(at) });
   const taints = [
     ...node.taints.map((t) => ({ effect: t.effect, key: t.key, ...(t.value !== undefined ? { value: t.value } : {}) })),
-    ...(cordonedAt === undefined
+    ...(cordonedAt === undefined ? [] : [taint(UNSCHEDULABLE_TAINT.key, UNSCHEDULABLE_TAINT.effect, cordonedAt)]),
+    ...(readiness.ready
       ? []
-      : [{ effect: UNSCHEDULABLE_TAINT.effect, key: UNSCHEDULABLE_TAINT.key, timeAdded: timestamp(cordonedAt) }]),
+      : [taint(UNREACHABLE, 'NoSchedule', readiness.since), taint(UNREACHABLE, 'NoExecute', readiness.since)]),
   ];
   const cidr = `${formatIpv4(node.ip)}/${node.subnet.len}`;
   return {
@@ -139,13 +152,23 @@ export function nodeObject(record: NodeRecord, moment: Moment, cordonedAt?: numb
         { address: node.name, type: 'Hostname' },
       ],
       conditions: [
-        {
-          lastTransitionTime: created,
-          message: 'kubelet is posting ready status',
-          reason: 'KubeletReady',
-          status: 'True',
-          type: 'Ready',
-        },
+        readiness.ready
+          ? {
+              lastHeartbeatTime: timestamp(readiness.lastHeartbeat ?? moment.now),
+              lastTransitionTime: created,
+              message: 'kubelet is posting ready status',
+              reason: 'KubeletReady',
+              status: 'True',
+              type: 'Ready',
+            }
+          : {
+              lastHeartbeatTime: timestamp(readiness.lastHeartbeat),
+              lastTransitionTime: timestamp(readiness.since),
+              message: 'Kubelet stopped posting node status.',
+              reason: 'NodeStatusUnknown',
+              status: 'Unknown',
+              type: 'Ready',
+            },
       ],
       nodeInfo: {
         architecture: 'amd64',
