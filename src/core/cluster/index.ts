@@ -2,14 +2,14 @@
  * cluster: the Kubernetes side of a topology: nodes with their Calico tunnel addresses, pods
  * scheduled onto nodes and given addresses by IPAM, in the order they were created.
  *
- * A Cluster is built by replaying operations in simulated time: the topology's own pods at
- * time 0, its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the
- * same operations gives the same placements and addresses. Status at any time comes from
- * lifecycle.ts; on a stopped node it is what the kubelet last posted, and the node turns NotReady
- * after the node controller's grace period. Invariants: a pod key (namespace/name) names at most one live pod; a deleted
- * pod's address returns to its block's free FIFO. A cordoned node takes no new pods and keeps
- * the ones it runs. Leaves out: controllers (Deployments, ReplicaSets), Services, and evicting
- * pods from failed nodes.
+ * A Cluster is built by replaying operations in simulated time: the topology's own pods at time 0,
+ * its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the same
+ * operations gives the same placements and addresses. Status at any time comes from lifecycle.ts;
+ * on a stopped node it is what the kubelet last posted, and the node turns NotReady after the node
+ * controller's grace period. Invariants: a pod key (namespace/name) names at most one live pod; a
+ * deleted pod's address returns to its block's free FIFO. A cordoned node takes no new pods and
+ * keeps the ones it runs. Leaves out: controllers (Deployments, ReplicaSets), Services, and
+ * evicting pods from failed nodes.
  */
 import { createHash } from 'node:crypto';
 import { type Allocation, Ipam } from '../ipam/index.js';
