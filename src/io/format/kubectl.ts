@@ -11,7 +11,7 @@ import { formatIpv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
 import { normalizeImage } from '../../core/topology/images.js';
 import { KUBECTL_DESCRIBE, kubectlTable, tabwrite } from './tabwriter.js';
-import { humanDuration, rfc1123z } from './time.js';
+import { humanDuration, rfc1123z, rfc3339 } from './time.js';
 
 /** A moment to render at: simulated seconds, and the wall-clock epoch simulated time 0 maps to. */
 export interface Moment {
@@ -119,7 +119,7 @@ function nodeStatusText(cluster: Cluster, name: string, now: number): string {
 /** A Node as `kubectl get node -o json` prints it: its labels, address, taints, Ready, node info. */
 export function nodeObject(cluster: Cluster, record: NodeRecord, moment: Moment): object {
   const { node } = record;
-  const timestamp = (at: number) => new Date(moment.epochMs + at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = (at: number) => rfc3339(moment.epochMs + at * 1000);
   const created = timestamp(0);
   const cordonedAt = cluster.cordonedAt(node.name);
   const readiness = cluster.nodeReadyAt(node.name, moment.now);
@@ -353,7 +353,7 @@ export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): 
   const status = cluster.statusAt(record, moment.now);
   const ip = podIp(record);
   const node = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
-  const time = (t: number): string => new Date(moment.epochMs + t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const time = (t: number): string => rfc3339(moment.epochMs + t * 1000);
   const stateObject = (state: ContainerState): object => {
     switch (state.state) {
       case 'running':

@@ -19,6 +19,11 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(days / 365)}y`;
 }
 
+/** RFC 3339 to the second, as Kubernetes objects carry their timestamps: `2026-01-01T00:05:00Z`. */
+export function rfc3339(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
