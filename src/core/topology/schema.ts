@@ -46,10 +46,7 @@ export const NOT_MODELLED = 'not-modelled';
 function notModelled(what: string) {
   return z
     .unknown()
-    .refine(() => false, {
-      message: `podnet does not model ${what}; remove this field`,
-      params: { [NOT_MODELLED]: true },
-    })
+    .refine(() => false, refusal(what))
     .optional()
     .describe(`refused: podnet does not model ${what}`);
 }
@@ -57,9 +54,13 @@ function notModelled(what: string) {
 /** A field podnet models only at its default value: the default is accepted, any other refused. */
 function onlyDefault<T extends z.ZodType>(schema: T, accepted: (value: z.output<T>) => boolean, what: string) {
   return schema
-    .refine(accepted, { message: `podnet does not model ${what}; remove this field`, params: { [NOT_MODELLED]: true } })
+    .refine(accepted, refusal(what))
     .optional()
     .describe(`refused unless left at its default: podnet does not model ${what}`);
+}
+
+function refusal(what: string) {
+  return { message: `podnet does not model ${what}; remove this field`, params: { [NOT_MODELLED]: true } };
 }
 
 export const bgpConfigurationSpec = z.strictObject({
