@@ -59,10 +59,14 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
   return ops;
 }
 
-/** The operations the cluster itself sees: pods, and nodes going down or up (for scheduling). */
+function isClusterOp(op: WorldOp): op is ClusterOp {
+  return op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon';
+}
+
+/** The operations the cluster itself sees: pods, nodes going down or up, and cordons. */
 export function toClusterOps(ops: readonly WorldOp[]): ClusterOp[] {
   return ops.flatMap((op): ClusterOp[] => {
-    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon') return [op];
+    if (isClusterOp(op)) return [op];
     return op.kind === 'machine' ? [{ kind: 'node-state', at: op.at, node: op.name, up: op.up }] : [];
   });
 }
@@ -86,8 +90,7 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
   // What exists at time 0 is in place before the speakers start, which originate once.
   const atStart = ops.filter((op) => op.at === 0);
   for (const op of atStart) {
-    if (op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon')
-      cluster.apply(op);
+    if (isClusterOp(op)) cluster.apply(op);
     else apply(op);
   }
   network.start();
