@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliSandbox, tableRows } from '../helpers/cli.js';
+import { CliSandbox, tableCell } from '../helpers/cli.js';
 
 let cli: CliSandbox;
 beforeEach(async () => {
@@ -22,19 +22,13 @@ function writePod(name: string, extra = ''): string {
   return file;
 }
 
-const column = (stdout: string, name: string, header: string) => {
-  const rows = tableRows(stdout);
-  const at = rows[0]?.indexOf(header) ?? -1;
-  return rows.find((row) => row[0] === name)?.[at];
-};
-
 describe('cordon and uncordon', () => {
   it("answers with kubectl's lines and shows the node SchedulingDisabled", async () => {
     expect(await cli.run('cordon', 'node-1')).toEqual({ code: 0, stdout: 'node/node-1 cordoned\n', stderr: '' });
     expect((await cli.run('cordon', 'node-1')).stdout).toBe('node/node-1 already cordoned\n');
     const nodes = (await cli.run('get', 'nodes')).stdout;
-    expect(column(nodes, 'node-1', 'STATUS')).toBe('Ready,SchedulingDisabled');
-    expect(column(nodes, 'node-2', 'STATUS')).toBe('Ready');
+    expect(tableCell(nodes, 'node-1', 'STATUS')).toBe('Ready,SchedulingDisabled');
+    expect(tableCell(nodes, 'node-2', 'STATUS')).toBe('Ready');
     const node = JSON.parse((await cli.run('get', 'node', 'node-1', '-o', 'json')).stdout);
     expect(node.spec).toMatchObject({
       unschedulable: true,
@@ -46,35 +40,35 @@ describe('cordon and uncordon', () => {
     });
     expect((await cli.run('uncordon', 'node-1')).stdout).toBe('node/node-1 uncordoned\n');
     expect((await cli.run('uncordon', 'node-1')).stdout).toBe('node/node-1 already uncordoned\n');
-    expect(column((await cli.run('get', 'nodes')).stdout, 'node-1', 'STATUS')).toBe('Ready');
+    expect(tableCell((await cli.run('get', 'nodes')).stdout, 'node-1', 'STATUS')).toBe('Ready');
   });
 
   it('new pods avoid a cordoned node; its own pods stay', async () => {
     await cli.run('cordon', 'node-1');
     await cli.run('create', '-f', writePod('web'));
     const pods = (await cli.run('get', 'pods', '-o', 'wide')).stdout;
-    expect(column(pods, 'web', 'NODE')).toBe('node-2');
-    expect(column(pods, 'date-pod', 'NODE')).toBe('node-1');
-    expect(column(pods, 'date-pod', 'STATUS')).toBe('Running');
+    expect(tableCell(pods, 'web', 'NODE')).toBe('node-2');
+    expect(tableCell(pods, 'date-pod', 'NODE')).toBe('node-1');
+    expect(tableCell(pods, 'date-pod', 'STATUS')).toBe('Running');
   });
 
   it('a pod that found no node waits, then is placed and routed when a node is uncordoned', async () => {
     await cli.run('cordon', 'node-1');
     await cli.run('cordon', 'node-2');
     await cli.run('create', '-f', writePod('web'));
-    expect(column((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Pending');
+    expect(tableCell((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Pending');
     expect((await cli.run('describe', 'pod', 'web')).stdout).toContain(
       '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable.',
     );
     await cli.run('uncordon', 'node-2');
     const pods = (await cli.run('get', 'pods', '-o', 'wide')).stdout;
-    expect(column(pods, 'web', 'STATUS')).toBe('Running');
-    expect(column(pods, 'web', 'NODE')).toBe('node-2');
+    expect(tableCell(pods, 'web', 'STATUS')).toBe('Running');
+    expect(tableCell(pods, 'web', 'NODE')).toBe('node-2');
     const events = (await cli.run('describe', 'pod', 'web')).stdout;
     expect(events.indexOf('FailedScheduling')).toBeLessThan(
       events.indexOf('Successfully assigned default/web to node-2'),
     );
-    const ip = column(pods, 'web', 'IP') as string;
+    const ip = tableCell(pods, 'web', 'IP') as string;
     const block = `${ip.replace(/\.\d+$/, '.0')}/26`;
     expect((await cli.run('routes', 'node-1')).stdout).toContain(`${block} via 10.0.1.12 dev tunl0 proto bird onlink`);
     expect((await cli.run('trace', 'date-pod', 'web:80')).stdout).toContain('=> ACCEPTED at default/web');
@@ -88,17 +82,17 @@ describe('cordon and uncordon', () => {
       '  tolerations: [{ key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule }]\n',
     );
     await cli.run('create', '-f', tolerant);
-    expect(column((await cli.run('get', 'pods', '-o', 'wide')).stdout, 'tolerant', 'STATUS')).toBe('Running');
+    expect(tableCell((await cli.run('get', 'pods', '-o', 'wide')).stdout, 'tolerant', 'STATUS')).toBe('Running');
   });
 
   it('a pod that waited for a stopped node is placed when the node is restored', async () => {
     await cli.run('fail', 'node', 'node-1');
     await cli.run('fail', 'node', 'node-2');
     await cli.run('create', '-f', writePod('web'));
-    expect(column((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Pending');
+    expect(tableCell((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Pending');
     await cli.run('restore', 'node', 'node-1');
     const pods = (await cli.run('get', 'pods', '-o', 'wide')).stdout;
-    expect(column(pods, 'web', 'NODE')).toBe('node-1');
+    expect(tableCell(pods, 'web', 'NODE')).toBe('node-1');
   });
 
   it('a cordon entry edited to name no node is refused where it stands', async () => {

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliSandbox, tableRows } from '../helpers/cli.js';
+import { CliSandbox, tableCell } from '../helpers/cli.js';
 
 let cli: CliSandbox;
 beforeEach(async () => {
@@ -15,11 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => cli.dispose());
 
-const cell = (stdout: string, name: string, header: string) => {
-  const rows = tableRows(stdout);
-  return rows.find((row) => row[0] === name)?.[rows[0]?.indexOf(header) ?? -1];
-};
-const nodeStatus = async (name: string) => cell((await cli.run('get', 'nodes')).stdout, name, 'STATUS');
+const nodeStatus = async (name: string) => tableCell((await cli.run('get', 'nodes')).stdout, name, 'STATUS');
 const podReady = async () => /^ {2}Ready\s+(\w+)$/m.exec((await cli.run('describe', 'pod', 'date-pod')).stdout)?.[1];
 
 describe('a stopped node, as the node lifecycle controller sees it', () => {
@@ -32,8 +28,8 @@ describe('a stopped node, as the node lifecycle controller sees it', () => {
     expect(await nodeStatus('node-1')).toBe('NotReady');
     expect(await nodeStatus('node-2')).toBe('Ready');
     const pods = (await cli.run('get', 'pods')).stdout;
-    expect(cell(pods, 'date-pod', 'READY')).toBe('1/1');
-    expect(cell(pods, 'date-pod', 'STATUS')).toBe('Running');
+    expect(tableCell(pods, 'date-pod', 'READY')).toBe('1/1');
+    expect(tableCell(pods, 'date-pod', 'STATUS')).toBe('Running');
     expect(await podReady()).toBe('False');
     expect((await cli.run('describe', 'pod', 'date-pod')).stdout).toMatch(
       /Warning {2}NodeNotReady {2}1s {4}node-controller {4}Node is not ready\n/,
@@ -68,14 +64,14 @@ describe('a stopped node, as the node lifecycle controller sees it', () => {
       'apiVersion: v1\nkind: Pod\nmetadata: { name: web }\nspec:\n  containers: [{ name: web, image: nginx }]\n',
     );
     await cli.run('create', '-f', 'web.yaml');
-    const node = cell((await cli.run('get', 'pods', '-o', 'wide')).stdout, 'web', 'NODE') as string;
+    const node = tableCell((await cli.run('get', 'pods', '-o', 'wide')).stdout, 'web', 'NODE') as string;
     await cli.run('fail', 'node', node);
     cli.advance(120);
     const pods = (await cli.run('get', 'pods')).stdout;
-    expect(cell(pods, 'web', 'STATUS')).toBe('ContainerCreating');
-    expect(cell(pods, 'web', 'READY')).toBe('0/1');
+    expect(tableCell(pods, 'web', 'STATUS')).toBe('ContainerCreating');
+    expect(tableCell(pods, 'web', 'READY')).toBe('0/1');
     await cli.run('restore', 'node', node);
     cli.advance(10);
-    expect(cell((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Running');
+    expect(tableCell((await cli.run('get', 'pods')).stdout, 'web', 'STATUS')).toBe('Running');
   });
 });

@@ -69,3 +69,9 @@ export function tableRows(text: string): string[][] {
     .split('\n')
     .map((line) => line.trim().split(/\s{2,}/));
 }
+
+/** One cell of a kubectl-style table: the row whose first cell is `name`, the column headed `header`. */
+export function tableCell(text: string, name: string, header: string): string | undefined {
+  const rows = tableRows(text);
+  return rows.find((row) => row[0] === name)?.[rows[0]?.indexOf(header) ?? -1];
+}
