@@ -161,6 +161,14 @@ export interface Toleration {
   readonly operator: 'Exists' | 'Equal';
   readonly value?: string;
   readonly effect?: Taint['effect'];
+  /** For a NoExecute toleration: how long the pod stays on a node with the taint (none: for ever). */
+  readonly tolerationSeconds?: number;
+}
+
+/** The controller that owns a pod (its ownerReferences entry with controller: true). */
+export interface OwnerRef {
+  readonly kind: 'ReplicationController' | 'ReplicaSet';
+  readonly name: string;
 }
 
 export interface PodSpec {
@@ -173,6 +181,38 @@ export interface PodSpec {
   readonly nodeSelector: Labels;
   readonly tolerations: readonly Toleration[];
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  readonly owner?: OwnerRef;
+  readonly origin: Origin;
+}
+
+export type WorkloadKind = 'ReplicationController' | 'ReplicaSet' | 'Deployment';
+
+/** maxSurge or maxUnavailable: a pod count, or a percentage of replicas. */
+export type IntOrPercent = { readonly count: number } | { readonly percent: number };
+
+export type RolloutStrategy =
+  | { readonly type: 'RollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
+  | { readonly type: 'Recreate' };
+
+/**
+ * A ReplicationController, ReplicaSet or Deployment as submitted. `template` is the pod every
+ * replica is made from (its name is empty; the controller names each copy).
+ */
+export interface WorkloadSpec {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly replicas: number;
+  readonly selector: Selector;
+  /** The selector as kubectl prints it (SELECTOR column). */
+  readonly selectorText: string;
+  readonly template: PodSpec;
+  /** A Deployment's pod-template-hash for this template (its ReplicaSet is `<name>-<hash>`). */
+  readonly templateHash: string;
+  readonly strategy: RolloutStrategy;
+  readonly minReadySeconds: number;
+  readonly revisionHistoryLimit: number;
   readonly origin: Origin;
 }
 
@@ -239,6 +279,8 @@ export interface Topology {
   readonly segments: readonly Segment[];
   readonly peers: readonly BgpPeer[];
   readonly pods: readonly PodSpec[];
+  /** Controllers; the pods they start with are in `pods`, owned by them. */
+  readonly workloads: readonly WorkloadSpec[];
   readonly images: ReadonlyMap<string, ImageBehaviour>;
   readonly events: readonly ScenarioEvent[];
   readonly checks: readonly NamedCheck[];

@@ -66,6 +66,7 @@ export function resolvePod(
       ...(t.key !== undefined ? { key: t.key } : {}),
       ...(t.value !== undefined ? { value: t.value } : {}),
       ...(t.effect !== undefined ? { effect: t.effect } : {}),
+      ...(t.tolerationSeconds !== undefined ? { tolerationSeconds: t.tolerationSeconds } : {}),
     })),
     restartPolicy: manifest.spec.restartPolicy,
     origin,

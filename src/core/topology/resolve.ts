@@ -13,9 +13,16 @@
 import type * as z from 'zod';
 import type { Cidr } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
-import { Rng } from '../sim/rng.js';
 import { IssueSink, type Located } from './issue-sink.js';
-import type { Issue, Origin, PodSpec, Topology } from './model.js';
+import {
+  type ClusterNode,
+  type Issue,
+  type Origin,
+  type PodSpec,
+  podKey,
+  type Topology,
+  type WorkloadSpec,
+} from './model.js';
 import {
   checkUniqueAddresses,
   type NodeWritten,
@@ -28,6 +35,7 @@ import {
 import { checkUniquePods, resolveImages, resolvePod } from './resolve-pods.js';
 import { type PoolWritten, resolvePools } from './resolve-pools.js';
 import { resolveChecks, resolveEvents } from './resolve-scenario.js';
+import { initialPods, resolveWorkload } from './resolve-workloads.js';
 import * as s from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -59,10 +67,19 @@ export type Resolution =
   | { readonly ok: true; readonly topology: Topology }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
-/** Pods keep the order they were written in: a `pods: - file:` entry expands in place. */
-interface OrderedPod extends Located<s.PodManifest> {
+/**
+ * Pods keep the order they were written in: a `pods: - file:` entry expands in place, and so do a
+ * controller's starting pods.
+ */
+interface OrderedPod extends Located<s.PodManifest | s.WorkloadManifest> {
   readonly order: readonly [number, number];
 }
+
+const WORKLOAD_SCHEMAS = {
+  ReplicationController: s.replicationControllerManifest,
+  ReplicaSet: s.replicaSetManifest,
+  Deployment: s.deploymentManifest,
+} as const;
 
 class Resolver extends IssueSink {
   private topologyDoc: Located<s.TopologyDocument> | undefined;
@@ -192,9 +209,15 @@ class Resolver extends IssueSink {
           this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
+      case 'ReplicationController':
+      case 'ReplicaSet':
       case 'Deployment': {
-        const deployment = this.parse(s.deploymentManifest, record, doc.source, []);
-        if (deployment) this.expandDeployment(deployment, root);
+        const workload = this.parse(WORKLOAD_SCHEMAS[record['kind']], record, doc.source, []);
+        if (
+          workload &&
+          this.admitPods(Math.max(0, workload.spec.replicas ?? 1), { ...root, path: ['spec', 'replicas'] })
+        )
+          this.pods.push({ value: workload, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
       case 'IPPool': {
@@ -226,42 +249,6 @@ class Resolver extends IssueSink {
           'unknown-name',
           `unknown kind "${String(record['kind'])}"${didYouMean(String(record['kind']), s.RESOURCE_KINDS)}; podnet reads ${s.RESOURCE_KINDS.join(', ')}`,
         );
-    }
-  }
-
-  /** A Deployment's pods, named as the ReplicaSet controller names them: <name>-<template hash>-<suffix>. */
-  private expandDeployment(deployment: s.DeploymentManifest, origin: Origin): void {
-    const { name, namespace } = deployment.metadata;
-    const labels = deployment.spec.template.metadata?.labels ?? {};
-    const mismatch = Object.entries(deployment.spec.selector.matchLabels).find(([key, value]) => labels[key] !== value);
-    if (mismatch !== undefined) {
-      this.report(
-        { ...origin, path: ['spec', 'selector', 'matchLabels', mismatch[0]] },
-        'conflict',
-        `selector does not match template labels: the template has no ${mismatch[0]}=${mismatch[1]}`,
-      );
-      return;
-    }
-    if (!this.admitPods(deployment.spec.replicas, { ...origin, path: ['spec', 'replicas'] })) return;
-    const hash = kubeSafe(fnv1a(`${name}/${JSON.stringify(deployment.spec.template)}`), 10);
-    const used = new Set<string>();
-    for (let i = 0; i < deployment.spec.replicas; i++) {
-      // Like the ReplicaSet controller, try another random suffix when one is taken.
-      let suffix = '';
-      for (let attempt = 0; suffix === '' || used.has(suffix); attempt++)
-        suffix = kubeSafe(fnv1a(`${name}/${hash}/${i}/${attempt}`), 5);
-      used.add(suffix);
-      const pod: s.PodManifest = {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: `${name}-${hash}-${suffix}`,
-          ...(namespace !== undefined ? { namespace } : {}),
-          labels: { ...labels, 'pod-template-hash': hash },
-        },
-        spec: deployment.spec.template.spec,
-      };
-      this.pods.push({ value: pod, origin, order: [Infinity, this.podSequence++] });
     }
   }
 
@@ -314,6 +301,35 @@ class Resolver extends IssueSink {
     this.nodes.set(node.name, { value: merged, origin: node.address !== undefined ? origin : existing.origin });
   }
 
+  /** Bare pods, and each controller with the pods it starts with, in written order. */
+  private resolvePods(
+    ordered: readonly OrderedPod[],
+    nodes: readonly ClusterNode[],
+  ): { pods: PodSpec[]; workloads: WorkloadSpec[] } {
+    const pods: PodSpec[] = [];
+    const workloads: WorkloadSpec[] = [];
+    const names = new Set<string>();
+    for (const { value, origin } of ordered) {
+      if (value.kind === 'Pod') {
+        const pod = resolvePod(this, value, origin, nodes);
+        if (pod !== undefined) {
+          names.add(podKey(pod.namespace, pod.name));
+          pods.push(pod);
+        }
+        continue;
+      }
+      const workload = resolveWorkload(this, value, origin, nodes);
+      if (workload === undefined) continue;
+      workloads.push(workload);
+      const taken = (name: string) => names.has(podKey(workload.namespace, name));
+      for (const pod of initialPods(workload, taken)) {
+        names.add(podKey(pod.namespace, pod.name));
+        pods.push(pod);
+      }
+    }
+    return { pods, workloads };
+  }
+
   resolve(): Topology | undefined {
     const doc = this.topologyDoc;
     if (doc === undefined) {
@@ -334,7 +350,7 @@ class Resolver extends IssueSink {
     checkUniqueAddresses(this, nodes, routers);
     const peers = resolvePeers(this, this.peers, nodes);
     const ordered = [...this.pods].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
-    const pods = ordered.map((pod) => resolvePod(this, pod.value, pod.origin, nodes)).filter(isDefined);
+    const { pods, workloads } = this.resolvePods(ordered, nodes);
     checkUniquePods(this, pods);
     const images = resolveImages(written.images ?? {});
     const events = resolveEvents(this, written.events ?? [], doc.origin.source, nodes, routers, pods, bgp.listenPort);
@@ -355,28 +371,12 @@ class Resolver extends IssueSink {
       segments: [...segments.values()].sort((a, b) => byCodeUnit(a.name, b.name)),
       peers,
       pods,
+      workloads,
       images,
       events,
       checks,
     };
   }
-}
-
-/** FNV-1a over a string, for stable generated names. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash;
-}
-
-/** Kubernetes' SafeEncodeString alphabet (no vowels, no look-alikes), as pod names use it. */
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-function kubeSafe(seed: number, length: number): string {
-  const rng = new Rng(seed);
-  let out = '';
-  for (let i = 0; i < length; i++) out += SAFE_ALPHABET[Math.floor(rng.next() * SAFE_ALPHABET.length)];
-  return out;
 }
 
 /** A stand-in for a topology document that failed its schema, so cross-checks can still run. */
@@ -397,10 +397,6 @@ type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 
 function definedOnly<T extends object>(value: T): Defined<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
-}
-
-function isDefined<T>(value: T | undefined): value is T {
-  return value !== undefined;
 }
 
 export function resolveTopology(

@@ -213,7 +213,7 @@ const tolerationSchema = z.strictObject({
   operator: z.enum(['Exists', 'Equal']).optional(),
   value: z.string().optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: notModelled('timed tolerations (NoExecute eviction)'),
+  tolerationSeconds: z.number().int().optional(),
 });
 
 export const podSpecSchema = z.strictObject({
@@ -251,23 +251,85 @@ export const podManifest = z.strictObject({
   status: z.unknown().optional(),
 });
 
+const matchExpression = z.strictObject({
+  key: text('label key'),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+  values: z.array(z.string()).optional(),
+});
+
+/** A Kubernetes LabelSelector (ReplicaSet, Deployment): matchLabels and matchExpressions, ANDed. */
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: labelsSchema.optional(),
+  matchExpressions: z.array(matchExpression).optional(),
+});
+
+export const podTemplateSchema = z.strictObject({
+  metadata: z.strictObject({ labels: labelsSchema.optional(), annotations: labelsSchema.optional() }).optional(),
+  spec: podSpecSchema,
+});
+
+const replicasSchema = z.number().int('replicas is a whole number').max(1_000_000);
+const minReadySeconds = z.number().int().min(0).max(MAX_DURATION_SECONDS).optional();
+
+export const replicationControllerManifest = z.strictObject({
+  apiVersion: z.literal('v1', 'a ReplicationController has apiVersion: v1'),
+  kind: z.literal('ReplicationController'),
+  metadata: objectMeta,
+  spec: z.strictObject({
+    replicas: replicasSchema.optional(),
+    selector: labelsSchema.optional(),
+    template: podTemplateSchema,
+    minReadySeconds,
+  }),
+  status: z.unknown().optional(),
+});
+
+export const replicaSetManifest = z.strictObject({
+  apiVersion: z.literal('apps/v1', 'a ReplicaSet has apiVersion: apps/v1'),
+  kind: z.literal('ReplicaSet'),
+  metadata: objectMeta,
+  spec: z.strictObject({
+    replicas: replicasSchema.optional(),
+    selector: labelSelectorSchema.optional(),
+    template: podTemplateSchema,
+    minReadySeconds,
+  }),
+  status: z.unknown().optional(),
+});
+
+const intOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^[0-9]{1,3}%$/, 'a whole number or a percentage such as 25%'),
+]);
+
 export const deploymentManifest = z.strictObject({
   apiVersion: z.literal('apps/v1', 'a Deployment has apiVersion: apps/v1'),
   kind: z.literal('Deployment'),
   metadata: objectMeta,
   spec: z.strictObject({
-    replicas: z.number().int().min(0).max(1_000_000).default(1),
-    selector: z.strictObject({ matchLabels: labelsSchema }),
-    template: z.strictObject({
-      metadata: z.strictObject({ labels: labelsSchema.optional(), annotations: labelsSchema.optional() }).optional(),
-      spec: podSpecSchema,
-    }),
-    strategy: notModelled('rollout strategies'),
-    revisionHistoryLimit: notModelled('rollout history'),
+    replicas: replicasSchema.default(1),
+    selector: labelSelectorSchema.optional(),
+    template: podTemplateSchema,
+    strategy: z
+      .strictObject({
+        type: z.enum(['RollingUpdate', 'Recreate']).optional(),
+        rollingUpdate: z
+          .strictObject({ maxSurge: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() })
+          .optional(),
+      })
+      .optional(),
+    minReadySeconds,
+    revisionHistoryLimit: z.number().int().min(0).max(1_000).optional(),
+    progressDeadlineSeconds: notModelled('rollout progress deadlines'),
+    paused: notModelled('paused rollouts'),
   }),
   status: z.unknown().optional(),
 });
 
+export type WorkloadManifest =
+  | z.output<typeof replicationControllerManifest>
+  | z.output<typeof replicaSetManifest>
+  | z.output<typeof deploymentManifest>;
 export type DeploymentManifest = z.output<typeof deploymentManifest>;
 
 export const podFileReference = z.strictObject({
@@ -466,6 +528,8 @@ export const kubeNodeResource = z.strictObject({
 
 export const RESOURCE_KINDS = [
   'Pod',
+  'ReplicationController',
+  'ReplicaSet',
   'Deployment',
   'Node',
   'IPPool',
