@@ -59,10 +59,6 @@ pods:
       securityContext: {}
       priorityClassName: high
       dnsPolicy: ClusterFirst
-      tolerations:
-        - key: node.kubernetes.io/unreachable
-          effect: NoExecute
-          tolerationSeconds: 10
       containers:
         - name: web
           image: nginx
@@ -94,8 +90,8 @@ spec:
   replicas: 1
   selector:
     matchLabels: { app: api }
-  strategy: { type: Recreate }
-  revisionHistoryLimit: 3
+  progressDeadlineSeconds: 60
+  paused: true
   template:
     metadata:
       labels: { app: api }

@@ -72,7 +72,7 @@ describe('the seed lab with a second pod on another node', () => {
     });
   });
 
-  it('a stopped node: NEIGHBOR_UNREACHABLE while peers still route to it, ACCEPTED again after restore', () => {
+  it('a stopped node: NEIGHBOR_UNREACHABLE while peers still route to it, ACCEPTED again after a restore before eviction', () => {
     const stopped = run(seed, 320, [
       podFile(seed, 'hello-pod.yml'),
       { kind: 'machine', at: 300, name: 'node-2', up: false },
@@ -84,9 +84,19 @@ describe('the seed lab with a second pod on another node', () => {
     const restored = run(seed, 700, [
       podFile(seed, 'hello-pod.yml'),
       { kind: 'machine', at: 300, name: 'node-2', up: false },
-      { kind: 'machine', at: 650, name: 'node-2', up: true },
+      { kind: 'machine', at: 630, name: 'node-2', up: true },
     ]);
     expect(traceBetween(restored, 'date-pod', 'hello-pod', 8080)[0]?.disposition.kind).toBe('ACCEPTED');
+  });
+
+  it('a bare pod evicted from a stopped node (300 + 40 s later) is gone once the node is back', () => {
+    const back = run(seed, 700, [
+      podFile(seed, 'hello-pod.yml'),
+      { kind: 'machine', at: 300, name: 'node-2', up: false },
+      { kind: 'machine', at: 650, name: 'node-2', up: true },
+    ]);
+    expect(back.cluster.pod('default', 'hello-pod')).toBeUndefined();
+    expect(back.cluster.pods().map((p) => p.spec.name)).toEqual(['date-pod']);
   });
 
   it('leaves the cluster masqueraded to the node address (natOutgoing)', () => {

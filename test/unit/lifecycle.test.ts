@@ -152,7 +152,7 @@ describe('Deployments', () => {
       { source: 1, value: deployment(2, { app: 'api' }), expect: 'any' },
     ]);
     expect(result.ok ? [] : result.issues.map((i) => `${i.at.path.join('.')}: ${i.message}`)).toEqual([
-      'spec.selector.matchLabels.app: selector does not match template labels: the template has no app=api',
+      'spec.template.metadata.labels: The Deployment "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
     ]);
   });
 });

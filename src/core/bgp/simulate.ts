@@ -60,7 +60,7 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
 }
 
 function isClusterOp(op: WorldOp): op is ClusterOp {
-  return op.kind === 'create' || op.kind === 'delete' || op.kind === 'node-state' || op.kind === 'cordon';
+  return op.kind !== 'link' && op.kind !== 'machine' && op.kind !== 'port';
 }
 
 /** The operations the cluster itself sees: pods, nodes going down or up, and cordons. */
@@ -86,14 +86,19 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
     .filter(({ op }) => op.at <= options.until)
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i)
     .map(({ op }) => op);
-  const apply = (op: WorldOp): void => applyOp(op, cluster, network);
+  const arm = timerArming(cluster, network, options.until);
+  const apply = (op: WorldOp): void => {
+    applyOp(op, cluster, network);
+    arm();
+  };
   // What exists at time 0 is in place before the speakers start, which originate once.
   const atStart = ops.filter((op) => op.at === 0);
   for (const op of atStart) {
     if (isClusterOp(op)) cluster.apply(op);
-    else apply(op);
+    else applyOp(op, cluster, network);
   }
   network.start();
+  arm();
   for (const op of ops.slice(atStart.length)) network.at(op.at, () => apply(op));
   const result = network.run(options.until, options.maxEvents);
   return { topology, cluster, underlay, peering, network, result, until: options.until };
@@ -109,32 +114,50 @@ export function advance(sim: Simulation, journal: readonly WorldOp[], options: S
   const ops = journal.filter((op) => op.at <= options.until);
   if (ops.some((op) => op.at < sim.network.engine.now))
     throw new Error('advance: an operation lies in the simulated past');
-  for (const op of ops) sim.network.at(op.at, () => applyOp(op, sim.cluster, sim.network));
+  const arm = timerArming(sim.cluster, sim.network, options.until);
+  arm();
+  for (const op of ops)
+    sim.network.at(op.at, () => {
+      applyOp(op, sim.cluster, sim.network);
+      arm();
+    });
   const result = sim.network.run(options.until, options.maxEvents);
   return { ...sim, result, until: options.until };
 }
 
-/** Pods that waited for a node and were just placed: their nodes originate what they now hold. */
-function refreshPlaced(result: OpResult, network: BgpNetwork): void {
-  if (!result.ok) return;
-  for (const node of result.placedOn ?? []) {
+/**
+ * The cluster's own timers (evictions, rollout steps) as simulation events: whenever the next
+ * one is not yet scheduled, it is, and firing it schedules the one after.
+ */
+function timerArming(cluster: Cluster, network: BgpNetwork, until: number): () => void {
+  const armed = new Set<number>();
+  const arm = (): void => {
+    const due = cluster.nextTimer();
+    if (due === undefined || due > until || armed.has(due)) return;
+    armed.add(due);
+    network.at(Math.max(due, network.engine.now), () => {
+      refresh(cluster.fireTimers(due), network);
+      arm();
+    });
+  };
+  return arm;
+}
+
+/** Nodes whose pods were placed or removed originate what they now hold. */
+function refresh(nodes: readonly string[], network: BgpNetwork): void {
+  for (const node of nodes) {
     const speaker = network.peering.byName.get(node);
     if (speaker !== undefined) network.refreshOriginations(speaker);
   }
 }
 
+function refreshTouched(result: OpResult, network: BgpNetwork): void {
+  if (result.ok) refresh(result.touched, network);
+}
+
 function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
   const speakerOf = (name: string): number | undefined => network.peering.byName.get(name);
   switch (op.kind) {
-    case 'create':
-    case 'delete': {
-      const before = op.kind === 'delete' ? cluster.pod(op.namespace, op.name)?.nodeName : undefined;
-      cluster.apply(op);
-      const node = op.kind === 'create' ? cluster.pod(op.pod.namespace, op.pod.name)?.nodeName : before;
-      const speaker = node === undefined ? undefined : speakerOf(node);
-      if (speaker !== undefined) network.refreshOriginations(speaker);
-      return;
-    }
     case 'node-state':
     case 'machine': {
       const name = op.kind === 'machine' ? op.name : op.node;
@@ -143,12 +166,9 @@ function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
       const speaker = speakerOf(name);
       if (speaker !== undefined) network.setSpeakerUp(speaker, up);
       else network.underlay.setMachineUp(name, up);
-      refreshPlaced(result, network);
+      refreshTouched(result, network);
       return;
     }
-    case 'cordon':
-      refreshPlaced(cluster.apply(op), network);
-      return;
     case 'link':
       network.setLinkUp(op.a, op.b, op.up);
       return;
@@ -157,5 +177,7 @@ function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
       if (speaker !== undefined) network.setPortBlocked(speaker, op.port, op.blocked);
       return;
     }
+    default:
+      refreshTouched(cluster.apply(op), network);
   }
 }

@@ -6,30 +6,65 @@
  * its timed pod events, then the user's journal (`podnet create`, `delete`). Replaying the same
  * operations gives the same placements and addresses. Status at any time comes from lifecycle.ts;
  * on a stopped node it is what the kubelet last posted, and the node turns NotReady after the node
- * controller's grace period. Invariants: a pod key (namespace/name) names at most one live pod; a
- * deleted pod's address returns to its block's free FIFO. A cordoned node takes no new pods and
- * keeps the ones it runs. Leaves out: controllers (Deployments, ReplicaSets), Services, and
- * evicting pods from failed nodes.
+ * controller's grace period; its pods are evicted when their toleration runs out (node-lifecycle.ts)
+ * and stay Terminating until the node is back. Workload controllers (controllers.ts) replace pods
+ * that are deleted or evicted. Some changes are due later than the operation that causes them (an
+ * eviction, a rollout step when a pod turns available): the cluster keeps them as timers, which
+ * whoever drives it fires at their times (`nextTimer`, `fireTimers`).
+ * Invariants: a pod key (namespace/name) names at most one live pod; a deleted pod's address
+ * returns to its block's free FIFO; an evicted pod keeps its address until its node returns. A
+ * cordoned node takes no new pods and keeps the ones it runs. Leaves out: Services, DaemonSets.
  */
-import { createHash } from 'node:crypto';
 import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
-import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
+import { MinHeap } from '../sim/heap.js';
+import type { ClusterNode, PodSpec, Topology, WorkloadKind, WorkloadSpec } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
-import { nodeNotReady, type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
+import { ownerKey, type PodAccess, Workloads } from './controllers.js';
+import { type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
+import {
+  evicted,
+  evictionsHalted,
+  NODE_MONITOR_GRACE_SECONDS,
+  nodeNotReady,
+  unreachableToleration,
+} from './node-lifecycle.js';
+import { type Placement, Pod } from './pod.js';
 import { Scheduler } from './scheduler.js';
+
+export { NODE_MONITOR_GRACE_SECONDS } from './node-lifecycle.js';
+export { vethName } from './pod.js';
 
 export type ClusterOp =
   | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
   | { readonly kind: 'delete'; readonly at: number; readonly namespace: string; readonly name: string }
   | { readonly kind: 'node-state'; readonly at: number; readonly node: string; readonly up: boolean }
   /** `kubectl cordon` (unschedulable) and `uncordon`. */
-  | { readonly kind: 'cordon'; readonly at: number; readonly node: string; readonly unschedulable: boolean };
+  | { readonly kind: 'cordon'; readonly at: number; readonly node: string; readonly unschedulable: boolean }
+  /** A controller created, or its spec replaced (`apply`). */
+  | { readonly kind: 'workload'; readonly at: number; readonly workload: WorkloadSpec }
+  | {
+      readonly kind: 'workload-delete' | 'scale';
+      readonly at: number;
+      readonly workload: WorkloadKind;
+      readonly namespace: string;
+      readonly name: string;
+      /** For scale: the new replica count. */
+      readonly replicas?: number;
+    }
+  /** `rollout undo`: back to a revision, or the one before the current. */
+  | {
+      readonly kind: 'undo';
+      readonly at: number;
+      readonly namespace: string;
+      readonly name: string;
+      readonly revision?: number;
+    };
 
 export type OpResult =
-  /** placedOn: nodes that received pods which had been waiting for one (their routes may change). */
-  | { readonly ok: true; readonly placedOn?: readonly string[] }
+  /** touched: nodes whose pods were placed or removed (what they originate may change). */
+  | { readonly ok: true; readonly touched: readonly string[] }
   | {
       readonly ok: false;
       readonly error: {
@@ -52,113 +87,31 @@ export interface NodeRecord {
   readonly vxlanTunnel?: Allocation;
 }
 
-function hexDigest(algorithm: 'sha1' | 'sha256', text: string): string {
-  return createHash(algorithm).update(text).digest('hex');
-}
-
-/** Calico's host-side interface name: `cali` + the first 11 hex digits of SHA-1("namespace.name"). */
-export function vethName(namespace: string, name: string): string {
-  return `cali${hexDigest('sha1', `${namespace}.${name}`).slice(0, 11)}`;
-}
-
-function uuidFrom(text: string): string {
-  const h = hexDigest('sha256', text);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-type Placement = Pick<
-  PodRecord,
-  | 'scheduledBy'
-  | 'scheduledAt'
-  | 'firstScheduleError'
-  | 'nodeName'
-  | 'scheduleError'
-  | 'sandboxError'
-  | 'allocation'
-  | 'placementWhy'
->;
-
-/**
- * A pod as created. Its sandbox ID, UID and veth name are hashes of who it is, computed the first
- * time something reads them: a cluster of 150,000 pods need not hash them all to route.
- */
-class Pod implements PodRecord {
-  readonly scheduledBy: PodRecord['scheduledBy'];
-  readonly scheduledAt: number;
-  readonly firstScheduleError?: string;
-  readonly nodeName?: string;
-  readonly scheduleError?: string;
-  readonly sandboxError?: string;
-  readonly allocation?: Allocation;
-  readonly placementWhy?: string;
-  private hashes?: { sandboxId: string; uid: string; vethName: string };
-
-  constructor(
-    readonly spec: PodSpec,
-    readonly createdAt: number,
-    /** seed/namespace/name/generation: what the hashes are taken of. */
-    private readonly identity: string,
-    placement: Placement,
-  ) {
-    this.scheduledBy = placement.scheduledBy;
-    this.scheduledAt = placement.scheduledAt;
-    if (placement.firstScheduleError !== undefined) this.firstScheduleError = placement.firstScheduleError;
-    if (placement.nodeName !== undefined) this.nodeName = placement.nodeName;
-    if (placement.scheduleError !== undefined) this.scheduleError = placement.scheduleError;
-    if (placement.sandboxError !== undefined) this.sandboxError = placement.sandboxError;
-    if (placement.allocation !== undefined) this.allocation = placement.allocation;
-    if (placement.placementWhy !== undefined) this.placementWhy = placement.placementWhy;
-  }
-
-  private get identityHashes(): { sandboxId: string; uid: string; vethName: string } {
-    if (this.hashes === undefined) {
-      const [seed, namespace, name, generation] = this.identity.split('/') as [string, string, string, string];
-      this.hashes = {
-        sandboxId: hexDigest('sha256', this.identity),
-        uid: uuidFrom(`${seed}/uid/${namespace}/${name}/${generation}`),
-        vethName: vethName(namespace, name),
-      };
-    }
-    return this.hashes;
-  }
-
-  get sandboxId(): string {
-    return this.identityHashes.sandboxId;
-  }
-
-  get uid(): string {
-    return this.identityHashes.uid;
-  }
-
-  get vethName(): string {
-    return this.identityHashes.vethName;
-  }
-
-  /** The same pod (same identity and creation), placed later by the scheduler's retry. */
-  placed(placement: Placement): Pod {
-    return new Pod(this.spec, this.createdAt, this.identity, placement);
-  }
-}
-
-/** kube-controller-manager's --node-monitor-grace-period in Kubernetes 1.31 (50 s from 1.32). */
-export const NODE_MONITOR_GRACE_SECONDS = 40;
-
 export type NodeReadiness =
   | { readonly ready: true; readonly lastHeartbeat?: number }
   | { readonly ready: false; readonly since: number; readonly lastHeartbeat: number };
 
 export class Cluster {
   readonly ipam: Ipam;
+  readonly workloads: Workloads;
   private readonly scheduler: Scheduler;
   private readonly records = new Map<string, Pod>();
   /** Per node, the keys of the pods placed on it. */
   private readonly byNode = new Map<string, Set<string>>();
+  /** Per controller (ownerKey), the keys of the pods it owns, in creation order. */
+  private readonly owned = new Map<string, Set<string>>();
+  /** Evicted pods (Terminating), with their deletionTimestamp. */
+  private readonly deletionAt = new Map<string, number>();
   private readonly nodeRecords: NodeRecord[];
   private readonly nodesByName: ReadonlyMap<string, NodeRecord>;
   /** Cordoned nodes, with the time each was cordoned (the unschedulable taint's timeAdded). */
   private readonly cordoned = new Map<string, number>();
   /** Stopped nodes, with the time each stopped: the kubelet's last heartbeat. */
   private readonly stoppedAt = new Map<string, number>();
+  /** Moments at which something is due: an eviction, a rollout step. */
+  private readonly timers = new MinHeap<number>((a, b) => a < b);
+  private readonly timerSet = new Set<number>();
+  private touched = new Set<string>();
   private generation = 0;
 
   constructor(readonly topology: Topology) {
@@ -166,6 +119,8 @@ export class Cluster {
     this.scheduler = new Scheduler(topology.nodes);
     this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
+    this.workloads = new Workloads(this.podAccess());
+    for (const workload of topology.workloads) this.workloads.adopt(workload);
   }
 
   /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */
@@ -185,28 +140,146 @@ export class Cluster {
   }
 
   apply(op: ClusterOp): OpResult {
+    this.touched = new Set();
+    const refused = this.applyOp(op);
+    if (refused !== undefined) return refused;
+    // A created pod changes no controller (podnet does not adopt orphans); anything else may.
+    if (op.kind !== 'create' && op.kind !== 'cordon') this.workloads.reconcile(op.at);
+    return { ok: true, touched: [...this.touched] };
+  }
+
+  private applyOp(op: ClusterOp): OpResult | undefined {
     switch (op.kind) {
       case 'create':
         return this.create(op.pod, op.at);
       case 'delete':
         return this.remove(op.namespace, op.name);
       case 'node-state':
-        this.scheduler.setDown(op.node, !op.up);
-        if (!op.up) {
-          if (!this.stoppedAt.has(op.node)) this.stoppedAt.set(op.node, op.at);
-          return { ok: true };
-        }
-        this.stoppedAt.delete(op.node);
-        return { ok: true, placedOn: this.retryPending(op.at) };
+        this.setNodeUp(op.node, op.up, op.at);
+        return undefined;
       case 'cordon':
         this.scheduler.setUnschedulable(op.node, op.unschedulable);
-        if (op.unschedulable) {
-          if (!this.cordoned.has(op.node)) this.cordoned.set(op.node, op.at);
-          return { ok: true };
-        }
-        this.cordoned.delete(op.node);
-        return { ok: true, placedOn: this.retryPending(op.at) };
+        if (!op.unschedulable) {
+          this.cordoned.delete(op.node);
+          this.retryPending(op.at);
+        } else if (!this.cordoned.has(op.node)) this.cordoned.set(op.node, op.at);
+        return undefined;
+      case 'workload':
+        this.workloads.put(op.workload, op.at);
+        return undefined;
+      case 'workload-delete':
+        return this.workloads.remove(op.workload, op.namespace, op.name, op.at) ? undefined : this.missing(op);
+      case 'scale':
+        return this.workloads.scale(op.workload, op.namespace, op.name, op.replicas ?? 0)
+          ? undefined
+          : this.missing(op);
+      case 'undo':
+        this.workloads.undo(op.namespace, op.name, op.revision);
+        return undefined;
     }
+  }
+
+  private missing(op: { namespace: string; name: string }): OpResult {
+    return { ok: false, error: { kind: 'not-found', namespace: op.namespace, name: op.name } };
+  }
+
+  /**
+   * The kubelet (and BIRD) stop or start. A stopped node's pods are evicted later, by timer; when
+   * it is back, the pods evicted meanwhile are finally deleted and their addresses released.
+   */
+  private setNodeUp(node: string, up: boolean, at: number): void {
+    this.scheduler.setDown(node, !up);
+    if (!up) {
+      if (this.stoppedAt.has(node)) return;
+      this.stoppedAt.set(node, at);
+      const notReady = at + NODE_MONITOR_GRACE_SECONDS;
+      this.wake(notReady);
+      for (const key of this.byNode.get(node) ?? []) {
+        const delay = unreachableToleration((this.records.get(key) as Pod).spec);
+        if (delay !== Infinity) this.wake(notReady + delay);
+      }
+      return;
+    }
+    this.stoppedAt.delete(node);
+    for (const key of [...(this.byNode.get(node) ?? [])]) {
+      if (!this.deletionAt.has(key)) continue;
+      const [namespace, name] = key.split('/') as [string, string];
+      this.remove(namespace, name);
+    }
+    this.retryPending(at);
+    // Evictions a disrupted zone held back may go ahead now.
+    if (this.stoppedAt.size > 0) this.wake(at);
+  }
+
+  /** The next moment something is due, if any. */
+  nextTimer(): number | undefined {
+    return this.timers.peek();
+  }
+
+  /** Runs what is due by `at`: evictions, then the controllers. Returns the nodes touched. */
+  fireTimers(at: number): readonly string[] {
+    this.touched = new Set();
+    let due = false;
+    for (let next = this.timers.peek(); next !== undefined && next <= at; next = this.timers.peek()) {
+      this.timers.pop();
+      this.timerSet.delete(next);
+      due = true;
+    }
+    if (!due) return [];
+    this.evict(at);
+    this.workloads.reconcile(at);
+    return [...this.touched];
+  }
+
+  private wake(at: number): void {
+    if (this.timerSet.has(at)) return;
+    this.timerSet.add(at);
+    this.timers.push(at);
+  }
+
+  /** The taint eviction controller: pods on unreachable nodes whose toleration has run out. */
+  private evict(at: number): void {
+    const nodes = this.topology.nodes;
+    for (const [node, stopped] of this.stoppedAt) {
+      const notReady = stopped + NODE_MONITOR_GRACE_SECONDS;
+      if (at < notReady) continue;
+      const record = this.nodesByName.get(node);
+      if (record === undefined || evictionsHalted(record.node, nodes, (name) => this.nodeReadyAt(name, at).ready))
+        continue;
+      for (const key of this.byNode.get(node) ?? []) {
+        if (this.deletionAt.has(key)) continue;
+        const due = notReady + unreachableToleration((this.records.get(key) as Pod).spec);
+        if (due <= at) this.deletionAt.set(key, due);
+      }
+    }
+  }
+
+  /** What the controllers see of the pods, and what they may do to them. */
+  private podAccess(): PodAccess {
+    const images = this.topology.images;
+    const keyOf = (pod: PodRecord) => podKey(pod.spec.namespace, pod.spec.name);
+    return {
+      owned: (owner) => this.ownedBy(owner.kind, owner.namespace, owner.name),
+      terminating: (pod) => this.deletionAt.has(keyOf(pod)),
+      firstReady: (pod) => (pod as Pod).readiness(images).at,
+      readySince: (pod, at) => {
+        const { at: first, forever } = (pod as Pod).readiness(images);
+        if (first === undefined || first > at) return undefined;
+        if (pod.nodeName !== undefined && !this.nodeReadyAt(pod.nodeName, at).ready) return undefined;
+        if (!forever && !this.statusAt(pod, at).conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
+          return undefined;
+        return first;
+      },
+      restarts: (pod, at) => this.statusAt(pod, at).restarts,
+      running: (pod, at) => this.statusAt(pod, at).phase === 'Running',
+      exists: (namespace, name) => this.records.has(podKey(namespace, name)),
+      create: (spec, at) => {
+        this.create(spec, at);
+        return this.records.get(podKey(spec.namespace, spec.name)) as Pod;
+      },
+      remove: (pod) => void this.remove(pod.spec.namespace, pod.spec.name),
+      wakeAt: (at) => this.wake(at),
+    };
   }
 
   /**
@@ -225,13 +298,19 @@ export class Cluster {
     return this.cordoned.get(node);
   }
 
-  private create(spec: PodSpec, at: number): OpResult {
+  private create(spec: PodSpec, at: number): OpResult | undefined {
     const key = podKey(spec.namespace, spec.name);
     if (this.records.has(key))
       return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
     const identity = `${this.topology.seed}/${key}/${this.generation++}`;
     this.records.set(key, new Pod(spec, at, identity, this.schedule(spec, key, at)));
-    return { ok: true };
+    if (spec.owner !== undefined) {
+      const owner = ownerKey(spec.owner.kind, spec.namespace, spec.owner.name);
+      const owned = this.owned.get(owner) ?? new Set<string>();
+      owned.add(key);
+      this.owned.set(owner, owned);
+    }
+    return undefined;
   }
 
   /** Places a pod and gives it an address, as kube-scheduler then Calico's CNI plugin would. */
@@ -242,6 +321,7 @@ export class Cluster {
     if (!placement.ok) return { scheduledBy, scheduledAt: at, scheduleError: placement.message, ...waited };
     this.scheduler.adjust(placement.node.name, 1);
     const node = placement.node;
+    this.touched.add(node.name);
     const onNode = this.byNode.get(node.name) ?? new Set<string>();
     onNode.add(key);
     this.byNode.set(node.name, onNode);
@@ -258,29 +338,31 @@ export class Cluster {
 
   /**
    * The scheduler's retry: when a node becomes schedulable again, pods still waiting for one are
-   * placed, oldest first. Returns the nodes that received pods.
+   * placed, oldest first.
    */
-  private retryPending(at: number): string[] {
-    const placedOn = new Set<string>();
+  private retryPending(at: number): void {
     for (const [key, record] of this.records) {
       if (record.scheduleError === undefined) continue;
       const placement = this.schedule(record.spec, key, at, record.firstScheduleError ?? record.scheduleError);
-      if (placement.nodeName === undefined) continue;
-      this.records.set(key, record.placed(placement));
-      placedOn.add(placement.nodeName);
+      if (placement.nodeName !== undefined) this.records.set(key, record.placed(placement));
     }
-    return [...placedOn];
   }
 
-  private remove(namespace: string, name: string): OpResult {
+  private remove(namespace: string, name: string): OpResult | undefined {
     const key = podKey(namespace, name);
     const record = this.records.get(key);
     if (record === undefined) return { ok: false, error: { kind: 'not-found', namespace, name } };
     this.records.delete(key);
-    if (record.nodeName !== undefined) this.byNode.get(record.nodeName)?.delete(key);
+    this.deletionAt.delete(key);
+    const owner = record.spec.owner;
+    if (owner !== undefined) this.owned.get(ownerKey(owner.kind, namespace, owner.name))?.delete(key);
+    if (record.nodeName !== undefined) {
+      this.byNode.get(record.nodeName)?.delete(key);
+      this.scheduler.adjust(record.nodeName, -1);
+      this.touched.add(record.nodeName);
+    }
     if (record.allocation) this.ipam.release(record.allocation.ip);
-    if (record.nodeName !== undefined) this.scheduler.adjust(record.nodeName, -1);
-    return { ok: true };
+    return undefined;
   }
 
   pod(namespace: string, name: string): PodRecord | undefined {
@@ -309,13 +391,21 @@ export class Cluster {
 
   /**
    * A pod's status as the API server holds it: on a stopped node, what the kubelet last posted,
-   * and, once the node is NotReady, the node controller's Ready=False on top.
+   * and, once the node is NotReady, the node controller's Ready=False on top; once evicted,
+   * Terminating.
    */
   statusAt(record: PodRecord, now: number): PodStatus {
     const node = record.nodeName === undefined ? { ready: true as const } : this.nodeReadyAt(record.nodeName, now);
     const heartbeat = node.lastHeartbeat === undefined ? now : Math.max(record.scheduledAt, node.lastHeartbeat);
     const posted = podStatusAt(record, this.topology.images, heartbeat);
-    return node.ready ? posted : nodeNotReady(posted, node.since);
+    const shown = node.ready ? posted : nodeNotReady(posted, node.since);
+    const deleted = this.deletionAt.get(podKey(record.spec.namespace, record.spec.name));
+    return deleted === undefined ? shown : evicted(shown, deleted, record.spec);
+  }
+
+  /** The pods a controller owns (Terminating ones included), oldest first. */
+  ownedBy(kind: string, namespace: string, name: string): PodRecord[] {
+    return [...(this.owned.get(ownerKey(kind, namespace, name)) ?? [])].map((key) => this.records.get(key) as Pod);
   }
 
   podByIp(ip: Ipv4): PodRecord | undefined {
@@ -353,6 +443,18 @@ export function buildCluster(topology: Topology, journal: readonly ClusterOp[] =
   ]
     .filter(({ op }) => op.at <= until)
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i);
-  for (const { op } of ops) cluster.apply(op);
+  for (const { op } of ops) {
+    fireTimersBefore(cluster, op.at);
+    cluster.apply(op);
+  }
+  fireTimersBefore(cluster, until, true);
   return cluster;
+}
+
+/** Runs the cluster's timers due before `at` (or at it, when `inclusive`), each at its own time. */
+function fireTimersBefore(cluster: Cluster, at: number, inclusive = false): void {
+  for (let due = cluster.nextTimer(); due !== undefined && (due < at || (inclusive && due === at)); ) {
+    cluster.fireTimers(due);
+    due = cluster.nextTimer();
+  }
 }

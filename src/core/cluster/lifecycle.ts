@@ -8,6 +8,7 @@
  * (Succeeded/Failed by restart policy); a port bound twice inside a pod (the later container
  * fails with "address already in use"); an address-less sandbox (FailedCreatePodSandBox).
  * Invariants: the same inputs and `now` give the same status; times never precede creation.
+ * What a stopped node does to a pod's status is in node-lifecycle.ts.
  * Leaves out: probes, init containers, resource limits, graceful termination.
  */
 import { normalizeImage } from '../topology/images.js';
@@ -63,6 +64,8 @@ export interface PodStatus {
   readonly conditions: readonly { readonly type: string; readonly status: 'True' | 'False' }[];
   readonly events: readonly PodEvent[];
   readonly startTime?: number;
+  /** When the pod was deleted, for a pod that is Terminating. */
+  readonly deletionTimestamp?: number;
 }
 
 /** What the lifecycle needs to know about one pod. */
@@ -174,6 +177,34 @@ export function podStatusAt(run: PodRun, images: ReadonlyMap<string, ImageBehavi
   }
   const containers = containerStatuses(run, images, sandboxAt + PULL_START, now, events);
   return summarize(spec, containers, events, now >= sandboxAt ? sandboxAt : undefined);
+}
+
+/** Whether a pod, once Ready, stays Ready: every container runs for ever and binds its own ports. */
+export function runsForever(spec: PodSpec, images: ReadonlyMap<string, ImageBehaviour>): boolean {
+  const holders = portHolders(spec, images);
+  return spec.containers.every((container) => {
+    const image = images.get(normalizeImage(container.image));
+    if (image === undefined || runSeconds(container, image) !== Infinity) return false;
+    return listeningPorts(container, image).every((port) => holders.get(port) === container.name);
+  });
+}
+
+/**
+ * When every container of the pod is first running, so the pod turns Ready (no probes are
+ * modelled): after the sandbox and each image's pull and start, in order. Undefined when that
+ * never happens: unplaced, no address, an image that cannot be pulled, or a container that has
+ * already exited by then.
+ */
+export function readySince(run: PodRun, images: ReadonlyMap<string, ImageBehaviour>): number | undefined {
+  if (run.scheduleError !== undefined || run.nodeName === undefined || run.sandboxError !== undefined) return undefined;
+  let cursor = run.scheduledAt + SANDBOX_DELAY + PULL_START;
+  for (const container of run.spec.containers) {
+    const image = images.get(normalizeImage(container.image));
+    if (image === undefined) return undefined;
+    cursor = cursor + image.pullSeconds + START_DELAY;
+  }
+  const status = podStatusAt(run, images, cursor);
+  return status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? cursor : undefined;
 }
 
 function attemptsEvery(start: number, every: number, now: number): number[] {
@@ -365,28 +396,6 @@ function runLoop(
     ready: false,
     listening: [],
     ...(conflict ? { bindConflict: conflict } : {}),
-  };
-}
-
-/**
- * What the node lifecycle controller does to a pod on a node gone NotReady: its Ready condition
- * turns False, with a NodeNotReady event. Container statuses (and so kubectl's READY column) stay
- * as the kubelet last posted them.
- */
-export function nodeNotReady(status: PodStatus, since: number): PodStatus {
-  const event: PodEvent = {
-    type: 'Warning',
-    reason: 'NodeNotReady',
-    from: 'node-controller',
-    message: 'Node is not ready',
-    first: since,
-    last: since,
-    count: 1,
-  };
-  return {
-    ...status,
-    conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
-    events: [...status.events, event],
   };
 }
 

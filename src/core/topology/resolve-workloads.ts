@@ -5,7 +5,7 @@
  * the field it names. Also the pods each controller starts with, named as its controller names
  * them, so a topology's workloads are running at time 0 like its bare pods.
  */
-import type { Labels, Selector } from '../selector/index.js';
+import { type Labels, matches, type Selector } from '../selector/index.js';
 import type { IssueSink } from './issue-sink.js';
 import type { ClusterNode, IntOrPercent, Origin, PodSpec, RolloutStrategy, WorkloadSpec } from './model.js';
 import { generatedPodName, templateHash } from './names.js';
@@ -55,35 +55,12 @@ function selectorText(requirements: readonly Requirement[]): string {
 
 function selectorOf(requirements: readonly Requirement[]): Selector {
   const terms = requirements.map((r): Selector => {
-    switch (r.operator) {
-      case 'Exists':
-        return { op: 'has', key: r.key };
-      case 'DoesNotExist':
-        return { op: 'not', inner: { op: 'has', key: r.key } };
-      case 'In':
-        return { op: 'in', key: r.key, values: r.values };
-      case 'NotIn':
-        return { op: 'notin', key: r.key, values: r.values };
-    }
+    if (r.operator === 'Exists') return { op: 'has', key: r.key };
+    if (r.operator === 'DoesNotExist') return { op: 'not', inner: { op: 'has', key: r.key } };
+    return { op: r.operator === 'In' ? 'in' : 'notin', key: r.key, values: r.values };
   });
   return terms.reduce<Selector>((left, right) => (left.op === 'all' ? right : { op: 'and', left, right }), {
     op: 'all',
-  });
-}
-
-function matchesAll(requirements: readonly Requirement[], labels: Labels): boolean {
-  return requirements.every((r) => {
-    const has = Object.hasOwn(labels, r.key);
-    switch (r.operator) {
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-      case 'In':
-        return has && r.values.includes(labels[r.key] as string);
-      case 'NotIn':
-        return !has || !r.values.includes(labels[r.key] as string);
-    }
   });
 }
 
@@ -146,7 +123,7 @@ export function resolveWorkload(
         ? 'spec.selector: Required value'
         : 'spec.selector: Invalid value: v1.LabelSelector{}: empty selector is invalid for deployment',
     );
-  else if (!matchesAll(requirements, templateLabels))
+  else if (!matches(selectorOf(requirements), templateLabels))
     invalid(
       manifest.spec.template.metadata?.labels === undefined
         ? ['spec', 'template']
