@@ -21,13 +21,13 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
-import { assertNever } from '../core/assert.js';
 import { toClusterOps, type WorldOp } from '../core/bgp/simulate.js';
 import type { ClusterOp } from '../core/cluster/index.js';
-import type { Issue, PodSpec, Topology } from '../core/topology/model.js';
-import { resolvePodManifest } from '../core/topology/resolve.js';
+import type { Issue, Topology } from '../core/topology/model.js';
+import type { SubmittedObject } from '../core/topology/resolve.js';
 import { recordingErrorMap, toIssues } from '../core/topology/zod-issues.js';
 import type { FileSystem } from './fs.js';
+import { checkJournal, type JournalEntry, journalEntry, journalOps, moment } from './journal.js';
 import { type LocatedMessage, SourceTable } from './sources.js';
 import { loadTopology, readInputFile } from './topology-file.js';
 
@@ -35,29 +35,6 @@ import { loadTopology, readInputFile } from './topology-file.js';
 export const SETTLE_SECONDS = 300;
 /** The wall-clock moment an instant workspace's simulated time 0 is shown as. */
 export const INSTANT_EPOCH_MS = Date.UTC(2026, 0, 1);
-
-/** Simulated seconds a journal entry may carry: finite, and no later than about 31 years. */
-const moment = z.number().nonnegative().max(1e9);
-
-const journalEntry = z.discriminatedUnion('op', [
-  z.strictObject({
-    op: z.literal('create'),
-    at: moment,
-    file: z.string(),
-    manifest: z.record(z.string(), z.unknown()),
-  }),
-  z.strictObject({ op: z.literal('delete'), at: moment, namespace: z.string(), name: z.string() }),
-  z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
-  z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
-  z.strictObject({ op: z.literal('cordon'), at: moment, node: z.string(), unschedulable: z.boolean() }),
-  z.strictObject({
-    op: z.literal('port'),
-    at: moment,
-    name: z.string(),
-    port: z.number().int().min(1).max(65535),
-    blocked: z.boolean(),
-  }),
-]);
 
 const sealedFields = {
   origin: z.string(),
@@ -73,7 +50,7 @@ const stateSchema = z.strictObject({
 });
 
 export type WorkspaceState = Omit<z.output<typeof stateSchema>, 'checksum' | 'podnet'>;
-export type JournalEntry = z.output<typeof journalEntry>;
+export type { JournalEntry } from './journal.js';
 
 export const STATE_FILE = 'state.json';
 export const PREVIOUS_STATE_FILE = 'state.prev.json';
@@ -92,8 +69,8 @@ export class Workspace {
     readonly sources: SourceTable,
     /** The state file's text as it was loaded: the generation a save keeps as the previous one. */
     private readonly loadedText: string,
-    /** Pods of the journal's create entries, by entry index, as they resolved on load. */
-    private readonly journalPods: ReadonlyMap<number, PodSpec>,
+    /** Objects of the journal's create and apply entries, by entry index, as they resolved on load. */
+    private readonly journalObjects: ReadonlyMap<number, SubmittedObject>,
   ) {}
 
   now(wallMs: number): number {
@@ -107,24 +84,7 @@ export class Workspace {
 
   /** The journal as world operations; every entry was checked against the topology on load. */
   worldOps(): WorldOp[] {
-    return this.state.journal.map((entry, i): WorldOp => {
-      switch (entry.op) {
-        case 'delete':
-          return { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name };
-        case 'create':
-          return { kind: 'create', at: entry.at, pod: this.journalPods.get(i) ?? podOf(entry.manifest, this.topology) };
-        case 'link':
-          return { kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
-        case 'machine':
-          return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
-        case 'port':
-          return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
-        case 'cordon':
-          return { kind: 'cordon', at: entry.at, node: entry.node, unschedulable: entry.unschedulable };
-        default:
-          return assertNever(entry, 'journal op');
-      }
-    });
+    return journalOps(this.state.journal, this.journalObjects, this.topology);
   }
 
   /** The journal's operations on the cluster, for commands that need only the cluster. */
@@ -138,7 +98,7 @@ export class Workspace {
       clock: { ...this.state.clock, skipped: this.state.clock.skipped + skip },
       journal: [...this.state.journal, ...entries],
     };
-    return new Workspace(this.dir, state, this.topology, this.sources, this.loadedText, this.journalPods);
+    return new Workspace(this.dir, state, this.topology, this.sources, this.loadedText, this.journalObjects);
   }
 
   /** Writes the state; the one it replaces is kept first, so either write failing loses nothing. */
@@ -146,12 +106,6 @@ export class Workspace {
     fs.writeAtomic(join(this.dir, PREVIOUS_STATE_FILE), this.loadedText);
     fs.writeAtomic(join(this.dir, STATE_FILE), sealState(this.state));
   }
-}
-
-function podOf(manifest: Record<string, unknown>, topology: Topology): PodSpec {
-  const resolved = resolvePodManifest(manifest, 0, topology);
-  if (!resolved.ok) throw new Error('a journal manifest that was checked on load no longer resolves');
-  return resolved.pod;
 }
 
 function sha256(text: string): string {
@@ -257,7 +211,7 @@ export function loadStateFile(
   problems.push(...checked.problems);
   if (problems.length > 0) return { ok: false, problems };
   const state: WorkspaceState = { origin, clock, topology: sha256(topologyRead.text), journal };
-  return { ok: true, workspace: new Workspace(dir, state, loaded.topology, loaded.sources, text, checked.pods) };
+  return { ok: true, workspace: new Workspace(dir, state, loaded.topology, loaded.sources, text, checked.objects) };
 }
 
 const CHECKSUM_MISMATCH =
@@ -306,65 +260,6 @@ function parseState(
   const parsed = schema.safeParse(value, { error: recordingErrorMap(known), reportInput: true });
   if (parsed.success) return { success: true, data: parsed.data as StateData };
   return { success: false, issues: (source) => toIssues(parsed.error.issues, source, [], known) };
-}
-
-/**
- * Each journal entry checked against the topology, as the command that recorded it checked it;
- * the pods its create entries resolve to, by entry index, so a replay need not resolve them again.
- */
-function checkJournal(
-  journal: readonly JournalEntry[],
-  topology: Topology,
-  sources: SourceTable,
-  source: number,
-): { problems: LocatedMessage[]; pods: Map<number, PodSpec> } {
-  const problems: LocatedMessage[] = [];
-  const resolvedPods = new Map<number, PodSpec>();
-  const machines = new Set([...topology.nodes.map((n) => n.name), ...topology.routers.map((r) => r.name)]);
-  const pods = new Set(topology.pods.map((pod) => `${pod.namespace}/${pod.name}`));
-  let last = 0;
-  journal.forEach((entry, i) => {
-    const at = (...path: (string | number)[]) => ['journal', i, ...path];
-    const report = (path: (string | number)[], message: string) =>
-      problems.push(sources.locatePath(source, at(...path), 'workspace', message));
-    if (entry.at < last)
-      report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
-    last = Math.max(last, entry.at);
-    const machine = (key: string, name: string) => {
-      if (!machines.has(name)) report([key], `"${name}" is not a node or router of this workspace's topology`);
-    };
-    switch (entry.op) {
-      case 'create': {
-        const resolved = resolvePodManifest(entry.manifest, source, topology);
-        if (!resolved.ok) {
-          for (const issue of resolved.issues)
-            problems.push(sources.locate({ ...issue, at: { source, path: [...at('manifest'), ...issue.at.path] } }));
-        } else {
-          pods.add(`${resolved.pod.namespace}/${resolved.pod.name}`);
-          resolvedPods.set(i, resolved.pod);
-        }
-        return;
-      }
-      case 'delete':
-        if (!pods.has(`${entry.namespace}/${entry.name}`))
-          report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
-        return;
-      case 'link':
-        machine('a', entry.a);
-        machine('b', entry.b);
-        if (entry.a === entry.b) report(['b'], 'a link joins two different machines');
-        return;
-      case 'machine':
-      case 'port':
-        machine('name', entry.name);
-        return;
-      case 'cordon':
-        if (!topology.nodes.some((node) => node.name === entry.node))
-          report(['node'], `"${entry.node}" is not a node of this workspace's topology`);
-        return;
-    }
-  });
-  return { problems, pods: resolvedPods };
 }
 
 export type Recovery =

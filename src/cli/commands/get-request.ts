@@ -5,27 +5,17 @@
 import { parseLabelSelector } from '../../core/selector/label-selector.js';
 import { CommandFailure } from '../errors.js';
 import type { GetRequest, OutputFormat } from './pods.js';
+import { type ResourceKind, resourceKind } from './resources.js';
 
-const POD_NAMES = ['pod', 'pods', 'po'];
-const NODE_NAMES = ['node', 'nodes', 'no'];
-
-export type ResourceKind = 'pods' | 'nodes';
-
-export function resourceKind(resource: string): ResourceKind {
-  if (POD_NAMES.includes(resource)) return 'pods';
-  if (NODE_NAMES.includes(resource)) return 'nodes';
-  throw new CommandFailure(
-    `error: the server doesn't have a resource type "${resource}" (podnet knows pods and nodes)`,
-    1,
-  );
-}
+export type GetKind = ResourceKind | 'all';
 
 const SEPARATE_TYPE =
   'error: there is no need to specify a resource type as a separate argument when passing arguments in ' +
   "resource/name form (e.g. 'podnet get resource/<resource_name>' instead of 'podnet get resource resource/<resource_name>')";
 
 /** The kind and names of `get RESOURCE [NAMES...]` or `get TYPE/NAME [TYPE/NAME...]`. */
-function readTargets(resource: string, names: readonly string[]): { kind: ResourceKind; names: string[] } {
+function readTargets(resource: string, names: readonly string[]): { kind: GetKind; names: string[] } {
+  if (resource === 'all') return { kind: 'all', names: [...names] };
   if (!resource.includes('/')) {
     if (names.some((name) => name.includes('/'))) throw new CommandFailure(SEPARATE_TYPE, 1);
     return { kind: resourceKind(resource), names: [...names] };
@@ -39,7 +29,7 @@ function readTargets(resource: string, names: readonly string[]): { kind: Resour
   const kind = pairs[0]?.kind ?? 'pods';
   if (pairs.some((pair) => pair.kind !== kind))
     throw new CommandFailure(
-      'error: podnet lists one resource type per call; run get once for pods and once for nodes',
+      'error: podnet lists one resource type per call; run get once for each type (or get all)',
       1,
     );
   return { kind, names: pairs.map((pair) => pair.name) };
@@ -49,7 +39,7 @@ export function readGetRequest(
   resource: string,
   names: readonly string[],
   options: { output?: OutputFormat; selector?: string; showLabels?: boolean },
-): { kind: ResourceKind; request: GetRequest } {
+): { kind: GetKind; request: GetRequest } {
   const targets = readTargets(resource, names);
   const parsed = parseLabelSelector(options.selector ?? '');
   if (!parsed.ok) throw new CommandFailure(`error: unable to parse requirement: ${parsed.reason}`, 1);

@@ -1,10 +1,7 @@
-/** kubectl's verbs over the workspace's pods: create, apply, get, describe, delete. */
-import { resolve } from 'node:path';
+/** kubectl's verbs over the workspace's pods and nodes: get, describe, delete. */
 import { stringify } from 'yaml';
 import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
 import { matches, type Selector } from '../../core/selector/index.js';
-import type { PodSpec } from '../../core/topology/model.js';
-import { resolvePodManifest } from '../../core/topology/resolve.js';
 import {
   describePod,
   getNodes,
@@ -14,90 +11,12 @@ import {
   nodeObject,
   podObject,
 } from '../../io/format/kubectl.js';
-import type { LocatedMessage } from '../../io/located.js';
-import { SourceTable } from '../../io/sources.js';
-import { loadManifests } from '../../io/topology-file.js';
 import type { JournalEntry } from '../../io/workspace.js';
-import { changeWorkspace, displayPath, type GlobalOptions, viewCluster } from '../context.js';
-import { CommandFailure, InputProblems, notFound } from '../errors.js';
+import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
+import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 export type OutputFormat = 'wide' | 'json' | 'yaml' | 'name' | undefined;
-
-interface ReadManifest {
-  readonly raw: Record<string, unknown>;
-  readonly pod: PodSpec;
-}
-
-function readPodManifests(io: CliIo, options: GlobalOptions, file: string, cluster: Cluster): ReadManifest[] {
-  const sources = new SourceTable();
-  const path = resolve(io.cwd, file);
-  const loaded = loadManifests(path, io.fs, sources, { beyondLimits: options.beyondLimits === true });
-  const shown = (problems: readonly LocatedMessage[]) => problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
-  if (!loaded.ok) throw new InputProblems(shown(loaded.problems));
-  const manifests: ReadManifest[] = [];
-  const problems: LocatedMessage[] = [];
-  for (const doc of loaded.documents) {
-    const kind = (doc.value as { kind?: unknown } | null)?.kind;
-    if (kind !== 'Pod') {
-      problems.push(
-        sources.locatePath(
-          doc.source,
-          ['kind'],
-          'document',
-          `podnet create handles kind: Pod; put ${String(kind ?? 'this resource')} in the topology file`,
-        ),
-      );
-      continue;
-    }
-    const resolved = resolvePodManifest(doc.value, doc.source, cluster.topology);
-    if (!resolved.ok) problems.push(...resolved.issues.map((issue) => sources.locate(issue)));
-    else manifests.push({ raw: doc.value as Record<string, unknown>, pod: resolved.pod });
-  }
-  if (problems.length > 0) throw new InputProblems(shown(problems));
-  if (manifests.length === 0)
-    throw new CommandFailure(`error: no objects passed to create (${file} has no documents)`, 1);
-  return manifests;
-}
-
-/** `create` refuses pods that exist; `apply` accepts identical ones and refuses changed ones. */
-export function createPods(io: CliIo, options: GlobalOptions, file: string, mode: 'create' | 'apply'): number {
-  return changeWorkspace(io, options, mode, (workspace, at, say) => {
-    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
-    const entries: JournalEntry[] = [];
-    const errors: string[] = [];
-    for (const { raw, pod } of readPodManifests(io, options, file, cluster)) {
-      const existing = cluster.pod(pod.namespace, pod.name);
-      if (existing !== undefined) {
-        if (mode === 'create') {
-          errors.push(
-            `Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`,
-          );
-        } else if (samePod(existing.spec, pod)) {
-          say(`pod/${pod.name} unchanged\n`);
-        } else {
-          errors.push(
-            `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
-              '`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` ' +
-              '(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
-          );
-        }
-        continue;
-      }
-      const result = cluster.apply({ kind: 'create', at, pod });
-      if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
-      entries.push({ op: 'create', at, file: displayPath(io, resolve(io.cwd, file)), manifest: raw });
-      say(`pod/${pod.name} created\n`);
-    }
-    return { entries, errors };
-  });
-}
-
-function samePod(a: PodSpec, b: PodSpec): boolean {
-  const { origin: _a, ...left } = a;
-  const { origin: _b, ...right } = b;
-  return JSON.stringify(left) === JSON.stringify(right);
-}
 
 export function deletePods(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
   return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
@@ -117,7 +36,7 @@ export function deletePods(io: CliIo, options: GlobalOptions, names: readonly st
   });
 }
 
-function listObject(items: readonly object[]): object {
+export function listObject(items: readonly object[]): object {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 

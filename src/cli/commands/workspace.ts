@@ -7,6 +7,7 @@ import { simulate } from '../../core/bgp/simulate.js';
 import { buildFib } from '../../core/fib/index.js';
 import { formatCidr, parseCidr } from '../../core/net/index.js';
 import { Query } from '../../core/query/index.js';
+import { parseDuration } from '../../core/topology/duration.js';
 import { KUBERNETES_LIMITS, NO_LIMITS } from '../../core/topology/resolve.js';
 import * as schema from '../../core/topology/schema.js';
 import { ipRoute, summary, summaryData } from '../../io/format/bgp.js';
@@ -23,7 +24,9 @@ import {
   instantRequested,
   loadTopologyOrFail,
   openSource,
+  openWorkspace,
   refuseForeignDirectory,
+  refuseStateless,
   stateDir,
   underLock,
   viewSimulation,
@@ -99,6 +102,22 @@ function withoutPods(snapshot: string): string {
       return stringify(rest);
     })
     .join('---\n');
+}
+
+/** `podnet advance DURATION`: the workspace's clock moves on, as if that much time had passed. */
+export function advanceCommand(io: CliIo, options: GlobalOptions, duration: string): number {
+  refuseStateless(options, 'advance');
+  const seconds = /^\d+(\.\d+)?(ms|s|m|h)$/.test(duration) ? parseDuration(duration) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 1e9)
+    throw new CommandFailure(`error: "${duration}" is not a duration such as 30s, 5m or 1h`, 1);
+  const now = underLock(io, options, 'advance', () => {
+    const workspace = openWorkspace(options, io);
+    const moved = workspace.withEntries([], seconds);
+    moved.save(io.fs);
+    return moved.now(io.wallMs());
+  });
+  io.stdout(`simulated time is now ${now.toFixed(1)}s (moved on ${duration})\n`);
+  return 0;
 }
 
 /**

@@ -1,12 +1,22 @@
 /**
- * kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, cordon,
- * uncordon, ipam show.
+ * kubectl's and calicoctl's verbs over the cluster: create, apply, get, describe, delete, scale,
+ * rollout, cordon, uncordon, drain, ipam show.
  */
 import type { Command } from 'commander';
-import { readGetRequest, resourceKind } from '../commands/get-request.js';
+import { readGetRequest } from '../commands/get-request.js';
 import type { OutputFormat } from '../commands/pods.js';
+import { isWorkloadKind, resourceKind, typeAndName } from '../commands/resources.js';
 import { CommandFailure } from '../errors.js';
-import { ipamCommands, json, nodeCommands, outputOption, podCommands, type Registrar } from './shared.js';
+import {
+  createCommands,
+  ipamCommands,
+  json,
+  nodeCommands,
+  outputOption,
+  podCommands,
+  type Registrar,
+  workloadCommands,
+} from './shared.js';
 
 function registerCordon(program: Command, { io, run, globals }: Registrar): void {
   for (const verb of ['cordon', 'uncordon'] as const) {
@@ -21,6 +31,79 @@ function registerCordon(program: Command, { io, run, globals }: Registrar): void
         run(async () => (await nodeCommands()).cordonCommand(io, globals(cmd), node, verb === 'cordon')),
       );
   }
+  program
+    .command('drain <node>')
+    .description('cordon a node and evict its pods; controllers recreate theirs elsewhere (kubectl drain)')
+    .option('--force', 'also delete pods no controller manages (they are not recreated)')
+    .option('--ignore-daemonsets', 'accepted for habit: podnet runs no DaemonSet pods')
+    .action((node: string, opts: { force?: boolean; ignoreDaemonsets?: boolean }, cmd: Command) =>
+      run(async () =>
+        (await nodeCommands()).drainCommand(io, globals(cmd), node, {
+          force: opts.force ?? false,
+          ignoreDaemonsets: opts.ignoreDaemonsets ?? false,
+        }),
+      ),
+    );
+}
+
+function registerScaleAndRollout(program: Command, { io, run, globals }: Registrar): void {
+  program
+    .command('scale <target...>')
+    .description('set the replicas of a replicationcontroller, replicaset or deployment (kubectl scale)')
+    .option('--replicas <count>', 'the new number of replicas')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((target: string[], opts: { replicas?: string; namespace: string }, cmd: Command) =>
+      run(async () =>
+        (await workloadCommands()).scaleCommand(
+          io,
+          globals(cmd),
+          typeAndName(target, 'scale'),
+          opts.replicas,
+          opts.namespace,
+        ),
+      ),
+    );
+  const rollout = program.command('rollout').description("a deployment's rollouts (kubectl rollout)");
+  for (const verb of ['status', 'history'] as const) {
+    rollout
+      .command(`${verb} <target...>`)
+      .description(
+        verb === 'status'
+          ? 'where the rollout stands now (what kubectl rollout status --watch=false says)'
+          : 'the revisions of a deployment',
+      )
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .action((target: string[], opts: { namespace: string }, cmd: Command) =>
+        run(async () =>
+          (await workloadCommands()).rolloutReadCommand(
+            io,
+            globals(cmd),
+            verb,
+            typeAndName(target, 'rollout'),
+            opts.namespace,
+          ),
+        ),
+      );
+  }
+  rollout
+    .command('undo <target...>')
+    .description('go back to the previous revision, or --to-revision N')
+    .option('--to-revision <n>', 'the revision to go back to')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((target: string[], opts: { toRevision?: string; namespace: string }, cmd: Command) =>
+      run(async () => {
+        const revision = opts.toRevision === undefined ? undefined : Number(opts.toRevision);
+        if (revision !== undefined && (!Number.isInteger(revision) || revision < 0))
+          throw new CommandFailure(`error: invalid revision "${opts.toRevision}"`, 1);
+        return (await workloadCommands()).rolloutUndoCommand(
+          io,
+          globals(cmd),
+          typeAndName(target, 'rollout'),
+          revision === 0 ? undefined : revision,
+          opts.namespace,
+        );
+      }),
+    );
 }
 
 export function registerCluster(program: Command, registrar: Registrar): void {
@@ -30,18 +113,20 @@ export function registerCluster(program: Command, registrar: Registrar): void {
       .command(verb)
       .description(
         verb === 'create'
-          ? 'create pods from a manifest file (kubectl create -f)'
-          : 'create pods, or leave identical ones unchanged (kubectl apply -f)',
+          ? 'create pods, replicationcontrollers, replicasets or deployments from a file (kubectl create -f)'
+          : 'create them, update controllers (a new template rolls out), leave identical ones (kubectl apply -f)',
       )
-      .requiredOption('-f, --filename <file>', 'a YAML file with one or more Pod manifests')
+      .requiredOption('-f, --filename <file>', 'a YAML file with one or more manifests')
       .action((opts: { filename: string }, cmd: Command) =>
-        run(async () => (await podCommands()).createPods(io, globals(cmd), opts.filename, verb)),
+        run(async () => (await createCommands()).createObjects(io, globals(cmd), opts.filename, verb)),
       );
   }
 
   program
     .command('get <resource> [names...]')
-    .description("list pods or nodes in kubectl's layout (get pods NAME..., get pod/NAME, -l SELECTOR)")
+    .description(
+      "list pods, nodes, rc, rs, deploy or all in kubectl's layout (get pods NAME..., get pod/NAME, -l SELECTOR)",
+    )
     .addOption(outputOption())
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-A, --all-namespaces', 'pods of every namespace')
@@ -62,41 +147,73 @@ export function registerCluster(program: Command, registrar: Registrar): void {
       ) =>
         run(async () => {
           const { kind, request } = readGetRequest(resource, names, opts);
+          const scope = { namespace: opts.namespace, allNamespaces: opts.allNamespaces ?? false };
+          if (kind === 'all') return (await workloadCommands()).getAllCommand(io, globals(cmd), request, scope);
+          if (isWorkloadKind(kind))
+            return (await workloadCommands()).getWorkloadsCommand(io, globals(cmd), kind, request, scope);
           const commands = await podCommands();
           return kind === 'pods'
-            ? commands.getPodsCommand(io, globals(cmd), request, {
-                namespace: opts.namespace,
-                allNamespaces: opts.allNamespaces ?? false,
-              })
+            ? commands.getPodsCommand(io, globals(cmd), request, scope)
             : commands.getNodesCommand(io, globals(cmd), request);
         }),
     );
 
+  registerDescribe(program, registrar);
+  registerCordon(program, registrar);
+  registerScaleAndRollout(program, registrar);
+  registerDelete(program, registrar);
+}
+
+function registerDescribe(program: Command, { io, run, globals }: Registrar): void {
   program
     .command('describe <resource> [names...]')
-    .description('show a pod in detail, with its events (kubectl describe pod)')
+    .description('show a pod, rc, rs or deploy in detail, with its events (kubectl describe)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addOption(json())
     .action((resource: string, names: string[], opts: { namespace: string; output?: 'json' }, cmd: Command) =>
       run(async () => {
-        if (resourceKind(resource) !== 'pods')
-          throw new CommandFailure('error: podnet describes pods; for nodes use podnet get nodes -o wide', 1);
+        const kind = resourceKind(resource);
+        if (isWorkloadKind(kind)) {
+          if (opts.output !== undefined)
+            throw new CommandFailure(`error: describe -o json is for pods; use podnet get ${resource} -o json`, 1);
+          return (await workloadCommands()).describeWorkloadsCommand(io, globals(cmd), kind, names, opts.namespace);
+        }
+        if (kind !== 'pods')
+          throw new CommandFailure(
+            'error: podnet describes pods and controllers; for nodes use podnet get nodes -o wide',
+            1,
+          );
         return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output);
       }),
     );
+}
 
-  registerCordon(program, registrar);
-
+function registerDelete(program: Command, { io, run, globals }: Registrar): void {
   program
-    .command('delete <resource> <names...>')
-    .description('delete pods (kubectl delete pod)')
+    .command('delete [resource] [names...]')
+    .description('delete pods, or controllers with their pods (kubectl delete pod|rc|rs|deploy NAME, delete -f FILE)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action((resource: string, names: string[], opts: { namespace: string }, cmd: Command) =>
-      run(async () => {
-        if (resourceKind(resource) !== 'pods')
-          throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
-        return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);
-      }),
+    .option('-f, --filename <file>', 'delete the objects a manifest file names')
+    .action(
+      (resource: string | undefined, names: string[], opts: { namespace: string; filename?: string }, cmd: Command) =>
+        run(async () => {
+          if (opts.filename !== undefined) {
+            if (resource !== undefined)
+              throw new CommandFailure(
+                'error: when -f is given, name the objects in the file, not on the command line',
+                1,
+              );
+            return (await createCommands()).deleteFromFile(io, globals(cmd), opts.filename);
+          }
+          if (resource === undefined || names.length === 0)
+            throw new CommandFailure('error: you must specify the type and name of what to delete, or -f FILE', 1);
+          const kind = resourceKind(resource);
+          if (isWorkloadKind(kind))
+            return (await workloadCommands()).deleteWorkloads(io, globals(cmd), kind, names, opts.namespace);
+          if (kind !== 'pods')
+            throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
+          return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);
+        }),
     );
 }
 

@@ -25,6 +25,8 @@ export const ipamCommands = () => import('../commands/ipam.js');
 export const traceCommands = () => import('../commands/trace.js');
 export const podCommands = () => import('../commands/pods.js');
 export const nodeCommands = () => import('../commands/nodes.js');
+export const createCommands = () => import('../commands/create.js');
+export const workloadCommands = () => import('../commands/workloads.js');
 export const workspaceCommands = () => import('../commands/workspace.js');
 export const labCommands = () => import('../commands/labs.js');
 export const graphCommands = () => import('../commands/graph.js');

@@ -1,4 +1,4 @@
-/** Commands about the workspace and files: status, tui, init, workspace recover, generate, validate, schema. */
+/** Commands about the workspace and files: status, tui, init, advance, workspace recover, generate, validate, schema. */
 import { type Command, Option } from 'commander';
 import type { GenerateFlags } from '../commands/workspace.js';
 import { json, type Registrar, workspaceCommands } from './shared.js';
@@ -26,6 +26,13 @@ export function registerWorkspace(program: Command, { io, run, setExit, globals 
     .option('--force', 'replace an existing workspace')
     .action((file: string | undefined, opts: { pods: boolean; force?: boolean }, cmd: Command) =>
       run(async () => (await workspaceCommands()).initCommand(io, globals(cmd), file, opts)),
+    );
+
+  program
+    .command('advance <duration>')
+    .description('let simulated time pass in the workspace, for good (e.g. 90s, 5m): evictions, rollouts, timers')
+    .action((duration: string, _opts: object, cmd: Command) =>
+      run(async () => (await workspaceCommands()).advanceCommand(io, globals(cmd), duration)),
     );
 
   program

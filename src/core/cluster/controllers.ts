@@ -15,6 +15,8 @@ import type { Labels, Selector } from '../selector/index.js';
 import type { IntOrPercent, PodSpec, RolloutStrategy, WorkloadKind, WorkloadSpec } from '../topology/model.js';
 import { controllerPod } from '../topology/resolve-workloads.js';
 import type { PodRecord } from './index.js';
+import { uuidFrom } from './pod.js';
+import { deletionOrder } from './scale-down.js';
 
 export interface ControllerEvent {
   readonly type: 'Normal' | 'Warning';
@@ -39,6 +41,9 @@ export interface ReplicaSetState {
   replicas: number;
   minReadySeconds: number;
   readonly createdAt: number;
+  readonly uid: string;
+  /** `kubernetes.io/change-cause` of the Deployment when this revision was made. */
+  readonly changeCause?: string;
   /** The Deployment that owns it. */
   readonly deployment?: string;
   revision: number;
@@ -50,6 +55,7 @@ export interface ReplicaSetState {
 export interface DeploymentState {
   spec: WorkloadSpec;
   readonly createdAt: number;
+  readonly uid: string;
   readonly events: ControllerEvent[];
 }
 
@@ -75,7 +81,6 @@ export function ownerKey(kind: string, namespace: string, name: string): string 
   return `${kind}/${namespace}/${name}`;
 }
 
-const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const MAX_PASSES = 64;
 
 /** maxSurge rounds up, maxUnavailable down; both zero makes maxUnavailable 1. */
@@ -91,13 +96,23 @@ export function rolloutBounds(strategy: RolloutStrategy, replicas: number): { su
 export class Workloads {
   private readonly sets = new Map<string, ReplicaSetState>();
   private readonly deployments = new Map<string, DeploymentState>();
+  /** The spec last submitted for each ReplicationController and standalone ReplicaSet. */
+  private readonly submitted = new Map<string, WorkloadSpec>();
 
-  constructor(private readonly pods: PodAccess) {}
+  constructor(
+    private readonly pods: PodAccess,
+    /** The topology's seed, which UIDs are derived from. */
+    private readonly seed: number,
+  ) {}
+
+  private uid(kind: string, namespace: string, name: string, at: number): string {
+    return uuidFrom(`${this.seed}/uid/${kind}/${namespace}/${name}/${at}`);
+  }
 
   /** A controller from the topology, whose starting pods already exist. */
   adopt(spec: WorkloadSpec): void {
     if (spec.kind === 'Deployment') {
-      const deployment = { spec, createdAt: 0, events: [] };
+      const deployment = { spec, createdAt: 0, uid: this.uid(spec.kind, spec.namespace, spec.name, 0), events: [] };
       this.deployments.set(`${spec.namespace}/${spec.name}`, deployment);
       const set = this.newReplicaSet(deployment, 0);
       set.replicas = spec.replicas;
@@ -110,13 +125,27 @@ export class Workloads {
     set.created = spec.replicas;
   }
 
+  /** The controller's spec as last submitted (a Deployment's, with any scale since). */
+  specOf(kind: WorkloadKind, namespace: string, name: string): WorkloadSpec | undefined {
+    if (kind === 'Deployment') return this.deployments.get(`${namespace}/${name}`)?.spec;
+    const set = this.sets.get(ownerKey(kind, namespace, name));
+    const spec = this.submitted.get(ownerKey(kind, namespace, name));
+    return set === undefined || spec === undefined ? undefined : { ...spec, replicas: set.replicas };
+  }
+
   /** `create -f` or `apply -f` of a controller: created, or its spec replaced. */
   put(spec: WorkloadSpec, at: number): void {
     if (spec.kind === 'Deployment') {
       const key = `${spec.namespace}/${spec.name}`;
       const existing = this.deployments.get(key);
       if (existing !== undefined) existing.spec = spec;
-      else this.deployments.set(key, { spec, createdAt: at, events: [] });
+      else
+        this.deployments.set(key, {
+          spec,
+          createdAt: at,
+          uid: this.uid(spec.kind, spec.namespace, spec.name, at),
+          events: [],
+        });
       return;
     }
     const existing = this.sets.get(ownerKey(spec.kind, spec.namespace, spec.name));
@@ -124,6 +153,7 @@ export class Workloads {
       this.ownSet(spec, at);
       return;
     }
+    this.submitted.set(ownerKey(spec.kind, spec.namespace, spec.name), spec);
     existing.labels = spec.labels;
     existing.template = spec.template;
     existing.replicas = spec.replicas;
@@ -131,6 +161,7 @@ export class Workloads {
   }
 
   private ownSet(spec: WorkloadSpec, at: number): ReplicaSetState {
+    this.submitted.set(ownerKey(spec.kind, spec.namespace, spec.name), spec);
     const set: ReplicaSetState = {
       kind: spec.kind === 'ReplicationController' ? 'ReplicationController' : 'ReplicaSet',
       namespace: spec.namespace,
@@ -143,6 +174,7 @@ export class Workloads {
       replicas: spec.replicas,
       minReadySeconds: spec.minReadySeconds,
       createdAt: at,
+      uid: this.uid(spec.kind, spec.namespace, spec.name, at),
       revision: 0,
       created: 0,
       events: [],
@@ -257,7 +289,8 @@ export class Workloads {
       return true;
     }
     if (missing === 0) return false;
-    for (const pod of this.deletionOrder(set, active, at).slice(0, -missing)) {
+    const family = (set.deployment === undefined ? [set] : this.familyOf(set)).flatMap((member) => this.active(member));
+    for (const pod of deletionOrder(active, family, this.pods, at).slice(0, -missing)) {
       this.pods.remove(pod, at);
       set.events.push({
         type: 'Normal',
@@ -268,48 +301,6 @@ export class Workloads {
       });
     }
     return true;
-  }
-
-  /** upstream's ActivePodsWithRanks.Less, first difference wins (times on a log2 scale). */
-  private deletionOrder(set: ReplicaSetState, active: readonly PodRecord[], at: number): PodRecord[] {
-    const family = set.deployment === undefined ? [set] : this.familyOf(set);
-    const onNode = new Map<string, number>();
-    for (const member of family)
-      for (const pod of this.active(member))
-        if (pod.nodeName !== undefined) onNode.set(pod.nodeName, (onNode.get(pod.nodeName) ?? 0) + 1);
-    const facts = new Map(
-      active.map((pod) => {
-        const ready = this.pods.readySince(pod, at);
-        return [
-          pod,
-          {
-            unscheduled: pod.nodeName === undefined ? 0 : 1,
-            running: this.pods.running(pod, at) ? 1 : 0,
-            ready: ready === undefined ? 0 : 1,
-            cost: Number(pod.spec.annotations[DELETION_COST] ?? 0) || 0,
-            rank: pod.nodeName === undefined ? 0 : (onNode.get(pod.nodeName) ?? 0),
-            readyAge: ready === undefined ? 0 : logBucket(at - ready),
-            restarts: this.pods.restarts(pod, at),
-            age: logBucket(at - pod.createdAt),
-          },
-        ] as const;
-      }),
-    );
-    return [...active].sort((a, b) => {
-      const x = facts.get(a) as NonNullable<ReturnType<typeof facts.get>>;
-      const y = facts.get(b) as NonNullable<ReturnType<typeof facts.get>>;
-      return (
-        x.unscheduled - y.unscheduled ||
-        x.running - y.running ||
-        x.ready - y.ready ||
-        x.cost - y.cost ||
-        y.rank - x.rank ||
-        (x.ready && y.ready ? x.readyAge - y.readyAge : 0) ||
-        y.restarts - x.restarts ||
-        x.age - y.age ||
-        (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)
-      );
-    });
   }
 
   private familyOf(set: ReplicaSetState): ReplicaSetState[] {
@@ -341,6 +332,7 @@ export class Workloads {
     const sets = this.setsOf(deployment);
     const newest = sets.reduce((max, set) => Math.max(max, set.revision), 0);
     const existing = this.sets.get(ownerKey('ReplicaSet', spec.namespace, name));
+    const changeCause = spec.annotations['kubernetes.io/change-cause'];
     if (existing !== undefined) {
       if (existing.revision !== newest) existing.revision = newest + 1;
       existing.minReadySeconds = spec.minReadySeconds;
@@ -363,6 +355,8 @@ export class Workloads {
       replicas: 0,
       minReadySeconds: spec.minReadySeconds,
       createdAt: at,
+      uid: this.uid('ReplicaSet', spec.namespace, name, at),
+      ...(changeCause === undefined ? {} : { changeCause }),
       deployment: spec.name,
       revision: newest + 1,
       created: 0,
@@ -466,8 +460,3 @@ export type UndoResult =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'no-history' }
   | { readonly kind: 'no-revision'; readonly revision: number };
-
-/** floor(log2(seconds)), as upstream's LogarithmicScaleDown compares ages. */
-function logBucket(seconds: number): number {
-  return seconds < 1 ? 0 : Math.floor(Math.log2(seconds)) + 1;
-}

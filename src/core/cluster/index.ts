@@ -119,7 +119,7 @@ export class Cluster {
     this.scheduler = new Scheduler(topology.nodes);
     this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
-    this.workloads = new Workloads(this.podAccess());
+    this.workloads = new Workloads(this.podAccess(), topology.seed);
     for (const workload of topology.workloads) this.workloads.adopt(workload);
   }
 

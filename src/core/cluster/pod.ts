@@ -14,7 +14,8 @@ export function vethName(namespace: string, name: string): string {
   return `cali${hexDigest('sha1', `${namespace}.${name}`).slice(0, 11)}`;
 }
 
-function uuidFrom(text: string): string {
+/** A UUID (version 4 in shape) derived from text, so the same inputs give the same UIDs. */
+export function uuidFrom(text: string): string {
   const h = hexDigest('sha256', text);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

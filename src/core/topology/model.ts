@@ -203,6 +203,7 @@ export interface WorkloadSpec {
   readonly namespace: string;
   readonly name: string;
   readonly labels: Labels;
+  readonly annotations: Labels;
   readonly replicas: number;
   readonly selector: Selector;
   /** The selector as kubectl prints it (SELECTOR column). */

@@ -152,6 +152,7 @@ export function resolveWorkload(
     namespace,
     name,
     labels,
+    annotations: manifest.metadata.annotations ?? {},
     replicas,
     selector: selectorOf(requirements),
     selectorText: selectorText(requirements),

@@ -423,4 +423,35 @@ export function resolvePodManifest(
   return { ok: true, pod };
 }
 
+/** An object `podnet create -f` or `apply -f` submits: a pod, or a controller. */
+export type SubmittedObject =
+  | { readonly kind: 'Pod'; readonly pod: PodSpec }
+  | { readonly kind: 'workload'; readonly workload: WorkloadSpec };
+
+/** The kinds `create -f` accepts; the rest of a topology's kinds belong in the topology file. */
+export const SUBMITTABLE_KINDS = ['Pod', 'ReplicationController', 'ReplicaSet', 'Deployment'] as const;
+
+/**
+ * Validates one manifest as `create -f` reads it against a resolved topology: a Pod, a
+ * ReplicationController, a ReplicaSet or a Deployment (the caller checks the kind first).
+ */
+export function resolveManifest(
+  value: unknown,
+  source: number,
+  topology: Topology,
+): { ok: true; object: SubmittedObject } | { ok: false; issues: readonly Issue[] } {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind === 'Pod') {
+    const resolved = resolvePodManifest(value, source, topology);
+    return resolved.ok ? { ok: true, object: { kind: 'Pod', pod: resolved.pod } } : resolved;
+  }
+  const resolver = new Resolver();
+  const schema = WORKLOAD_SCHEMAS[kind as keyof typeof WORKLOAD_SCHEMAS];
+  const manifest = schema === undefined ? undefined : resolver.parse(schema, value, source, []);
+  const workload =
+    manifest === undefined ? undefined : resolveWorkload(resolver, manifest, { source, path: [] }, topology.nodes);
+  if (workload === undefined || resolver.issues.length > 0) return { ok: false, issues: resolver.issues };
+  return { ok: true, object: { kind: 'workload', workload } };
+}
+
 export type { Cidr };

@@ -103,7 +103,13 @@ export const labelSelectorSchema = z.strictObject({
 });
 
 export const podTemplateSchema = z.strictObject({
-  metadata: z.strictObject({ labels: labelsSchema.optional(), annotations: labelsSchema.optional() }).optional(),
+  metadata: z
+    .strictObject({
+      name: z.string().optional().describe('ignored, as Kubernetes ignores it: each pod gets a generated name'),
+      labels: labelsSchema.optional(),
+      annotations: labelsSchema.optional(),
+    })
+    .optional(),
   spec: podSpecSchema,
 });
 

@@ -51,7 +51,7 @@ export function getPods(
   cluster: Cluster,
   records: readonly PodRecord[],
   moment: Moment,
-  options: { wide: boolean; allNamespaces: boolean; showLabels: boolean },
+  options: { wide: boolean; allNamespaces: boolean; showLabels: boolean; prefix?: string },
 ): string {
   const header = [
     ...(options.allNamespaces ? ['NAMESPACE'] : []),
@@ -67,7 +67,7 @@ export function getPods(
     const status = cluster.statusAt(record, moment.now);
     return [
       ...(options.allNamespaces ? [record.spec.namespace] : []),
-      record.spec.name,
+      `${options.prefix ?? ''}${record.spec.name}`,
       `${status.readyContainers}/${record.spec.containers.length}`,
       status.display,
       restartsText(status, moment.now),
@@ -266,9 +266,13 @@ function describeHeader(record: PodRecord, status: PodStatus, node: NodeRecord |
     ...(status.startTime !== undefined ? [`Start Time:\t${rfc1123z(moment.epochMs + status.startTime * 1000)}`] : []),
     ...multiline('Labels:', labels),
     ...multiline('Annotations:', annotations),
-    `Status:\t${status.phase}`,
+    status.deletionTimestamp === undefined
+      ? `Status:\t${status.phase}`
+      : `Status:\tTerminating (lasts ${humanDuration(moment.now - status.deletionTimestamp)})`,
+    ...(status.deletionTimestamp === undefined ? [] : ['Termination Grace Period:\t30s']),
     `IP:\t${ip ?? ''}`,
     ...(ip !== undefined ? ['IPs:', `  IP:\t${ip}`] : ['IPs:\t<none>']),
+    ...(spec.owner === undefined ? [] : [`Controlled By:\t${spec.owner.kind}/${spec.owner.name}`]),
   ];
 }
 
@@ -336,7 +340,7 @@ function describeFooter(record: PodRecord): string[] {
   ];
 }
 
-function describeEvents(events: readonly PodEvent[], now: number): string {
+export function describeEvents(events: readonly PodEvent[], now: number): string {
   const visible = events.filter((event) => event.first <= now);
   if (visible.length === 0) return 'Events:  <none>';
   const rows = [
@@ -345,6 +349,19 @@ function describeEvents(events: readonly PodEvent[], now: number): string {
     ...visible.map((e) => `  ${e.type}\t${e.reason}\t${eventAge(e, now)}\t${e.from}\t${e.message}`),
   ];
   return `Events:\n${tabwrite(rows.join('\n'), KUBECTL_DESCRIBE)}`;
+}
+
+/** The controller that owns the pod, as ownerReferences names it. */
+function ownerReferences(cluster: Cluster, record: PodRecord): { ownerReferences?: object[] } {
+  const owner = record.spec.owner;
+  const set = owner && cluster.workloads.replicaSet(owner.kind, record.spec.namespace, owner.name);
+  if (owner === undefined || set === undefined) return {};
+  const apiVersion = owner.kind === 'ReplicaSet' ? 'apps/v1' : 'v1';
+  return {
+    ownerReferences: [
+      { apiVersion, kind: owner.kind, name: owner.name, uid: set.uid, controller: true, blockOwnerDeletion: true },
+    ],
+  };
 }
 
 /** The Pod object as `kubectl get pod -o json|yaml` shows it (the fields podnet models). */
@@ -380,7 +397,9 @@ export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): 
       namespace: spec.namespace,
       uid: record.uid,
       creationTimestamp: time(record.createdAt),
+      ...(status.deletionTimestamp !== undefined ? { deletionTimestamp: time(status.deletionTimestamp) } : {}),
       ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+      ...ownerReferences(cluster, record),
       annotations: {
         ...spec.annotations,
         ...(ip !== undefined ? { 'cni.projectcalico.org/podIP': `${ip}/32` } : {}),

@@ -1,0 +1,172 @@
+/**
+ * `create -f` and `apply -f`: Pods, ReplicationControllers, ReplicaSets and Deployments from a
+ * manifest file, with kubectl's lines (`deployment.apps/web created`, `... configured`,
+ * `... unchanged`) and refusals (AlreadyExists, immutable fields, Pod updates).
+ */
+import { resolve } from 'node:path';
+import { buildCluster, type Cluster } from '../../core/cluster/index.js';
+import type { PodSpec, WorkloadSpec } from '../../core/topology/model.js';
+import { resolveManifest, SUBMITTABLE_KINDS, type SubmittedObject } from '../../core/topology/resolve.js';
+import type { LocatedMessage } from '../../io/located.js';
+import { SourceTable } from '../../io/sources.js';
+import { loadManifests } from '../../io/topology-file.js';
+import type { JournalEntry } from '../../io/workspace.js';
+import { changeWorkspace, displayPath, type GlobalOptions } from '../context.js';
+import { CommandFailure, InputProblems } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { RESOURCES } from './resources.js';
+
+interface ReadManifest {
+  readonly raw: Record<string, unknown>;
+  readonly object: SubmittedObject;
+}
+
+/** Every document of the file resolved, or every problem of all of them, located. */
+export function readManifests(io: CliIo, options: GlobalOptions, file: string, cluster: Cluster): ReadManifest[] {
+  const sources = new SourceTable();
+  const path = resolve(io.cwd, file);
+  const loaded = loadManifests(path, io.fs, sources, { beyondLimits: options.beyondLimits === true });
+  const shown = (problems: readonly LocatedMessage[]) => problems.map((p) => ({ ...p, file: displayPath(io, p.file) }));
+  if (!loaded.ok) throw new InputProblems(shown(loaded.problems));
+  const manifests: ReadManifest[] = [];
+  const problems: LocatedMessage[] = [];
+  for (const doc of loaded.documents) {
+    const kind = (doc.value as { kind?: unknown } | null)?.kind;
+    if (!SUBMITTABLE_KINDS.includes(kind as (typeof SUBMITTABLE_KINDS)[number])) {
+      problems.push(
+        sources.locatePath(
+          doc.source,
+          ['kind'],
+          'document',
+          `podnet create handles ${SUBMITTABLE_KINDS.join(', ')}; put ${String(kind ?? 'this resource')} in the topology file`,
+        ),
+      );
+      continue;
+    }
+    const resolved = resolveManifest(doc.value, doc.source, cluster.topology);
+    if (!resolved.ok) problems.push(...resolved.issues.map((issue) => sources.locate(issue)));
+    else manifests.push({ raw: doc.value as Record<string, unknown>, object: resolved.object });
+  }
+  if (problems.length > 0) throw new InputProblems(shown(problems));
+  if (manifests.length === 0)
+    throw new CommandFailure(`error: no objects passed to create (${file} has no documents)`, 1);
+  return manifests;
+}
+
+interface Outcome {
+  readonly entry?: JournalEntry;
+  readonly said?: string;
+  readonly error?: string;
+}
+
+/** `create` refuses objects that exist; `apply` leaves identical ones and updates controllers. */
+export function createObjects(io: CliIo, options: GlobalOptions, file: string, mode: 'create' | 'apply'): number {
+  return changeWorkspace(io, options, mode, (workspace, at, say) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const shownFile = displayPath(io, resolve(io.cwd, file));
+    const entries: JournalEntry[] = [];
+    const errors: string[] = [];
+    for (const { raw, object } of readManifests(io, options, file, cluster)) {
+      const submit = { at, file: shownFile, manifest: raw };
+      const outcome =
+        object.kind === 'Pod'
+          ? submitPod(cluster, object.pod, mode, file, submit)
+          : submitWorkload(cluster, object.workload, mode, file, submit);
+      if (outcome.said !== undefined) say(outcome.said);
+      if (outcome.error !== undefined) errors.push(outcome.error);
+      if (outcome.entry !== undefined) entries.push(outcome.entry);
+    }
+    return { entries, errors };
+  });
+}
+
+type Submission = { at: number; file: string; manifest: Record<string, unknown> };
+
+function submitPod(
+  cluster: Cluster,
+  pod: PodSpec,
+  mode: 'create' | 'apply',
+  file: string,
+  submit: Submission,
+): Outcome {
+  const existing = cluster.pod(pod.namespace, pod.name);
+  if (existing === undefined) {
+    const result = cluster.apply({ kind: 'create', at: submit.at, pod });
+    if (!result.ok) throw new Error(`create of a new pod refused: ${result.error.kind}`);
+    return { entry: { op: 'create', ...submit }, said: `pod/${pod.name} created\n` };
+  }
+  if (mode === 'create')
+    return {
+      error: `Error from server (AlreadyExists): error when creating "${file}": pods "${pod.name}" already exists`,
+    };
+  if (sameSpec(existing.spec, pod)) return { said: `pod/${pod.name} unchanged\n` };
+  return {
+    error:
+      `The Pod "${pod.name}" is invalid: spec: Forbidden: pod updates may not change fields other than ` +
+      '`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` ' +
+      '(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+  };
+}
+
+function submitWorkload(
+  cluster: Cluster,
+  workload: WorkloadSpec,
+  mode: 'create' | 'apply',
+  file: string,
+  submit: Submission,
+): Outcome {
+  const names = RESOURCES[workload.kind];
+  const existing = cluster.workloads.specOf(workload.kind, workload.namespace, workload.name);
+  const put = (op: 'create' | 'apply', verb: string): Outcome => {
+    cluster.apply({ kind: 'workload', at: submit.at, workload });
+    return { entry: { op, ...submit }, said: `${names.singular}/${workload.name} ${verb}\n` };
+  };
+  if (existing === undefined) return put('create', 'created');
+  if (mode === 'create')
+    return {
+      error: `Error from server (AlreadyExists): error when creating "${file}": ${names.plural} "${workload.name}" already exists`,
+    };
+  if (sameSpec(existing, workload)) return { said: `${names.singular}/${workload.name} unchanged\n` };
+  if (workload.kind !== 'ReplicationController' && existing.selectorText !== workload.selectorText)
+    return {
+      error: `The ${workload.kind} "${workload.name}" is invalid: spec.selector: Invalid value: "${workload.selectorText}": field is immutable`,
+    };
+  return put('apply', 'configured');
+}
+
+/** Two specs equal but for where they were written. */
+function sameSpec<T extends { origin: unknown }>(a: T, b: T): boolean {
+  const strip = (value: unknown): unknown =>
+    JSON.stringify(value, (key, inner) => (key === 'origin' ? undefined : inner));
+  return strip(a) === strip(b);
+}
+
+/** `delete -f FILE`: every object the file names, pods and controllers alike. */
+export function deleteFromFile(io: CliIo, options: GlobalOptions, file: string): number {
+  return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const entries: JournalEntry[] = [];
+    const errors: string[] = [];
+    for (const { object } of readManifests(io, options, file, cluster)) {
+      const { namespace, name } = object.kind === 'Pod' ? object.pod : object.workload;
+      const kind = object.kind === 'Pod' ? undefined : object.workload.kind;
+      const names = RESOURCES[kind ?? 'pods'];
+      const exists =
+        kind === undefined
+          ? cluster.pod(namespace, name) !== undefined
+          : cluster.workloads.specOf(kind, namespace, name) !== undefined;
+      if (!exists) {
+        errors.push(`Error from server (NotFound): error when deleting "${file}": ${names.plural} "${name}" not found`);
+        continue;
+      }
+      cluster.apply(
+        kind === undefined
+          ? { kind: 'delete', at, namespace, name }
+          : { kind: 'workload-delete', at, workload: kind, namespace, name },
+      );
+      entries.push({ op: 'delete', at, ...(kind === undefined ? {} : { kind }), namespace, name });
+      say(`${names.singular} "${name}" deleted\n`);
+    }
+    return { entries, errors };
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * The workspace journal: what the user did, one entry per change, with its simulated time.
+ * `create` and `apply` keep the manifest as submitted (a Pod or a controller); the others name
+ * what they act on. On load every entry is checked against the topology as the command that
+ * recorded it checked it, and located like any other input problem.
+ */
+import * as z from 'zod';
+import { assertNever } from '../core/assert.js';
+import type { WorldOp } from '../core/bgp/simulate.js';
+import { podKey, type Topology, type WorkloadKind } from '../core/topology/model.js';
+import { resolveManifest, type SubmittedObject } from '../core/topology/resolve.js';
+import type { LocatedMessage } from './located.js';
+import type { SourceTable } from './sources.js';
+
+/** Simulated seconds a journal entry may carry: finite, and no later than about 31 years. */
+export const moment = z.number().nonnegative().max(1e9);
+
+const workloadKind = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment']);
+const submitted = { at: moment, file: z.string(), manifest: z.record(z.string(), z.unknown()) };
+
+export const journalEntry = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('create'), ...submitted }),
+  /** An apply that changed an existing controller. */
+  z.strictObject({ op: z.literal('apply'), ...submitted }),
+  /** A pod, or with `kind` a controller (and, as the garbage collector does, what it owns). */
+  z.strictObject({
+    op: z.literal('delete'),
+    at: moment,
+    kind: workloadKind.optional(),
+    namespace: z.string(),
+    name: z.string(),
+  }),
+  z.strictObject({
+    op: z.literal('scale'),
+    at: moment,
+    kind: workloadKind,
+    namespace: z.string(),
+    name: z.string(),
+    replicas: z.number().int().min(0).max(1_000_000),
+  }),
+  z.strictObject({
+    op: z.literal('undo'),
+    at: moment,
+    namespace: z.string(),
+    name: z.string(),
+    revision: z.number().int().min(1).optional(),
+  }),
+  z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
+  z.strictObject({ op: z.literal('cordon'), at: moment, node: z.string(), unschedulable: z.boolean() }),
+  z.strictObject({
+    op: z.literal('port'),
+    at: moment,
+    name: z.string(),
+    port: z.number().int().min(1).max(65535),
+    blocked: z.boolean(),
+  }),
+]);
+
+export type JournalEntry = z.output<typeof journalEntry>;
+
+function submittedOp(at: number, object: SubmittedObject): WorldOp {
+  return object.kind === 'Pod'
+    ? { kind: 'create', at, pod: object.pod }
+    : { kind: 'workload', at, workload: object.workload };
+}
+
+/** The journal as world operations; `objects` holds what create and apply entries resolved to. */
+export function journalOps(
+  journal: readonly JournalEntry[],
+  objects: ReadonlyMap<number, SubmittedObject>,
+  topology: Topology,
+): WorldOp[] {
+  return journal.map((entry, i): WorldOp => {
+    switch (entry.op) {
+      case 'create':
+      case 'apply':
+        return submittedOp(entry.at, objects.get(i) ?? objectOf(entry.manifest, topology));
+      case 'delete':
+        return entry.kind === undefined
+          ? { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name }
+          : {
+              kind: 'workload-delete',
+              at: entry.at,
+              workload: entry.kind,
+              namespace: entry.namespace,
+              name: entry.name,
+            };
+      case 'scale':
+        return { ...entry, kind: 'scale', workload: entry.kind };
+      case 'undo':
+        return {
+          kind: 'undo',
+          at: entry.at,
+          namespace: entry.namespace,
+          name: entry.name,
+          ...(entry.revision === undefined ? {} : { revision: entry.revision }),
+        };
+      case 'link':
+        return { kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
+      case 'machine':
+        return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
+      case 'port':
+        return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
+      case 'cordon':
+        return { kind: 'cordon', at: entry.at, node: entry.node, unschedulable: entry.unschedulable };
+      default:
+        return assertNever(entry, 'journal op');
+    }
+  });
+}
+
+function objectOf(manifest: Record<string, unknown>, topology: Topology): SubmittedObject {
+  const resolved = resolveManifest(manifest, 0, topology);
+  if (!resolved.ok) throw new Error('a journal manifest that was checked on load no longer resolves');
+  return resolved.object;
+}
+
+/** What the journal has made so far, to check that later entries name things that exist. */
+class Known {
+  readonly pods: Set<string>;
+  readonly workloads: Set<string>;
+
+  constructor(topology: Topology) {
+    this.pods = new Set(topology.pods.map((pod) => podKey(pod.namespace, pod.name)));
+    this.workloads = new Set(topology.workloads.map((w) => Known.key(w.kind, w.namespace, w.name)));
+  }
+
+  static key(kind: WorkloadKind, namespace: string, name: string): string {
+    return `${kind}/${namespace}/${name}`;
+  }
+
+  /** A pod the journal or topology made, or one a controller could have made (`<controller>-...`). */
+  podMayExist(namespace: string, name: string): boolean {
+    if (this.pods.has(podKey(namespace, name))) return true;
+    return [...this.workloads].some((key) => {
+      const [, ns, owner] = key.split('/') as [string, string, string];
+      return ns === namespace && name.startsWith(`${owner}-`);
+    });
+  }
+}
+
+/**
+ * Each journal entry checked against the topology, as the command that recorded it checked it;
+ * the objects its create and apply entries resolve to, by entry index, so a replay need not
+ * resolve them again.
+ */
+export function checkJournal(
+  journal: readonly JournalEntry[],
+  topology: Topology,
+  sources: SourceTable,
+  source: number,
+): { problems: LocatedMessage[]; objects: Map<number, SubmittedObject> } {
+  const problems: LocatedMessage[] = [];
+  const objects = new Map<number, SubmittedObject>();
+  const machines = new Set([...topology.nodes.map((n) => n.name), ...topology.routers.map((r) => r.name)]);
+  const known = new Known(topology);
+  let last = 0;
+  journal.forEach((entry, i) => {
+    const at = (...path: (string | number)[]) => ['journal', i, ...path];
+    const report = (path: (string | number)[], message: string) =>
+      problems.push(sources.locatePath(source, at(...path), 'workspace', message));
+    if (entry.at < last)
+      report(['at'], `at ${entry.at} is before the entry above it (${last}): a journal never runs backwards`);
+    last = Math.max(last, entry.at);
+    const machine = (key: string, name: string) => {
+      if (!machines.has(name)) report([key], `"${name}" is not a node or router of this workspace's topology`);
+    };
+    const workload = (kind: WorkloadKind, namespace: string, name: string) => {
+      if (!known.workloads.has(Known.key(kind, namespace, name)))
+        report(['name'], `${kind} "${namespace}/${name}" was never created`);
+    };
+    switch (entry.op) {
+      case 'create':
+      case 'apply': {
+        const resolved = resolveManifest(entry.manifest, source, topology);
+        if (!resolved.ok) {
+          for (const issue of resolved.issues)
+            problems.push(sources.locate({ ...issue, at: { source, path: [...at('manifest'), ...issue.at.path] } }));
+          return;
+        }
+        objects.set(i, resolved.object);
+        const object = resolved.object;
+        if (object.kind === 'Pod') known.pods.add(podKey(object.pod.namespace, object.pod.name));
+        else known.workloads.add(Known.key(object.workload.kind, object.workload.namespace, object.workload.name));
+        return;
+      }
+      case 'delete':
+        if (entry.kind !== undefined) workload(entry.kind, entry.namespace, entry.name);
+        else if (!known.podMayExist(entry.namespace, entry.name))
+          report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
+        return;
+      case 'scale':
+        workload(entry.kind, entry.namespace, entry.name);
+        return;
+      case 'undo':
+        workload('Deployment', entry.namespace, entry.name);
+        return;
+      case 'link':
+        machine('a', entry.a);
+        machine('b', entry.b);
+        if (entry.a === entry.b) report(['b'], 'a link joins two different machines');
+        return;
+      case 'machine':
+      case 'port':
+        machine('name', entry.name);
+        return;
+      case 'cordon':
+        if (!topology.nodes.some((node) => node.name === entry.node))
+          report(['node'], `"${entry.node}" is not a node of this workspace's topology`);
+        return;
+    }
+  });
+  return { problems, objects };
+}
