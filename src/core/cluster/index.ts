@@ -188,7 +188,6 @@ export class Cluster {
    * it is back, the pods evicted meanwhile are finally deleted and their addresses released.
    */
   private setNodeUp(node: string, up: boolean, at: number): void {
-    this.scheduler.setDown(node, !up);
     if (!up) {
       if (this.stoppedAt.has(node)) return;
       this.stoppedAt.set(node, at);
@@ -201,6 +200,7 @@ export class Cluster {
       return;
     }
     this.stoppedAt.delete(node);
+    this.scheduler.setDown(node, false);
     for (const key of [...(this.byNode.get(node) ?? [])]) {
       if (!this.deletionAt.has(key)) continue;
       const [namespace, name] = key.split('/') as [string, string];
@@ -237,12 +237,17 @@ export class Cluster {
     this.timers.push(at);
   }
 
-  /** The taint eviction controller: pods on unreachable nodes whose toleration has run out. */
+  /**
+   * The node lifecycle controller: a node NotReady gets the unreachable NoSchedule taint (the
+   * scheduler avoids it from then on, not before); then the taint eviction controller deletes pods
+   * whose toleration of the NoExecute taint has run out.
+   */
   private evict(at: number): void {
     const nodes = this.topology.nodes;
     for (const [node, stopped] of this.stoppedAt) {
       const notReady = stopped + NODE_MONITOR_GRACE_SECONDS;
       if (at < notReady) continue;
+      this.scheduler.setDown(node, true);
       const record = this.nodesByName.get(node);
       if (record === undefined || evictionsHalted(record.node, nodes, (name) => this.nodeReadyAt(name, at).ready))
         continue;
