@@ -212,11 +212,13 @@ export function openSource(options: GlobalOptions, io: CliIo): Source {
   };
 }
 
-export function viewCluster(options: GlobalOptions, io: CliIo): ClusterView {
+/** The cluster now, or at `at` (simulated seconds), for the kubectl-like commands. */
+export function viewCluster(options: GlobalOptions, io: CliIo, at?: number): ClusterView {
   const { topology, journal, moment, workspace } = openSource(options, io);
+  const now = at ?? moment.now;
   return {
-    cluster: buildCluster(topology, toClusterOps(journal), moment.now),
-    moment,
+    cluster: buildCluster(topology, toClusterOps(journal), now),
+    moment: { now, epochMs: moment.epochMs },
     ...(workspace ? { workspace } : {}),
   };
 }

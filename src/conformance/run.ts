@@ -73,6 +73,8 @@ function describeEvent(event: ScenarioEvent): string {
       return `pod-create ${event.pod.name}`;
     case 'pod-delete':
       return `pod-delete ${event.name}`;
+    case 'scale':
+      return `scale ${event.controller} to ${event.replicas}`;
     case 'block-port':
     case 'unblock-port':
       return `${event.action} ${event.node}:${event.port}`;

@@ -232,3 +232,36 @@ describe('bad controller manifests', () => {
     expect(readFileSync(cli.path('.podnet/state.json'), 'utf8')).toBe(state);
   });
 });
+
+describe('grading the Kubernetes side', () => {
+  const LAB = repoPath('topologies/labs/replication-and-failure/lab.yaml');
+
+  it('the replication-and-failure lab passes its pods, replicas and node checks', async () => {
+    const result = await cli.run('check', LAB);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'PASS  its pods are Terminating after eviction: 3 pods app=date on node-2: 3 Terminating: 3 not ready\n',
+    );
+    expect(result.stdout).toContain('PASS  the controller has 5 ready replicas again by 540 s: 5 ready replicas\n');
+  });
+
+  it('a wrong expectation fails, saying what was found', async () => {
+    const text = readFileSync(LAB, 'utf8')
+      .replace('ready: 5, at: 540s', 'ready: 5, at: 521s')
+      .replace('status: Terminating, at: 521s', 'status: Running, at: 521s')
+      .replace('ready: false, at: 221s', 'ready: false, at: 219s');
+    writeFileSync(cli.path('lab.yaml'), text);
+    const result = await cli.run('check', 'lab.yaml');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL  node-2 is NotReady 41 s after it stopped: expected node-2 NotReady, found node-2 Ready\n',
+    );
+    expect(result.stdout).toContain(
+      'FAIL  its pods are Terminating after eviction: expected some pods app=date on node-2, Running, found 3 pods app=date on node-2: 3 Terminating: 3 not ready\n',
+    );
+    expect(result.stdout).toContain(
+      'FAIL  the controller has 5 ready replicas again by 540 s: expected 5 ready replicas, found 2 ready replicas\n',
+    );
+    expect(result.stdout).toMatch(/5 passed, 3 failed\n$/);
+  });
+});

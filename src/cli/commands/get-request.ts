@@ -4,6 +4,7 @@
  */
 import { parseLabelSelector } from '../../core/selector/label-selector.js';
 import { CommandFailure } from '../errors.js';
+import { parseAt } from './bgp.js';
 import type { GetRequest, OutputFormat } from './pods.js';
 import { type ResourceKind, resourceKind } from './resources.js';
 
@@ -38,7 +39,7 @@ function readTargets(resource: string, names: readonly string[]): { kind: GetKin
 export function readGetRequest(
   resource: string,
   names: readonly string[],
-  options: { output?: OutputFormat; selector?: string; showLabels?: boolean },
+  options: { output?: OutputFormat; selector?: string; showLabels?: boolean; at?: string },
 ): { kind: GetKind; request: GetRequest } {
   const targets = readTargets(resource, names);
   const parsed = parseLabelSelector(options.selector ?? '');
@@ -48,6 +49,7 @@ export function readGetRequest(
   return {
     kind: targets.kind,
     request: {
+      ...(options.at === undefined ? {} : { at: parseAt(options.at) as number }),
       names: targets.names,
       output: options.output,
       selector: parsed.selector,

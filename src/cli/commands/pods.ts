@@ -46,6 +46,8 @@ export function printObject(io: CliIo, value: object, format: 'json' | 'yaml'): 
 
 /** What `get` was asked for, after the TYPE/NAME forms and the selector are read. */
 export interface GetRequest {
+  /** The moment to show (simulated seconds), when not now. */
+  readonly at?: number;
   readonly names: readonly string[];
   readonly output: OutputFormat;
   readonly selector: Selector;
@@ -58,7 +60,7 @@ export function getPodsCommand(
   request: GetRequest,
   scope: { namespace: string; allNamespaces: boolean },
 ): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, request.at);
   const { names } = request;
   const inScope = cluster
     .pods()
@@ -99,7 +101,7 @@ function printPods(
 }
 
 export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetRequest): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, request.at);
   const { names, output } = request;
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
   if (missing.length > 0)
@@ -130,8 +132,9 @@ export function describePodCommand(
   names: readonly string[],
   namespace: string,
   output?: 'json',
+  at?: number,
 ): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, at);
   const records =
     names.length === 0
       ? cluster.pods().filter((p) => p.spec.namespace === namespace)

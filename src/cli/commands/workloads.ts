@@ -72,7 +72,7 @@ export function getWorkloadsCommand(
   request: GetRequest,
   scope: { namespace: string; allNamespaces: boolean },
 ): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, request.at);
   const names = RESOURCES[kind];
   const inScope = controllersOf(cluster, kind).filter((c) => {
     const { namespace, labels } = identity(c);
@@ -107,8 +107,9 @@ export function describeWorkloadsCommand(
   kind: WorkloadKind,
   requested: readonly string[],
   namespace: string,
+  at?: number,
 ): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, at);
   const all = controllersOf(cluster, kind).filter((c) => identity(c).namespace === namespace);
   const shown = requested.length === 0 ? all : requested.flatMap((n) => all.filter((c) => identity(c).name === n));
   const missing = requested.filter((n) => !all.some((c) => identity(c).name === n));
@@ -230,7 +231,7 @@ export function getAllCommand(
   request: GetRequest,
   scope: { namespace: string; allNamespaces: boolean },
 ): number {
-  const { cluster, moment } = viewCluster(options, io);
+  const { cluster, moment } = viewCluster(options, io, request.at);
   const inScope = (namespace: string, labels: Readonly<Record<string, string>>) =>
     (scope.allNamespaces || namespace === scope.namespace) && matches(request.selector, labels);
   const pods = cluster.pods().filter((p) => inScope(p.spec.namespace, p.spec.labels));

@@ -8,6 +8,8 @@ import type { OutputFormat } from '../commands/pods.js';
 import { isWorkloadKind, resourceKind, typeAndName } from '../commands/resources.js';
 import { CommandFailure } from '../errors.js';
 import {
+  at,
+  bgpCommands,
   createCommands,
   ipamCommands,
   json,
@@ -132,6 +134,7 @@ export function registerCluster(program: Command, registrar: Registrar): void {
     .option('-A, --all-namespaces', 'pods of every namespace')
     .option('-l, --selector <selector>', 'only objects whose labels match, e.g. app=web,tier!=db,env in (a,b)')
     .option('--show-labels', 'add a LABELS column')
+    .addOption(at())
     .action(
       (
         resource: string,
@@ -142,6 +145,7 @@ export function registerCluster(program: Command, registrar: Registrar): void {
           allNamespaces?: boolean;
           selector?: string;
           showLabels?: boolean;
+          at?: string;
         },
         cmd: Command,
       ) =>
@@ -170,21 +174,31 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
     .description('show a pod, rc, rs or deploy in detail, with its events (kubectl describe)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addOption(json())
-    .action((resource: string, names: string[], opts: { namespace: string; output?: 'json' }, cmd: Command) =>
-      run(async () => {
-        const kind = resourceKind(resource);
-        if (isWorkloadKind(kind)) {
-          if (opts.output !== undefined)
-            throw new CommandFailure(`error: describe -o json is for pods; use podnet get ${resource} -o json`, 1);
-          return (await workloadCommands()).describeWorkloadsCommand(io, globals(cmd), kind, names, opts.namespace);
-        }
-        if (kind !== 'pods')
-          throw new CommandFailure(
-            'error: podnet describes pods and controllers; for nodes use podnet get nodes -o wide',
-            1,
-          );
-        return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output);
-      }),
+    .addOption(at())
+    .action(
+      (resource: string, names: string[], opts: { namespace: string; output?: 'json'; at?: string }, cmd: Command) =>
+        run(async () => {
+          const kind = resourceKind(resource);
+          const moment = (await bgpCommands()).parseAt(opts.at);
+          if (isWorkloadKind(kind)) {
+            if (opts.output !== undefined)
+              throw new CommandFailure(`error: describe -o json is for pods; use podnet get ${resource} -o json`, 1);
+            return (await workloadCommands()).describeWorkloadsCommand(
+              io,
+              globals(cmd),
+              kind,
+              names,
+              opts.namespace,
+              moment,
+            );
+          }
+          if (kind !== 'pods')
+            throw new CommandFailure(
+              'error: podnet describes pods and controllers; for nodes use podnet get nodes -o wide',
+              1,
+            );
+          return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output, moment);
+        }),
     );
 }
 

@@ -14,6 +14,7 @@ import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
 import { LOCALHOST } from '../trace/endpoints.js';
 import { type Disposition, Tracer } from '../trace/index.js';
+import { evaluateClusterCheck } from './cluster-checks.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -150,6 +151,10 @@ export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[], w
         return freeBlocks(sim, check);
       case 'converged':
         return converged(sim, check);
+      case 'pods':
+      case 'replicas':
+      case 'node':
+        return evaluateClusterCheck(sim, check);
       default:
         return assertNever(check, 'check kind');
     }

@@ -428,6 +428,15 @@ export function topologyOps(topology: Topology): ClusterOp[] {
     if (event.action === 'pod-create') ops.push({ kind: 'create', at: event.at, pod: event.pod });
     else if (event.action === 'pod-delete')
       ops.push({ kind: 'delete', at: event.at, namespace: event.namespace, name: event.name });
+    else if (event.action === 'scale')
+      ops.push({
+        kind: 'scale',
+        at: event.at,
+        workload: event.kind,
+        namespace: 'default',
+        name: event.controller,
+        replicas: event.replicas,
+      });
     else if (event.action === 'node-down' || event.action === 'node-up') {
       ops.push({ kind: 'node-state', at: event.at, node: event.node, up: event.action === 'node-up' });
     }

@@ -231,6 +231,7 @@ export type ScenarioAction =
   | { readonly action: 'node-down' | 'node-up'; readonly node: string }
   | { readonly action: 'pod-create'; readonly pod: PodSpec }
   | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string }
+  | { readonly action: 'scale'; readonly kind: WorkloadKind; readonly controller: string; readonly replicas: number }
   | { readonly action: 'block-port' | 'unblock-port'; readonly node: string; readonly port: number };
 
 export type ScenarioEvent = ScenarioAction & { readonly at: number; readonly origin: Origin };
@@ -253,7 +254,26 @@ export type Check =
     }
   | { readonly check: 'no-route'; readonly to: Ipv4; readonly nodes?: readonly string[] }
   | { readonly check: 'free-blocks'; readonly pool: string; readonly atLeast: number }
-  | { readonly check: 'converged'; readonly within: number };
+  | { readonly check: 'converged'; readonly within: number }
+  | {
+      readonly check: 'pods';
+      readonly selector?: Selector;
+      readonly selectorText?: string;
+      readonly pod?: string;
+      readonly node?: string;
+      readonly count?: number;
+      readonly status?: string;
+      readonly ready?: boolean;
+      readonly at?: number;
+    }
+  | {
+      readonly check: 'replicas';
+      readonly kind: WorkloadKind;
+      readonly controller: string;
+      readonly ready: number;
+      readonly at?: number;
+    }
+  | { readonly check: 'node'; readonly node: string; readonly ready: boolean; readonly at?: number };
 
 export type NamedCheck = Check & { readonly name: string; readonly origin: Origin };
 

@@ -2,9 +2,10 @@
 
 import { assertNever } from '../assert.js';
 import { parseCidr } from '../net/index.js';
+import { parseLabelSelector } from '../selector/label-selector.js';
 import { parseDuration } from './duration.js';
 import type { IssueSink } from './issue-sink.js';
-import type { ClusterNode, NamedCheck, Origin, PodSpec, Pool, Router, ScenarioEvent } from './model.js';
+import type { ClusterNode, NamedCheck, Origin, PodSpec, Pool, Router, ScenarioEvent, WorkloadKind } from './model.js';
 import { resolvePod } from './resolve-pods.js';
 import type * as s from './schema.js';
 
@@ -78,11 +79,80 @@ export function resolveChecks(
           : [];
       case 'converged':
         return [{ check: 'converged', within: parseDuration(entry.within), name, origin }];
+      case 'pods':
+      case 'replicas':
+      case 'node':
+        return clusterCheck(sink, entry, { name, origin, at, nodes });
       default:
         return assertNever(entry, 'check kind');
     }
   });
 }
+const CONTROLLER_KINDS: Readonly<Record<string, WorkloadKind>> = {
+  rc: 'ReplicationController',
+  replicationcontroller: 'ReplicationController',
+  rs: 'ReplicaSet',
+  replicaset: 'ReplicaSet',
+  deploy: 'Deployment',
+  deployment: 'Deployment',
+};
+
+/** `rc/NAME`, `rs/NAME` or `deploy/NAME`, as kubectl takes a controller. */
+function controllerRef(
+  sink: IssueSink,
+  text: string,
+  at: Origin,
+): { kind: WorkloadKind; controller: string } | undefined {
+  const [type, controller] = text.split('/', 2);
+  const kind = CONTROLLER_KINDS[type?.toLowerCase() ?? ''];
+  if (kind !== undefined && controller !== undefined && controller !== '') return { kind, controller };
+  sink.report(at, 'invalid-value', `"${text}" is not rc/NAME, rs/NAME or deploy/NAME`);
+  return undefined;
+}
+
+/** The checks on the cluster's objects: pods, a controller's replicas, a node's readiness. */
+function clusterCheck(
+  sink: IssueSink,
+  entry: Extract<s.CheckEntry, { check: 'pods' | 'replicas' | 'node' }>,
+  context: { name: string; origin: Origin; at: (key: string) => Origin; nodes: readonly ClusterNode[] },
+): NamedCheck[] {
+  const { name, origin, at, nodes } = context;
+  const moment = entry.at === undefined ? {} : { at: parseDuration(entry.at) };
+  const nodeNames = nodes.map((n) => n.name);
+  if (entry.check === 'node')
+    return sink.checkName(entry.node, nodeNames, 'node', at('node'))
+      ? [{ check: 'node', node: entry.node, ready: entry.ready, ...moment, name, origin }]
+      : [];
+  if (entry.check === 'replicas') {
+    const target = controllerRef(sink, entry.controller, at('controller'));
+    return target === undefined ? [] : [{ check: 'replicas', ...target, ready: entry.ready, ...moment, name, origin }];
+  }
+  if ((entry.selector === undefined) === (entry.pod === undefined)) {
+    sink.report(origin, 'conflict', 'a pods check names its pods by selector: or by pod:, one of the two');
+    return [];
+  }
+  if (entry.node !== undefined && !sink.checkName(entry.node, nodeNames, 'node', at('node'))) return [];
+  const parsed = entry.selector === undefined ? undefined : parseLabelSelector(entry.selector);
+  if (parsed !== undefined && !parsed.ok) {
+    sink.report(at('selector'), 'invalid-selector', `malformed selector "${entry.selector}": ${parsed.reason}`);
+    return [];
+  }
+  return [
+    {
+      check: 'pods',
+      ...(parsed?.ok ? { selector: parsed.selector, selectorText: entry.selector as string } : {}),
+      ...(entry.pod !== undefined ? { pod: entry.pod } : {}),
+      ...(entry.node !== undefined ? { node: entry.node } : {}),
+      ...(entry.count !== undefined ? { count: entry.count } : {}),
+      ...(entry.status !== undefined ? { status: entry.status } : {}),
+      ...(entry.ready !== undefined ? { ready: entry.ready } : {}),
+      ...moment,
+      name,
+      origin,
+    },
+  ];
+}
+
 export function resolveEvents(
   sink: IssueSink,
   written: readonly s.EventEntry[],
@@ -118,6 +188,11 @@ export function resolveEvents(
       case 'pod-create': {
         const pod = resolvePod(sink, event.pod, { source, path: ['events', i, 'pod'] }, nodes);
         if (pod) events.push({ at, origin, action: 'pod-create', pod });
+        break;
+      }
+      case 'scale': {
+        const target = controllerRef(sink, event.controller, { source, path: ['events', i, 'controller'] });
+        if (target !== undefined) events.push({ at, origin, action: 'scale', ...target, replicas: event.replicas });
         break;
       }
       case 'pod-delete': {

@@ -149,6 +149,12 @@ export const eventEntry = z.discriminatedUnion('action', [
   z.strictObject({ at: durationSchema, action: z.literal('pod-delete'), pod: text('pod name, or namespace/name') }),
   z.strictObject({
     at: durationSchema,
+    action: z.literal('scale').describe('kubectl scale: a controller gets a new replica count'),
+    controller: text('TYPE/NAME: rc/NAME, rs/NAME or deploy/NAME'),
+    replicas: z.number().int().min(0).max(1_000_000),
+  }),
+  z.strictObject({
+    at: durationSchema,
     action: z
       .enum(['block-port', 'unblock-port'])
       .describe('a firewall rule dropping a TCP port in both directions on a machine'),
@@ -220,6 +226,31 @@ export const checkEntry = z.discriminatedUnion('check', [
     check: z.literal('converged').describe('routes stop changing within a time after the last event'),
     name: checkName,
     within: durationSchema,
+  }),
+  z.strictObject({
+    check: z.literal('pods').describe('the pods a selector (or a name) picks: how many, where, in what state'),
+    name: checkName,
+    selector: z.string().optional().describe('a kubectl label selector, e.g. app=date'),
+    pod: z.string().optional().describe('one pod by name (or namespace/name) instead of a selector'),
+    node: z.string().optional().describe('only pods on this node'),
+    count: z.number().int().min(0).optional().describe('exactly this many'),
+    status: z.string().optional().describe("each one's STATUS as kubectl get pods shows it, e.g. Running, Terminating"),
+    ready: z.boolean().optional().describe('each one Ready (true) or not (false)'),
+    at: durationSchema.optional().describe('the moment to look (default: when the checks run)'),
+  }),
+  z.strictObject({
+    check: z.literal('replicas').describe('a controller has this many ready replicas'),
+    name: checkName,
+    controller: text('TYPE/NAME: rc/NAME, rs/NAME or deploy/NAME'),
+    ready: z.number().int().min(0),
+    at: durationSchema.optional().describe('the moment to look (default: when the checks run)'),
+  }),
+  z.strictObject({
+    check: z.literal('node').describe("a node's Ready condition, as kubectl get nodes shows it"),
+    name: checkName,
+    node: text('node name'),
+    ready: z.boolean(),
+    at: durationSchema.optional().describe('the moment to look (default: when the checks run)'),
   }),
 ]);
 
