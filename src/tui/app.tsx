@@ -61,7 +61,7 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     rows,
     ...(selectedPeer !== undefined ? { selectedPeer } : {}),
     ...(state.view === 'pods' && selectedPod !== undefined ? { selectedPod } : {}),
-    pods: sim.cluster.pods().filter((p) => p.allocation !== undefined).length,
+    pods: sim.cluster.pods().filter((p) => p.podIp !== undefined).length,
     eventTimes: eventTimes(timeline, model.horizon(state.journal)),
     converged: new Query(timeline).counters.lastRouteChange,
     horizon: model.horizon(state.journal),

@@ -245,7 +245,7 @@ function podLines(sim: Simulation, state: TuiState, node?: string): Line[] {
     // A pod on a stopped machine is marked as such wherever it is listed, like the machine itself.
     const down = p.nodeName !== undefined && !sim.underlay.isUp(p.nodeName);
     const tone: Tone = down ? 'bad' : status.display === 'Running' ? 'ok' : status.phase === 'Pending' ? 'warn' : 'bad';
-    const ip = p.allocation ? formatIpv4(p.allocation.ip) : '<none>';
+    const ip = p.podIp !== undefined ? formatIpv4(p.podIp) : '<none>';
     // The Pods view lists every namespace, so it shows each pod's, as kubectl get pods -A does.
     const namespace = node === undefined ? `${p.spec.namespace.padEnd(11)} ` : '';
     return {
@@ -303,11 +303,11 @@ function tracePorts(dst: PodRecord): number[] {
 }
 
 export function traceScreen(sim: Simulation, state: TuiState): Line[] {
-  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
   if (pods.length < 1) return [{ text: 'No pods with addresses to trace between.', tone: 'dim' }];
   const src = pods[Math.min(state.traceSrc, pods.length - 1)];
   const dst = pods[Math.min(state.traceDst, pods.length - 1)];
-  if (src?.allocation === undefined || dst?.allocation === undefined) return [];
+  if (src?.podIp === undefined || dst?.podIp === undefined) return [];
   const ports = tracePorts(dst);
   const port = ports[((state.tracePort % ports.length) + ports.length) % ports.length] as number;
   const mark = (field: TraceField, text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
@@ -319,8 +319,8 @@ export function traceScreen(sim: Simulation, state: TuiState): Line[] {
   ];
   const traces = new Tracer(sim, state.at).trace({
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
-    src: src.allocation.ip,
-    dst: dst.allocation.ip,
+    src: src.podIp,
+    dst: dst.podIp,
     protocol: 'TCP',
     port,
     loopback: false,

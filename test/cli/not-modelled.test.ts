@@ -48,10 +48,6 @@ pods:
     metadata:
       name: web
     spec:
-      hostNetwork: true
-      initContainers:
-        - name: wait
-          image: busybox
       serviceAccountName: web
       terminationGracePeriodSeconds: 5
       volumes: []
@@ -68,7 +64,12 @@ pods:
           resources: {}
           volumeMounts: []
           livenessProbe: {}
-          readinessProbe: {}
+          readinessProbe:
+            tcpSocket: { port: 80 }
+            exec: {}
+            grpc: {}
+            timeoutSeconds: 5
+            failureThreshold: 1
           startupProbe: {}
           securityContext: {}
           workingDir: /srv
@@ -114,9 +115,9 @@ describe('fields podnet does not model are refused where they stand', () => {
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
     // Located on the key itself, so an editor jumps to the line to delete.
     const text = EVERY_REFUSED_FIELD + DEPLOYMENT;
-    const hostNetwork = text.split('\n').findIndex((line) => line.includes('hostNetwork: true')) + 1;
+    const volumes = text.split('\n').findIndex((line) => line.includes('volumes: []')) + 1;
     expect(result.stderr).toContain(
-      `lab.yaml:${hostNetwork}:7: pods[0].spec.hostNetwork: podnet does not model host-network pods (every pod gets a pool address); remove this field\n`,
+      `lab.yaml:${volumes}:7: pods[0].spec.volumes: podnet does not model volumes; remove this field\n`,
     );
   });
 
@@ -138,7 +139,7 @@ pods:
     expect(await cli.run('validate', 'lab.yaml')).toMatchObject({ code: 0 });
   });
 
-  it('create -f refuses a pod with a probe and leaves the workspace byte-identical', async () => {
+  it('create -f refuses a pod with a liveness probe and leaves the workspace byte-identical', async () => {
     writeFileSync(cli.path('lab.yaml'), SEED);
     expect((await cli.run('init', 'lab.yaml')).code).toBe(0);
     const before = readFileSync(cli.path('.podnet', 'state.json'));
@@ -152,7 +153,7 @@ spec:
   containers:
     - name: web
       image: nginx
-      readinessProbe:
+      livenessProbe:
         httpGet: { path: /, port: 80 }
 `,
     );
@@ -160,7 +161,7 @@ spec:
     expect(result).toMatchObject({
       code: 2,
       stderr:
-        'probe.yaml:9:7: spec.containers[0].readinessProbe: podnet does not model readiness probes (a running pod is Ready); remove this field\n1 problem found\n',
+        'probe.yaml:9:7: spec.containers[0].livenessProbe: podnet does not model liveness probes; remove this field\n1 problem found\n',
     });
     expect(readFileSync(cli.path('.podnet', 'state.json'))).toEqual(before);
   });

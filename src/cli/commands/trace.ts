@@ -87,7 +87,7 @@ function flowFor(source: { pod: PodRecord; container?: string }, destination: De
     srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,
     ...(source.container !== undefined ? { srcContainer: source.container } : {}),
     // To localhost, Linux picks 127.0.0.1 as the source too.
-    src: destination.loopback ? LOCALHOST : (source.pod.allocation?.ip as Ipv4),
+    src: destination.loopback ? LOCALHOST : (source.pod.podIp as Ipv4),
     dst: destination.loopback ? LOCALHOST : destination.ip,
     protocol,
     port,

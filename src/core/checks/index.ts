@@ -40,18 +40,18 @@ function reach(
   words: DispositionWords,
 ): CheckResult {
   const src = podNamed(sim, check.from);
-  if (src?.allocation === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
+  if (src?.podIp === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
   // localhost stays inside the source pod: the tracer takes the loopback path, no FIB at all.
   const loopback = check.to === 'localhost';
   const ip = loopback ? LOCALHOST : parseIpv4(check.to);
   const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
-  const dst = ip ?? dstPod?.allocation?.ip;
+  const dst = ip ?? dstPod?.podIp;
   if (dst === undefined)
     return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
   const port = check.port ?? (dstPod === undefined ? 80 : defaultPort(dstPod.spec));
   const traces = tracer.trace({
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
-    src: loopback ? LOCALHOST : src.allocation.ip,
+    src: loopback ? LOCALHOST : src.podIp,
     dst,
     protocol: 'TCP',
     port,

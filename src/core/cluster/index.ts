@@ -76,6 +76,8 @@ export type OpResult =
 
 export interface PodRecord extends PodRun {
   readonly allocation?: Allocation;
+  /** Its address: from IPAM, or its node's for a hostNetwork pod. */
+  readonly podIp?: Ipv4;
   readonly placementWhy?: string;
   /** Host side of the pod's veth, named as Calico names it. */
   readonly vethName: string;
@@ -330,6 +332,17 @@ export class Cluster {
     const onNode = this.byNode.get(node.name) ?? new Set<string>();
     onNode.add(key);
     this.byNode.set(node.name, onNode);
+    if (spec.hostNetwork) {
+      // No CNI call: no pool address, no veth, no workload endpoint; the node's address.
+      return {
+        scheduledBy,
+        scheduledAt: at,
+        ...waited,
+        nodeName: node.name,
+        placementWhy: placement.why,
+        podIp: node.ip,
+      };
+    }
     const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
     return {
       scheduledBy,
@@ -337,7 +350,9 @@ export class Cluster {
       ...waited,
       nodeName: node.name,
       placementWhy: placement.why,
-      ...(assigned.ok ? { allocation: assigned.allocation } : { sandboxError: assigned.error.message }),
+      ...(assigned.ok
+        ? { allocation: assigned.allocation, podIp: assigned.allocation.ip }
+        : { sandboxError: assigned.error.message }),
     };
   }
 

@@ -9,10 +9,14 @@
  * fails with "address already in use"); an address-less sandbox (FailedCreatePodSandBox).
  * Invariants: the same inputs and `now` give the same status; times never precede creation.
  * What a stopped node does to a pod's status is in node-lifecycle.ts.
- * Leaves out: probes, init containers, resource limits, graceful termination.
+ * Init containers run first, one at a time (init-containers.ts).
+ * Readiness probes gate a container's Ready (probes.ts).
+ * Leaves out: liveness and startup probes, resource limits, graceful termination.
  */
 import { normalizeImage } from '../topology/images.js';
 import type { ContainerSpec, ImageBehaviour, PodSpec } from '../topology/model.js';
+import { type InitRunning, runInitContainers } from './init-containers.js';
+import { applyReadinessProbe } from './probes.js';
 
 export type ContainerState =
   | { readonly state: 'waiting'; readonly reason: string; readonly message?: string }
@@ -66,6 +70,8 @@ export interface PodStatus {
   readonly startTime?: number;
   /** When the pod was deleted, for a pod that is Terminating. */
   readonly deletionTimestamp?: number;
+  /** Its init containers, in the order they run. */
+  readonly initContainers?: readonly ContainerStatus[];
 }
 
 /** What the lifecycle needs to know about one pod. */
@@ -82,23 +88,25 @@ export interface PodRun {
   readonly sandboxError?: string;
   readonly sandboxId: string;
   readonly uid: string;
+  /** Where a probe connects to. */
+  readonly podIp?: number;
 }
 
 export const SANDBOX_DELAY = 0.5;
-const PULL_START = 1;
-const START_DELAY = 0.2;
+export const PULL_START = 1;
+export const START_DELAY = 0.2;
 const BACKOFF_START = 10;
 const BACKOFF_CAP = 300;
 const SANDBOX_RETRY = 15;
 const CRASH_RUN_SECONDS = 0.1;
 /** How long a freshly terminated container shows Terminated before kubelet reports its back-off. */
-const TERMINATED_VISIBLE = 1;
+export const TERMINATED_VISIBLE = 1;
 
 export function backoffDelay(restartIndex: number): number {
   return Math.min(BACKOFF_START * 2 ** restartIndex, BACKOFF_CAP);
 }
 
-class EventLog {
+export class EventLog {
   private readonly events: PodEvent[] = [];
 
   add(type: PodEvent['type'], reason: string, from: string, message: string, times: readonly number[]): void {
@@ -120,7 +128,7 @@ class EventLog {
 }
 
 /** Times of attempts: first at `start`, then each after the previous one's back-off, up to now. */
-function attemptsUntil(start: number, now: number, runSeconds: number): number[] {
+export function attemptsUntil(start: number, now: number, runSeconds: number): number[] {
   const times: number[] = [];
   let t = start;
   let index = 0;
@@ -136,7 +144,7 @@ export function listeningPorts(container: ContainerSpec, image: ImageBehaviour |
 }
 
 /** How long one run of a container lasts before its process exits (Infinity: it keeps running). */
-function runSeconds(container: ContainerSpec, image: ImageBehaviour): number {
+export function runSeconds(container: ContainerSpec, image: ImageBehaviour): number {
   const words = [...(container.command ?? []), ...(container.args ?? [])];
   const sleep = words.indexOf('sleep');
   if (sleep >= 0) {
@@ -175,36 +183,33 @@ export function podStatusAt(run: PodRun, images: ReadonlyMap<string, ImageBehavi
       { type: 'PodScheduled', status: 'True' },
     ]);
   }
-  const containers = containerStatuses(run, images, sandboxAt + PULL_START, now, events);
-  return summarize(spec, containers, events, now >= sandboxAt ? sandboxAt : undefined);
+  const startTime = now >= sandboxAt ? sandboxAt : undefined;
+  const init = runInitContainers(run, images, sandboxAt + PULL_START, now, events);
+  if (!init.done) return initializing(spec, init, events, startTime);
+  const containers = containerStatuses(run, images, init.appStart, now, events);
+  const status = summarize(spec, containers, events, startTime);
+  return init.statuses.length === 0 ? status : { ...status, initContainers: init.statuses };
 }
 
-/** Whether a pod, once Ready, stays Ready: every container runs for ever and binds its own ports. */
-export function runsForever(spec: PodSpec, images: ReadonlyMap<string, ImageBehaviour>): boolean {
-  const holders = portHolders(spec, images);
-  return spec.containers.every((container) => {
-    const image = images.get(normalizeImage(container.image));
-    if (image === undefined || runSeconds(container, image) !== Infinity) return false;
-    return listeningPorts(container, image).every((port) => holders.get(port) === container.name);
-  });
-}
-
-/**
- * When every container of the pod is first running, so the pod turns Ready (no probes are
- * modelled): after the sandbox and each image's pull and start, in order. Undefined when that
- * never happens: unplaced, no address, an image that cannot be pulled, or a container that has
- * already exited by then.
- */
-export function readySince(run: PodRun, images: ReadonlyMap<string, ImageBehaviour>): number | undefined {
-  if (run.scheduleError !== undefined || run.nodeName === undefined || run.sandboxError !== undefined) return undefined;
-  let cursor = run.scheduledAt + SANDBOX_DELAY + PULL_START;
-  for (const container of run.spec.containers) {
-    const image = images.get(normalizeImage(container.image));
-    if (image === undefined) return undefined;
-    cursor = cursor + image.pullSeconds + START_DELAY;
-  }
-  const status = podStatusAt(run, images, cursor);
-  return status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? cursor : undefined;
+/** A pod still in its init containers: Init:i/N (or Init:Error, Init:CrashLoopBackOff, ...). */
+function initializing(spec: PodSpec, init: InitRunning, events: EventLog, startTime: number | undefined): PodStatus {
+  return {
+    phase: init.failed ? 'Failed' : 'Pending',
+    display: init.display,
+    readyContainers: 0,
+    restarts: init.statuses.reduce((sum, c) => sum + c.restartCount, 0),
+    containers: spec.containers.map((c) => waiting(c, 'PodInitializing')),
+    initContainers: init.statuses,
+    conditions: [
+      { type: 'PodReadyToStartContainers', status: 'True' },
+      { type: 'Initialized', status: 'False' },
+      { type: 'Ready', status: 'False' },
+      { type: 'ContainersReady', status: 'False' },
+      { type: 'PodScheduled', status: 'True' },
+    ],
+    events: events.sorted(),
+    ...(startTime !== undefined ? { startTime } : {}),
+  };
 }
 
 function attemptsEvery(start: number, every: number, now: number): number[] {
@@ -240,7 +245,7 @@ function pendingStatus(
 }
 
 /** Which container holds each port: the first, in start order, whose image pulls and declares it. */
-function portHolders(spec: PodSpec, images: ReadonlyMap<string, ImageBehaviour>): Map<number, string> {
+export function portHolders(spec: PodSpec, images: ReadonlyMap<string, ImageBehaviour>): Map<number, string> {
   const holders = new Map<number, string>();
   for (const container of spec.containers) {
     const image = images.get(normalizeImage(container.image));
@@ -280,11 +285,12 @@ function containerStatuses(
     const conflict = listeningPorts(container, image)
       .map((port) => ({ port, holder: holders.get(port) as string }))
       .find((c) => c.holder !== container.name);
-    return runLoop(run, container, image, startAt, now, events, conflict);
+    const status = runLoop(run, container, image, startAt, now, events, conflict);
+    return applyReadinessProbe(container, status, now, events, run.podIp);
   });
 }
 
-function waiting(container: ContainerSpec, reason: string, message?: string): ContainerStatus {
+export function waiting(container: ContainerSpec, reason: string, message?: string): ContainerStatus {
   return {
     name: container.name,
     image: container.image,
@@ -297,7 +303,7 @@ function waiting(container: ContainerSpec, reason: string, message?: string): Co
   };
 }
 
-function failedPull(container: ContainerSpec, start: number, now: number, events: EventLog): ContainerStatus {
+export function failedPull(container: ContainerSpec, start: number, now: number, events: EventLog): ContainerStatus {
   const attempts = attemptsUntil(start, now, 1);
   const failures = attempts.map((t) => t + 1).filter((t) => t <= now);
   const reference = normalizeImage(container.image);

@@ -1,9 +1,10 @@
 /** A pod as the cluster holds it: its spec, where and when it was placed, and who it is. */
 import { createHash } from 'node:crypto';
 import type { Allocation } from '../ipam/index.js';
+import type { Ipv4 } from '../net/index.js';
 import type { PodSpec, Topology } from '../topology/model.js';
 import type { PodRecord } from './index.js';
-import { readySince, runsForever } from './lifecycle.js';
+import { readySince, runsForever } from './readiness.js';
 
 function hexDigest(algorithm: 'sha1' | 'sha256', text: string): string {
   return createHash(algorithm).update(text).digest('hex');
@@ -30,6 +31,7 @@ export type Placement = Pick<
   | 'sandboxError'
   | 'allocation'
   | 'placementWhy'
+  | 'podIp'
 >;
 
 /**
@@ -45,6 +47,7 @@ export class Pod implements PodRecord {
   readonly sandboxError?: string;
   readonly allocation?: Allocation;
   readonly placementWhy?: string;
+  readonly podIp?: Ipv4;
   private hashes?: { sandboxId: string; uid: string; vethName: string };
   private ready?: { at: number | undefined; forever: boolean };
 
@@ -63,6 +66,7 @@ export class Pod implements PodRecord {
     if (placement.sandboxError !== undefined) this.sandboxError = placement.sandboxError;
     if (placement.allocation !== undefined) this.allocation = placement.allocation;
     if (placement.placementWhy !== undefined) this.placementWhy = placement.placementWhy;
+    if (placement.podIp !== undefined) this.podIp = placement.podIp;
   }
 
   private get identityHashes(): { sandboxId: string; uid: string; vethName: string } {

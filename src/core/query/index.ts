@@ -178,12 +178,11 @@ export function podFlow(
   dst: PodRecord,
   options: { port?: number; protocol?: 'TCP' | 'UDP' } = {},
 ): Flow {
-  if (src.allocation === undefined || dst.allocation === undefined)
-    throw new Error('podFlow between pods without addresses');
+  if (src.podIp === undefined || dst.podIp === undefined) throw new Error('podFlow between pods without addresses');
   return {
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
-    src: src.allocation.ip,
-    dst: dst.allocation.ip,
+    src: src.podIp,
+    dst: dst.podIp,
     protocol: options.protocol ?? 'TCP',
     port: options.port ?? defaultPort(dst.spec),
     loopback: false,
@@ -216,5 +215,5 @@ export function reachMatrix(
 
 /** The pods that have an address: the only ones a packet can leave or reach. */
 export function addressedPods(sim: Simulation): PodRecord[] {
-  return sim.cluster.pods().filter((p) => p.allocation !== undefined);
+  return sim.cluster.pods().filter((p) => p.podIp !== undefined);
 }

@@ -148,10 +148,21 @@ export interface ContainerPortSpec {
   readonly hostPort?: number;
 }
 
+/** A readiness probe, resolved to the port it connects to. */
+export interface ReadinessProbe {
+  readonly kind: 'httpGet' | 'tcpSocket';
+  readonly port: number;
+  readonly path?: string;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly successThreshold: number;
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly image: string;
   readonly ports: readonly ContainerPortSpec[];
+  readonly readinessProbe?: ReadinessProbe;
   readonly command?: readonly string[];
   readonly args?: readonly string[];
 }
@@ -177,10 +188,14 @@ export interface PodSpec {
   readonly labels: Labels;
   readonly annotations: Labels;
   readonly containers: readonly ContainerSpec[];
+  /** Run one at a time, each to a 0 exit, before the containers start (set only when any). */
+  readonly initContainers?: readonly ContainerSpec[];
   readonly nodeName?: string;
   readonly nodeSelector: Labels;
   readonly tolerations: readonly Toleration[];
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  /** The pod runs in its node's network namespace, on the node's address (set only when true). */
+  readonly hostNetwork?: true;
   readonly owner?: OwnerRef;
   readonly origin: Origin;
 }

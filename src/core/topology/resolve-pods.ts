@@ -14,10 +14,17 @@ export function resolvePod(
 ): PodSpec | undefined {
   const field = (...path: (string | number)[]): Origin => ({ ...origin, path: [...origin.path, ...path] });
   const names = new Set<string>();
-  manifest.spec.containers.forEach((container, i) => {
+  const everyContainer = [
+    ...(manifest.spec.initContainers ?? []).map((c, i) => ({
+      c,
+      path: ['spec', 'initContainers', i, 'name'] as const,
+    })),
+    ...manifest.spec.containers.map((c, i) => ({ c, path: ['spec', 'containers', i, 'name'] as const })),
+  ];
+  everyContainer.forEach(({ c: container, path }) => {
     if (names.has(container.name))
       sink.report(
-        field('spec', 'containers', i, 'name'),
+        field(...path),
         'duplicate',
         `duplicate container name "${container.name}" in pod "${manifest.metadata.name}"`,
       );
@@ -41,24 +48,19 @@ export function resolvePod(
     )
   )
     return undefined;
-  const containers: ContainerSpec[] = manifest.spec.containers.map((container) => ({
-    name: container.name,
-    image: container.image,
-    ports: (container.ports ?? []).map((port) => ({
-      port: port.containerPort,
-      protocol: port.protocol,
-      ...(port.name !== undefined ? { name: port.name } : {}),
-      ...(port.hostPort !== undefined ? { hostPort: port.hostPort } : {}),
-    })),
-    ...(container.command !== undefined ? { command: container.command } : {}),
-    ...(container.args !== undefined ? { args: container.args } : {}),
-  }));
+  const initContainers = (manifest.spec.initContainers ?? []).map((container, i) =>
+    containerOf(container, manifest, sink, field('spec', 'initContainers', i)),
+  );
+  const containers: ContainerSpec[] = manifest.spec.containers.map((container, i) =>
+    containerOf(container, manifest, sink, field('spec', 'containers', i)),
+  );
   return {
     namespace: manifest.metadata.namespace ?? 'default',
     name: manifest.metadata.name,
     labels: manifest.metadata.labels ?? {},
     annotations: manifest.metadata.annotations ?? {},
     containers,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
     ...(nodeName !== undefined ? { nodeName } : {}),
     nodeSelector: manifest.spec.nodeSelector ?? {},
     tolerations: (manifest.spec.tolerations ?? []).map((t) => ({
@@ -69,9 +71,69 @@ export function resolvePod(
       ...(t.tolerationSeconds !== undefined ? { tolerationSeconds: t.tolerationSeconds } : {}),
     })),
     restartPolicy: manifest.spec.restartPolicy,
+    ...(manifest.spec.hostNetwork === true ? { hostNetwork: true as const } : {}),
     origin,
   };
 }
+function containerOf(
+  container: s.ContainerManifest,
+  manifest: s.PodManifest,
+  sink: IssueSink,
+  at: Origin,
+): ContainerSpec {
+  const probe = readinessProbe(sink, container, at);
+  return {
+    name: container.name,
+    image: container.image,
+    ports: (container.ports ?? []).map((port) => ({
+      port: port.containerPort,
+      protocol: port.protocol,
+      ...(port.name !== undefined ? { name: port.name } : {}),
+      // On the host's network a container port is a host port (the API server defaults it so).
+      ...(port.hostPort !== undefined
+        ? { hostPort: port.hostPort }
+        : manifest.spec.hostNetwork === true
+          ? { hostPort: port.containerPort }
+          : {}),
+    })),
+    ...(container.command !== undefined ? { command: container.command } : {}),
+    ...(container.args !== undefined ? { args: container.args } : {}),
+    ...(probe !== undefined ? { readinessProbe: probe } : {}),
+  };
+}
+
+/** A probe's port by number, or by the name of one of the container's ports. */
+function readinessProbe(
+  sink: IssueSink,
+  container: s.ContainerManifest,
+  at: Origin,
+): ContainerSpec['readinessProbe'] | undefined {
+  const written = container.readinessProbe;
+  if (written === undefined) return undefined;
+  const handler = written.httpGet ?? written.tcpSocket;
+  const kind = written.httpGet !== undefined ? 'httpGet' : 'tcpSocket';
+  const port =
+    typeof handler?.port === 'number'
+      ? handler.port
+      : container.ports?.find((p) => p.name !== undefined && p.name === handler?.port)?.containerPort;
+  if (port === undefined) {
+    sink.report(
+      { ...at, path: [...at.path, 'readinessProbe', kind, 'port'] },
+      'unknown-name',
+      `the container has no port named "${String(handler?.port)}"`,
+    );
+    return undefined;
+  }
+  return {
+    kind,
+    port,
+    ...(written.httpGet?.path !== undefined ? { path: written.httpGet.path } : {}),
+    initialDelaySeconds: written.initialDelaySeconds ?? 0,
+    periodSeconds: written.periodSeconds ?? 10,
+    successThreshold: written.successThreshold ?? 1,
+  };
+}
+
 export function checkUniquePods(sink: IssueSink, pods: readonly PodSpec[]): void {
   const seen = new Set<string>();
   for (const pod of pods) {

@@ -5,6 +5,31 @@
 import * as z from 'zod';
 import { labelsSchema, MAX_DURATION_SECONDS, notModelled, onlyDefault, text } from './schema-fields.js';
 
+const probePort = z.union([z.number().int().min(1).max(65535), z.string().min(1)]);
+
+/** A readiness probe: an HTTP GET or a TCP connect to one of the container's ports. */
+const probeSchema = z
+  .strictObject({
+    httpGet: z
+      .strictObject({ path: z.string().optional(), port: probePort, scheme: z.enum(['HTTP', 'HTTPS']).optional() })
+      .optional(),
+    tcpSocket: z.strictObject({ port: probePort }).optional(),
+    exec: notModelled('exec probes (podnet runs no processes in containers)'),
+    grpc: notModelled('gRPC probes'),
+    initialDelaySeconds: z.number().int().min(0).max(MAX_DURATION_SECONDS).optional(),
+    periodSeconds: z.number().int().min(1).max(MAX_DURATION_SECONDS).optional(),
+    successThreshold: z.number().int().min(1).max(1000).optional(),
+    timeoutSeconds: onlyDefault(z.number(), (t) => t === 1, 'probe timeouts (a port answers at once or refuses)'),
+    failureThreshold: onlyDefault(
+      z.number(),
+      (n) => n === 3,
+      'failure thresholds (a port that answered keeps answering while its container runs)',
+    ),
+  })
+  .refine((probe) => (probe.httpGet === undefined) !== (probe.tcpSocket === undefined), {
+    message: 'a probe needs exactly one handler: httpGet or tcpSocket',
+  });
+
 const containerPort = z.strictObject({
   containerPort: z
     .number()
@@ -30,7 +55,9 @@ const unmodelledContainerFields = {
   resources: notModelled('resource requests and limits'),
   volumeMounts: notModelled('volumes'),
   livenessProbe: notModelled('liveness probes'),
-  readinessProbe: notModelled('readiness probes (a running pod is Ready)'),
+  readinessProbe: probeSchema
+    .optional()
+    .describe('gates Ready: the container is Ready once the probe finds its port open'),
   startupProbe: notModelled('startup probes'),
   securityContext: notModelled('security contexts'),
   workingDir: notModelled('working directories'),
@@ -57,12 +84,18 @@ const tolerationSchema = z.strictObject({
 
 export const podSpecSchema = z.strictObject({
   containers: z.array(containerSchema).min(1, 'a pod needs at least one container'),
-  initContainers: onlyDefault(z.array(z.unknown()), (list) => list.length === 0, 'init containers'),
+  initContainers: z
+    .array(containerSchema)
+    .optional()
+    .describe('run in order, each to exit 0, before the containers start'),
   nodeName: z.string().optional(),
   nodeSelector: labelsSchema.optional(),
   tolerations: z.array(tolerationSchema).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
-  hostNetwork: onlyDefault(z.boolean(), (on) => !on, 'host-network pods (every pod gets a pool address)'),
+  hostNetwork: z
+    .boolean()
+    .optional()
+    .describe("the pod shares its node's network namespace and address: no pool address, no veth"),
   serviceAccountName: notModelled('service accounts'),
   terminationGracePeriodSeconds: notModelled('termination grace periods'),
   volumes: notModelled('volumes'),

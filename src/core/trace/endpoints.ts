@@ -55,7 +55,7 @@ export function resolveSource(sim: Simulation, now: number, text: string): Resol
   if (found === undefined) {
     return { ok: false, error: { kind: 'unknown-pod', text, candidates: sim.cluster.pods().map((p) => p.spec.name) } };
   }
-  if (found.pod.allocation === undefined) {
+  if (found.pod.podIp === undefined) {
     const status = sim.cluster.statusAt(found.pod, now).display;
     return { ok: false, error: { kind: 'source-without-address', text, status } };
   }
@@ -86,10 +86,9 @@ function destinationHost(sim: Simulation, host: string): Resolved<TraceDestinati
   }
   const found = findPod(sim, host);
   if (found !== undefined) {
-    if (found.pod.allocation === undefined)
-      return { ok: false, error: { kind: 'destination-without-address', text: host } };
+    if (found.pod.podIp === undefined) return { ok: false, error: { kind: 'destination-without-address', text: host } };
     const label = `${found.pod.spec.namespace}/${found.pod.spec.name}`;
-    return { ok: true, value: { ip: found.pod.allocation.ip, label, pod: found.pod, loopback: false } };
+    return { ok: true, value: { ip: found.pod.podIp, label, pod: found.pod, loopback: false } };
   }
   const machine = sim.peering.speakers.find((s) => s.name === host);
   if (machine !== undefined) return { ok: true, value: { ip: machine.routerId, label: machine.name, loopback: false } };

@@ -79,6 +79,16 @@ export class Tracer {
       return [this.finish(flow, [], this.deliverToPod(pod, flow, steps, INITIAL_TTL))];
     }
     const node = pod.nodeName as string;
+    if (pod.spec.hostNetwork) {
+      // The pod is its node's network stack: the packet starts on the node, with the node's address.
+      const packet: Packet = { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL };
+      return this.forward(flow, node, packet, INITIAL_TTL, {
+        hops: [],
+        steps: [origin],
+        crumbs: new Set(),
+        sourceNode: false,
+      });
+    }
     const podHop: Hop = {
       node: podLabel(pod),
       ttl: INITIAL_TTL,
@@ -120,7 +130,18 @@ export class Tracer {
   ): Trace[] {
     const steps: Step[] = [];
     const current = received(iface, packet, steps);
-    const ttl = current.ttl - 1;
+    return this.forward(flow, machine, current, current.ttl - 1, { hops, steps, crumbs, sourceNode });
+  }
+
+  /** A packet a machine holds, received or its own: TTL, delivery to the machine, or its FIB. */
+  private forward(
+    flow: Flow,
+    machine: string,
+    current: Packet,
+    ttl: number,
+    path: { hops: readonly Hop[]; steps: Step[]; crumbs: ReadonlySet<number>; sourceNode: boolean },
+  ): Trace[] {
+    const { hops, steps, crumbs, sourceNode } = path;
     const end = (disposition: Disposition): Trace[] => [
       { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
     ];
@@ -352,12 +373,27 @@ export class Tracer {
     return iface?.name ?? router.interfaces[0]?.name ?? 'eth0';
   }
 
-  private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
+  private statusOf(pod: PodRecord): PodStatus {
     let status = this.statuses.get(pod);
     if (status === undefined) {
       status = this.sim.cluster.statusAt(pod, this.now);
       this.statuses.set(pod, status);
     }
+    return status;
+  }
+
+  /** A hostNetwork pod on the machine whose container holds the port, on the node's address. */
+  private hostNetworkListener(machine: string, port: number): { pod: PodRecord; container: string } | undefined {
+    for (const pod of this.sim.cluster.podsOn(machine)) {
+      if (!pod.spec.hostNetwork) continue;
+      const holder = this.statusOf(pod).containers.find((c) => c.listening.includes(port));
+      if (holder !== undefined) return { pod, container: holder.name };
+    }
+    return undefined;
+  }
+
+  private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
+    const status = this.statusOf(pod);
     const label = podLabel(pod);
     const { port, protocol } = flow;
     if (flow.reply === true) {
@@ -409,6 +445,15 @@ export class Tracer {
     };
     const service = ports[flow.port];
     const { port, protocol } = flow;
+    const hostPod = protocol === 'TCP' ? this.hostNetworkListener(machine, port) : undefined;
+    if (hostPod !== undefined) {
+      const by: Delivery = { kind: 'container', container: hostPod.container, port };
+      steps.push({ kind: 'DELIVERED', to: by });
+      return {
+        hop: { node: machine, ttl, steps },
+        disposition: { kind: 'ACCEPTED', at: podLabel(hostPod.pod), by, port, protocol, lost: [] },
+      };
+    }
     if (service !== undefined && protocol === 'TCP') {
       const by: Delivery = { kind: 'host-service', service };
       steps.push({ kind: 'DELIVERED', to: by });

@@ -10,6 +10,7 @@ import { UNSCHEDULABLE_TAINT } from '../../core/cluster/scheduler.js';
 import { formatIpv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
 import { normalizeImage } from '../../core/topology/images.js';
+import type { ContainerSpec } from '../../core/topology/model.js';
 import { KUBECTL_DESCRIBE, kubectlTable, tabwrite } from './tabwriter.js';
 import { humanDuration, rfc1123z, rfc3339 } from './time.js';
 
@@ -44,7 +45,7 @@ export function nodeLabels(node: NodeRecord['node']): Record<string, string> {
 }
 
 export function podIp(record: PodRecord): string | undefined {
-  return record.allocation ? formatIpv4(record.allocation.ip) : undefined;
+  return record.podIp === undefined ? undefined : formatIpv4(record.podIp);
 }
 
 export function getPods(
@@ -220,8 +221,18 @@ export function describePod(cluster: Cluster, record: PodRecord, moment: Moment)
   const node: NodeRecord | undefined = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
   const lines = [
     ...describeHeader(record, status, node, moment),
+    ...(status.initContainers === undefined
+      ? []
+      : [
+          'Init Containers:',
+          ...status.initContainers.flatMap((container, i) =>
+            describeContainer(record, container, record.spec.initContainers?.[i], moment),
+          ),
+        ]),
     'Containers:',
-    ...status.containers.flatMap((container, i) => describeContainer(record, container, i, moment)),
+    ...status.containers.flatMap((container, i) =>
+      describeContainer(record, container, record.spec.containers[i], moment),
+    ),
     'Conditions:',
     '  Type\tStatus',
     ...status.conditions.map((c) => `  ${c.type}\t${c.status}`),
@@ -280,10 +291,9 @@ function describeHeader(record: PodRecord, status: PodStatus, node: NodeRecord |
 function describeContainer(
   record: PodRecord,
   container: PodStatus['containers'][number],
-  i: number,
+  containerSpec: ContainerSpec | undefined,
   moment: Moment,
 ): string[] {
-  const containerSpec = record.spec.containers[i];
   const ports = containerSpec?.ports ?? [];
   const containerId = container.started
     ? `containerd://${digest(`${record.sandboxId}/${container.name}/${container.restartCount}`)}`
@@ -351,6 +361,37 @@ export function describeEvents(events: readonly PodEvent[], now: number): string
   return `Events:\n${tabwrite(rows.join('\n'), KUBECTL_DESCRIBE)}`;
 }
 
+function stateObject(state: ContainerState, time: (t: number) => string): object {
+  switch (state.state) {
+    case 'running':
+      return { running: { startedAt: time(state.startedAt) } };
+    case 'waiting':
+      return { waiting: { reason: state.reason, ...(state.message ? { message: state.message } : {}) } };
+    case 'terminated':
+      return {
+        terminated: {
+          exitCode: state.exitCode,
+          reason: state.reason,
+          ...(state.message ? { message: state.message } : {}),
+          startedAt: time(state.startedAt),
+          finishedAt: time(state.finishedAt),
+        },
+      };
+  }
+}
+
+function containerStatusObject(c: PodStatus['containers'][number], time: (t: number) => string): object {
+  return {
+    name: c.name,
+    image: c.image,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    started: c.started,
+    state: stateObject(c.state, time),
+    ...(c.lastState ? { lastState: stateObject(c.lastState, time) } : {}),
+  };
+}
+
 /** The controller that owns the pod, as ownerReferences names it. */
 function ownerReferences(cluster: Cluster, record: PodRecord): { ownerReferences?: object[] } {
   const owner = record.spec.owner;
@@ -371,24 +412,6 @@ export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): 
   const ip = podIp(record);
   const node = record.nodeName === undefined ? undefined : cluster.nodeRecord(record.nodeName);
   const time = (t: number): string => rfc3339(moment.epochMs + t * 1000);
-  const stateObject = (state: ContainerState): object => {
-    switch (state.state) {
-      case 'running':
-        return { running: { startedAt: time(state.startedAt) } };
-      case 'waiting':
-        return { waiting: { reason: state.reason, ...(state.message ? { message: state.message } : {}) } };
-      case 'terminated':
-        return {
-          terminated: {
-            exitCode: state.exitCode,
-            reason: state.reason,
-            ...(state.message ? { message: state.message } : {}),
-            startedAt: time(state.startedAt),
-            finishedAt: time(state.finishedAt),
-          },
-        };
-    }
-  };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -424,15 +447,10 @@ export function podObject(cluster: Cluster, record: PodRecord, moment: Moment): 
       ...(node ? { hostIP: formatIpv4(node.node.ip) } : {}),
       ...(ip !== undefined ? { podIP: ip, podIPs: [{ ip }] } : {}),
       ...(status.startTime !== undefined ? { startTime: time(status.startTime) } : {}),
-      containerStatuses: status.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        ready: c.ready,
-        restartCount: c.restartCount,
-        started: c.started,
-        state: stateObject(c.state),
-        ...(c.lastState ? { lastState: stateObject(c.lastState) } : {}),
-      })),
+      ...(status.initContainers === undefined
+        ? {}
+        : { initContainerStatuses: status.initContainers.map((c) => containerStatusObject(c, time)) }),
+      containerStatuses: status.containers.map((c) => containerStatusObject(c, time)),
     },
   };
 }

@@ -267,5 +267,5 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
 function podAddress(sim: Simulation, name: string): string {
   const [namespace, pod] = name.split('/') as [string, string];
   const record = sim.cluster.pod(namespace, pod);
-  return record?.allocation === undefined ? '' : formatIpv4(record.allocation.ip);
+  return record?.podIp === undefined ? '' : formatIpv4(record.podIp);
 }
