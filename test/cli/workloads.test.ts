@@ -180,6 +180,13 @@ describe('a Deployment', () => {
       JSON.parse(images).items.map((p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0]?.image),
     ).toEqual(['nginx', 'nginx', 'nginx']);
     expect(await desired()).toHaveLength(2);
+    const listed = (await cli.run('get', 'deploy,rs')).stdout.split('\n\n');
+    expect(tableRows(listed[0] as string)[1]?.[0]).toBe('deployment.apps/web');
+    expect(tableRows(listed[1] as string).map((row) => row[0])).toContain(`replicaset.apps/${oldRs}`);
+    const all = (await cli.run('get', 'all', '-o', 'name')).stdout.trimEnd().split('\n');
+    expect(all.filter((line) => line.startsWith('pod/'))).toHaveLength(3);
+    expect(all).toContain('deployment.apps/web');
+    expect(all.filter((line) => line.startsWith('replicaset.apps/'))).toHaveLength(2);
     expect((await cli.run('rollout', 'undo', 'deploy/web', '--to-revision', '9')).stderr).toBe(
       'error: unable to find specified revision 9 in history\n',
     );

@@ -15,8 +15,20 @@ const SEPARATE_TYPE =
   "resource/name form (e.g. 'podnet get resource/<resource_name>' instead of 'podnet get resource resource/<resource_name>')";
 
 /** The kind and names of `get RESOURCE [NAMES...]` or `get TYPE/NAME [TYPE/NAME...]`. */
-function readTargets(resource: string, names: readonly string[]): { kind: GetKind; names: string[] } {
+function readTargets(
+  resource: string,
+  names: readonly string[],
+): { kind: GetKind; names: string[]; kinds?: ResourceKind[] } {
   if (resource === 'all') return { kind: 'all', names: [...names] };
+  if (resource.includes(',') && !resource.includes('/')) {
+    // `get deploy,rs`: each type's table in turn, as `get all` prints them.
+    const kinds = resource.split(',').map(resourceKind);
+    if (kinds.includes('nodes'))
+      throw new CommandFailure('error: podnet lists nodes on their own (get nodes), not in a list of types', 1);
+    if (names.length > 0)
+      throw new CommandFailure('error: name a single resource type when you name objects (get TYPE NAME...)', 1);
+    return { kind: 'all', names: [], kinds };
+  }
   if (!resource.includes('/')) {
     if (names.some((name) => name.includes('/'))) throw new CommandFailure(SEPARATE_TYPE, 1);
     return { kind: resourceKind(resource), names: [...names] };
@@ -50,6 +62,7 @@ export function readGetRequest(
     kind: targets.kind,
     request: {
       ...(options.at === undefined ? {} : { at: parseAt(options.at) as number }),
+      ...(targets.kinds === undefined ? {} : { kinds: targets.kinds }),
       names: targets.names,
       output: options.output,
       selector: parsed.selector,

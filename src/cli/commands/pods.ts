@@ -48,6 +48,8 @@ export function printObject(io: CliIo, value: object, format: 'json' | 'yaml'): 
 export interface GetRequest {
   /** The moment to show (simulated seconds), when not now. */
   readonly at?: number;
+  /** For `get all` or `get TYPE,TYPE`: the types to list (all of them when absent). */
+  readonly kinds?: readonly string[];
   readonly names: readonly string[];
   readonly output: OutputFormat;
   readonly selector: Selector;

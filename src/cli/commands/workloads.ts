@@ -234,8 +234,9 @@ export function getAllCommand(
   const { cluster, moment } = viewCluster(options, io, request.at);
   const inScope = (namespace: string, labels: Readonly<Record<string, string>>) =>
     (scope.allNamespaces || namespace === scope.namespace) && matches(request.selector, labels);
-  const pods = cluster.pods().filter((p) => inScope(p.spec.namespace, p.spec.labels));
-  const kinds: WorkloadKind[] = ['ReplicationController', 'Deployment', 'ReplicaSet'];
+  const wanted = (kind: string) => request.kinds === undefined || request.kinds.includes(kind);
+  const pods = wanted('pods') ? cluster.pods().filter((p) => inScope(p.spec.namespace, p.spec.labels)) : [];
+  const kinds = (['ReplicationController', 'Deployment', 'ReplicaSet'] as const).filter(wanted);
   const groups = kinds.map((kind) => ({
     kind,
     shown: controllersOf(cluster, kind).filter((c) => inScope(identity(c).namespace, identity(c).labels)),
