@@ -47,6 +47,7 @@ pods:
     kind: Pod
     metadata:
       name: web
+      resourceVersion: "42"
     spec:
       serviceAccountName: web
       terminationGracePeriodSeconds: 5
@@ -81,8 +82,16 @@ pods:
               hostIP: 10.0.1.11
 `.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Debug\n');
 
-/** Adds a Deployment, whose refused keys live only there. */
+/** Adds a Deployment and a Calico Node, whose refused keys live only there. */
 const DEPLOYMENT = `---
+apiVersion: projectcalico.org/v3
+kind: Node
+metadata: { name: node-1 }
+spec:
+  bgp:
+    ipv4Address: 10.0.1.11/24
+    ipv4IPIPTunnelAddr: 192.168.61.0
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata:

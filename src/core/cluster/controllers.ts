@@ -386,7 +386,9 @@ export class Workloads {
       }
       return this.scaleSet(deployment, fresh, target, at);
     }
-    return this.scaleDownOld(deployment, fresh, old, spec.replicas - unavailable, at) || created;
+    const changed = this.scaleDownOld(deployment, fresh, old, spec.replicas - unavailable, at) || created;
+    if (!changed) this.trimHistory(deployment);
+    return changed;
   }
 
   /** reconcileOldReplicaSets: unhealthy old pods first, then as availability allows. */
@@ -422,7 +424,6 @@ export class Workloads {
       changed = this.scaleSet(deployment, set, set.replicas - down, at) || changed;
       budget -= down;
     }
-    if (!changed) this.trimHistory(deployment);
     return changed;
   }
 

@@ -37,7 +37,7 @@ export function applyReadinessProbe(
   const refused = `dial tcp ${target}: connect: connection refused`;
   const message =
     probe.kind === 'httpGet'
-      ? `Readiness probe failed: Get "http://${target}${probe.path ?? '/'}": ${refused}`
+      ? `Readiness probe failed: Get "${probe.scheme === 'HTTPS' ? 'https' : 'http'}://${target}${probe.path ?? '/'}": ${refused}`
       : `Readiness probe failed: ${refused}`;
   events.add(
     'Warning',

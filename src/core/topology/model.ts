@@ -153,6 +153,7 @@ export interface ReadinessProbe {
   readonly kind: 'httpGet' | 'tcpSocket';
   readonly port: number;
   readonly path?: string;
+  readonly scheme?: 'HTTPS';
   readonly initialDelaySeconds: number;
   readonly periodSeconds: number;
   readonly successThreshold: number;

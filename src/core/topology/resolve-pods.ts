@@ -128,6 +128,7 @@ function readinessProbe(
     kind,
     port,
     ...(written.httpGet?.path !== undefined ? { path: written.httpGet.path } : {}),
+    ...(written.httpGet?.scheme === 'HTTPS' ? { scheme: 'HTTPS' as const } : {}),
     initialDelaySeconds: written.initialDelaySeconds ?? 0,
     periodSeconds: written.periodSeconds ?? 10,
     successThreshold: written.successThreshold ?? 1,

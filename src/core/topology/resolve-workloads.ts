@@ -16,7 +16,13 @@ const DEFAULT_SURGE: IntOrPercent = { percent: 25 };
 const DEFAULT_UNAVAILABLE: IntOrPercent = { percent: 25 };
 const DEFAULT_HISTORY_LIMIT = 10;
 
-type Requirement = { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: readonly string[] };
+type Requirement = {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: readonly string[];
+  /** Written as a matchLabels entry (printed `k=v`) rather than an expression (`k in (v)`). */
+  label?: true;
+};
 
 /** Go's %#v of a map[string]string, as the API server prints an invalid label map. */
 function goMap(labels: Labels): string {
@@ -29,13 +35,13 @@ function goMap(labels: Labels): string {
 function requirementsOf(manifest: s.WorkloadManifest, templateLabels: Labels): Requirement[] | undefined {
   if (manifest.kind === 'ReplicationController') {
     const selector = manifest.spec.selector ?? templateLabels;
-    return Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value] }));
+    return Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value], label: true }));
   }
   const selector = manifest.spec.selector;
   if (selector === undefined) return undefined;
   return [
     ...Object.entries(selector.matchLabels ?? {}).map(
-      ([key, value]): Requirement => ({ key, operator: 'In', values: [value] }),
+      ([key, value]): Requirement => ({ key, operator: 'In', values: [value], label: true }),
     ),
     ...(selector.matchExpressions ?? []).map((e): Requirement => ({ ...e, values: e.values ?? [] })),
   ];
@@ -47,7 +53,7 @@ function selectorText(requirements: readonly Requirement[]): string {
   const words = sorted.map((r) => {
     if (r.operator === 'Exists') return r.key;
     if (r.operator === 'DoesNotExist') return `!${r.key}`;
-    if (r.operator === 'In' && r.values.length === 1) return `${r.key}=${r.values[0]}`;
+    if (r.label) return `${r.key}=${r.values[0]}`;
     return `${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${[...r.values].sort().join(',')})`;
   });
   return words.length === 0 ? '<none>' : words.join(',');

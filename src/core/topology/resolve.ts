@@ -261,7 +261,9 @@ class Resolver extends IssueSink {
       if (address !== undefined) written.address = address;
       if (node.metadata.labels) written.labels = node.metadata.labels;
       if (node.spec?.taints) written.taints = node.spec.taints;
-      if (node.spec?.podCIDR) written.podCIDR = node.spec.podCIDR;
+      // kube-controller-manager's podCIDR: shown on the Node; calico-ipam does not use it.
+      const podCIDR = node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0];
+      if (podCIDR) written.podCIDR = podCIDR;
       this.addNode(written, { source: doc.source, path: [] });
       return;
     }

@@ -110,9 +110,12 @@ export const objectMeta = z.strictObject({
   namespace: z.string().optional(),
   labels: labelsSchema.optional(),
   annotations: labelsSchema.optional(),
-  uid: z.string().optional(),
-  resourceVersion: z.string().optional(),
-  creationTimestamp: z.unknown().optional(),
+  uid: z.string().optional().describe('set by the API server: a submitted one is replaced, as Kubernetes does'),
+  resourceVersion: notModelled('resource versions (optimistic concurrency); kubectl strips it before create'),
+  creationTimestamp: z
+    .unknown()
+    .optional()
+    .describe('set by the API server: a submitted one is replaced, as Kubernetes does'),
 });
 
 export const podManifest = z.strictObject({
@@ -120,7 +123,7 @@ export const podManifest = z.strictObject({
   kind: z.literal('Pod'),
   metadata: objectMeta,
   spec: podSpecSchema,
-  status: z.unknown().optional(),
+  status: z.unknown().optional().describe('reported by the cluster: ignored on create, as Kubernetes ignores it'),
 });
 
 const matchExpression = z.strictObject({
@@ -159,7 +162,7 @@ export const replicationControllerManifest = z.strictObject({
     template: podTemplateSchema,
     minReadySeconds,
   }),
-  status: z.unknown().optional(),
+  status: z.unknown().optional().describe('reported by the cluster: ignored on create, as Kubernetes ignores it'),
 });
 
 export const replicaSetManifest = z.strictObject({
@@ -172,7 +175,7 @@ export const replicaSetManifest = z.strictObject({
     template: podTemplateSchema,
     minReadySeconds,
   }),
-  status: z.unknown().optional(),
+  status: z.unknown().optional().describe('reported by the cluster: ignored on create, as Kubernetes ignores it'),
 });
 
 const intOrPercent = z.union([
@@ -201,7 +204,7 @@ export const deploymentManifest = z.strictObject({
     progressDeadlineSeconds: notModelled('rollout progress deadlines'),
     paused: notModelled('paused rollouts'),
   }),
-  status: z.unknown().optional(),
+  status: z.unknown().optional().describe('reported by the cluster: ignored on create, as Kubernetes ignores it'),
 });
 
 export type WorkloadManifest =

@@ -332,7 +332,7 @@ export const calicoNodeResource = z.strictObject({
       ipv4Address: text('node address with prefix length'),
       asNumber: asNumberSchema.optional(),
       routeReflectorClusterID: z.string().optional(),
-      ipv4IPIPTunnelAddr: z.string().optional(),
+      ipv4IPIPTunnelAddr: notModelled('setting tunnel addresses: calico-node assigns them from the pool'),
     }),
   }),
 });

@@ -12,14 +12,13 @@
  * Services and kube-proxy, MTU and fragmentation, ICMP.
  */
 import type { Speaker } from '../bgp/peering.js';
-import { BGP_PORT } from '../bgp/session.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
-import type { PodStatus } from '../cluster/lifecycle.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, type Ipv4 } from '../net/index.js';
+import { Deliveries, podLabel } from './delivery.js';
 import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
-import type { Delivery, Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
+import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
 
@@ -30,8 +29,6 @@ const POD_DEFAULT_ROUTE: RouteShown = {
   kind: 'via',
   nextHops: [{ via: 0xa9fe0101, dev: 'eth0', onlink: false }],
 };
-/** What a host listens on by itself: sshd, BIRD, the kubelet, and the API server on control planes. */
-const HOST_PORTS: Readonly<Record<number, string>> = { 22: 'sshd', 10250: 'kubelet' };
 
 interface Packet {
   readonly src: Ipv4;
@@ -44,7 +41,7 @@ export class Tracer {
   private readonly fibs: Map<string, Fib | undefined>;
   private readonly owners = new Map<Ipv4, string>();
   /** The network is frozen at `now`: a pod's status and a route's text and explanation are computed once. */
-  private readonly statuses = new Map<PodRecord, PodStatus>();
+  private readonly deliveries: Deliveries;
   private readonly origins = new Map<FibEntry, RouteOrigin>();
   private readonly routeTexts = new Map<FibEntry, RouteShown>();
 
@@ -55,6 +52,7 @@ export class Tracer {
     fibs: ReadonlyMap<string, Fib | undefined> = new Map(),
   ) {
     this.fibs = new Map(fibs);
+    this.deliveries = new Deliveries(sim, now);
     for (const speaker of sim.peering.speakers) for (const ip of speaker.addresses) this.owners.set(ip, speaker.name);
   }
 
@@ -76,7 +74,7 @@ export class Tracer {
     };
     if (flow.loopback || flow.dst === flow.src) {
       const steps: Step[] = [origin, { kind: 'LOOPBACK', localhost: flow.loopback }];
-      return [this.finish(flow, [], this.deliverToPod(pod, flow, steps, INITIAL_TTL))];
+      return [this.finish(flow, [], this.deliveries.toPod(pod, flow, steps, INITIAL_TTL))];
     }
     const node = pod.nodeName as string;
     if (pod.spec.hostNetwork) {
@@ -149,8 +147,17 @@ export class Tracer {
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
     if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, dst: current.dst });
-    if (this.owners.get(current.dst) === machine)
-      return [this.finish(flow, hops, this.deliverToHost(machine, flow, steps, ttl))];
+    if (this.owners.get(current.dst) === machine) {
+      const mapped = this.deliveries.hostPortTarget(machine, flow);
+      if (mapped === undefined) return [this.finish(flow, hops, this.deliveries.toHost(machine, flow, steps, ttl))];
+      const { pod, containerPort } = mapped;
+      const label = podLabel(pod);
+      steps.push({ kind: 'HOST_PORT', hostPort: flow.port, to: pod.podIp as Ipv4, port: containerPort, pod: label });
+      steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
+      const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
+      const delivered = this.deliveries.toPod(pod, { ...flow, port: containerPort }, received, ttl);
+      return [this.finish(flow, [...hops, { node: machine, ttl, steps }], delivered)];
+    }
     const entry = this.fib(machine)?.lookup(current.dst);
     if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, dst: current.dst });
     steps.push(this.lookupStep(machine, entry));
@@ -166,7 +173,7 @@ export class Tracer {
           this.finish(
             flow,
             [...hops, { node: machine, ttl, steps }],
-            this.deliverToPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', from: entry.dev ?? 'cali' }], ttl),
+            this.deliveries.toPod(pod, flow, [{ kind: 'RECEIVED', iface: 'eth0', from: entry.dev ?? 'cali' }], ttl),
           ),
         ];
       }
@@ -372,105 +379,6 @@ export class Tracer {
     const iface = router.interfaces.find((i) => others.some((ip) => cidrContains(i.subnet, ip)));
     return iface?.name ?? router.interfaces[0]?.name ?? 'eth0';
   }
-
-  private statusOf(pod: PodRecord): PodStatus {
-    let status = this.statuses.get(pod);
-    if (status === undefined) {
-      status = this.sim.cluster.statusAt(pod, this.now);
-      this.statuses.set(pod, status);
-    }
-    return status;
-  }
-
-  /** A hostNetwork pod on the machine whose container holds the port, on the node's address. */
-  private hostNetworkListener(machine: string, port: number): { pod: PodRecord; container: string } | undefined {
-    for (const pod of this.sim.cluster.podsOn(machine)) {
-      if (!pod.spec.hostNetwork) continue;
-      const holder = this.statusOf(pod).containers.find((c) => c.listening.includes(port));
-      if (holder !== undefined) return { pod, container: holder.name };
-    }
-    return undefined;
-  }
-
-  private deliverToPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const status = this.statusOf(pod);
-    const label = podLabel(pod);
-    const { port, protocol } = flow;
-    if (flow.reply === true) {
-      const by: Delivery = { kind: 'reply-socket', pod: label };
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: label, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost: [] },
-      };
-    }
-    const holder = status.containers.find((c) => c.listening.includes(port));
-    const lost = status.containers.filter((c) => c.bindConflict?.port === port).map((c) => c.name);
-    if (holder !== undefined && protocol === 'TCP') {
-      const by: Delivery = { kind: 'container', container: holder.name, port };
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: label, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost },
-      };
-    }
-    const listening = status.containers.flatMap((c) => c.listening.map((p) => `${c.name} ${p}/TCP`));
-    return {
-      hop: { node: label, ttl, steps },
-      disposition: {
-        kind: 'CONNECTION_REFUSED',
-        at: label,
-        port,
-        protocol,
-        listening,
-        podStatus: status.display,
-        onHost: false,
-        lost,
-      },
-    };
-  }
-
-  private deliverToHost(
-    machine: string,
-    flow: Flow,
-    steps: Step[],
-    ttl: number,
-  ): { hop: Hop; disposition: Disposition } {
-    const speaker = this.speakerNamed(machine);
-    const bgpPort = speaker.kind === 'node' ? this.sim.topology.bgp.listenPort : BGP_PORT;
-    const ports: Record<number, string> = {
-      ...HOST_PORTS,
-      [bgpPort]: 'bird (BGP)',
-      ...(speaker.node?.role === 'control-plane' ? { 6443: 'kube-apiserver' } : {}),
-    };
-    const service = ports[flow.port];
-    const { port, protocol } = flow;
-    const hostPod = protocol === 'TCP' ? this.hostNetworkListener(machine, port) : undefined;
-    if (hostPod !== undefined) {
-      const by: Delivery = { kind: 'container', container: hostPod.container, port };
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: machine, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: podLabel(hostPod.pod), by, port, protocol, lost: [] },
-      };
-    }
-    if (service !== undefined && protocol === 'TCP') {
-      const by: Delivery = { kind: 'host-service', service };
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: machine, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: machine, by, port, protocol, lost: [] },
-      };
-    }
-    return {
-      hop: { node: machine, ttl, steps },
-      disposition: { kind: 'CONNECTION_REFUSED', at: machine, port, protocol, onHost: true, lost: [] },
-    };
-  }
-}
-
-function podLabel(pod: PodRecord): string {
-  return `${pod.spec.namespace}/${pod.spec.name}`;
 }
 
 /** The RECEIVED step, and the DECAPSULATED one for a tunnelled packet: the packet that goes on. */

@@ -89,6 +89,14 @@ export type Step =
     }
   | { readonly kind: 'DECAPSULATED'; readonly encap: Encap }
   | { readonly kind: 'NAT'; readonly from: Ipv4; readonly to: Ipv4 }
+  /** The CNI portmap plugin's DNAT of a node's hostPort to the pod holding it. */
+  | {
+      readonly kind: 'HOST_PORT';
+      readonly hostPort: number;
+      readonly to: Ipv4;
+      readonly port: number;
+      readonly pod: string;
+    }
   | { readonly kind: 'FORWARDED'; readonly outerDst: Ipv4 }
   | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly to: Transmission }
   | { readonly kind: 'DELIVERED'; readonly to: Delivery };

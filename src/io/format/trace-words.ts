@@ -117,6 +117,8 @@ export function stepText(step: Step): string {
       return step.encap === 'IPIP'
         ? 'on tunl0: inner packet continues'
         : `on vxlan.calico (VNI ${VXLAN_VNI}): inner packet continues`;
+    case 'HOST_PORT':
+      return `hostPort ${step.hostPort}: DNAT to ${formatIpv4(step.to)}:${step.port} (CNI portmap, pod ${step.pod})`;
     case 'NAT':
       return `natOutgoing: MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (destination outside every Calico pool)`;
     case 'FORWARDED':
