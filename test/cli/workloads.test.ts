@@ -132,6 +132,31 @@ describe('a node fails, as Kubernetes sees it', () => {
   });
 });
 
+describe('describe node, and events that outlive an outage', () => {
+  it('shows the unreachable taints and NodeNotReady, then NodeReady; a pod keeps its NodeNotReady event', async () => {
+    await cli.run('init');
+    await cli.run('create', '-f', RC);
+    cli.advance(30);
+    const onNode2 = rcPods((await cli.run('get', 'pods', '-o', 'wide')).stdout).find((row) => row[6] === 'node-2');
+    await cli.run('fail', 'node', 'node-2');
+    cli.advance(100);
+    const down = (await cli.run('describe', 'node', 'node-2')).stdout;
+    expect(down).toMatch(
+      /^Taints:\s+node\.kubernetes\.io\/unreachable:NoSchedule\n\s+node\.kubernetes\.io\/unreachable:NoExecute$/m,
+    );
+    expect(down).toMatch(/^ {2}Ready\s+Unknown\s+NodeStatusUnknown\s+Kubelet stopped posting node status\.$/m);
+    expect(down).toMatch(/Normal\s+NodeNotReady\s+60s\s+node-controller\s+Node node-2 status is now: NodeNotReady/);
+    await cli.run('restore', 'node', 'node-2');
+    cli.advance(10);
+    const up = (await cli.run('describe', 'node', 'node-2')).stdout;
+    expect(up).toMatch(/^Taints:\s+<none>$/m);
+    expect(up).toMatch(/Normal\s+NodeReady\s+10s\s+kubelet\s+Node node-2 status is now: NodeReady/);
+    const pod = (await cli.run('describe', 'pod', onNode2?.[0] as string)).stdout;
+    expect(pod).toMatch(/Warning\s+NodeNotReady\s+70s\s+node-controller\s+Node is not ready/);
+    expect(pod).toMatch(/^ {2}Ready\s+True$/m);
+  });
+});
+
 describe('a Deployment', () => {
   it('rolls out a new image one pod at a time (maxSurge 25%, maxUnavailable 25%) and rolls back', async () => {
     await cli.run('init', '--no-pods');

@@ -1,6 +1,6 @@
 /** kubectl's verbs over the workspace's pods and nodes: get, describe, delete. */
 import { stringify } from 'yaml';
-import { buildCluster, type Cluster, type PodRecord } from '../../core/cluster/index.js';
+import { buildCluster, type Cluster, type NodeRecord, type PodRecord } from '../../core/cluster/index.js';
 import { matches, type Selector } from '../../core/selector/index.js';
 import {
   describePod,
@@ -11,6 +11,7 @@ import {
   nodeObject,
   podObject,
 } from '../../io/format/kubectl.js';
+import { describeNode } from '../../io/format/nodes.js';
 import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
@@ -153,5 +154,15 @@ export function describePodCommand(
     return 0;
   }
   io.stdout(records.map((record) => `${describePod(cluster, record as PodRecord, moment)}\n`).join('\n\n'));
+  return 0;
+}
+
+export function describeNodeCommand(io: CliIo, options: GlobalOptions, names: readonly string[], at?: number): number {
+  const { cluster, moment } = viewCluster(options, io, at);
+  const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
+  if (missing.length > 0)
+    throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  const records = names.length === 0 ? cluster.nodes() : names.map((name) => cluster.nodeRecord(name) as NodeRecord);
+  io.stdout(`${records.map((record) => describeNode(cluster, record, moment)).join('\n\n\n')}\n`);
   return 0;
 }

@@ -192,11 +192,11 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
               moment,
             );
           }
-          if (kind !== 'pods')
-            throw new CommandFailure(
-              'error: podnet describes pods and controllers; for nodes use podnet get nodes -o wide',
-              1,
-            );
+          if (kind === 'nodes') {
+            if (opts.output !== undefined)
+              throw new CommandFailure('error: describe -o json is for pods; use podnet get node NAME -o json', 1);
+            return (await podCommands()).describeNodeCommand(io, globals(cmd), names, moment);
+          }
           return (await podCommands()).describePodCommand(io, globals(cmd), names, opts.namespace, opts.output, moment);
         }),
     );

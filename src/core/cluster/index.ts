@@ -110,6 +110,8 @@ export class Cluster {
   private readonly cordoned = new Map<string, number>();
   /** Stopped nodes, with the time each stopped: the kubelet's last heartbeat. */
   private readonly stoppedAt = new Map<string, number>();
+  /** Every stop of each node, and its restore once it came back: what events remember. */
+  private readonly outages = new Map<string, { stopped: number; restored?: number }[]>();
   /** Moments at which something is due: an eviction, a rollout step. */
   private readonly timers = new MinHeap<number>((a, b) => a < b);
   private readonly timerSet = new Set<number>();
@@ -193,6 +195,7 @@ export class Cluster {
     if (!up) {
       if (this.stoppedAt.has(node)) return;
       this.stoppedAt.set(node, at);
+      this.outages.set(node, [...(this.outages.get(node) ?? []), { stopped: at }]);
       const notReady = at + NODE_MONITOR_GRACE_SECONDS;
       this.wake(notReady);
       for (const key of this.byNode.get(node) ?? []) {
@@ -201,7 +204,11 @@ export class Cluster {
       }
       return;
     }
-    this.stoppedAt.delete(node);
+    if (this.stoppedAt.delete(node)) {
+      const log = this.outages.get(node) ?? [];
+      const open = log.at(-1);
+      if (open !== undefined && open.restored === undefined) log[log.length - 1] = { ...open, restored: at };
+    }
     this.scheduler.setDown(node, false);
     for (const key of [...(this.byNode.get(node) ?? [])]) {
       if (!this.deletionAt.has(key)) continue;
@@ -298,6 +305,18 @@ export class Cluster {
     if (stopped === undefined) return { ready: true };
     const since = stopped + NODE_MONITOR_GRACE_SECONDS;
     return now < since ? { ready: true, lastHeartbeat: stopped } : { ready: false, since, lastHeartbeat: stopped };
+  }
+
+  /**
+   * The times the node went NotReady (its stop + the grace period) and came back Ready, up to now:
+   * what the node controller and the kubelet record as events.
+   */
+  nodeTransitions(node: string, now: number): { notReady: number; ready?: number }[] {
+    return (this.outages.get(node) ?? []).flatMap(({ stopped, restored }) => {
+      const notReady = stopped + NODE_MONITOR_GRACE_SECONDS;
+      if (notReady > now || (restored !== undefined && restored < notReady)) return [];
+      return [restored === undefined || restored > now ? { notReady } : { notReady, ready: restored }];
+    });
   }
 
   /** When the node was cordoned, if it is now (spec.unschedulable). */
@@ -418,9 +437,18 @@ export class Cluster {
     const node = record.nodeName === undefined ? { ready: true as const } : this.nodeReadyAt(record.nodeName, now);
     const heartbeat = node.lastHeartbeat === undefined ? now : Math.max(record.scheduledAt, node.lastHeartbeat);
     const posted = podStatusAt(record, this.topology.images, heartbeat);
-    const shown = node.ready ? posted : nodeNotReady(posted, node.since);
+    const shown = node.ready ? this.pastNotReady(record, posted, now) : nodeNotReady(posted, node.since);
     const deleted = this.deletionAt.get(podKey(record.spec.namespace, record.spec.name));
     return deleted === undefined ? shown : evicted(shown, deleted, record.spec);
+  }
+
+  /** A pod on a node that was NotReady and is back keeps the NodeNotReady events it got then. */
+  private pastNotReady(record: PodRecord, status: PodStatus, now: number): PodStatus {
+    if (record.nodeName === undefined || !this.outages.has(record.nodeName)) return status;
+    const times = this.nodeTransitions(record.nodeName, now)
+      .map((t) => t.notReady)
+      .filter((t) => t >= record.scheduledAt);
+    return times.reduce((shown, since) => nodeNotReady(shown, since, false), status);
   }
 
   /** The pods a controller owns (Terminating ones included), oldest first. */

@@ -54,9 +54,10 @@ export function evictionsHalted(
 /**
  * What the node lifecycle controller does to a pod on a node gone NotReady: its Ready condition
  * turns False, with a NodeNotReady event. Container statuses (and so kubectl's READY column) stay
- * as the kubelet last posted them.
+ * as the kubelet last posted them. With `current` false the node has come back since: only the
+ * event remains, in its place among the others.
  */
-export function nodeNotReady(status: PodStatus, since: number): PodStatus {
+export function nodeNotReady(status: PodStatus, since: number, current = true): PodStatus {
   const event: PodEvent = {
     type: 'Warning',
     reason: 'NodeNotReady',
@@ -68,8 +69,10 @@ export function nodeNotReady(status: PodStatus, since: number): PodStatus {
   };
   return {
     ...status,
-    conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
-    events: [...status.events, event],
+    conditions: current
+      ? status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c))
+      : status.conditions,
+    events: [...status.events, event].sort((x, y) => x.first - y.first || x.last - y.last),
   };
 }
 
@@ -92,6 +95,6 @@ export function evicted(status: PodStatus, at: number, pod: PodSpec): PodStatus 
     display: status.phase === 'Succeeded' || status.phase === 'Failed' ? status.display : 'Terminating',
     deletionTimestamp: at,
     conditions: [{ type: 'DisruptionTarget', status: 'True' }, ...status.conditions],
-    events: [...status.events, event],
+    events: [...status.events, event].sort((x, y) => x.first - y.first || x.last - y.last),
   };
 }
