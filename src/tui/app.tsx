@@ -29,13 +29,19 @@ import { type Action, type Context, reduce, type TuiState } from './state.js';
 
 const TICK_MS = 100;
 
-/** The moments n and b step between: BGP's changes and every pod's lifecycle events (pulled, started, ...). */
+/**
+ * The moments n and b step between: BGP's changes, every pod's lifecycle events (pulled, started,
+ * evicted, ...) and each node turning NotReady or Ready again.
+ */
 function eventTimes(timeline: Simulation, horizon: number): number[] {
+  const { cluster } = timeline;
   const bgp = new Query(timeline).timeline().map((e) => e.at);
-  const pods = timeline.cluster
-    .pods()
-    .flatMap((pod) => timeline.cluster.statusAt(pod, horizon).events.map((e) => e.first));
-  return [...new Set([...bgp, ...pods])].sort((a, b) => a - b);
+  const pods = cluster.pods().flatMap((pod) => cluster.statusAt(pod, horizon).events.map((e) => e.first));
+  const nodes = cluster
+    .nodes()
+    .flatMap(({ node }) => cluster.nodeTransitions(node.name, horizon))
+    .flatMap((t) => [t.notReady, ...(t.ready === undefined ? [] : [t.ready])]);
+  return [...new Set([...bgp, ...pods, ...nodes])].sort((a, b) => a - b);
 }
 
 export function contextFor(model: TuiModel, state: TuiState): Context {

@@ -140,8 +140,11 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
   const blocks = sim.cluster.ipam.blocksOf(speaker.name).map((b) => formatCidr(b.cidr));
   const established = query.established(speaker.name).length;
   const up = query.isUp(speaker.name);
+  // What kubectl get nodes says at this moment: NotReady only after the node controller's grace.
+  const kubelet =
+    speaker.kind === 'node' ? `, ${sim.cluster.nodeReadyAt(speaker.name, state.at).ready ? 'Ready' : 'NotReady'}` : '';
   lines.push({
-    text: `${speaker.name}: ${speaker.kind}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${query.peers(speaker.name).length} sessions up${up ? '' : ', STOPPED'}`,
+    text: `${speaker.name}: ${speaker.kind}${kubelet}, AS ${speaker.asNumber}, ${speaker.addresses.map(formatIpv4).join(' ')}${speaker.clusterId !== undefined ? `, reflector ${formatIpv4(speaker.clusterId)}` : ''}${blocks.length > 0 ? `, blocks ${blocks.join(' ')}` : ''}, ${established}/${query.peers(speaker.name).length} sessions up${up ? '' : ', STOPPED'}`,
     tone: up ? 'plain' : 'bad',
   });
   const tabs = NODE_TABS.map((tab) => ({

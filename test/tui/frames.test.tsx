@@ -161,6 +161,16 @@ describe('TUI frames', () => {
     expect(await press('2')).toMatch(/^>default +date-pod +1\/1 +Running \(down\) +192\.168\.61\.1 +node-1$/m);
   });
 
+  it('a failed node turns NotReady on its line when kubectl would say so, 40 s after it stopped', async () => {
+    const { press } = await open();
+    const failed = await press(KEY.right, 'f');
+    expect(failed).toMatch(/^node-1: node, Ready, AS 64512/m);
+    let frame = failed;
+    for (let i = 0; i < 10 && !/node-1: node, NotReady/.test(frame); i++) frame = await press('n');
+    expect(frame).toMatch(/^node-1: node, NotReady, AS 64512/m);
+    expect(Number(/ t=([\d.]+)s /.exec(frame.split('\n')[0] ?? '')?.[1])).toBeGreaterThanOrEqual(70);
+  });
+
   it("keeps the selected row's columns in line with the others", async () => {
     const { frame } = await open();
     const rows = frame()
