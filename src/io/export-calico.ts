@@ -1,14 +1,16 @@
 /**
  * The topology as the manifests a real Kubernetes cluster running Calico takes: IPPools, the
  * default BGPConfiguration and IPAMConfiguration, BGPPeers and Calico Nodes (projectcalico.org/v3,
- * for `calicoctl apply -f` or the Calico API server), and the Pods (v1, for `kubectl apply -f`).
+ * for `calicoctl apply -f` or the Calico API server), and the Pods and controllers (for `kubectl apply -f`).
  * Routers are not Kubernetes objects: they appear only as the peers the BGPPeers name.
- * Deployments are written as the Pods they expanded to, with the names the simulation used.
+ * Controllers (ReplicationController, ReplicaSet, Deployment) are written as controllers, and the
+ * pods they own are left to them; bare Pods are written as Pods.
  */
 
 import { stringify } from 'yaml';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
-import type { PodSpec, Topology } from '../core/topology/model.js';
+import type { Labels, Selector } from '../core/selector/index.js';
+import type { ContainerSpec, IntOrPercent, PodSpec, Topology, WorkloadSpec } from '../core/topology/model.js';
 import { effectiveAs } from '../core/topology/model.js';
 
 type Manifest = Record<string, unknown>;
@@ -94,37 +96,123 @@ function calicoNodes(topology: Topology): Manifest[] {
   }));
 }
 
-function pod(spec: PodSpec): Manifest {
+function container(c: ContainerSpec): Manifest {
+  const probe = c.readinessProbe;
   return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: spec.name,
-      namespace: spec.namespace,
-      ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
-    },
+    name: c.name,
+    image: c.image,
+    ...(c.command !== undefined ? { command: c.command } : {}),
+    ...(c.args !== undefined ? { args: c.args } : {}),
+    ...(c.ports.length > 0
+      ? {
+          ports: c.ports.map((p) => ({
+            containerPort: p.port,
+            protocol: p.protocol,
+            ...(p.name !== undefined ? { name: p.name } : {}),
+            ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+          })),
+        }
+      : {}),
+    ...(probe === undefined
+      ? {}
+      : {
+          readinessProbe: {
+            ...(probe.kind === 'httpGet'
+              ? {
+                  httpGet: {
+                    port: probe.port,
+                    ...(probe.path !== undefined ? { path: probe.path } : {}),
+                    ...(probe.scheme !== undefined ? { scheme: probe.scheme } : {}),
+                  },
+                }
+              : { tcpSocket: { port: probe.port } }),
+            initialDelaySeconds: probe.initialDelaySeconds,
+            periodSeconds: probe.periodSeconds,
+            successThreshold: probe.successThreshold,
+          },
+        }),
+  };
+}
+
+function podSpec(spec: PodSpec): Manifest {
+  return {
+    ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
+    ...(spec.hostNetwork ? { hostNetwork: true } : {}),
+    ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
+    restartPolicy: spec.restartPolicy,
+    ...(spec.initContainers !== undefined ? { initContainers: spec.initContainers.map(container) } : {}),
+    containers: spec.containers.map(container),
+  };
+}
+
+function objectMeta(spec: { name: string; namespace: string; labels: Labels; annotations: Labels }): Manifest {
+  return {
+    name: spec.name,
+    namespace: spec.namespace,
+    ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+    ...(Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),
+  };
+}
+
+function pod(spec: PodSpec): Manifest {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: objectMeta(spec), spec: podSpec(spec) };
+}
+
+/** A LabelSelector from a selector built of equalities and set expressions (as controllers have). */
+function labelSelector(selector: Selector): Manifest {
+  const matchLabels: Record<string, string> = {};
+  const matchExpressions: Manifest[] = [];
+  const walk = (term: Selector): void => {
+    if (term.op === 'and') {
+      walk(term.left);
+      walk(term.right);
+    } else if (term.op === 'in' && term.values.length === 1) matchLabels[term.key] = term.values[0] as string;
+    else if (term.op === 'in' || term.op === 'notin')
+      matchExpressions.push({ key: term.key, operator: term.op === 'in' ? 'In' : 'NotIn', values: term.values });
+    else if (term.op === 'has') matchExpressions.push({ key: term.key, operator: 'Exists' });
+    else if (term.op === 'not' && term.inner.op === 'has')
+      matchExpressions.push({ key: term.inner.key, operator: 'DoesNotExist' });
+  };
+  walk(selector);
+  return { matchLabels, ...(matchExpressions.length > 0 ? { matchExpressions } : {}) };
+}
+
+/** A ReplicationController, ReplicaSet or Deployment as written: the cluster's controllers make the pods. */
+function workload(spec: WorkloadSpec): Manifest {
+  const selector = labelSelector(spec.selector);
+  const strategy =
+    spec.strategy.type === 'Recreate'
+      ? { type: 'Recreate' }
+      : {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxSurge: amount(spec.strategy.maxSurge),
+            maxUnavailable: amount(spec.strategy.maxUnavailable),
+          },
+        };
+  return {
+    apiVersion: spec.kind === 'ReplicationController' ? 'v1' : 'apps/v1',
+    kind: spec.kind,
+    metadata: objectMeta(spec),
     spec: {
-      ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
-      ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: spec.nodeSelector } : {}),
-      ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
-      restartPolicy: spec.restartPolicy,
-      containers: spec.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        ...(c.command !== undefined ? { command: c.command } : {}),
-        ...(c.args !== undefined ? { args: c.args } : {}),
-        ...(c.ports.length > 0
-          ? {
-              ports: c.ports.map((p) => ({
-                containerPort: p.port,
-                protocol: p.protocol,
-                ...(p.name !== undefined ? { name: p.name } : {}),
-              })),
-            }
-          : {}),
-      })),
+      replicas: spec.replicas,
+      selector: spec.kind === 'ReplicationController' ? selector['matchLabels'] : selector,
+      ...(spec.minReadySeconds > 0 ? { minReadySeconds: spec.minReadySeconds } : {}),
+      ...(spec.kind === 'Deployment' ? { strategy, revisionHistoryLimit: spec.revisionHistoryLimit } : {}),
+      template: {
+        metadata: {
+          labels: spec.template.labels,
+          ...(Object.keys(spec.template.annotations).length > 0 ? { annotations: spec.template.annotations } : {}),
+        },
+        spec: podSpec(spec.template),
+      },
     },
   };
+}
+
+function amount(value: IntOrPercent): number | string {
+  return 'count' in value ? value.count : `${value.percent}%`;
 }
 
 function documents(manifests: readonly Manifest[]): string {
@@ -139,6 +227,8 @@ export function calicoManifests(topology: Topology): Map<string, string> {
     ['03-nodes.yaml', documents(calicoNodes(topology))],
   ]);
   if (topology.peers.length > 0) files.set('04-bgppeers.yaml', documents(bgpPeers(topology)));
-  if (topology.pods.length > 0) files.set('05-pods.yaml', documents(topology.pods.map(pod)));
+  const bare = topology.pods.filter((spec) => spec.owner === undefined);
+  if (bare.length > 0) files.set('05-pods.yaml', documents(bare.map(pod)));
+  if (topology.workloads.length > 0) files.set('06-workloads.yaml', documents(topology.workloads.map(workload)));
   return files;
 }

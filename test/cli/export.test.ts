@@ -42,6 +42,7 @@ const TOPOLOGIES = [
   'ebgp-paths.yaml',
   'labs/route-reflectors/lab.yaml',
   'labs/localhost-and-ports/lab.yaml',
+  'labs/replication-and-failure/lab.yaml',
 ];
 const bird = needs('/usr/sbin/bird', 'apt-get install bird2; .ci/run does');
 
