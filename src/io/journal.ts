@@ -16,6 +16,7 @@ import type { SourceTable } from './sources.js';
 export const moment = z.number().nonnegative().max(1e9);
 
 const workloadKind = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment']);
+const deletable = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment', 'Service']);
 const submitted = { at: moment, file: z.string(), manifest: z.record(z.string(), z.unknown()) };
 
 export const journalEntry = z.discriminatedUnion('op', [
@@ -26,7 +27,7 @@ export const journalEntry = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('delete'),
     at: moment,
-    kind: workloadKind.optional(),
+    kind: deletable.optional(),
     namespace: z.string(),
     name: z.string(),
   }),
@@ -60,9 +61,9 @@ export const journalEntry = z.discriminatedUnion('op', [
 export type JournalEntry = z.output<typeof journalEntry>;
 
 function submittedOp(at: number, object: SubmittedObject): WorldOp {
-  return object.kind === 'Pod'
-    ? { kind: 'create', at, pod: object.pod }
-    : { kind: 'workload', at, workload: object.workload };
+  if (object.kind === 'Pod') return { kind: 'create', at, pod: object.pod };
+  if (object.kind === 'Service') return { kind: 'service', at, service: object.service };
+  return { kind: 'workload', at, workload: object.workload };
 }
 
 /** The journal as world operations; `objects` holds what create and apply entries resolved to. */
@@ -77,15 +78,17 @@ export function journalOps(
       case 'apply':
         return submittedOp(entry.at, objects.get(i) ?? objectOf(entry.manifest, topology));
       case 'delete':
-        return entry.kind === undefined
-          ? { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name }
-          : {
-              kind: 'workload-delete',
-              at: entry.at,
-              workload: entry.kind,
-              namespace: entry.namespace,
-              name: entry.name,
-            };
+        if (entry.kind === undefined)
+          return { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name };
+        if (entry.kind === 'Service')
+          return { kind: 'service-delete', at: entry.at, namespace: entry.namespace, name: entry.name };
+        return {
+          kind: 'workload-delete',
+          at: entry.at,
+          workload: entry.kind,
+          namespace: entry.namespace,
+          name: entry.name,
+        };
       case 'scale':
         return { ...entry, kind: 'scale', workload: entry.kind };
       case 'undo':
@@ -120,8 +123,10 @@ function objectOf(manifest: Record<string, unknown>, topology: Topology): Submit
 class Known {
   readonly pods: Set<string>;
   readonly workloads: Set<string>;
+  readonly services: Set<string>;
 
   constructor(topology: Topology) {
+    this.services = new Set(topology.services.map((s) => podKey(s.namespace, s.name)));
     this.pods = new Set(topology.pods.map((pod) => podKey(pod.namespace, pod.name)));
     this.workloads = new Set(topology.workloads.map((w) => Known.key(w.kind, w.namespace, w.name)));
   }
@@ -182,11 +187,15 @@ export function checkJournal(
         objects.set(i, resolved.object);
         const object = resolved.object;
         if (object.kind === 'Pod') known.pods.add(podKey(object.pod.namespace, object.pod.name));
+        else if (object.kind === 'Service') known.services.add(podKey(object.service.namespace, object.service.name));
         else known.workloads.add(Known.key(object.workload.kind, object.workload.namespace, object.workload.name));
         return;
       }
       case 'delete':
-        if (entry.kind !== undefined) workload(entry.kind, entry.namespace, entry.name);
+        if (entry.kind === 'Service') {
+          if (!known.services.has(podKey(entry.namespace, entry.name)))
+            report(['name'], `Service "${entry.namespace}/${entry.name}" was never created`);
+        } else if (entry.kind !== undefined) workload(entry.kind, entry.namespace, entry.name);
         else if (!known.podMayExist(entry.namespace, entry.name))
           report(['name'], `pod "${entry.namespace}/${entry.name}" was never created, so it cannot have been deleted`);
         return;

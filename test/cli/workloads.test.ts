@@ -250,7 +250,7 @@ describe('bad controller manifests', () => {
     const state = readFileSync(cli.path('.podnet/state.json'), 'utf8');
     writeFileSync(
       cli.path('bad.yml'),
-      `${readFileSync(RC, 'utf8').replace('replicas: 3', 'replicas: -1').replace('app: date\n  template', 'app: other\n  template')}---\napiVersion: v1\nkind: Service\nmetadata: { name: web }\n`,
+      `${readFileSync(RC, 'utf8').replace('replicas: 3', 'replicas: -1').replace('app: date\n  template', 'app: other\n  template')}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: web }\n`,
     );
     const result = await cli.run('create', '-f', 'bad.yml');
     expect(result.code).toBe(2);
@@ -258,7 +258,7 @@ describe('bad controller manifests', () => {
     expect(lines).toEqual([
       'bad.yml:7:13: spec.replicas: The ReplicationController "date-rc" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
       'bad.yml:13:9: spec.template.metadata.labels: The ReplicationController "date-rc" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"date"}: `selector` does not match template `labels`',
-      'bad.yml:22:7: kind: podnet create handles Pod, ReplicationController, ReplicaSet, Deployment; put Service in the topology file',
+      'bad.yml:22:7: kind: podnet create handles Pod, Service, ReplicationController, ReplicaSet, Deployment; podnet does not model Ingress objects',
       '3 problems found',
     ]);
     expect(readFileSync(cli.path('.podnet/state.json'), 'utf8')).toBe(state);

@@ -5,8 +5,10 @@
  */
 import { resolve } from 'node:path';
 import { buildCluster, type Cluster } from '../../core/cluster/index.js';
-import type { PodSpec, WorkloadSpec } from '../../core/topology/model.js';
+import { formatIpv4 } from '../../core/net/index.js';
+import type { PodSpec, ServiceSpec, WorkloadSpec } from '../../core/topology/model.js';
 import { resolveManifest, SUBMITTABLE_KINDS, type SubmittedObject } from '../../core/topology/resolve.js';
+import { RESOURCE_KINDS } from '../../core/topology/schema.js';
 import type { LocatedMessage } from '../../io/located.js';
 import { SourceTable } from '../../io/sources.js';
 import { loadManifests } from '../../io/topology-file.js';
@@ -38,7 +40,9 @@ export function readManifests(io: CliIo, options: GlobalOptions, file: string, c
           doc.source,
           ['kind'],
           'document',
-          `podnet create handles ${SUBMITTABLE_KINDS.join(', ')}; put ${String(kind ?? 'this resource')} in the topology file`,
+          RESOURCE_KINDS.includes(kind as (typeof RESOURCE_KINDS)[number])
+            ? `podnet create handles ${SUBMITTABLE_KINDS.join(', ')}; put ${String(kind)} in the topology file`
+            : `podnet create handles ${SUBMITTABLE_KINDS.join(', ')}; podnet does not model ${String(kind ?? 'this resource')} objects`,
         ),
       );
       continue;
@@ -71,7 +75,9 @@ export function createObjects(io: CliIo, options: GlobalOptions, file: string, m
       const outcome =
         object.kind === 'Pod'
           ? submitPod(cluster, object.pod, mode, file, submit)
-          : submitWorkload(cluster, object.workload, mode, file, submit);
+          : object.kind === 'Service'
+            ? submitService(cluster, object.service, mode, file, submit)
+            : submitWorkload(cluster, object.workload, mode, file, submit);
       if (outcome.said !== undefined) say(outcome.said);
       if (outcome.error !== undefined) errors.push(outcome.error);
       if (outcome.entry !== undefined) entries.push(outcome.entry);
@@ -134,6 +140,37 @@ function submitWorkload(
   return put('apply', 'configured');
 }
 
+function submitService(
+  cluster: Cluster,
+  service: ServiceSpec,
+  mode: 'create' | 'apply',
+  file: string,
+  submit: Submission,
+): Outcome {
+  const existing = cluster.services.get(service.namespace, service.name);
+  if (existing !== undefined && mode === 'create')
+    return {
+      error: `Error from server (AlreadyExists): error when creating "${file}": services "${service.name}" already exists`,
+    };
+  if (existing !== undefined && sameSpec(existing.spec, service))
+    return { said: `service/${service.name} unchanged\n` };
+  const put = cluster.services.put(service, submit.at);
+  if ('kind' in put) {
+    const invalid = `The Service "${service.name}" is invalid: `;
+    return {
+      error:
+        put.kind === 'ip-taken'
+          ? `${invalid}spec.clusterIPs: Invalid value: []string{"${formatIpv4(put.ip)}"}: failed to allocate IP ${formatIpv4(put.ip)}: provided IP is already allocated`
+          : `${invalid}spec.ports[${put.index}].nodePort: Invalid value: ${put.port}: provided port is already allocated`,
+    };
+  }
+  const op = existing === undefined ? 'create' : 'apply';
+  return {
+    entry: { op, ...submit },
+    said: `service/${service.name} ${existing === undefined ? 'created' : 'configured'}\n`,
+  };
+}
+
 /** Two specs equal but for where they were written. */
 function sameSpec<T extends { origin: unknown }>(a: T, b: T): boolean {
   const strip = (value: unknown): unknown =>
@@ -148,13 +185,16 @@ export function deleteFromFile(io: CliIo, options: GlobalOptions, file: string):
     const entries: JournalEntry[] = [];
     const errors: string[] = [];
     for (const { object } of readManifests(io, options, file, cluster)) {
-      const { namespace, name } = object.kind === 'Pod' ? object.pod : object.workload;
-      const kind = object.kind === 'Pod' ? undefined : object.workload.kind;
+      const { namespace, name } =
+        object.kind === 'Pod' ? object.pod : object.kind === 'Service' ? object.service : object.workload;
+      const kind = object.kind === 'Pod' ? undefined : object.kind === 'Service' ? 'Service' : object.workload.kind;
       const names = RESOURCES[kind ?? 'pods'];
       const exists =
         kind === undefined
           ? cluster.pod(namespace, name) !== undefined
-          : cluster.workloads.specOf(kind, namespace, name) !== undefined;
+          : kind === 'Service'
+            ? cluster.services.get(namespace, name) !== undefined
+            : cluster.workloads.specOf(kind, namespace, name) !== undefined;
       if (!exists) {
         errors.push(`Error from server (NotFound): error when deleting "${file}": ${names.plural} "${name}" not found`);
         continue;
@@ -162,7 +202,9 @@ export function deleteFromFile(io: CliIo, options: GlobalOptions, file: string):
       cluster.apply(
         kind === undefined
           ? { kind: 'delete', at, namespace, name }
-          : { kind: 'workload-delete', at, workload: kind, namespace, name },
+          : kind === 'Service'
+            ? { kind: 'service-delete', at, namespace, name }
+            : { kind: 'workload-delete', at, workload: kind, namespace, name },
       );
       entries.push({ op: 'delete', at, ...(kind === undefined ? {} : { kind }), namespace, name });
       say(`${names.singular} "${name}" deleted\n`);

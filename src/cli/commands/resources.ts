@@ -6,7 +6,7 @@
 import type { WorkloadKind } from '../../core/topology/model.js';
 import { CommandFailure } from '../errors.js';
 
-export type ResourceKind = 'pods' | 'nodes' | WorkloadKind;
+export type ResourceKind = 'pods' | 'nodes' | 'Service' | 'Endpoints' | 'EndpointSlice' | WorkloadKind;
 
 interface ResourceNames {
   /** What a user may type for it. */
@@ -20,6 +20,13 @@ interface ResourceNames {
 export const RESOURCES: Readonly<Record<ResourceKind, ResourceNames>> = {
   pods: { typed: ['pod', 'pods', 'po'], singular: 'pod', plural: 'pods' },
   nodes: { typed: ['node', 'nodes', 'no'], singular: 'node', plural: 'nodes' },
+  Service: { typed: ['svc', 'service', 'services'], singular: 'service', plural: 'services' },
+  Endpoints: { typed: ['ep', 'endpoints'], singular: 'endpoints', plural: 'endpoints' },
+  EndpointSlice: {
+    typed: ['endpointslice', 'endpointslices'],
+    singular: 'endpointslice.discovery.k8s.io',
+    plural: 'endpointslices.discovery.k8s.io',
+  },
   ReplicationController: {
     typed: ['rc', 'replicationcontroller', 'replicationcontrollers'],
     singular: 'replicationcontroller',
@@ -40,13 +47,17 @@ export function resourceKind(resource: string): ResourceKind {
   const kind = KINDS.find((k) => RESOURCES[k].typed.includes(lower) || RESOURCES[k].singular === lower);
   if (kind !== undefined) return kind;
   throw new CommandFailure(
-    `error: the server doesn't have a resource type "${resource}" (podnet knows pods, nodes, replicationcontrollers, replicasets and deployments)`,
+    `error: the server doesn't have a resource type "${resource}" (podnet knows pods, nodes, services, endpoints, endpointslices, replicationcontrollers, replicasets and deployments)`,
     1,
   );
 }
 
 export function isWorkloadKind(kind: ResourceKind): kind is WorkloadKind {
-  return kind !== 'pods' && kind !== 'nodes';
+  return kind === 'ReplicationController' || kind === 'ReplicaSet' || kind === 'Deployment';
+}
+
+export function isServiceKind(kind: ResourceKind): kind is 'Service' | 'Endpoints' | 'EndpointSlice' {
+  return kind === 'Service' || kind === 'Endpoints' || kind === 'EndpointSlice';
 }
 
 /** A controller's kind from what the user typed, refusing pods and nodes with `verb`'s words. */

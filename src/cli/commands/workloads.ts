@@ -8,6 +8,7 @@ import { buildCluster, type Cluster } from '../../core/cluster/index.js';
 import { matches } from '../../core/selector/index.js';
 import type { WorkloadKind } from '../../core/topology/model.js';
 import { getPods, type Moment, podObject } from '../../io/format/kubectl.js';
+import { getServices, serviceObject } from '../../io/format/services.js';
 import {
   deploymentObject,
   describeDeployment,
@@ -237,6 +238,9 @@ export function getAllCommand(
   const wanted = (kind: string) => request.kinds === undefined || request.kinds.includes(kind);
   const pods = wanted('pods') ? cluster.pods().filter((p) => inScope(p.spec.namespace, p.spec.labels)) : [];
   const kinds = (['ReplicationController', 'Deployment', 'ReplicaSet'] as const).filter(wanted);
+  const services = wanted('Service')
+    ? cluster.services.list().filter((r) => inScope(r.spec.namespace, r.spec.labels))
+    : [];
   const groups = kinds.map((kind) => ({
     kind,
     shown: controllersOf(cluster, kind).filter((c) => inScope(identity(c).namespace, identity(c).labels)),
@@ -244,6 +248,7 @@ export function getAllCommand(
   if (request.output === 'json' || request.output === 'yaml') {
     const objects = [
       ...pods.map((pod) => podObject(cluster, pod, moment)),
+      ...services.map((r) => serviceObject(r, moment)),
       ...groups.flatMap(({ shown }) =>
         shown.map((c) =>
           c.kind === 'set' ? replicaSetObject(cluster, c.set, moment) : deploymentObject(cluster, c.deployment, moment),
@@ -255,6 +260,7 @@ export function getAllCommand(
   }
   if (request.output === 'name') {
     for (const pod of pods) io.stdout(`pod/${pod.spec.name}\n`);
+    for (const r of services) io.stdout(`service/${r.spec.name}\n`);
     for (const { kind, shown } of groups)
       for (const c of shown) io.stdout(`${RESOURCES[kind].singular}/${identity(c).name}\n`);
     return 0;
@@ -263,6 +269,9 @@ export function getAllCommand(
   const tables = [
     ...(pods.length > 0
       ? [getPods(cluster, pods, moment, { ...layout, allNamespaces: scope.allNamespaces, prefix: 'pod/' })]
+      : []),
+    ...(services.length > 0
+      ? [getServices(services, moment, { wide: layout.wide, allNamespaces: scope.allNamespaces, prefix: 'service/' })]
       : []),
     ...groups
       .filter(({ shown }) => shown.length > 0)

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { readGetRequest } from '../commands/get-request.js';
 import type { OutputFormat } from '../commands/pods.js';
-import { isWorkloadKind, resourceKind, typeAndName } from '../commands/resources.js';
+import { isServiceKind, isWorkloadKind, resourceKind, typeAndName } from '../commands/resources.js';
 import { CommandFailure } from '../errors.js';
 import {
   at,
@@ -17,6 +17,7 @@ import {
   outputOption,
   podCommands,
   type Registrar,
+  serviceCommands,
   workloadCommands,
 } from './shared.js';
 
@@ -155,6 +156,8 @@ export function registerCluster(program: Command, registrar: Registrar): void {
           if (kind === 'all') return (await workloadCommands()).getAllCommand(io, globals(cmd), request, scope);
           if (isWorkloadKind(kind))
             return (await workloadCommands()).getWorkloadsCommand(io, globals(cmd), kind, request, scope);
+          if (isServiceKind(kind))
+            return (await serviceCommands()).getServicesCommand(io, globals(cmd), kind, request, scope);
           const commands = await podCommands();
           return kind === 'pods'
             ? commands.getPodsCommand(io, globals(cmd), request, scope)
@@ -166,6 +169,39 @@ export function registerCluster(program: Command, registrar: Registrar): void {
   registerCordon(program, registrar);
   registerScaleAndRollout(program, registrar);
   registerDelete(program, registrar);
+  registerExpose(program, registrar);
+}
+
+function registerExpose(program: Command, { io, run, globals }: Registrar): void {
+  program
+    .command('expose <target...>')
+    .description('make a Service for a pod, rc, rs or deployment, selecting its pods (kubectl expose)')
+    .option('--port <port>', "the Service's port (default: the first container port)")
+    .option('--target-port <port>', "the pods' port, by number or name (default: --port)")
+    .option('--type <type>', 'ClusterIP (default) or NodePort')
+    .option('--name <name>', "the Service name (default: the exposed object's)")
+    .option('--protocol <protocol>', 'TCP (default), UDP or SCTP')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action((target: string[], opts: ExposeOptions, cmd: Command) =>
+      run(async () => {
+        const [first = '', second] = target;
+        const typed = first.includes('/') ? first.slice(0, first.indexOf('/')) : first;
+        const name = first.includes('/') ? first.slice(first.indexOf('/') + 1) : second;
+        const kind = resourceKind(typed);
+        if (name === undefined || !(kind === 'pods' || isWorkloadKind(kind)))
+          throw new CommandFailure('error: expose takes a pod, rc, rs or deployment: TYPE NAME or TYPE/NAME', 1);
+        return (await serviceCommands()).exposeCommand(io, globals(cmd), { kind, name }, opts, opts.namespace);
+      }),
+    );
+}
+
+interface ExposeOptions {
+  port?: string;
+  targetPort?: string;
+  type?: string;
+  name?: string;
+  protocol?: string;
+  namespace: string;
 }
 
 function registerDescribe(program: Command, { io, run, globals }: Registrar): void {
@@ -192,6 +228,8 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
               moment,
             );
           }
+          if (kind === 'Service')
+            return (await serviceCommands()).describeServicesCommand(io, globals(cmd), names, opts.namespace, moment);
           if (kind === 'nodes') {
             if (opts.output !== undefined)
               throw new CommandFailure('error: describe -o json is for pods; use podnet get node NAME -o json', 1);
@@ -224,6 +262,8 @@ function registerDelete(program: Command, { io, run, globals }: Registrar): void
           const kind = resourceKind(resource);
           if (isWorkloadKind(kind))
             return (await workloadCommands()).deleteWorkloads(io, globals(cmd), kind, names, opts.namespace);
+          if (kind === 'Service')
+            return (await serviceCommands()).deleteServices(io, globals(cmd), names, opts.namespace);
           if (kind !== 'pods')
             throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
           return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);

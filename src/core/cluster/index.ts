@@ -19,7 +19,7 @@ import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
 import { MinHeap } from '../sim/heap.js';
-import type { ClusterNode, PodSpec, Topology, WorkloadKind, WorkloadSpec } from '../topology/model.js';
+import type { ClusterNode, PodSpec, ServiceSpec, Topology, WorkloadKind, WorkloadSpec } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
 import { ownerKey, type PodAccess, Workloads } from './controllers.js';
 import { type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
@@ -32,6 +32,7 @@ import {
 } from './node-lifecycle.js';
 import { type Placement, Pod } from './pod.js';
 import { Scheduler } from './scheduler.js';
+import { Services } from './services.js';
 
 export { NODE_MONITOR_GRACE_SECONDS } from './node-lifecycle.js';
 export { vethName } from './pod.js';
@@ -53,6 +54,9 @@ export type ClusterOp =
       /** For scale: the new replica count. */
       readonly replicas?: number;
     }
+  /** A Service created or replaced, or deleted. */
+  | { readonly kind: 'service'; readonly at: number; readonly service: ServiceSpec }
+  | { readonly kind: 'service-delete'; readonly at: number; readonly namespace: string; readonly name: string }
   /** `rollout undo`: back to a revision, or the one before the current. */
   | {
       readonly kind: 'undo';
@@ -96,6 +100,7 @@ export type NodeReadiness =
 export class Cluster {
   readonly ipam: Ipam;
   readonly workloads: Workloads;
+  readonly services: Services;
   private readonly scheduler: Scheduler;
   private readonly records = new Map<string, Pod>();
   /** Per node, the keys of the pods placed on it. */
@@ -124,6 +129,7 @@ export class Cluster {
     this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
     this.workloads = new Workloads(this.podAccess(), topology.seed);
+    this.services = new Services(topology.seed);
     for (const workload of topology.workloads) this.workloads.adopt(workload);
   }
 
@@ -147,8 +153,8 @@ export class Cluster {
     this.touched = new Set();
     const refused = this.applyOp(op);
     if (refused !== undefined) return refused;
-    // A created pod changes no controller (podnet does not adopt orphans); anything else may.
-    if (op.kind !== 'create' && op.kind !== 'cordon') this.workloads.reconcile(op.at);
+    // A created pod changes no controller (podnet does not adopt orphans), nor does a Service.
+    if (!['create', 'cordon', 'service', 'service-delete'].includes(op.kind)) this.workloads.reconcile(op.at);
     return { ok: true, touched: [...this.touched] };
   }
 
@@ -180,6 +186,14 @@ export class Cluster {
       case 'undo':
         this.workloads.undo(op.namespace, op.name, op.revision);
         return undefined;
+      case 'service': {
+        const put = this.services.put(op.service, op.at);
+        return 'spec' in put
+          ? undefined
+          : { ok: false, error: { kind: 'already-exists', namespace: op.service.namespace, name: op.service.name } };
+      }
+      case 'service-delete':
+        return this.services.remove(op.namespace, op.name) ? undefined : this.missing(op);
     }
   }
 

@@ -8,7 +8,10 @@ import { Cluster, type ClusterOp } from './index.js';
 
 /** The topology's own operations: its pods at time 0, then its timed pod and node events. */
 export function topologyOps(topology: Topology): ClusterOp[] {
-  const ops: ClusterOp[] = topology.pods.map((pod) => ({ kind: 'create', at: 0, pod }));
+  const ops: ClusterOp[] = [
+    ...topology.services.map((service): ClusterOp => ({ kind: 'service', at: 0, service })),
+    ...topology.pods.map((pod): ClusterOp => ({ kind: 'create', at: 0, pod })),
+  ];
   for (const event of topology.events) {
     if (event.action === 'pod-create') ops.push({ kind: 'create', at: event.at, pod: event.pod });
     else if (event.action === 'pod-delete')

@@ -203,6 +203,35 @@ export interface PodSpec {
 
 export type WorkloadKind = 'ReplicationController' | 'ReplicaSet' | 'Deployment';
 
+export interface ServicePortSpec {
+  readonly name?: string;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly port: number;
+  /** The pods' port: a number, or the name of a container port. */
+  readonly targetPort: number | string;
+  readonly nodePort?: number;
+}
+
+/** A v1 Service as submitted; its ClusterIP and node ports are the cluster's to assign when absent. */
+export interface ServiceSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  readonly type: 'ClusterIP' | 'NodePort';
+  /** Absent: a selector-less Service, whose endpoints nobody manages. */
+  readonly selector?: Labels;
+  /** A requested address, 'None' for a headless Service, or absent to have one assigned. */
+  readonly clusterIP?: Ipv4 | 'None';
+  readonly ports: readonly ServicePortSpec[];
+  readonly externalIPs: readonly Ipv4[];
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  readonly externalTrafficPolicy: 'Cluster' | 'Local';
+  readonly internalTrafficPolicy: 'Cluster' | 'Local';
+  readonly publishNotReadyAddresses: boolean;
+  readonly origin: Origin;
+}
+
 /** maxSurge or maxUnavailable: a pod count, or a percentage of replicas. */
 export type IntOrPercent = { readonly count: number } | { readonly percent: number };
 
@@ -318,6 +347,8 @@ export interface Topology {
   readonly pods: readonly PodSpec[];
   /** Controllers; the pods they start with are in `pods`, owned by them. */
   readonly workloads: readonly WorkloadSpec[];
+  /** The topology's own Services (kubeadm's built-in ones are the cluster's). */
+  readonly services: readonly ServiceSpec[];
   readonly images: ReadonlyMap<string, ImageBehaviour>;
   readonly events: readonly ScenarioEvent[];
   readonly checks: readonly NamedCheck[];

@@ -20,6 +20,7 @@ import {
   type Origin,
   type PodSpec,
   podKey,
+  type ServiceSpec,
   type Topology,
   type WorkloadSpec,
 } from './model.js';
@@ -35,6 +36,7 @@ import {
 import { checkUniquePods, resolveImages, resolvePod } from './resolve-pods.js';
 import { type PoolWritten, resolvePools } from './resolve-pools.js';
 import { resolveChecks, resolveEvents } from './resolve-scenario.js';
+import { resolveService, SERVICE_CIDR } from './resolve-services.js';
 import { initialPods, resolveWorkload } from './resolve-workloads.js';
 import * as s from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -75,18 +77,13 @@ interface OrderedPod extends Located<s.PodManifest | s.WorkloadManifest> {
   readonly order: readonly [number, number];
 }
 
-const WORKLOAD_SCHEMAS = {
-  ReplicationController: s.replicationControllerManifest,
-  ReplicaSet: s.replicaSetManifest,
-  Deployment: s.deploymentManifest,
-} as const;
-
 class Resolver extends IssueSink {
   private topologyDoc: Located<s.TopologyDocument> | undefined;
   private readonly pools: Located<PoolWritten>[] = [];
   private readonly nodes = new Map<string, Located<NodeWritten>>();
   private readonly peers: Located<PeerWritten>[] = [];
   private readonly pods: OrderedPod[] = [];
+  private readonly services: ServiceSpec[] = [];
   private podSequence = 0;
   private bgpOverrides: Defined<z.output<typeof s.bgpConfigurationSpec>> = {};
   private ipamOverrides: Defined<z.output<typeof s.ipamConfigurationSpec>> = {};
@@ -209,10 +206,16 @@ class Resolver extends IssueSink {
           this.pods.push({ value: pod, origin: root, order: [Infinity, this.podSequence++] });
         return;
       }
+      case 'Service': {
+        const service = this.parse(s.serviceManifest, record, doc.source, []);
+        const resolved = service === undefined ? undefined : resolveService(this, service, root);
+        if (resolved !== undefined) this.services.push(resolved);
+        return;
+      }
       case 'ReplicationController':
       case 'ReplicaSet':
       case 'Deployment': {
-        const workload = this.parse(WORKLOAD_SCHEMAS[record['kind']], record, doc.source, []);
+        const workload = this.parse(s.WORKLOAD_SCHEMAS[record['kind']], record, doc.source, []);
         if (
           workload &&
           this.admitPods(Math.max(0, workload.spec.replicas ?? 1), { ...root, path: ['spec', 'replicas'] })
@@ -332,6 +335,38 @@ class Resolver extends IssueSink {
     return { pods, workloads };
   }
 
+  /** Services named twice, or asking for an address or node port another has, are refused. */
+  private uniqueServices(): ServiceSpec[] {
+    const seen = new Set<string>();
+    const ips = new Set<number>([SERVICE_CIDR.base + 1, SERVICE_CIDR.base + 10]);
+    const nodePorts = new Set<number>();
+    for (const service of this.services) {
+      const key = `${service.namespace}/${service.name}`;
+      const at = (...path: (string | number)[]) => ({ ...service.origin, path: [...service.origin.path, ...path] });
+      if (seen.has(key)) this.report(at('metadata', 'name'), 'duplicate', `duplicate service "${key}"`);
+      seen.add(key);
+      const ip = service.clusterIP;
+      if (typeof ip === 'number' && ips.has(ip))
+        this.report(
+          at('spec', 'clusterIP'),
+          'duplicate',
+          `The Service "${service.name}" is invalid: spec.clusterIPs: provided IP is already allocated`,
+        );
+      if (typeof ip === 'number') ips.add(ip);
+      service.ports.forEach((port, i) => {
+        if (port.nodePort === undefined) return;
+        if (nodePorts.has(port.nodePort))
+          this.report(
+            at('spec', 'ports', i, 'nodePort'),
+            'duplicate',
+            `The Service "${service.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${port.nodePort}: provided port is already allocated`,
+          );
+        nodePorts.add(port.nodePort);
+      });
+    }
+    return this.services;
+  }
+
   resolve(): Topology | undefined {
     const doc = this.topologyDoc;
     if (doc === undefined) {
@@ -357,6 +392,7 @@ class Resolver extends IssueSink {
     const images = resolveImages(written.images ?? {});
     const events = resolveEvents(this, written.events ?? [], doc.origin.source, nodes, routers, pods, bgp.listenPort);
     const checks = resolveChecks(this, written.checks ?? [], doc.origin.source, nodes, routers, pools);
+    const services = this.uniqueServices();
     if (this.issues.length > 0) return undefined;
     return {
       name: written.cluster.name,
@@ -374,6 +410,7 @@ class Resolver extends IssueSink {
       peers,
       pods,
       workloads,
+      services,
       images,
       events,
       checks,
@@ -412,48 +449,10 @@ export function resolveTopology(
   return { ok: true, topology };
 }
 
-/** Validates one Pod manifest (as `podnet create -f` reads it) against a resolved topology. */
-export function resolvePodManifest(
-  value: unknown,
-  source: number,
-  topology: Topology,
-): { ok: true; pod: PodSpec } | { ok: false; issues: readonly Issue[] } {
-  const resolver = new Resolver();
-  const manifest = resolver.parse(s.podManifest, value, source, []);
-  const pod = manifest === undefined ? undefined : resolvePod(resolver, manifest, { source, path: [] }, topology.nodes);
-  if (pod === undefined || resolver.issues.length > 0) return { ok: false, issues: resolver.issues };
-  return { ok: true, pod };
-}
-
-/** An object `podnet create -f` or `apply -f` submits: a pod, or a controller. */
-export type SubmittedObject =
-  | { readonly kind: 'Pod'; readonly pod: PodSpec }
-  | { readonly kind: 'workload'; readonly workload: WorkloadSpec };
-
-/** The kinds `create -f` accepts; the rest of a topology's kinds belong in the topology file. */
-export const SUBMITTABLE_KINDS = ['Pod', 'ReplicationController', 'ReplicaSet', 'Deployment'] as const;
-
-/**
- * Validates one manifest as `create -f` reads it against a resolved topology: a Pod, a
- * ReplicationController, a ReplicaSet or a Deployment (the caller checks the kind first).
- */
-export function resolveManifest(
-  value: unknown,
-  source: number,
-  topology: Topology,
-): { ok: true; object: SubmittedObject } | { ok: false; issues: readonly Issue[] } {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  if (kind === 'Pod') {
-    const resolved = resolvePodManifest(value, source, topology);
-    return resolved.ok ? { ok: true, object: { kind: 'Pod', pod: resolved.pod } } : resolved;
-  }
-  const resolver = new Resolver();
-  const schema = WORKLOAD_SCHEMAS[kind as keyof typeof WORKLOAD_SCHEMAS];
-  const manifest = schema === undefined ? undefined : resolver.parse(schema, value, source, []);
-  const workload =
-    manifest === undefined ? undefined : resolveWorkload(resolver, manifest, { source, path: [] }, topology.nodes);
-  if (workload === undefined || resolver.issues.length > 0) return { ok: false, issues: resolver.issues };
-  return { ok: true, object: { kind: 'workload', workload } };
-}
-
+export {
+  resolveManifest,
+  resolvePodManifest,
+  SUBMITTABLE_KINDS,
+  type SubmittedObject,
+} from './resolve-manifest.js';
 export type { Cidr };

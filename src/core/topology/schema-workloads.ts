@@ -212,3 +212,10 @@ export type WorkloadManifest =
   | z.output<typeof replicaSetManifest>
   | z.output<typeof deploymentManifest>;
 export type DeploymentManifest = z.output<typeof deploymentManifest>;
+
+/** Each controller kind's manifest schema. */
+export const WORKLOAD_SCHEMAS = {
+  ReplicationController: replicationControllerManifest,
+  ReplicaSet: replicaSetManifest,
+  Deployment: deploymentManifest,
+} as const;

@@ -19,6 +19,7 @@ import {
 import { type containerSchema, podManifest } from './schema-workloads.js';
 
 export * from './schema-fields.js';
+export * from './schema-services.js';
 export * from './schema-workloads.js';
 
 export const bgpConfigurationSpec = z.strictObject({
@@ -351,6 +352,7 @@ export const kubeNodeResource = z.strictObject({
 
 export const RESOURCE_KINDS = [
   'Pod',
+  'Service',
   'ReplicationController',
   'ReplicaSet',
   'Deployment',

@@ -1,0 +1,173 @@
+/** kubectl's verbs over Services: get svc|endpoints|endpointslices, describe svc, delete svc, expose. */
+import { stringify } from 'yaml';
+import { buildCluster, type Cluster } from '../../core/cluster/index.js';
+import { matches } from '../../core/selector/index.js';
+import type { WorkloadKind } from '../../core/topology/model.js';
+import { resolveManifest } from '../../core/topology/resolve.js';
+import {
+  describeService,
+  getEndpointSlices,
+  getEndpoints,
+  getServices,
+  serviceObject,
+  sliceName,
+} from '../../io/format/services.js';
+import type { JournalEntry } from '../../io/workspace.js';
+import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
+import { CommandFailure, notFound } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { type GetRequest, listObject, printObject } from './pods.js';
+import { RESOURCES } from './resources.js';
+
+type ServiceTable = 'Service' | 'Endpoints' | 'EndpointSlice';
+
+export function getServicesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  kind: ServiceTable,
+  request: GetRequest,
+  scope: { namespace: string; allNamespaces: boolean },
+): number {
+  const { cluster, moment } = viewCluster(options, io, request.at);
+  const inScope = cluster.services
+    .list()
+    .filter(
+      (r) => (scope.allNamespaces || r.spec.namespace === scope.namespace) && matches(request.selector, r.spec.labels),
+    );
+  const shown =
+    request.names.length === 0 ? inScope : request.names.flatMap((n) => inScope.filter((r) => r.spec.name === n));
+  const missing = request.names.filter((n) => !inScope.some((r) => r.spec.name === n));
+  const names = RESOURCES[kind];
+  if (request.output === 'json' || request.output === 'yaml') {
+    const objects = shown.map((r) => serviceObject(r, moment));
+    printObject(io, request.names.length === 1 && objects[0] ? objects[0] : listObject(objects), request.output);
+  } else if (request.output === 'name') {
+    for (const r of shown) io.stdout(`${names.singular}/${kind === 'EndpointSlice' ? sliceName(r) : r.spec.name}\n`);
+  } else if (shown.length > 0) {
+    const table =
+      kind === 'Service'
+        ? getServices(shown, moment, { wide: request.output === 'wide', allNamespaces: scope.allNamespaces })
+        : kind === 'Endpoints'
+          ? getEndpoints(cluster, shown, moment)
+          : getEndpointSlices(cluster, shown, moment);
+    io.stdout(`${table}\n`);
+  } else if (request.names.length === 0) {
+    io.stderr(scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`);
+  }
+  if (missing.length > 0) throw new CommandFailure(missing.map((n) => notFound(names.plural, n).message).join('\n'), 1);
+  return 0;
+}
+
+export function describeServicesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  requested: readonly string[],
+  namespace: string,
+  at?: number,
+): number {
+  const { cluster, moment } = viewCluster(options, io, at);
+  const all = cluster.services.list().filter((r) => r.spec.namespace === namespace);
+  const shown = requested.length === 0 ? all : requested.flatMap((n) => all.filter((r) => r.spec.name === n));
+  const missing = requested.filter((n) => !all.some((r) => r.spec.name === n));
+  if (shown.length > 0) io.stdout(`${shown.map((r) => describeService(cluster, r, moment)).join('\n\n\n')}\n`);
+  if (missing.length > 0) throw new CommandFailure(missing.map((n) => notFound('services', n).message).join('\n'), 1);
+  return 0;
+}
+
+export function deleteServices(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
+  return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const entries: JournalEntry[] = [];
+    const errors: string[] = [];
+    for (const name of names) {
+      if (cluster.services.get(namespace, name) === undefined) {
+        errors.push(notFound('services', name).message);
+        continue;
+      }
+      cluster.apply({ kind: 'service-delete', at, namespace, name });
+      entries.push({ op: 'delete', at, kind: 'Service', namespace, name });
+      say(`service "${name}" deleted\n`);
+    }
+    return { entries, errors };
+  });
+}
+
+export interface ExposeFlags {
+  readonly port?: string;
+  readonly targetPort?: string;
+  readonly type?: string;
+  readonly name?: string;
+  readonly protocol?: string;
+}
+
+/** The selector and first container port `expose` takes from what it exposes. */
+function introspect(
+  cluster: Cluster,
+  kind: WorkloadKind | 'pods',
+  name: string,
+  namespace: string,
+): { selector: Record<string, string>; port?: number } {
+  if (kind === 'pods') {
+    const pod = cluster.pod(namespace, name);
+    if (pod === undefined) throw notFound('pods', name);
+    return { selector: pod.spec.labels, ...firstPort(pod.spec.containers) };
+  }
+  const spec = cluster.workloads.specOf(kind, namespace, name);
+  if (spec === undefined) throw notFound(RESOURCES[kind].plural, name);
+  if (/ in \(|!|,\S+ notin/.test(spec.selectorText) || !spec.selectorText.includes('='))
+    throw new CommandFailure(
+      `error: couldn't retrieve selectors via --selector flag or introspection: the provided ${RESOURCES[kind].singular} selector uses expressions, which kubectl expose cannot turn into a Service selector`,
+      1,
+    );
+  const selector = Object.fromEntries(spec.selectorText.split(',').map((pair) => pair.split('=') as [string, string]));
+  return { selector, ...firstPort(spec.template.containers) };
+}
+
+function firstPort(containers: readonly { ports: readonly { port: number }[] }[]): { port?: number } {
+  const port = containers.flatMap((c) => c.ports)[0]?.port;
+  return port === undefined ? {} : { port };
+}
+
+/** `kubectl expose TYPE NAME`: a Service selecting what the pod or controller selects. */
+export function exposeCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  target: { kind: WorkloadKind | 'pods'; name: string },
+  flags: ExposeFlags,
+  namespace: string,
+): number {
+  return changeWorkspace(io, options, 'expose', (workspace, at, say) => {
+    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
+    const found = introspect(cluster, target.kind, target.name, namespace);
+    const port = flags.port === undefined ? found.port : Number(flags.port);
+    if (port === undefined) throw new CommandFailure("error: couldn't find port via --port flag or introspection", 1);
+    const name = flags.name ?? target.name;
+    const targetPort =
+      flags.targetPort === undefined
+        ? undefined
+        : /^\d+$/.test(flags.targetPort)
+          ? Number(flags.targetPort)
+          : flags.targetPort;
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace },
+      spec: {
+        ...(flags.type !== undefined ? { type: flags.type } : {}),
+        selector: found.selector,
+        ports: [{ port, protocol: flags.protocol ?? 'TCP', ...(targetPort !== undefined ? { targetPort } : {}) }],
+      },
+    };
+    const resolved = resolveManifest(manifest, 0, workspace.topology);
+    if (!resolved.ok)
+      throw new CommandFailure(`error: ${resolved.issues.map((i) => i.message).join('; ')}\n${stringify(manifest)}`, 1);
+    if (cluster.services.get(namespace, name) !== undefined)
+      throw new CommandFailure(`Error from server (AlreadyExists): services "${name}" already exists`, 1);
+    if (resolved.object.kind !== 'Service') throw new Error('expose made something other than a Service');
+    const put = cluster.services.put(resolved.object.service, at);
+    if ('kind' in put)
+      throw new CommandFailure(`error: the Service "${name}" could not get an address or node port`, 1);
+    say(`service/${name} exposed\n`);
+    return { entries: [{ op: 'create', at, file: '(podnet expose)', manifest }], errors: [] };
+  });
+}
