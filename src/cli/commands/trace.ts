@@ -31,6 +31,8 @@ export interface TraceFlags {
   readonly at?: string;
   readonly bidirectional?: boolean;
   readonly output?: 'json';
+  /** Follow only this endpoint pod when the trace meets a Service. */
+  readonly endpoint?: string;
 }
 
 type Destination = TraceDestination;
@@ -65,8 +67,8 @@ function sourceOf(tracer: Tracer, text: string): TraceSource {
   return resolved.value;
 }
 
-function destinationOf(tracer: Tracer, text: string): Destination {
-  const resolved = resolveDestination(tracer.sim, text);
+function destinationOf(tracer: Tracer, text: string, namespace: string): Destination {
+  const resolved = resolveDestination(tracer.sim, text, namespace);
   if (!resolved.ok) throw endpointFailure(resolved.error);
   return resolved.value;
 }
@@ -81,7 +83,10 @@ function portFlag(flags: { port?: string }): number | undefined {
 
 function flowFor(source: { pod: PodRecord; container?: string }, destination: Destination, flags: TraceFlags): Flow {
   const port =
-    portFlag(flags) ?? destination.port ?? (destination.pod === undefined ? 80 : defaultPort(destination.pod.spec));
+    portFlag(flags) ??
+    destination.port ??
+    destination.defaultPort ??
+    (destination.pod === undefined ? 80 : defaultPort(destination.pod.spec));
   const protocol: Protocol = flags.udp ? 'UDP' : 'TCP';
   return {
     srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,
@@ -92,6 +97,10 @@ function flowFor(source: { pod: PodRecord; container?: string }, destination: De
     protocol,
     port,
     loopback: destination.loopback,
+    ...(destination.lookup !== undefined ? { lookup: destination.lookup } : {}),
+    ...(flags.endpoint !== undefined
+      ? { endpoint: flags.endpoint.includes('/') ? flags.endpoint : `default/${flags.endpoint}` }
+      : {}),
   };
 }
 
@@ -101,7 +110,7 @@ export function traceBetween(io: CliIo, options: GlobalOptions, src: string, dst
   const { sim, moment } = viewSimulation(options, io, at === undefined ? {} : { at });
   const tracer = new Tracer(sim, moment.now);
   const source = sourceOf(tracer, src);
-  const destination = destinationOf(tracer, dst);
+  const destination = destinationOf(tracer, dst, source.pod.spec.namespace);
   const flow = flowFor(source, destination, flags);
   return { sim, tracer, source, destination, flow, forward: tracer.trace(flow) };
 }

@@ -67,9 +67,10 @@ export function registerTracing(program: Command, { io, run, globals }: Registra
   program
     .command('trace <src> <dst>')
     .description(
-      'trace a packet from a pod (pod, ns/pod, pod/container) to a pod, IP[:port], pod:port, node, or localhost:port',
+      'trace a packet from a pod (pod, ns/pod, pod/container) to a pod, a Service or DNS name (svc, svc.ns, ...svc.cluster.local), IP[:port], node, or localhost:port',
     )
-    .option('--port <n>', "destination port (default: the destination pod's first containerPort, else 80)")
+    .option('--port <n>', "destination port (default: the Service's or pod's first port, else 80)")
+    .option('--endpoint <pod>', 'at a Service, follow only the branch to this endpoint pod')
     .option('--udp', 'UDP instead of TCP')
     .option('--bidirectional', 'also trace the reply')
     .addOption(at())

@@ -13,11 +13,13 @@
  */
 import type { Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
+import type { Endpoint } from '../cluster/endpoints.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
-import { cidrContains, type Ipv4 } from '../net/index.js';
+import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
 import { Deliveries, podLabel } from './delivery.js';
 import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
+import { type ServiceHit, serviceChains, serviceHit, usableEndpoints } from './kube-proxy.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
@@ -64,6 +66,12 @@ export class Tracer {
   trace(flow: Flow): Trace[] {
     const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
+    // The resolver's answer comes before any packet of the connection.
+    const lookup: Step[] = flow.lookup === undefined ? [] : [{ kind: 'DNS_LOOKUP', lookup: flow.lookup }];
+    if (flow.lookup !== undefined && flow.lookup.answer === undefined) {
+      const hop: Hop = { node: podLabel(pod), ttl: INITIAL_TTL, steps: lookup };
+      return [{ flow, hops: [hop], disposition: { kind: 'NXDOMAIN', at: podLabel(pod), name: flow.lookup.name } }];
+    }
     const origin: Step = {
       kind: 'ORIGINATED',
       protocol: flow.protocol,
@@ -73,7 +81,7 @@ export class Tracer {
       ...(flow.srcContainer ? { container: flow.srcContainer } : {}),
     };
     if (flow.loopback || flow.dst === flow.src) {
-      const steps: Step[] = [origin, { kind: 'LOOPBACK', localhost: flow.loopback }];
+      const steps: Step[] = [...lookup, origin, { kind: 'LOOPBACK', localhost: flow.loopback }];
       return [this.finish(flow, [], this.deliveries.toPod(pod, flow, steps, INITIAL_TTL))];
     }
     const node = pod.nodeName as string;
@@ -82,7 +90,7 @@ export class Tracer {
       const packet: Packet = { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL };
       return this.forward(flow, node, packet, INITIAL_TTL, {
         hops: [],
-        steps: [origin],
+        steps: [...lookup, origin],
         crumbs: new Set(),
         sourceNode: false,
       });
@@ -91,6 +99,7 @@ export class Tracer {
       node: podLabel(pod),
       ttl: INITIAL_TTL,
       steps: [
+        ...lookup,
         origin,
         { kind: 'FIB_LOOKUP', route: POD_DEFAULT_ROUTE, origin: { kind: 'pod-default' } },
         { kind: 'TRANSMITTED', iface: 'eth0', to: { kind: 'proxy-arp', veth: pod.vethName, node } },
@@ -144,6 +153,8 @@ export class Tracer {
       { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
     ];
     if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine });
+    const hit = this.serviceHitOn(machine, flow, current);
+    if (hit !== undefined) return this.throughService(flow, machine, current, ttl, path, hit);
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
     if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, dst: current.dst });
@@ -206,6 +217,63 @@ export class Tracer {
         );
       }
     }
+  }
+
+  /** The Service a packet on a cluster node is for, if kube-proxy has not translated it yet. */
+  private serviceHitOn(machine: string, flow: Flow, current: Packet): ServiceHit | undefined {
+    if (flow.translated || flow.reply || this.speakerNamed(machine).kind !== 'node') return undefined;
+    return serviceHit(this.sim.cluster, this.addressOf(machine), current.dst, flow.port, flow.protocol);
+  }
+
+  /** kube-proxy's rules on this node: one branch per endpoint, or REJECT / DROP when there is none. */
+  private throughService(
+    flow: Flow,
+    machine: string,
+    current: Packet,
+    ttl: number,
+    path: { hops: readonly Hop[]; steps: Step[]; crumbs: ReadonlySet<number>; sourceNode: boolean },
+    hit: ServiceHit,
+  ): Trace[] {
+    const service = `${hit.record.spec.namespace}/${hit.record.spec.name}`;
+    const { endpoints, local, elsewhere } = usableEndpoints(this.sim.cluster, hit, machine, this.now);
+    if (endpoints.length === 0) {
+      const disposition: Disposition = {
+        kind: elsewhere ? 'DROPPED' : 'REJECTED',
+        at: machine,
+        service,
+        port: flow.port,
+      };
+      return [{ flow, hops: [...path.hops, { node: machine, ttl, steps: path.steps }], disposition }];
+    }
+    const label = (e: Endpoint) => (e.pod !== undefined ? podLabel(e.pod) : (e.nodeName ?? formatIpv4(e.ip)));
+    return endpoints.flatMap((endpoint, i) => {
+      if (flow.endpoint !== undefined && label(endpoint) !== flow.endpoint) return [];
+      const steps: Step[] = [
+        ...path.steps,
+        {
+          kind: 'SERVICE_DNAT',
+          service,
+          via: hit.via,
+          chain: serviceChains(hit, flow.protocol).svc,
+          endpointChain: serviceChains(hit, flow.protocol, endpoint).sep as string,
+          to: endpoint.ip,
+          port: endpoint.port,
+          endpoint: label(endpoint),
+          probability: i === endpoints.length - 1 ? 1 : 1 / (endpoints.length - i),
+          share: 1 / endpoints.length,
+          affinity: hit.record.spec.sessionAffinity === 'ClientIP',
+        },
+      ];
+      const masquerade =
+        hit.via !== 'cluster-ip' && !local ? 'external' : current.src === endpoint.ip ? 'hairpin' : undefined;
+      const src = masquerade === undefined ? current.src : this.addressOf(machine);
+      if (masquerade !== undefined) steps.push({ kind: 'MASQUERADE', from: current.src, to: src, why: masquerade });
+      const next: Flow = { ...flow, dst: endpoint.ip, port: endpoint.port, translated: true };
+      // Each branch is still the flow the client opened; the translation is in its steps.
+      return this.forward(next, machine, { ...current, src, dst: endpoint.ip }, ttl, { ...path, steps }).map(
+        (trace) => ({ ...trace, flow }),
+      );
+    });
   }
 
   /** The FIB_LOOKUP step for an entry, its texts made once per entry and remembered. */

@@ -18,6 +18,21 @@ export interface Flow {
   readonly loopback: boolean;
   /** A reply on an established connection: the destination socket exists, nothing need listen. */
   readonly reply?: boolean;
+  /** The name the destination was given as, and how the pod's resolver answered it. */
+  readonly lookup?: DnsLookup;
+  /** Follow only this endpoint (pod label) when the flow meets a Service. */
+  readonly endpoint?: string;
+  /** kube-proxy has already translated this flow (a Service is met once). */
+  readonly translated?: true;
+}
+
+/** A name resolved by the pod's resolver (resolv.conf: search path, ndots 5, kube-dns). */
+export interface DnsLookup {
+  readonly name: string;
+  /** The names tried, in resolv.conf's order, and the one that answered. */
+  readonly tried: readonly string[];
+  readonly answer?: Ipv4;
+  readonly server: Ipv4;
 }
 
 export type Encap = 'IPIP' | 'VXLAN';
@@ -98,6 +113,25 @@ export type Step =
       readonly pod: string;
     }
   | { readonly kind: 'FORWARDED'; readonly outerDst: Ipv4 }
+  | { readonly kind: 'DNS_LOOKUP'; readonly lookup: DnsLookup }
+  /** kube-proxy's DNAT: KUBE-SERVICES -> KUBE-SVC-… -> KUBE-SEP-…, with the rule's probability. */
+  | {
+      readonly kind: 'SERVICE_DNAT';
+      readonly service: string;
+      readonly via: 'cluster-ip' | 'node-port' | 'external-ip';
+      readonly chain: string;
+      readonly endpointChain: string;
+      readonly to: Ipv4;
+      readonly port: number;
+      readonly endpoint: string;
+      /** The probability on this endpoint's rule (1/n, 1/(n-1), ..., then the last unconditional). */
+      readonly probability: number;
+      /** Its share of new connections: 1/n. */
+      readonly share: number;
+      readonly affinity: boolean;
+    }
+  /** kube-proxy's MASQUERADE (KUBE-MARK-MASQ): external traffic under the Cluster policy, or hairpin. */
+  | { readonly kind: 'MASQUERADE'; readonly from: Ipv4; readonly to: Ipv4; readonly why: 'external' | 'hairpin' }
   | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly to: Transmission }
   | { readonly kind: 'DELIVERED'; readonly to: Delivery };
 
@@ -169,7 +203,13 @@ export type Disposition =
   | { readonly kind: 'LOOP'; readonly at: string; readonly dst: Ipv4 }
   | { readonly kind: 'TTL_EXCEEDED'; readonly at: string }
   | { readonly kind: 'NEIGHBOR_UNREACHABLE'; readonly at: string; readonly why: UnreachableReason }
-  | { readonly kind: 'EXITS_NETWORK'; readonly at: string; readonly via: Ipv4; readonly src: Ipv4 };
+  | { readonly kind: 'EXITS_NETWORK'; readonly at: string; readonly via: Ipv4; readonly src: Ipv4 }
+  /** kube-proxy's REJECT (ICMP port unreachable): the Service has no usable endpoint. */
+  | { readonly kind: 'REJECTED'; readonly at: string; readonly service: string; readonly port: number }
+  /** externalTrafficPolicy/internalTrafficPolicy Local on a node with no endpoint of its own. */
+  | { readonly kind: 'DROPPED'; readonly at: string; readonly service: string; readonly port: number }
+  /** The name did not resolve: the pod's resolver answered NXDOMAIN. */
+  | { readonly kind: 'NXDOMAIN'; readonly at: string; readonly name: string };
 
 export type DispositionKind = Disposition['kind'];
 

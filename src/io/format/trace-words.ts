@@ -8,6 +8,7 @@ import {
   type BlackholeReason,
   type Delivery,
   type Disposition,
+  type DnsLookup,
   IPIP_MTU,
   type RouteOrigin,
   type RouteShown,
@@ -123,6 +124,12 @@ export function stepText(step: Step): string {
       return `natOutgoing: MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (destination outside every Calico pool)`;
     case 'FORWARDED':
       return `underlay route to ${formatIpv4(step.outerDst)}; the inner pod packet is not looked at`;
+    case 'DNS_LOOKUP':
+      return lookupText(step.lookup);
+    case 'SERVICE_DNAT':
+      return `${step.via === 'node-port' ? 'KUBE-NODEPORTS' : 'KUBE-SERVICES'} -> ${step.chain} -> ${step.endpointChain}: ${step.service} to ${step.endpoint} ${formatIpv4(step.to)}:${step.port} (rule probability ${step.probability === 1 ? '1 (the last rule)' : step.probability.toFixed(10)}, ${shareText(step.share)} of new connections${step.affinity ? '; ClientIP affinity keeps a client on its first endpoint for 10800s' : ''})`;
+    case 'MASQUERADE':
+      return `kube-proxy MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (${step.why === 'hairpin' ? 'hairpin: the pod reached itself through its Service' : 'external traffic under externalTrafficPolicy: Cluster'})`;
     case 'TRANSMITTED':
       return transmissionText(step.to);
     case 'DELIVERED':
@@ -130,6 +137,18 @@ export function stepText(step: Step): string {
     default:
       return assertNever(step, 'trace step');
   }
+}
+
+function shareText(share: number): string {
+  const n = Math.round(1 / share);
+  return Math.abs(1 / n - share) < 1e-12 ? `1/${n}` : share.toFixed(4);
+}
+
+function lookupText(lookup: DnsLookup): string {
+  const tried = lookup.tried.join(', ');
+  if (lookup.answer === undefined)
+    return `${lookup.name}: NXDOMAIN for every name tried (${tried}), asking ${formatIpv4(lookup.server)}`;
+  return `${lookup.name} -> ${formatIpv4(lookup.answer)}: ${lookup.tried.at(-1)} answered (tried ${tried}; kube-dns ${formatIpv4(lookup.server)}, from the cluster's Service and pod records: CoreDNS's pods are not simulated)`;
 }
 
 function blackholeText(why: BlackholeReason): string {
@@ -201,6 +220,12 @@ export function dispositionText(d: Disposition): string {
       return unreachableText(d.why);
     case 'EXITS_NETWORK':
       return `left through ${formatIpv4(d.via)} with source ${formatIpv4(d.src)}`;
+    case 'REJECTED':
+      return `service ${d.service} has no endpoints for port ${d.port}: kube-proxy's REJECT (ICMP port unreachable)`;
+    case 'DROPPED':
+      return `service ${d.service} has no local endpoints on ${d.at} (traffic policy Local): kube-proxy drops it`;
+    case 'NXDOMAIN':
+      return `${d.name} does not resolve: NXDOMAIN from the cluster DNS`;
     default:
       return assertNever(d, 'disposition');
   }

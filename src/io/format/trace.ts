@@ -6,9 +6,12 @@ import { dispositionText, routeText, stepText } from './trace-words.js';
 export function formatTraces(traces: readonly Trace[], title: string): string {
   const flow = traces[0]?.flow;
   if (flow === undefined) return '';
-  const lines = [
-    `Flow: ${flow.protocol} ${formatIpv4(flow.src)} -> ${flow.loopback ? 'localhost' : formatIpv4(flow.dst)}:${flow.port} (${title})`,
-  ];
+  const dst = flow.loopback
+    ? 'localhost'
+    : flow.lookup !== undefined && flow.lookup.answer === undefined
+      ? flow.lookup.name
+      : formatIpv4(flow.dst);
+  const lines = [`Flow: ${flow.protocol} ${formatIpv4(flow.src)} -> ${dst}:${flow.port} (${title})`];
   traces.forEach((trace, t) => {
     lines.push(`Trace ${t + 1} of ${traces.length}: ${trace.disposition.kind}`);
     trace.hops.forEach((hop, i) => {
