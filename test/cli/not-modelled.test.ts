@@ -82,8 +82,24 @@ pods:
               hostIP: 10.0.1.11
 `.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Debug\n');
 
-/** Adds a Deployment and a Calico Node, whose refused keys live only there. */
+/** Adds a Service, a Deployment and a Calico Node, whose refused keys live only there. */
 const DEPLOYMENT = `---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, appProtocol: http }]
+  clusterIPs: [10.96.5.5]
+  ipFamilies: [IPv4]
+  ipFamilyPolicy: SingleStack
+  sessionAffinityConfig: {}
+  loadBalancerIP: 10.1.1.1
+  loadBalancerSourceRanges: []
+  externalName: example.com
+  healthCheckNodePort: 30000
+  allocateLoadBalancerNodePorts: true
+---
 apiVersion: projectcalico.org/v3
 kind: Node
 metadata: { name: node-1 }

@@ -352,6 +352,9 @@ export function topologyJsonSchema(): object {
   const documents = [
     schema.topologyDocument,
     schema.podManifest,
+    schema.serviceManifest,
+    schema.replicationControllerManifest,
+    schema.replicaSetManifest,
     schema.deploymentManifest,
     schema.ipPoolResource,
     schema.bgpPeerResource,

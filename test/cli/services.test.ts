@@ -1,0 +1,260 @@
+/**
+ * Services as a user meets them: kubeadm's built-in ones, a Deployment behind a ClusterIP (one
+ * trace branch per endpoint, each 1/3), no endpoints (kube-proxy's REJECT), NodePort under both
+ * externalTrafficPolicy values, DNS names and NXDOMAIN, endpoints that follow a node failure, and
+ * bad Services refused where they stand.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliSandbox, tableCell, tableRows } from '../helpers/cli.js';
+
+let cli: CliSandbox;
+beforeEach(async () => {
+  cli = new CliSandbox();
+  expect((await cli.run('init')).code).toBe(0);
+});
+afterEach(() => cli.dispose());
+
+const WEB = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: nginx, ports: [{ containerPort: 80, name: http }] }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ port: 8080, targetPort: http }]
+`;
+
+function branches(stdout: string): { kind: string; dnat: string }[] {
+  return stdout
+    .split(/^Trace \d+ of \d+: /m)
+    .slice(1)
+    .map((text) => ({
+      kind: text.split('\n')[0] as string,
+      dnat: /SERVICE_DNAT +(.*)$/m.exec(text)?.[1] ?? '',
+    }));
+}
+
+describe("kubeadm's built-in Services", () => {
+  it('kubernetes.default:443 resolves, is DNATed to the API server on the control plane, and is accepted', async () => {
+    expect(tableRows((await cli.run('get', 'svc', '-A')).stdout).map((row) => row.slice(0, 5))).toEqual([
+      ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP'],
+      ['default', 'kubernetes', 'ClusterIP', '10.96.0.1', '<none>'],
+      ['kube-system', 'kube-dns', 'ClusterIP', '10.96.0.10', '<none>'],
+    ]);
+    const named = (await cli.run('trace', 'date-pod', 'kubernetes.default:443')).stdout;
+    expect(named).toMatch(
+      /DNS_LOOKUP +kubernetes\.default -> 10\.96\.0\.1: kubernetes\.default\.svc\.cluster\.local answered \(tried kubernetes\.default\.default\.svc\.cluster\.local, kubernetes\.default\.svc\.cluster\.local;/,
+    );
+    // kube-proxy's chain for default/kubernetes:https, as every cluster has it.
+    expect(named).toContain('KUBE-SERVICES -> KUBE-SVC-NPX46M4PTMTKRN6Y -> KUBE-SEP-');
+    expect(named).toContain('default/kubernetes to k8s-master 10.0.1.10:6443');
+    expect(named).toContain('=> ACCEPTED at k8s-master: kube-apiserver on k8s-master accepted 6443/TCP');
+    const byIp = (await cli.run('trace', 'date-pod', '10.96.0.1:443')).stdout;
+    expect(byIp).not.toContain('DNS_LOOKUP');
+    expect(byIp).toContain('=> ACCEPTED at k8s-master');
+  });
+
+  it('an unknown DNS name is NXDOMAIN, said as a disposition', async () => {
+    const result = await cli.run('trace', 'date-pod', 'nosuch.default.svc.cluster.local');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Trace 1 of 1: NXDOMAIN');
+    expect(result.stdout).toContain('nosuch.default.svc.cluster.local does not resolve: NXDOMAIN from the cluster DNS');
+  });
+});
+
+describe('a Deployment behind a ClusterIP', () => {
+  it('forks into a branch per endpoint, 1/3 each, all accepted on the container port; no endpoints is a REJECT', async () => {
+    writeFileSync(cli.path('web.yml'), WEB);
+    expect((await cli.run('create', '-f', 'web.yml')).stdout).toBe(
+      'deployment.apps/web created\nservice/web created\n',
+    );
+    cli.advance(30);
+    expect(tableRows((await cli.run('get', 'endpoints', 'web')).stdout)[1]?.[1]?.split(',')).toHaveLength(3);
+    const traced = branches((await cli.run('trace', 'date-pod', 'web')).stdout);
+    expect(traced.map((b) => b.kind)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+    expect(traced.map((b) => /rule probability ([\d.]+)/.exec(b.dnat)?.[1])).toEqual([
+      '0.3333333333',
+      '0.5000000000',
+      '1',
+    ]);
+    expect(traced.every((b) => b.dnat.includes('1/3 of new connections') && /:80 \(rule/.test(b.dnat))).toBe(true);
+    const one = await cli.run(
+      'trace',
+      'date-pod',
+      'web.default',
+      '--endpoint',
+      traced[1]?.dnat.split(' ')[7] as string,
+    );
+    expect(branches(one.stdout)).toHaveLength(1);
+
+    await cli.run('scale', 'deploy', 'web', '--replicas', '0');
+    const rejected = (await cli.run('trace', 'date-pod', 'web')).stdout;
+    expect(rejected).toContain('Trace 1 of 1: REJECTED');
+    expect(rejected).toContain(
+      "=> REJECTED at node-1: service default/web has no endpoints for port 8080: kube-proxy's REJECT",
+    );
+    expect(tableCell((await cli.run('get', 'endpoints')).stdout, 'web', 'ENDPOINTS')).toBe('<none>');
+  });
+});
+
+describe('NodePort', () => {
+  it('Cluster masquerades external traffic; Local keeps the client address and drops where no endpoint runs', async () => {
+    writeFileSync(
+      cli.path('np.yml'),
+      `${WEB.replace('replicas: 3', 'replicas: 1')}  type: NodePort\n  externalTrafficPolicy: Local\n`.replace(
+        'ports: [{ port: 8080, targetPort: http }]',
+        'ports: [{ port: 8080, targetPort: http, nodePort: 30080 }]',
+      ),
+    );
+    await cli.run('create', '-f', 'np.yml');
+    cli.advance(30);
+    const pod = tableRows((await cli.run('get', 'pods', '-o', 'wide')).stdout).find((row) =>
+      row[0]?.startsWith('web-'),
+    );
+    const [home, away] = pod?.[6] === 'node-1' ? ['10.0.1.11', '10.0.1.12'] : ['10.0.1.12', '10.0.1.11'];
+    const local = (await cli.run('trace', 'date-pod', `${home}:30080`)).stdout;
+    expect(local).toContain('KUBE-NODEPORTS -> KUBE-SVC-');
+    expect(local).not.toContain('kube-proxy MASQUERADE');
+    expect(local).toMatch(/=> ACCEPTED at default\/web-/);
+    const dropped = (await cli.run('trace', 'date-pod', `${away}:30080`)).stdout;
+    expect(dropped).toMatch(/=> DROPPED at node-\d: service default\/web has no local endpoints/);
+
+    const cluster = readFileSync(cli.path('np.yml'), 'utf8').replace(
+      'externalTrafficPolicy: Local',
+      'externalTrafficPolicy: Cluster',
+    );
+    writeFileSync(cli.path('np.yml'), cluster);
+    expect((await cli.run('apply', '-f', 'np.yml')).stdout).toContain('service/web configured\n');
+    const masqueraded = (await cli.run('trace', 'date-pod', `${away}:30080`)).stdout;
+    expect(masqueraded).toMatch(
+      /kube-proxy MASQUERADE 192\.168\.61\.1 -> 10\.0\.1\.1\d \(external traffic under externalTrafficPolicy: Cluster\)/,
+    );
+    expect(masqueraded).toMatch(/=> ACCEPTED at default\/web-/);
+  });
+});
+
+describe('Service fields and what they do', () => {
+  it('externalIPs, internalTrafficPolicy Local, sessionAffinity ClientIP and publishNotReadyAddresses', async () => {
+    writeFileSync(
+      cli.path('svc.yml'),
+      `${WEB.replace('replicas: 3', 'replicas: 1')}  externalIPs: [10.0.1.200]\n  sessionAffinity: ClientIP\n---
+apiVersion: v1
+kind: Service
+metadata: { name: local }
+spec:
+  selector: { app: web }
+  internalTrafficPolicy: Local
+  ports: [{ port: 80 }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: deaf, labels: { app: deaf } }
+spec:
+  containers: [{ name: web, image: nginx, readinessProbe: { tcpSocket: { port: 81 } } }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: deaf }
+spec:
+  selector: { app: deaf }
+  publishNotReadyAddresses: true
+  ports: [{ port: 81 }]
+`,
+    );
+    await cli.run('create', '-f', 'svc.yml');
+    cli.advance(30);
+    const external = (await cli.run('trace', 'date-pod', '10.0.1.200:8080')).stdout;
+    expect(external).toMatch(
+      /SERVICE_DNAT .*default\/web to default\/web-\S+ 192\.168\.\d+\.\d+:80 .*ClientIP affinity keeps a client on its first endpoint for 10800s/,
+    );
+    expect(external).toMatch(/=> ACCEPTED at default\/web-/);
+    const node = tableRows((await cli.run('get', 'pods', '-o', 'wide')).stdout).find((r) =>
+      r[0]?.startsWith('web-'),
+    )?.[6];
+    const local = (await cli.run('trace', 'date-pod', 'local')).stdout;
+    // The one endpoint runs on node-2 (the scheduler's fewest-pods choice), so node-1 has none of its own.
+    expect(node).toBe('node-2');
+    expect(local).toContain('=> DROPPED at node-1: service default/local has no local endpoints');
+    expect(tableCell((await cli.run('get', 'pods')).stdout, 'deaf', 'READY')).toBe('0/1');
+    expect(tableCell((await cli.run('get', 'endpoints')).stdout, 'deaf', 'ENDPOINTS')).toMatch(
+      /^192\.168\.\d+\.\d+:81$/,
+    );
+  });
+});
+
+describe('endpoints follow the pods', () => {
+  it("a failed node's endpoints stop being ready at NotReady and leave when evicted; traces then avoid them", async () => {
+    writeFileSync(cli.path('web.yml'), WEB);
+    await cli.run('create', '-f', 'web.yml');
+    cli.advance(30);
+    const ready = () => cli.run('get', 'endpoints', 'web').then((r) => tableRows(r.stdout)[1]?.[1] ?? '');
+    const all = await ready();
+    const onNode2 = all.split(',').filter((e) => e.startsWith('192.168.247.'));
+    expect(onNode2.length).toBeGreaterThan(0);
+    await cli.run('fail', 'node', 'node-2');
+    cli.advance(41);
+    expect((await ready()).split(',').some((e) => e.startsWith('192.168.247.'))).toBe(false);
+    const traced = branches((await cli.run('trace', 'date-pod', 'web')).stdout);
+    expect(traced.every((b) => b.kind === 'ACCEPTED' && !b.dnat.includes('192.168.247.'))).toBe(true);
+    cli.advance(310);
+    expect((await ready()).split(',')).toHaveLength(3);
+  });
+});
+
+describe('bad Services', () => {
+  it("are refused at file:line:column with the API server's words, exit 2, nothing written", async () => {
+    const state = readFileSync(cli.path('.podnet/state.json'), 'utf8');
+    writeFileSync(
+      cli.path('bad.yml'),
+      `apiVersion: v1
+kind: Service
+metadata: { name: bad }
+spec:
+  selector: [app]
+  clusterIP: 10.0.0.5
+  ports:
+    - { name: http, port: 80, nodePort: 30080 }
+    - { name: http, port: 70000 }
+`,
+    );
+    const result = await cli.run('create', '-f', 'bad.yml');
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toContain('bad.yml:5:13: spec.selector: must be a record (found a list)');
+    expect(lines.some((l) => /^bad\.yml:9:\d+: spec\.ports\[1\]\.port: a port is between 1 and 65535$/.test(l))).toBe(
+      true,
+    );
+    expect(readFileSync(cli.path('.podnet/state.json'), 'utf8')).toBe(state);
+    writeFileSync(
+      cli.path('bad2.yml'),
+      `apiVersion: v1
+kind: Service
+metadata: { name: bad }
+spec:
+  clusterIP: 10.0.0.5
+  ports:
+    - { name: http, port: 80, nodePort: 30080 }
+    - { name: http, port: 81 }
+`,
+    );
+    const second = await cli.run('create', '-f', 'bad2.yml');
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(
+      'The Service "bad" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.5"}: failed to allocate IP 10.0.0.5: the provided IP (10.0.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/12',
+    );
+    expect(second.stderr).toContain(
+      'The Service "bad" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is \'ClusterIP\'',
+    );
+    expect(second.stderr).toContain('The Service "bad" is invalid: spec.ports[1].name: Duplicate value: "http"');
+    expect(readFileSync(cli.path('.podnet/state.json'), 'utf8')).toBe(state);
+  });
+});
