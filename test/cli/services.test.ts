@@ -96,6 +96,11 @@ describe('a Deployment behind a ClusterIP', () => {
     );
     expect(branches(one.stdout)).toHaveLength(1);
 
+    const both = (await cli.run('trace', 'date-pod', 'web', '--bidirectional')).stdout;
+    expect(both).toMatch(
+      /UN_DNAT +conntrack reverses kube-proxy's DNAT: the reply's source 192\.168\.\d+\.\d+:80 becomes 10\.\d+\.\d+\.\d+:8080/,
+    );
+
     await cli.run('scale', 'deploy', 'web', '--replicas', '0');
     const rejected = (await cli.run('trace', 'date-pod', 'web')).stdout;
     expect(rejected).toContain('Trace 1 of 1: REJECTED');

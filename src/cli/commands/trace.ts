@@ -115,20 +115,39 @@ export function traceBetween(io: CliIo, options: GlobalOptions, src: string, dst
   return { sim, tracer, source, destination, flow, forward: tracer.trace(flow) };
 }
 
+/**
+ * The reply of the connection: from the pod that answered (for a Service, the first branch's
+ * endpoint, whose reply conntrack un-DNATs back to the Service's address) to the client.
+ */
+function replyOf(tracer: Tracer, destination: Destination, flow: Flow, forward: readonly Trace[]): Trace[] {
+  const dnat = forward
+    .filter((t) => t.disposition.kind === 'ACCEPTED')
+    .flatMap((t) => t.hops.flatMap((h) => h.steps))
+    .find((step) => step.kind === 'SERVICE_DNAT');
+  const answering = dnat === undefined ? destination.pod : podAt(tracer, dnat.endpoint);
+  if (answering === undefined) return [];
+  return tracer.trace({
+    srcPod: `${answering.spec.namespace}/${answering.spec.name}`,
+    src: dnat === undefined ? destination.ip : dnat.to,
+    dst: flow.src,
+    protocol: flow.protocol,
+    port: 32768,
+    loopback: false,
+    reply: true,
+    ...(dnat === undefined
+      ? {}
+      : { untranslate: { from: dnat.to, fromPort: dnat.port, to: flow.dst, toPort: flow.port } }),
+  });
+}
+
+function podAt(tracer: Tracer, label: string): PodRecord | undefined {
+  const [namespace, name] = label.split('/') as [string, string | undefined];
+  return name === undefined ? undefined : tracer.sim.cluster.pod(namespace, name);
+}
+
 export function traceCommand(io: CliIo, options: GlobalOptions, src: string, dst: string, flags: TraceFlags): number {
   const { tracer, source, destination, flow, forward } = traceBetween(io, options, src, dst, flags);
-  const reply: Trace[] =
-    flags.bidirectional && destination.pod !== undefined && !flow.loopback
-      ? tracer.trace({
-          srcPod: `${destination.pod.spec.namespace}/${destination.pod.spec.name}`,
-          src: destination.ip,
-          dst: flow.src,
-          protocol: flow.protocol,
-          port: 32768,
-          loopback: false,
-          reply: true,
-        })
-      : [];
+  const reply: Trace[] = flags.bidirectional && !flow.loopback ? replyOf(tracer, destination, flow, forward) : [];
   const srcLabel = `${source.pod.spec.namespace}/${source.pod.spec.name}`;
   if (flags.output === 'json') {
     printObject(

@@ -4,12 +4,13 @@
  * node's Ready condition, each at the end of the run or at a moment the check names.
  */
 import type { Simulation } from '../bgp/simulate.js';
+import { endpointsOf } from '../cluster/endpoints.js';
 import { buildCluster, type Cluster, type PodRecord } from '../cluster/index.js';
 import { matches } from '../selector/index.js';
 import type { NamedCheck } from '../topology/model.js';
 import type { CheckResult } from './index.js';
 
-type ClusterCheck = Extract<NamedCheck, { check: 'pods' | 'replicas' | 'node' }>;
+type ClusterCheck = Extract<NamedCheck, { check: 'pods' | 'replicas' | 'node' | 'endpoints' }>;
 
 function result(check: NamedCheck, expected: string, found: string, passed: boolean): CheckResult {
   return { name: check.name, check: check.check, passed, expected, found };
@@ -85,7 +86,24 @@ function nodeCheck(sim: Simulation, check: Extract<ClusterCheck, { check: 'node'
   return result(check, status(check.ready), status(ready), ready === check.ready);
 }
 
+function endpointsCheck(sim: Simulation, check: Extract<ClusterCheck, { check: 'endpoints' }>): CheckResult {
+  const { cluster, now } = clusterAt(sim, check.at);
+  const [namespace, name] = check.service.includes('/') ? check.service.split('/', 2) : ['default', check.service];
+  const record = cluster.services.get(namespace as string, name as string);
+  const expected = `${check.ready} ready endpoints`;
+  if (record === undefined) return result(check, expected, `no Service ${check.service}`, false);
+  const ready = new Set(
+    record.spec.ports.flatMap((_, i) =>
+      endpointsOf(cluster, record, i, now)
+        .filter((e) => e.ready)
+        .map((e) => e.ip),
+    ),
+  ).size;
+  return result(check, expected, `${ready} ready endpoints`, ready === check.ready);
+}
+
 export function evaluateClusterCheck(sim: Simulation, check: ClusterCheck): CheckResult {
+  if (check.check === 'endpoints') return endpointsCheck(sim, check);
   if (check.check === 'pods') return podsCheck(sim, check);
   if (check.check === 'replicas') return replicasCheck(sim, check);
   return nodeCheck(sim, check);

@@ -9,10 +9,10 @@ import { peerName } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib } from '../fib/index.js';
-import { cidrSize, formatCidr, formatIpv4, parseIpv4 } from '../net/index.js';
+import { cidrSize, formatCidr, formatIpv4 } from '../net/index.js';
 import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
-import { LOCALHOST } from '../trace/endpoints.js';
+import { LOCALHOST, resolveDestination } from '../trace/endpoints.js';
 import { type Disposition, Tracer } from '../trace/index.js';
 import { evaluateClusterCheck } from './cluster-checks.js';
 
@@ -41,21 +41,21 @@ function reach(
 ): CheckResult {
   const src = podNamed(sim, check.from);
   if (src?.podIp === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
-  // localhost stays inside the source pod: the tracer takes the loopback path, no FIB at all.
-  const loopback = check.to === 'localhost';
-  const ip = loopback ? LOCALHOST : parseIpv4(check.to);
-  const dstPod = loopback ? src : ip === null ? podNamed(sim, check.to) : sim.cluster.podByIp(ip);
-  const dst = ip ?? dstPod?.podIp;
-  if (dst === undefined)
-    return result(check, check.expect, `${check.to} is not a pod with an address, an IPv4 address or localhost`, false);
-  const port = check.port ?? (dstPod === undefined ? 80 : defaultPort(dstPod.spec));
+  // The destination as trace names it: a pod, a Service or DNS name, an address, or localhost.
+  const resolved = resolveDestination(sim, check.to, src.spec.namespace);
+  if (!resolved.ok)
+    return result(check, check.expect, `${check.to} is not a pod, Service, name, address or localhost`, false);
+  const to = resolved.value;
+  const port =
+    check.port ?? to.port ?? to.defaultPort ?? (to.pod === undefined || to.loopback ? 80 : defaultPort(to.pod.spec));
   const traces = tracer.trace({
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
-    src: loopback ? LOCALHOST : src.podIp,
-    dst,
+    src: to.loopback ? LOCALHOST : src.podIp,
+    dst: to.loopback ? LOCALHOST : to.ip,
     protocol: 'TCP',
-    port,
-    loopback,
+    port: to.loopback && check.port === undefined ? defaultPort(src.spec) : port,
+    loopback: to.loopback,
+    ...(to.lookup !== undefined ? { lookup: to.lookup } : {}),
   });
   // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
@@ -154,6 +154,7 @@ export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[], w
       case 'pods':
       case 'replicas':
       case 'node':
+      case 'endpoints':
         return evaluateClusterCheck(sim, check);
       default:
         return assertNever(check, 'check kind');

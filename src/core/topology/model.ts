@@ -318,7 +318,8 @@ export type Check =
       readonly ready: number;
       readonly at?: number;
     }
-  | { readonly check: 'node'; readonly node: string; readonly ready: boolean; readonly at?: number };
+  | { readonly check: 'node'; readonly node: string; readonly ready: boolean; readonly at?: number }
+  | { readonly check: 'endpoints'; readonly service: string; readonly ready: number; readonly at?: number };
 
 export type NamedCheck = Check & { readonly name: string; readonly origin: Origin };
 

@@ -82,6 +82,7 @@ export function resolveChecks(
       case 'pods':
       case 'replicas':
       case 'node':
+      case 'endpoints':
         return clusterCheck(sink, entry, { name, origin, at, nodes });
       default:
         return assertNever(entry, 'check kind');
@@ -113,12 +114,14 @@ function controllerRef(
 /** The checks on the cluster's objects: pods, a controller's replicas, a node's readiness. */
 function clusterCheck(
   sink: IssueSink,
-  entry: Extract<s.CheckEntry, { check: 'pods' | 'replicas' | 'node' }>,
+  entry: Extract<s.CheckEntry, { check: 'pods' | 'replicas' | 'node' | 'endpoints' }>,
   context: { name: string; origin: Origin; at: (key: string) => Origin; nodes: readonly ClusterNode[] },
 ): NamedCheck[] {
   const { name, origin, at, nodes } = context;
   const moment = entry.at === undefined ? {} : { at: parseDuration(entry.at) };
   const nodeNames = nodes.map((n) => n.name);
+  if (entry.check === 'endpoints')
+    return [{ check: 'endpoints', service: entry.service, ready: entry.ready, ...moment, name, origin }];
   if (entry.check === 'node')
     return sink.checkName(entry.node, nodeNames, 'node', at('node'))
       ? [{ check: 'node', node: entry.node, ready: entry.ready, ...moment, name, origin }]

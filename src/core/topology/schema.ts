@@ -194,6 +194,9 @@ export const checkEntry = z.discriminatedUnion('check', [
         'TTL_EXCEEDED',
         'NEIGHBOR_UNREACHABLE',
         'EXITS_NETWORK',
+        'REJECTED',
+        'DROPPED',
+        'NXDOMAIN',
       ])
       .default('ACCEPTED'),
   }),
@@ -243,6 +246,13 @@ export const checkEntry = z.discriminatedUnion('check', [
     check: z.literal('replicas').describe('a controller has this many ready replicas'),
     name: checkName,
     controller: text('TYPE/NAME: rc/NAME, rs/NAME or deploy/NAME'),
+    ready: z.number().int().min(0),
+    at: durationSchema.optional().describe('the moment to look (default: when the checks run)'),
+  }),
+  z.strictObject({
+    check: z.literal('endpoints').describe('a Service has this many ready endpoints (get endpoints)'),
+    name: checkName,
+    service: text('Service name, or namespace/name'),
     ready: z.number().int().min(0),
     at: durationSchema.optional().describe('the moment to look (default: when the checks run)'),
   }),

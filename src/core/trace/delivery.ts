@@ -67,6 +67,8 @@ export class Deliveries {
     const { port, protocol } = flow;
     if (flow.reply === true) {
       const by: Delivery = { kind: 'reply-socket', pod: label };
+      const undo = flow.untranslate;
+      if (undo !== undefined) steps.push({ kind: 'UN_DNAT', ...undo });
       steps.push({ kind: 'DELIVERED', to: by });
       return {
         hop: { node: label, ttl, steps },

@@ -24,6 +24,8 @@ export interface Flow {
   readonly endpoint?: string;
   /** kube-proxy has already translated this flow (a Service is met once). */
   readonly translated?: true;
+  /** For a reply to a connection kube-proxy translated: the address the client had connected to. */
+  readonly untranslate?: { readonly from: Ipv4; readonly fromPort: number; readonly to: Ipv4; readonly toPort: number };
 }
 
 /** A name resolved by the pod's resolver (resolv.conf: search path, ndots 5, kube-dns). */
@@ -114,6 +116,14 @@ export type Step =
     }
   | { readonly kind: 'FORWARDED'; readonly outerDst: Ipv4 }
   | { readonly kind: 'DNS_LOOKUP'; readonly lookup: DnsLookup }
+  /** conntrack reverses kube-proxy's DNAT on the reply: the client sees the Service's address. */
+  | {
+      readonly kind: 'UN_DNAT';
+      readonly from: Ipv4;
+      readonly fromPort: number;
+      readonly to: Ipv4;
+      readonly toPort: number;
+    }
   /** kube-proxy's DNAT: KUBE-SERVICES -> KUBE-SVC-… -> KUBE-SEP-…, with the rule's probability. */
   | {
       readonly kind: 'SERVICE_DNAT';

@@ -124,6 +124,8 @@ export function stepText(step: Step): string {
       return `natOutgoing: MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (destination outside every Calico pool)`;
     case 'FORWARDED':
       return `underlay route to ${formatIpv4(step.outerDst)}; the inner pod packet is not looked at`;
+    case 'UN_DNAT':
+      return `conntrack reverses kube-proxy's DNAT: the reply's source ${formatIpv4(step.from)}:${step.fromPort} becomes ${formatIpv4(step.to)}:${step.toPort}, the address the client connected to`;
     case 'DNS_LOOKUP':
       return lookupText(step.lookup);
     case 'SERVICE_DNAT':
