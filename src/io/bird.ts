@@ -7,6 +7,7 @@
  */
 
 import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
+import { advertisedServices } from '../core/bgp/service-routes.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
@@ -33,6 +34,10 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
   const pools = sim.topology.pools
     .filter((p) => !p.disabled && !p.disableBGPExport && p.vxlanMode === 'Never')
     .map((p) => formatCidr(p.cidr));
+  const { serviceClusterIPs, serviceExternalIPs } = sim.topology.bgp;
+  const serviceRanges = [...serviceClusterIPs, ...serviceExternalIPs].map(formatCidr);
+  const node = speaker.node;
+  const serviceRoutes = node === undefined ? [] : advertisedServices(sim.cluster, node, sim.until).map(formatCidr);
   const lines = [
     '# bird_aggr.cfg: a blackhole for each block affine to this node; the blocks are exported whole.',
     'function calico_aggr() {',
@@ -46,16 +51,21 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
     '  calico_aggr();',
   );
   for (const pool of pools) lines.push(`  if ( net ~ ${pool} ) then { accept; }`);
+  if (serviceRoutes.length > 0) lines.push('  # Export static routes.');
+  for (const route of serviceRoutes) lines.push(`  if ( net ~ ${route} ) then { accept; }`);
   lines.push('  reject;', '}', '');
   lines.push(
     '# Calico 1.6 sets krt_tunnel = "tunl0" here for IPIP pools; BIRD 2 has no such attribute.',
     'filter calico_kernel_programming {',
+    ...(serviceRanges.length > 0 ? ["  # Don't program static routes into kernel."] : []),
+    ...serviceRanges.map((range) => `  if ( net ~ ${range} ) then { reject; }`),
     '  accept;',
     '}',
     '',
   );
-  if (blocks.length > 0)
-    lines.push('protocol static static1 {', '  ipv4;', ...blocks.map((b) => `  route ${b} blackhole;`), '}', '');
+  const statics = [...blocks, ...serviceRoutes];
+  if (statics.length > 0)
+    lines.push('protocol static static1 {', '  ipv4;', ...statics.map((b) => `  route ${b} blackhole;`), '}', '');
   lines.push(
     'protocol kernel kernel1 {',
     '  learn;',

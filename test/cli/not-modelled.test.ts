@@ -80,7 +80,7 @@ pods:
             - containerPort: 80
               hostPort: 8080
               hostIP: 10.0.1.11
-`.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Debug\n');
+`.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Debug\n    serviceLoadBalancerIPs: []\n');
 
 /** Adds a Service, a Deployment and a Calico Node, whose refused keys live only there. */
 const DEPLOYMENT = `---

@@ -215,6 +215,33 @@ describe('endpoints follow the pods', () => {
   });
 });
 
+describe("Calico's service advertisement", () => {
+  it('every node advertises serviceClusterIPs and serviceExternalIPs to the ToR (ECMP), and none programs them', async () => {
+    const seed = readFileSync(cli.path('.podnet/topology.yaml'), 'utf8')
+      .replace(/^pods:[\s\S]*$/m, '')
+      .replace(
+        '  bgp:\n',
+        '  bgp:\n    serviceClusterIPs: [{ cidr: 10.96.0.0/12 }]\n    serviceExternalIPs: [{ cidr: 203.0.113.0/24 }]\n',
+      );
+    writeFileSync(
+      cli.path('adv.yaml'),
+      `${seed}routers:\n  - name: tor\n    asNumber: 65000\n    interfaces: [{ name: eth0, address: 10.0.1.1/24 }]\n    peers: [{ node: node-1 }, { node: node-2 }]\n` +
+        'peers:\n  - { name: tor, nodeSelector: "!has(node-role.kubernetes.io/control-plane)", peerIP: 10.0.1.1, asNumber: 65000 }\n',
+    );
+    const tor = (await cli.run('-t', 'adv.yaml', 'routes', 'tor')).stdout;
+    expect(tor).toMatch(
+      /^10\.96\.0\.0\/12 proto bird \n\tnexthop via 10\.0\.1\.11 dev eth0 weight 1 \n\tnexthop via 10\.0\.1\.12 dev eth0 weight 1$/m,
+    );
+    expect(tor).toMatch(/^203\.0\.113\.0\/24 proto bird /m);
+    expect((await cli.run('-t', 'adv.yaml', 'routes', 'node-1')).stdout).not.toContain('10.96.0.0/12');
+    const bird = (await cli.run('-t', 'adv.yaml', 'export', 'bird', 'node-1')).stdout;
+    expect(bird).toContain('  route 10.96.0.0/12 blackhole;');
+    expect(bird).toContain(
+      "  # Don't program static routes into kernel.\n  if ( net ~ 10.96.0.0/12 ) then { reject; }",
+    );
+  });
+});
+
 describe('bad Services', () => {
   it("are refused at file:line:column with the API server's words, exit 2, nothing written", async () => {
     const state = readFileSync(cli.path('.podnet/state.json'), 'utf8');

@@ -44,6 +44,8 @@ export class ExportPolicy {
     private readonly prefixes: PrefixTable,
     private readonly attributes: AttributeTable,
     pools: readonly { readonly cidr: Cidr; readonly disableBGPExport: boolean; readonly vxlanMode: string }[],
+    /** Service ranges a node advertises (serviceClusterIPs, serviceExternalIPs). */
+    private readonly serviceRanges: readonly Cidr[] = [],
   ) {
     this.originated = new OriginatedAttributes(attributes);
     this.poolCidrs = pools.map((pool) => ({
@@ -155,14 +157,16 @@ export class ExportPolicy {
     return shared !== undefined && cidrContains(shared, nextHop);
   }
 
-  /** confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool leave a node. */
+  /**
+   * confd's calico_export_to_bgp_peers: only prefixes inside an exporting pool, or inside an
+   * advertised Service range ("# Export static routes."), leave a node.
+   */
   private exportedByCalico(prefix: number): boolean {
     let exported = this.exportable.get(prefix);
     if (exported === undefined) {
       const cidr = this.prefixes.cidr(prefix);
-      exported = this.poolCidrs.some(
-        (pool) => pool.bgp && cidrContains(pool.cidr, cidr.base) && cidr.len >= pool.cidr.len,
-      );
+      const inside = (range: Cidr) => cidrContains(range, cidr.base) && cidr.len >= range.len;
+      exported = this.poolCidrs.some((pool) => pool.bgp && inside(pool.cidr)) || this.serviceRanges.some(inside);
       this.exportable.set(prefix, exported);
     }
     return exported;

@@ -23,6 +23,7 @@ import { ExportPolicy, NO_ROUTE } from './export-policy.js';
 import { Outbox } from './outbox.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
 import { BGP, type LocRib, LocRibView, SOURCES, type StoredRoute, storedRoute } from './rib.js';
+import { advertisedServices } from './service-routes.js';
 import { TIMERS } from './session.js';
 
 export type { RibCandidate } from './choose.js';
@@ -57,7 +58,11 @@ export class BgpNetwork extends BgpSessions {
 
   constructor(peering: Peering, underlay: Underlay, cluster: Cluster, options: { seed: number; timeline: boolean }) {
     super(peering, underlay, cluster, options);
-    this.policy = new ExportPolicy(peering, this.prefixes, this.attributes, cluster.topology.pools);
+    const { bgp } = cluster.topology;
+    this.policy = new ExportPolicy(peering, this.prefixes, this.attributes, cluster.topology.pools, [
+      ...bgp.serviceClusterIPs,
+      ...bgp.serviceExternalIPs,
+    ]);
     this.outbox = new Outbox(this.prefixes, this.attributes, this.counters);
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.chooser = new RouteChooser(peering, this.attributes);
@@ -170,6 +175,8 @@ export class BgpNetwork extends BgpSessions {
       const pool = this.cluster.ipam.blockContaining(allocation.ip)?.pool;
       if (pool?.vxlanMode === 'Never') wanted.set(this.prefixes.intern({ base: allocation.ip, len: 32 }), 'kernel');
     }
+    for (const cidr of advertisedServices(this.cluster, s.node, this.engine.now))
+      wanted.set(this.prefixes.intern(cidr), 'static');
     for (const prefix of [...state.local.keys()]) {
       if (!wanted.has(prefix)) {
         state.local.delete(prefix);

@@ -120,6 +120,9 @@ export class Cluster {
   /** Moments at which something is due: an eviction, a rollout step. */
   private readonly timers = new MinHeap<number>((a, b) => a < b);
   private readonly timerSet = new Set<number>();
+  /** With Service advertisement on: nodes whose pods turn Ready at a moment (their /32s may change). */
+  private readonly readyTouches = new Map<number, Set<string>>();
+  private readonly advertises: boolean;
   private touched = new Set<string>();
   private generation = 0;
 
@@ -130,6 +133,7 @@ export class Cluster {
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
     this.workloads = new Workloads(this.podAccess(), topology.seed);
     this.services = new Services(topology.seed);
+    this.advertises = topology.bgp.serviceClusterIPs.length + topology.bgp.serviceExternalIPs.length > 0;
     for (const workload of topology.workloads) this.workloads.adopt(workload);
   }
 
@@ -155,6 +159,9 @@ export class Cluster {
     if (refused !== undefined) return refused;
     // A created pod changes no controller (podnet does not adopt orphans), nor does a Service.
     if (!['create', 'cordon', 'service', 'service-delete'].includes(op.kind)) this.workloads.reconcile(op.at);
+    // An advertised Local Service's /32s follow its endpoints: every node may originate anew.
+    if (this.advertises && (op.kind === 'service' || op.kind === 'service-delete'))
+      for (const { node } of this.nodeRecords) this.touched.add(node.name);
     return { ok: true, touched: [...this.touched] };
   }
 
@@ -246,6 +253,8 @@ export class Cluster {
     for (let next = this.timers.peek(); next !== undefined && next <= at; next = this.timers.peek()) {
       this.timers.pop();
       this.timerSet.delete(next);
+      for (const node of this.readyTouches.get(next) ?? []) this.touched.add(node);
+      this.readyTouches.delete(next);
       due = true;
     }
     if (!due) return [];
@@ -343,7 +352,13 @@ export class Cluster {
     if (this.records.has(key))
       return { ok: false, error: { kind: 'already-exists', namespace: spec.namespace, name: spec.name } };
     const identity = `${this.topology.seed}/${key}/${this.generation++}`;
-    this.records.set(key, new Pod(spec, at, identity, this.schedule(spec, key, at)));
+    const pod = new Pod(spec, at, identity, this.schedule(spec, key, at));
+    this.records.set(key, pod);
+    const ready = this.advertises && pod.nodeName !== undefined ? pod.readiness(this.topology.images).at : undefined;
+    if (ready !== undefined) {
+      this.wake(ready);
+      this.readyTouches.set(ready, (this.readyTouches.get(ready) ?? new Set()).add(pod.nodeName as string));
+    }
     if (spec.owner !== undefined) {
       const owner = ownerKey(spec.owner.kind, spec.namespace, spec.owner.name);
       const owned = this.owned.get(owner) ?? new Set<string>();

@@ -16,6 +16,7 @@
  */
 
 import type { BgpNetwork, LocEntry } from '../bgp/network.js';
+import { inServiceRange } from '../bgp/service-routes.js';
 import type { Simulation } from '../bgp/simulate.js';
 import { type Cidr, cidrContains, type Ipv4, maskOf } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
@@ -171,10 +172,14 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
   }
   const network = sim.network;
   const pools = sim.topology.pools;
+  const { serviceClusterIPs, serviceExternalIPs } = sim.topology.bgp;
+  const serviceRanges = [...serviceClusterIPs, ...serviceExternalIPs];
   const resolve = (nextHop: Ipv4): Ipv4 =>
     cidrContains(node.subnet, nextHop) || node.gateway === undefined ? nextHop : node.gateway;
   const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
     const prefix = network.prefixes.cidr(prefixId);
+    // calico_kernel_programming: "Don't program static routes into kernel." (Service ranges).
+    if (serviceRanges.length > 0 && inServiceRange(serviceRanges, prefix)) return undefined;
     if (route.source === 'static')
       return {
         prefix,

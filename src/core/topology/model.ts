@@ -327,6 +327,9 @@ export interface BgpSettings {
   readonly asNumber: number;
   readonly nodeToNodeMeshEnabled: boolean;
   readonly listenPort: number;
+  /** Service address ranges every node advertises (BGPConfiguration serviceClusterIPs, serviceExternalIPs). */
+  readonly serviceClusterIPs: readonly Cidr[];
+  readonly serviceExternalIPs: readonly Cidr[];
 }
 
 export interface IpamSettings {

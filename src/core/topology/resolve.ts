@@ -11,7 +11,7 @@
  * peers), resolve-pods and resolve-scenario (events and checks).
  */
 import type * as z from 'zod';
-import type { Cidr } from '../net/index.js';
+import { type Cidr, parseCidr } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
 import { IssueSink, type Located } from './issue-sink.js';
 import {
@@ -335,6 +335,16 @@ class Resolver extends IssueSink {
     return { pods, workloads };
   }
 
+  /** A BGPConfiguration's advertised Service ranges, each a valid CIDR. */
+  private serviceCidrs(written: readonly { cidr: string }[] | undefined, key: string, source: number): Cidr[] {
+    return (written ?? []).flatMap(({ cidr }, i) => {
+      const parsed = parseCidr(cidr);
+      if (parsed.ok) return [parsed.value];
+      this.report({ source, path: ['cluster', 'bgp', key, i, 'cidr'] }, 'invalid-cidr', parsed.reason);
+      return [];
+    });
+  }
+
   /** Services named twice, or asking for an address or node port another has, are refused. */
   private uniqueServices(): ServiceSpec[] {
     const seen = new Set<string>();
@@ -397,7 +407,13 @@ class Resolver extends IssueSink {
     return {
       name: written.cluster.name,
       seed: written.cluster.seed,
-      bgp: { asNumber: bgp.asNumber, nodeToNodeMeshEnabled: bgp.nodeToNodeMeshEnabled, listenPort: bgp.listenPort },
+      bgp: {
+        asNumber: bgp.asNumber,
+        nodeToNodeMeshEnabled: bgp.nodeToNodeMeshEnabled,
+        listenPort: bgp.listenPort,
+        serviceClusterIPs: this.serviceCidrs(bgp.serviceClusterIPs, 'serviceClusterIPs', doc.origin.source),
+        serviceExternalIPs: this.serviceCidrs(bgp.serviceExternalIPs, 'serviceExternalIPs', doc.origin.source),
+      },
       ipam: {
         strictAffinity: ipam.strictAffinity,
         maxBlocksPerHost: ipam.maxBlocksPerHost === 0 ? 20 : ipam.maxBlocksPerHost,

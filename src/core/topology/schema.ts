@@ -27,6 +27,15 @@ export const bgpConfigurationSpec = z.strictObject({
   nodeToNodeMeshEnabled: z.boolean().default(true).describe('full iBGP mesh between all nodes'),
   listenPort: z.number().int().min(1).max(65535).default(179),
   logSeverityScreen: onlyDefault(z.string(), (level) => level === 'Info', 'BIRD log levels other than Info'),
+  serviceClusterIPs: z
+    .array(z.strictObject({ cidr: text('a CIDR of Service ClusterIPs, e.g. 10.96.0.0/12') }))
+    .optional()
+    .describe('every node advertises these to its BGP peers (Calico service advertisement)'),
+  serviceExternalIPs: z
+    .array(z.strictObject({ cidr: text('a CIDR of Service external IPs') }))
+    .optional()
+    .describe('every node advertises these to its BGP peers'),
+  serviceLoadBalancerIPs: notModelled('LoadBalancer Services'),
 });
 
 export const ipamConfigurationSpec = z.strictObject({
