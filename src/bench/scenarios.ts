@@ -23,6 +23,8 @@ export interface Scenario {
   readonly failReflector?: boolean;
   /** trace: random pod-to-pod traces over the converged FIBs. */
   readonly traces?: number;
+  /** services: this many Deployments, each behind a ClusterIP Service; traces go to the Services. */
+  readonly services?: { readonly count: number; readonly endpoints: number };
 }
 
 const rr = (nodes: number, podsPerNode = 30) => ({ nodes, podsPerNode, design: 'rr' as const, reflectors: 3 });
@@ -60,6 +62,14 @@ export const SCENARIOS: readonly Scenario[] = [
     what: "random pod-to-pod traces over rr-5000's FIBs",
     design: rr(5000),
     traces: 20_000,
+  },
+  {
+    name: 'services-1000',
+    nodes: 1000,
+    what: 'rr 1,000 with 1,000 ClusterIP Services of 20 endpoints each: traces to Services (each forks 20 ways)',
+    design: rr(1000, 1),
+    services: { count: 1000, endpoints: 20 },
+    traces: 2_000,
   },
   {
     name: 'trace-1000',
@@ -133,9 +143,27 @@ function timed<T>(run: () => T): [T, number] {
   return [value, seconds(start)];
 }
 
+/** Deployments svc-0..n-1, each behind its own ClusterIP Service, as extra documents. */
+function serviceDocuments(services: { count: number; endpoints: number }): string {
+  const docs: string[] = [];
+  for (let i = 0; i < services.count; i++) {
+    const name = `svc-${i}`;
+    docs.push(
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec:\n  replicas: ${services.endpoints}\n` +
+        `  selector: { matchLabels: { app: ${name} } }\n  template:\n    metadata: { labels: { app: ${name} } }\n` +
+        '    spec: { containers: [{ name: web, image: nginx, ports: [{ containerPort: 80 }] }] }\n',
+      `---\napiVersion: v1\nkind: Service\nmetadata: { name: ${name} }\nspec:\n  selector: { app: ${name} }\n  ports: [{ port: 80 }]\n`,
+    );
+  }
+  return docs.join('');
+}
+
 export function runScenario(scenario: Scenario): Figures {
   const [topology, buildSeconds] = timed(() =>
-    load(generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design })),
+    load(
+      generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design }) +
+        (scenario.services === undefined ? '' : serviceDocuments(scenario.services)),
+    ),
   );
   let [sim, convergeSeconds] = timed(() =>
     simulate(topology, [], { until: scenario.failReflector ? STOP_AT - 1 : 300 }),
@@ -153,7 +181,12 @@ export function runScenario(scenario: Scenario): Figures {
     spotChecks.push(blocksViaOwners(sim, watched));
   }
   const [fibs, fibSeconds] = timed(() => new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)])));
-  const tracesPerSecond = scenario.traces === undefined ? undefined : measureTraces(sim, fibs, scenario.traces);
+  const tracesPerSecond =
+    scenario.traces === undefined
+      ? undefined
+      : scenario.services !== undefined
+        ? measureServiceTraces(sim, fibs, scenario.traces)
+        : measureTraces(sim, fibs, scenario.traces);
   return {
     scenario: scenario.name,
     buildSeconds,
@@ -171,6 +204,33 @@ export function runScenario(scenario: Scenario): Figures {
     ...(tracesPerSecond !== undefined ? { tracesPerSecond } : {}),
     ...(spotChecks.length > 0 ? { spotChecks } : {}),
   };
+}
+
+/** Traces to ClusterIPs per second (each forks into a branch per endpoint), from random pods. */
+function measureServiceTraces(sim: Simulation, fibs: ReadonlyMap<string, Fib | undefined>, count: number): number {
+  const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
+  const services = sim.cluster.services.list().filter((s) => s.spec.name.startsWith('svc-'));
+  const tracer = new Tracer(sim, sim.until, fibs);
+  const rng = new Rng(11);
+  const flows = Array.from({ length: count }, () => {
+    const src = pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
+    const service = services[Math.floor(rng.next() * services.length)] as (typeof services)[number];
+    return {
+      srcPod: `${src.spec.namespace}/${src.spec.name}`,
+      src: src.podIp as number,
+      dst: service.clusterIP as number,
+      protocol: 'TCP' as const,
+      port: 80,
+      loopback: false,
+    };
+  });
+  const start = process.hrtime.bigint();
+  const accepted = flows.reduce(
+    (sum, flow) => sum + tracer.trace(flow).filter((t) => t.disposition.kind === 'ACCEPTED').length,
+    0,
+  );
+  if (accepted === 0) throw new Error('services bench: no trace to a Service was accepted');
+  return count / seconds(start);
 }
 
 /** Traces per second over forwarding tables already built (their build time is the FIBs figure). */

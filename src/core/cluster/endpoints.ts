@@ -55,7 +55,7 @@ export function endpointsOf(cluster: Cluster, record: ServiceRecord, portIndex: 
   const port = record.spec.ports[portIndex];
   if (port === undefined) return [];
   if (record.builtin && record.spec.selector === undefined) return apiServers(cluster, port);
-  const endpoints = cluster.pods().flatMap((pod): Endpoint[] => {
+  const endpoints = [...cluster.unorderedPods()].flatMap((pod): Endpoint[] => {
     if (pod.podIp === undefined || pod.nodeName === undefined || !selected(record, pod)) return [];
     const target = targetPortOf(pod, port);
     if (target === undefined) return [];

@@ -437,6 +437,11 @@ export class Cluster {
     return this.records.get(podKey(namespace, name));
   }
 
+  /** Live pods in no particular order: for scans that sort what they keep. */
+  unorderedPods(): Iterable<PodRecord> {
+    return this.records.values();
+  }
+
   /** Live pods ordered by namespace, then name (kubectl's order). */
   pods(): PodRecord[] {
     return [...this.records.values()].sort(

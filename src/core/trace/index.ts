@@ -13,7 +13,7 @@
  */
 import type { Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
-import type { Endpoint } from '../cluster/endpoints.js';
+import { type Endpoint, endpointsOf } from '../cluster/endpoints.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
@@ -44,6 +44,7 @@ export class Tracer {
   private readonly owners = new Map<Ipv4, string>();
   /** The network is frozen at `now`: a pod's status and a route's text and explanation are computed once. */
   private readonly deliveries: Deliveries;
+  private readonly serviceEndpoints = new Map<string, readonly Endpoint[]>();
   private readonly origins = new Map<FibEntry, RouteOrigin>();
   private readonly routeTexts = new Map<FibEntry, RouteShown>();
 
@@ -219,6 +220,17 @@ export class Tracer {
     }
   }
 
+  /** A hit's usable endpoints on a node: the network is frozen at `now`, so each port's are found once. */
+  private endpointsFor(hit: ServiceHit, machine: string): ReturnType<typeof usableEndpoints> {
+    const key = `${hit.record.spec.namespace}/${hit.record.spec.name}/${hit.portIndex}`;
+    let all = this.serviceEndpoints.get(key);
+    if (all === undefined) {
+      all = endpointsOf(this.sim.cluster, hit.record, hit.portIndex, this.now);
+      this.serviceEndpoints.set(key, all);
+    }
+    return usableEndpoints(all, hit, machine);
+  }
+
   /** The Service a packet on a cluster node is for, if kube-proxy has not translated it yet. */
   private serviceHitOn(machine: string, flow: Flow, current: Packet): ServiceHit | undefined {
     if (flow.translated || flow.reply || this.speakerNamed(machine).kind !== 'node') return undefined;
@@ -235,7 +247,7 @@ export class Tracer {
     hit: ServiceHit,
   ): Trace[] {
     const service = `${hit.record.spec.namespace}/${hit.record.spec.name}`;
-    const { endpoints, local, elsewhere } = usableEndpoints(this.sim.cluster, hit, machine, this.now);
+    const { endpoints, local, elsewhere } = this.endpointsFor(hit, machine);
     if (endpoints.length === 0) {
       const disposition: Disposition = {
         kind: elsewhere ? 'DROPPED' : 'REJECTED',

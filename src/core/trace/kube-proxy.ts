@@ -10,7 +10,7 @@
  * "<ns>/<svc>[:<port name>]" + protocol)), and KUBE-SEP- the same over the endpoint "ip:port" too.
  */
 import { createHash } from 'node:crypto';
-import { type Endpoint, endpointsOf } from '../cluster/endpoints.js';
+import type { Endpoint } from '../cluster/endpoints.js';
 import type { Cluster } from '../cluster/index.js';
 import type { ServiceRecord } from '../cluster/services.js';
 import { formatIpv4, type Ipv4 } from '../net/index.js';
@@ -87,12 +87,10 @@ export function serviceHit(
  * is what left none.
  */
 export function usableEndpoints(
-  cluster: Cluster,
+  all: readonly Endpoint[],
   hit: ServiceHit,
   node: string,
-  now: number,
-): { endpoints: Endpoint[]; local: boolean; elsewhere: boolean } {
-  const all = endpointsOf(cluster, hit.record, hit.portIndex, now);
+): { endpoints: readonly Endpoint[]; local: boolean; elsewhere: boolean } {
   const ready = all.filter((e) => e.ready);
   const candidates = ready.length > 0 ? ready : all.filter((e) => e.serving && e.terminating);
   const { spec } = hit.record;
