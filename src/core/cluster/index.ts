@@ -19,7 +19,7 @@ import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
 import { MinHeap } from '../sim/heap.js';
-import type { ClusterNode, PodSpec, ServiceSpec, Topology, WorkloadKind, WorkloadSpec } from '../topology/model.js';
+import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
 import { ownerKey, type PodAccess, Workloads } from './controllers.js';
 import { type PodRun, type PodStatus, podStatusAt } from './lifecycle.js';
@@ -37,46 +37,9 @@ import { Services } from './services.js';
 export { NODE_MONITOR_GRACE_SECONDS } from './node-lifecycle.js';
 export { vethName } from './pod.js';
 
-export type ClusterOp =
-  | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
-  | { readonly kind: 'delete'; readonly at: number; readonly namespace: string; readonly name: string }
-  | { readonly kind: 'node-state'; readonly at: number; readonly node: string; readonly up: boolean }
-  /** `kubectl cordon` (unschedulable) and `uncordon`. */
-  | { readonly kind: 'cordon'; readonly at: number; readonly node: string; readonly unschedulable: boolean }
-  /** A controller created, or its spec replaced (`apply`). */
-  | { readonly kind: 'workload'; readonly at: number; readonly workload: WorkloadSpec }
-  | {
-      readonly kind: 'workload-delete' | 'scale';
-      readonly at: number;
-      readonly workload: WorkloadKind;
-      readonly namespace: string;
-      readonly name: string;
-      /** For scale: the new replica count. */
-      readonly replicas?: number;
-    }
-  /** A Service created or replaced, or deleted. */
-  | { readonly kind: 'service'; readonly at: number; readonly service: ServiceSpec }
-  | { readonly kind: 'service-delete'; readonly at: number; readonly namespace: string; readonly name: string }
-  /** `rollout undo`: back to a revision, or the one before the current. */
-  | {
-      readonly kind: 'undo';
-      readonly at: number;
-      readonly namespace: string;
-      readonly name: string;
-      readonly revision?: number;
-    };
+import type { ClusterOp, OpResult } from './ops.js';
 
-export type OpResult =
-  /** touched: nodes whose pods were placed or removed (what they originate may change). */
-  | { readonly ok: true; readonly touched: readonly string[] }
-  | {
-      readonly ok: false;
-      readonly error: {
-        readonly kind: 'already-exists' | 'not-found';
-        readonly namespace: string;
-        readonly name: string;
-      };
-    };
+export type { ClusterOp, OpResult } from './ops.js';
 
 export interface PodRecord extends PodRun {
   readonly allocation?: Allocation;
