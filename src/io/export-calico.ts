@@ -9,9 +9,10 @@
 
 import { stringify } from 'yaml';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
-import type { Labels, Selector } from '../core/selector/index.js';
+import type { Labels } from '../core/selector/index.js';
 import type { ContainerSpec, IntOrPercent, PodSpec, Topology, WorkloadSpec } from '../core/topology/model.js';
 import { effectiveAs } from '../core/topology/model.js';
+import { labelSelectorObject } from './format/workloads.js';
 
 type Manifest = Record<string, unknown>;
 
@@ -159,28 +160,9 @@ function pod(spec: PodSpec): Manifest {
   return { apiVersion: 'v1', kind: 'Pod', metadata: objectMeta(spec), spec: podSpec(spec) };
 }
 
-/** A LabelSelector from a selector built of equalities and set expressions (as controllers have). */
-function labelSelector(selector: Selector): Manifest {
-  const matchLabels: Record<string, string> = {};
-  const matchExpressions: Manifest[] = [];
-  const walk = (term: Selector): void => {
-    if (term.op === 'and') {
-      walk(term.left);
-      walk(term.right);
-    } else if (term.op === 'in' && term.values.length === 1) matchLabels[term.key] = term.values[0] as string;
-    else if (term.op === 'in' || term.op === 'notin')
-      matchExpressions.push({ key: term.key, operator: term.op === 'in' ? 'In' : 'NotIn', values: term.values });
-    else if (term.op === 'has') matchExpressions.push({ key: term.key, operator: 'Exists' });
-    else if (term.op === 'not' && term.inner.op === 'has')
-      matchExpressions.push({ key: term.inner.key, operator: 'DoesNotExist' });
-  };
-  walk(selector);
-  return { matchLabels, ...(matchExpressions.length > 0 ? { matchExpressions } : {}) };
-}
-
 /** A ReplicationController, ReplicaSet or Deployment as written: the cluster's controllers make the pods. */
 function workload(spec: WorkloadSpec): Manifest {
-  const selector = labelSelector(spec.selector);
+  const selector = labelSelectorObject(spec.selector);
   const strategy =
     spec.strategy.type === 'Recreate'
       ? { type: 'Recreate' }
@@ -197,7 +179,7 @@ function workload(spec: WorkloadSpec): Manifest {
     metadata: objectMeta(spec),
     spec: {
       replicas: spec.replicas,
-      selector: spec.kind === 'ReplicationController' ? selector['matchLabels'] : selector,
+      selector: spec.kind === 'ReplicationController' ? selector.matchLabels : selector,
       ...(spec.minReadySeconds > 0 ? { minReadySeconds: spec.minReadySeconds } : {}),
       ...(spec.kind === 'Deployment' ? { strategy, revisionHistoryLimit: spec.revisionHistoryLimit } : {}),
       template: {

@@ -101,6 +101,13 @@ describe('a Deployment behind a ClusterIP', () => {
       /UN_DNAT +conntrack reverses kube-proxy's DNAT: the reply's source 192\.168\.\d+\.\d+:80 becomes 10\.\d+\.\d+\.\d+:8080/,
     );
 
+    expect(await cli.run('expose', 'deploy/web', '--name', 'web2', '--type', 'NodePort')).toMatchObject({
+      code: 0,
+      stdout: 'service/web2 exposed\n',
+    });
+    const exposed = tableRows((await cli.run('get', 'svc', 'web2', '-o', 'wide')).stdout)[1] ?? [];
+    expect([exposed[1], exposed[4]?.replace(/:\d+/, ':N'), exposed[6]]).toEqual(['NodePort', '80:N/TCP', 'app=web']);
+
     await cli.run('scale', 'deploy', 'web', '--replicas', '0');
     const rejected = (await cli.run('trace', 'date-pod', 'web')).stdout;
     expect(rejected).toContain('Trace 1 of 1: REJECTED');

@@ -12,6 +12,7 @@ import {
   serviceObject,
   sliceName,
 } from '../../io/format/services.js';
+import { labelSelectorObject } from '../../io/format/workloads.js';
 import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
@@ -114,13 +115,13 @@ function introspect(
   }
   const spec = cluster.workloads.specOf(kind, namespace, name);
   if (spec === undefined) throw notFound(RESOURCES[kind].plural, name);
-  if (/ in \(|!|,\S+ notin/.test(spec.selectorText) || !spec.selectorText.includes('='))
+  const selector = labelSelectorObject(spec.selector);
+  if (selector.matchExpressions !== undefined)
     throw new CommandFailure(
-      `error: couldn't retrieve selectors via --selector flag or introspection: the provided ${RESOURCES[kind].singular} selector uses expressions, which kubectl expose cannot turn into a Service selector`,
+      `error: couldn't retrieve selectors via --selector flag or introspection: the ${RESOURCES[kind].singular} selector uses expressions, which a Service selector cannot`,
       1,
     );
-  const selector = Object.fromEntries(spec.selectorText.split(',').map((pair) => pair.split('=') as [string, string]));
-  return { selector, ...firstPort(spec.template.containers) };
+  return { selector: selector.matchLabels, ...firstPort(spec.template.containers) };
 }
 
 function firstPort(containers: readonly { ports: readonly { port: number }[] }[]): { port?: number } {

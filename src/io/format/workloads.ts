@@ -303,7 +303,10 @@ function templateObject(template: PodSpec, labels: Readonly<Record<string, strin
 }
 
 /** A LabelSelector object from the selector: single-value equalities as matchLabels, the rest as expressions. */
-function selectorObject(selector: Selector): object {
+export function labelSelectorObject(selector: Selector): {
+  matchLabels: Record<string, string>;
+  matchExpressions?: object[];
+} {
   const matchLabels: Record<string, string> = {};
   const matchExpressions: object[] = [];
   const walk = (term: Selector): void => {
@@ -345,9 +348,7 @@ export function replicaSetObject(cluster: Cluster, set: ReplicaSetState, moment:
     },
     spec: {
       replicas: set.replicas,
-      selector: rc
-        ? (selectorObject(set.selector) as { matchLabels: object }).matchLabels
-        : selectorObject(set.selector),
+      selector: rc ? labelSelectorObject(set.selector).matchLabels : labelSelectorObject(set.selector),
       template: templateObject(set.template, set.hash === undefined ? set.template.labels : set.labels),
     },
     status: {
@@ -375,7 +376,7 @@ export function deploymentObject(cluster: Cluster, deployment: DeploymentState, 
     },
     spec: {
       replicas: spec.replicas,
-      selector: selectorObject(spec.selector),
+      selector: labelSelectorObject(spec.selector),
       strategy:
         spec.strategy.type === 'Recreate'
           ? { type: 'Recreate' }
