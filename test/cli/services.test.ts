@@ -241,6 +241,21 @@ describe("Calico's service advertisement", () => {
     );
     expect(tor).toMatch(/^203\.0\.113\.0\/24 proto bird /m);
     expect((await cli.run('-t', 'adv.yaml', 'routes', 'node-1')).stdout).not.toContain('10.96.0.0/12');
+    // A router outside the cluster reaches a ClusterIP: ECMP to either node, then kube-proxy there.
+    writeFileSync(
+      cli.path('adv.yaml'),
+      `${readFileSync(cli.path('adv.yaml'), 'utf8')}---\napiVersion: v1\nkind: Service\nmetadata: { name: api }\nspec:\n  clusterIP: 10.96.100.100\n  selector: { app: api }\n  ports: [{ port: 80, targetPort: 8080 }]\n` +
+        '---\napiVersion: v1\nkind: Pod\nmetadata: { name: api, labels: { app: api } }\nspec: { nodeName: node-2, containers: [{ name: api, image: andonovj/httpserverdemo, ports: [{ containerPort: 8080 }] }] }\n',
+    );
+    const outside = (await cli.run('-t', 'adv.yaml', 'trace', 'tor', '10.96.100.100:80')).stdout;
+    expect(outside).toMatch(
+      /FIB_LOOKUP +10\.96\.0\.0\/12 via 10\.0\.1\.11 dev eth0 \| 10\.96\.0\.0\/12 via 10\.0\.1\.12 dev eth0/,
+    );
+    expect(outside).toContain(
+      "kube-proxy MASQUERADE 10.0.1.1 -> 10.0.1.11 (a ClusterIP reached from outside the cluster's pod CIDR)",
+    );
+    expect(outside).toMatch(/Trace 2 of 2: ACCEPTED/);
+    expect(outside).toContain('=> ACCEPTED at default/api: api accepted 8080/TCP');
     const bird = (await cli.run('-t', 'adv.yaml', 'export', 'bird', 'node-1')).stdout;
     expect(bird).toContain('  route 10.96.0.0/12 blackhole;');
     expect(bird).toContain(

@@ -145,7 +145,41 @@ function podAt(tracer: Tracer, label: string): PodRecord | undefined {
   return name === undefined ? undefined : tracer.sim.cluster.pod(namespace, name);
 }
 
+/** A trace from a node or router's own address (a client outside the pods). */
+function machineTrace(
+  io: CliIo,
+  options: GlobalOptions,
+  src: string,
+  dst: string,
+  flags: TraceFlags,
+): number | undefined {
+  const at = parseAt(flags.at);
+  const { sim, moment } = viewSimulation(options, io, at === undefined ? {} : { at });
+  const machine = sim.peering.speakers.find((s) => s.name === src);
+  if (machine === undefined || sim.cluster.pod('default', src) !== undefined) return undefined;
+  const tracer = new Tracer(sim, moment.now);
+  const destination = destinationOf(tracer, dst, 'default');
+  const flow: Flow = {
+    srcPod: '',
+    srcMachine: machine.name,
+    src: machine.routerId,
+    dst: destination.ip,
+    protocol: flags.udp ? 'UDP' : 'TCP',
+    port: portFlag(flags) ?? destination.port ?? destination.defaultPort ?? 80,
+    loopback: false,
+    ...(flags.endpoint !== undefined
+      ? { endpoint: flags.endpoint.includes('/') ? flags.endpoint : `default/${flags.endpoint}` }
+      : {}),
+  };
+  const traces = tracer.trace(flow);
+  if (flags.output === 'json') printObject(io, { forward: traceObject(traces) }, 'json');
+  else io.stdout(formatTraces(traces, `${machine.name} -> ${destination.label}`));
+  return 0;
+}
+
 export function traceCommand(io: CliIo, options: GlobalOptions, src: string, dst: string, flags: TraceFlags): number {
+  const fromMachine = machineTrace(io, options, src, dst, flags);
+  if (fromMachine !== undefined) return fromMachine;
   const { tracer, source, destination, flow, forward } = traceBetween(io, options, src, dst, flags);
   const reply: Trace[] = flags.bidirectional && !flow.loopback ? replyOf(tracer, destination, flow, forward) : [];
   const srcLabel = `${source.pod.spec.namespace}/${source.pod.spec.name}`;

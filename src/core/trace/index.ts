@@ -65,6 +65,7 @@ export class Tracer {
   }
 
   trace(flow: Flow): Trace[] {
+    if (flow.srcMachine !== undefined) return this.fromMachine(flow, flow.srcMachine);
     const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
     // The resolver's answer comes before any packet of the connection.
@@ -115,6 +116,18 @@ export class Tracer {
       new Set(),
       true,
     );
+  }
+
+  /** A flow a machine sends itself (a router outside the cluster, a node's own process). */
+  private fromMachine(flow: Flow, machine: string): Trace[] {
+    const origin: Step = { kind: 'ORIGINATED', protocol: flow.protocol, src: flow.src, dst: flow.dst, port: flow.port };
+    const packet: Packet = { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL };
+    return this.forward(flow, machine, packet, INITIAL_TTL, {
+      hops: [],
+      steps: [origin],
+      crumbs: new Set(),
+      sourceNode: false,
+    });
   }
 
   private finish(flow: Flow, hops: readonly Hop[], last: { hop: Hop; disposition: Disposition }): Trace {
@@ -276,8 +289,17 @@ export class Tracer {
           affinity: hit.record.spec.sessionAffinity === 'ClientIP',
         },
       ];
+      // kube-proxy marks for masquerade: external traffic under Cluster, ClusterIP traffic from
+      // outside the cluster's pod CIDR, and a pod reaching itself (hairpin).
+      const fromOutside = !this.sim.topology.pools.some((pool) => cidrContains(pool.cidr, current.src));
       const masquerade =
-        hit.via !== 'cluster-ip' && !local ? 'external' : current.src === endpoint.ip ? 'hairpin' : undefined;
+        hit.via !== 'cluster-ip' && !local
+          ? 'external'
+          : hit.via === 'cluster-ip' && fromOutside
+            ? 'outside'
+            : current.src === endpoint.ip
+              ? 'hairpin'
+              : undefined;
       const src = masquerade === undefined ? current.src : this.addressOf(machine);
       if (masquerade !== undefined) steps.push({ kind: 'MASQUERADE', from: current.src, to: src, why: masquerade });
       const next: Flow = { ...flow, dst: endpoint.ip, port: endpoint.port, translated: true };

@@ -8,7 +8,10 @@ import type { Cidr, Ipv4 } from '../net/index.js';
 export type Protocol = 'TCP' | 'UDP';
 
 export interface Flow {
+  /** The source pod (namespace/name); empty when the flow starts on a machine (srcMachine). */
   readonly srcPod: string;
+  /** A node or router the flow starts on, from its own address: a client outside the pods. */
+  readonly srcMachine?: string;
   readonly srcContainer?: string;
   readonly src: Ipv4;
   readonly dst: Ipv4;
@@ -141,7 +144,12 @@ export type Step =
       readonly affinity: boolean;
     }
   /** kube-proxy's MASQUERADE (KUBE-MARK-MASQ): external traffic under the Cluster policy, or hairpin. */
-  | { readonly kind: 'MASQUERADE'; readonly from: Ipv4; readonly to: Ipv4; readonly why: 'external' | 'hairpin' }
+  | {
+      readonly kind: 'MASQUERADE';
+      readonly from: Ipv4;
+      readonly to: Ipv4;
+      readonly why: 'external' | 'outside' | 'hairpin';
+    }
   | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly to: Transmission }
   | { readonly kind: 'DELIVERED'; readonly to: Delivery };
 

@@ -131,7 +131,7 @@ export function stepText(step: Step): string {
     case 'SERVICE_DNAT':
       return `${step.via === 'node-port' ? 'KUBE-NODEPORTS' : 'KUBE-SERVICES'} -> ${step.chain} -> ${step.endpointChain}: ${step.service} to ${step.endpoint} ${formatIpv4(step.to)}:${step.port} (rule probability ${step.probability === 1 ? '1 (the last rule)' : step.probability.toFixed(10)}, ${shareText(step.share)} of new connections${step.affinity ? '; ClientIP affinity keeps a client on its first endpoint for 10800s' : ''})`;
     case 'MASQUERADE':
-      return `kube-proxy MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (${step.why === 'hairpin' ? 'hairpin: the pod reached itself through its Service' : 'external traffic under externalTrafficPolicy: Cluster'})`;
+      return `kube-proxy MASQUERADE ${formatIpv4(step.from)} -> ${formatIpv4(step.to)} (${MASQUERADE_WHY[step.why]})`;
     case 'TRANSMITTED':
       return transmissionText(step.to);
     case 'DELIVERED':
@@ -140,6 +140,12 @@ export function stepText(step: Step): string {
       return assertNever(step, 'trace step');
   }
 }
+
+const MASQUERADE_WHY = {
+  hairpin: 'hairpin: the pod reached itself through its Service',
+  external: 'external traffic under externalTrafficPolicy: Cluster',
+  outside: "a ClusterIP reached from outside the cluster's pod CIDR",
+} as const;
 
 function shareText(share: number): string {
   const n = Math.round(1 / share);
