@@ -19,7 +19,7 @@ import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
 import { Deliveries, podLabel } from './delivery.js';
 import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
-import { type ServiceHit, serviceChains, serviceHit, usableEndpoints } from './kube-proxy.js';
+import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
@@ -275,31 +275,10 @@ export class Tracer {
       if (flow.endpoint !== undefined && label(endpoint) !== flow.endpoint) return [];
       const steps: Step[] = [
         ...path.steps,
-        {
-          kind: 'SERVICE_DNAT',
-          service,
-          via: hit.via,
-          chain: serviceChains(hit, flow.protocol).svc,
-          endpointChain: serviceChains(hit, flow.protocol, endpoint).sep as string,
-          to: endpoint.ip,
-          port: endpoint.port,
-          endpoint: label(endpoint),
-          probability: i === endpoints.length - 1 ? 1 : 1 / (endpoints.length - i),
-          share: 1 / endpoints.length,
-          affinity: hit.record.spec.sessionAffinity === 'ClientIP',
-        },
+        dnatStep(hit, flow.protocol, endpoint, i, endpoints.length, label(endpoint)),
       ];
-      // kube-proxy marks for masquerade: external traffic under Cluster, ClusterIP traffic from
-      // outside the cluster's pod CIDR, and a pod reaching itself (hairpin).
       const fromOutside = !this.sim.topology.pools.some((pool) => cidrContains(pool.cidr, current.src));
-      const masquerade =
-        hit.via !== 'cluster-ip' && !local
-          ? 'external'
-          : hit.via === 'cluster-ip' && fromOutside
-            ? 'outside'
-            : current.src === endpoint.ip
-              ? 'hairpin'
-              : undefined;
+      const masquerade = masqueradeWhy(hit, local, fromOutside, current.src === endpoint.ip);
       const src = masquerade === undefined ? current.src : this.addressOf(machine);
       if (masquerade !== undefined) steps.push({ kind: 'MASQUERADE', from: current.src, to: src, why: masquerade });
       const next: Flow = { ...flow, dst: endpoint.ip, port: endpoint.port, translated: true };

@@ -14,7 +14,7 @@ import type { Endpoint } from '../cluster/endpoints.js';
 import type { Cluster } from '../cluster/index.js';
 import type { ServiceRecord } from '../cluster/services.js';
 import { formatIpv4, type Ipv4 } from '../net/index.js';
-import type { Protocol } from './types.js';
+import type { Protocol, Step } from './types.js';
 
 export interface ServiceHit {
   readonly record: ServiceRecord;
@@ -51,6 +51,45 @@ export function serviceChains(hit: ServiceHit, protocol: Protocol, endpoint?: En
   const svc = `KUBE-SVC-${chainHash(portName + proto)}`;
   if (endpoint === undefined) return { svc };
   return { svc, sep: `KUBE-SEP-${chainHash(`${portName}${proto}${formatIpv4(endpoint.ip)}:${endpoint.port}`)}` };
+}
+
+/** The SERVICE_DNAT step of the branch to the i-th of n endpoints. */
+export function dnatStep(
+  hit: ServiceHit,
+  protocol: Protocol,
+  endpoint: Endpoint,
+  i: number,
+  n: number,
+  label: string,
+): Step {
+  return {
+    kind: 'SERVICE_DNAT',
+    service: `${hit.record.spec.namespace}/${hit.record.spec.name}`,
+    via: hit.via,
+    chain: serviceChains(hit, protocol).svc,
+    endpointChain: serviceChains(hit, protocol, endpoint).sep as string,
+    to: endpoint.ip,
+    port: endpoint.port,
+    endpoint: label,
+    probability: i === n - 1 ? 1 : 1 / (n - i),
+    share: 1 / n,
+    affinity: hit.record.spec.sessionAffinity === 'ClientIP',
+  };
+}
+
+/**
+ * Why kube-proxy marks the connection for masquerade, if it does: external traffic under the
+ * Cluster policy, ClusterIP traffic from outside the pod CIDR, a pod reaching itself (hairpin).
+ */
+export function masqueradeWhy(
+  hit: ServiceHit,
+  local: boolean,
+  fromOutside: boolean,
+  hairpin: boolean,
+): 'external' | 'outside' | 'hairpin' | undefined {
+  if (hit.via !== 'cluster-ip' && !local) return 'external';
+  if (hit.via === 'cluster-ip' && fromOutside) return 'outside';
+  return hairpin ? 'hairpin' : undefined;
 }
 
 /** The Service (and port) a packet to dst:port is for, on a node whose own address is `nodeIp`. */
