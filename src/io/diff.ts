@@ -2,7 +2,7 @@
  * What differs between two simulations: two designs of one cluster (mesh vs reflectors), or one
  * cluster before and after an event. Each side is reduced to keyed facts a user reads elsewhere
  * (machines, sessions as `bgp status` names them, best routes as next hop and AS path, `ip route`
- * lines, trace dispositions between pods); the diff lists the keys whose facts differ.
+ * lines, Services and their ready endpoints, trace dispositions between pods); the diff lists the keys whose facts differ.
  * Left out on purpose: timers, message counts, ages, and which peer a route was learned from
  * (that follows from the sessions, which are compared), so a change of design shows only what
  * changed.
@@ -13,8 +13,9 @@ import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { addressedPods, Query, reachMatrix } from '../core/query/index.js';
 import { fibLine } from './format/bgp.js';
+import { clusterIpText, serviceEndpoints } from './format/services.js';
 
-export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'reachability'] as const;
+export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'services', 'reachability'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Pairs of pods traced both ways is quadratic: beyond this many pods reachability is left out. */
@@ -108,12 +109,31 @@ function reachability(sim: Simulation): Map<string, string> {
   return facts;
 }
 
+/** Each Service as `get svc` and `get endpoints` show it: type, ClusterIP, ports, ready endpoints. */
+function services(sim: Simulation): Map<string, string> {
+  return new Map(
+    sim.cluster.services.list().map((record) => {
+      const ready = serviceEndpoints(sim.cluster, record, sim.until)
+        .filter((e) => e.ready)
+        .map((e) => `${formatIpv4(e.ip)}:${e.port}`);
+      const ports = record.spec.ports
+        .map((p, i) => `${p.port}${record.nodePorts[i] === undefined ? '' : `:${record.nodePorts[i]}`}/${p.protocol}`)
+        .join(',');
+      return [
+        `${record.spec.namespace}/${record.spec.name}`,
+        `${record.spec.type} ${clusterIpText(record)} ${ports} endpoints ${ready.length === 0 ? '<none>' : ready.join(',')}`,
+      ];
+    }),
+  );
+}
+
 export function factsOf(sim: Simulation): Facts {
   return {
     machines: machines(sim),
     sessions: sessions(sim),
     routes: routes(sim),
     fib: fib(sim),
+    services: services(sim),
     reachability: reachability(sim),
   };
 }

@@ -44,7 +44,7 @@ describe('podnet diff', () => {
       ),
     ).toHaveLength(5);
     expect(sessions).toHaveLength(15);
-    expect(stdout).toMatch(/\n15 differences: machines 0, sessions 15, routes 0, fib 0, reachability 0\n$/);
+    expect(stdout).toMatch(/\n15 differences: machines 0, sessions 15, routes 0, fib 0, services 0, reachability 0\n$/);
   });
 
   it('mesh vs AS per rack: next hops move to the ToRs, and the pods reach each other', async () => {
@@ -116,13 +116,35 @@ describe('podnet diff', () => {
       'sessions',
       'routes',
       'fib',
+      'services',
       'reachability',
     ]);
+    expect(parsed['services']).toEqual([]);
     expect(parsed['sessions']).toEqual(
       expect.arrayContaining([
         { key: 'node-1 -- node-2', a: 'node-to-node mesh, Active', b: 'node-to-node mesh, Established' },
       ]),
     );
     expect(json.code).toBe(1);
+  });
+});
+
+describe('diff of Services', () => {
+  it('shows a Service whose endpoints changed between two moments', async () => {
+    expect((await cli.run('init', '--force')).code).toBe(0);
+    writeFileSync(
+      cli.path('svc.yml'),
+      'apiVersion: v1\nkind: Service\nmetadata: { name: date }\nspec:\n  clusterIP: 10.96.50.50\n  selector: { zone: prod }\n  ports: [{ port: 80, targetPort: 8080 }]\n',
+    );
+    cli.advance(30);
+    await cli.run('create', '-f', 'svc.yml');
+    cli.advance(10);
+    await cli.run('delete', 'pod', 'date-pod');
+    cli.advance(10);
+    const result = await cli.run('diff', 'workspace@35', 'workspace');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '~ default/date: ClusterIP 10.96.50.50 80/TCP endpoints 192.168.61.1:8080 -> ClusterIP 10.96.50.50 80/TCP endpoints <none>',
+    );
   });
 });

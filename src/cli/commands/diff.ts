@@ -10,6 +10,7 @@ const TITLES: Readonly<Record<Section, string>> = {
   sessions: 'BGP sessions',
   routes: 'Best routes (next hop and AS path)',
   fib: 'Forwarding tables (ip route)',
+  services: 'Services (type, ClusterIP, ports, ready endpoints)',
   reachability: 'Reachability (pod to pod, first port)',
 };
 
