@@ -13,6 +13,7 @@ import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
 import { describePod } from '../io/format/kubectl.js';
+import { clusterIpText, serviceEndpoints } from '../io/format/services.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
 import { KEYS } from './keymap.js';
@@ -278,7 +279,24 @@ export function podsScreen(sim: Simulation, state: TuiState): Line[] {
       ...text.trimEnd().split('\n').slice(state.scroll).map(plain),
     ];
   }
-  return podLines(sim, state);
+  return [...podLines(sim, state), ...serviceLines(sim, state)];
+}
+
+/** The Services below the pods, as get svc and get endpoints would show them at this moment. */
+function serviceLines(sim: Simulation, state: TuiState): Line[] {
+  const records = sim.cluster.services.list();
+  return [
+    { text: '', tone: 'plain' },
+    { text: `${'SERVICE'.padEnd(32)} ${'TYPE'.padEnd(9)} ${'CLUSTER-IP'.padEnd(15)} READY ENDPOINTS`, tone: 'dim' },
+    ...records.map((record): Line => {
+      const ready = serviceEndpoints(sim.cluster, record, state.at).filter((e) => e.ready).length;
+      const name = `${record.spec.namespace}/${record.spec.name}`;
+      return {
+        text: `${name.padEnd(32)} ${record.spec.type.padEnd(9)} ${clusterIpText(record).padEnd(15)} ${ready}`,
+        tone: ready > 0 || record.spec.selector === undefined ? 'plain' : 'warn',
+      };
+    }),
+  ];
 }
 
 /** The event log up to now, newest last; `scroll` moves back in time. */

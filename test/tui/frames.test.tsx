@@ -88,7 +88,10 @@ describe('TUI frames', () => {
 
   it('lists pods and describes one', async () => {
     const { press } = await open();
-    expect(await press('2')).toMatch(/^>default +date-pod +1\/1 +Running +192\.168\.61\.1 +node-1$/m);
+    const pods = await press('2');
+    expect(pods).toMatch(/^>default +date-pod +1\/1 +Running +192\.168\.61\.1 +node-1$/m);
+    // kubeadm's Services, below the pods: the API server's endpoint is the control plane.
+    expect(pods).toMatch(/^default\/kubernetes +ClusterIP +10\.96\.0\.1 +1$/m);
     const described = await press(KEY.enter);
     expect(described).toMatch(/^Name: +date-pod$/m);
     expect(described).toMatch(/^Node: +node-1\/10\.0\.1\.11$/m);
