@@ -3,7 +3,7 @@
  * per machine, segment and pod and one per link, session or hop, labelled as the simulation says;
  * DOT and Mermaid must say the same thing.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliSandbox, repoPath } from '../helpers/cli.js';
@@ -148,6 +148,22 @@ describe('podnet graph --format svg', () => {
       expect(stdout).toMatch(/<g class="node node down" data-id="node-2">/);
       expect(stdout.match(/<g class="edge mesh down"/g)).toHaveLength(2);
       expect(stdout.match(/<g class="edge mesh"/g)).toHaveLength(1);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it("draws a trace to a Service: kube-proxy's DNAT and the chosen endpoint on each branch", async () => {
+    const ws = new CliSandbox({ PODNET_INSTANT: '1' });
+    try {
+      await ws.run('init');
+      writeFileSync(
+        ws.path('svc.yml'),
+        'apiVersion: v1\nkind: Service\nmetadata: { name: date }\nspec:\n  selector: { zone: prod }\n  ports: [{ port: 80, targetPort: 8080 }]\n',
+      );
+      await ws.run('create', '-f', 'svc.yml');
+      const { stdout } = await ws.run('graph', '--layer', 'trace', 'date-pod', 'date', '--format', 'mermaid');
+      expect(stdout).toMatch(/n\d ==>\|"2 DNAT default\/date→192\.168\.61\.1:8080 \(1\/1\)"\| n\d/);
     } finally {
       ws.dispose();
     }

@@ -232,11 +232,19 @@ export function tracePicture(sim: Simulation, traces: readonly Trace[]): Picture
     const path =
       trace.disposition.at === last || !pods.has(trace.disposition.at) ? names : [...names, trace.disposition.at];
     for (let i = 1; i < path.length; i++) {
-      const tunnel = trace.hops[i - 1]?.steps.find((s) => s.kind === 'ENCAPSULATED');
-      const outer =
-        tunnel?.kind === 'ENCAPSULATED'
-          ? ` ${tunnel.encap} ${formatIpv4(tunnel.outerSrc)}→${formatIpv4(tunnel.outerDst)}`
+      const steps = trace.hops[i - 1]?.steps ?? [];
+      const tunnel = steps.find((s) => s.kind === 'ENCAPSULATED');
+      const dnat = steps.find((s) => s.kind === 'SERVICE_DNAT');
+      // kube-proxy's choice, on the edge leaving the node that made it.
+      const translated =
+        dnat?.kind === 'SERVICE_DNAT'
+          ? ` DNAT ${dnat.service}→${formatIpv4(dnat.to)}:${dnat.port} (1/${Math.round(1 / dnat.share)})`
           : '';
+      const outer =
+        translated +
+        (tunnel?.kind === 'ENCAPSULATED'
+          ? ` ${tunnel.encap} ${formatIpv4(tunnel.outerSrc)}→${formatIpv4(tunnel.outerDst)}`
+          : '');
       hops.push({
         from: path[i - 1] as string,
         to: path[i] as string,
