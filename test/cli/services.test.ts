@@ -108,6 +108,10 @@ describe('a Deployment behind a ClusterIP', () => {
     const exposed = tableRows((await cli.run('get', 'svc', 'web2', '-o', 'wide')).stdout)[1] ?? [];
     expect([exposed[1], exposed[4]?.replace(/:\d+/, ':N'), exposed[6]]).toEqual(['NodePort', '80:N/TCP', 'app=web']);
 
+    const matrix = tableRows((await cli.run('reach', '--services', '--from', "zone == 'prod'")).stdout);
+    expect(matrix[0]).toEqual(['FROM \\ TO', 'kubernetes:443', 'web:8080', 'web2:80', 'kube-system/kube-dns:53']);
+    expect(matrix[1]).toEqual(['date-pod', 'ACCEPTED 1/1', 'ACCEPTED 3/3', 'ACCEPTED 3/3', 'REJECTED']);
+
     await cli.run('scale', 'deploy', 'web', '--replicas', '0');
     const rejected = (await cli.run('trace', 'date-pod', 'web')).stdout;
     expect(rejected).toContain('Trace 1 of 1: REJECTED');

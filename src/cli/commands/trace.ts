@@ -265,3 +265,56 @@ export function reachCommand(
   );
   return 0;
 }
+
+/**
+ * `reach --services`: each source pod to each Service's ClusterIP on its first port, through
+ * kube-proxy. A cell is every branch's disposition (one per endpoint), as `trace` would end.
+ */
+export function reachServicesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  flags: { from?: string; at?: string; output?: 'json' },
+): number {
+  const at = parseAt(flags.at);
+  const { sim, moment } = viewSimulation(options, io, at === undefined ? {} : { at });
+  const tracer = new Tracer(sim, moment.now);
+  const from = selector(flags.from, '--from');
+  const sources = addressedPods(sim).filter((p) => matches(from, p.spec.labels));
+  const services = sim.cluster.services.list().filter((r) => r.clusterIP !== undefined && r.spec.ports.length > 0);
+  const name = (ns: string, n: string) => (ns === 'default' ? n : `${ns}/${n}`);
+  const rows = sources.map((src) =>
+    services.map((service) => {
+      const port = service.spec.ports[0] as { port: number; protocol: 'TCP' | 'UDP' | 'SCTP' };
+      const traces = tracer.trace({
+        srcPod: `${src.spec.namespace}/${src.spec.name}`,
+        src: src.podIp as Ipv4,
+        dst: service.clusterIP as Ipv4,
+        protocol: port.protocol === 'UDP' ? 'UDP' : 'TCP',
+        port: port.port,
+        loopback: false,
+      });
+      const accepted = traces.filter((t) => t.disposition.kind === 'ACCEPTED').length;
+      return {
+        src: name(src.spec.namespace, src.spec.name),
+        service: name(service.spec.namespace, service.spec.name),
+        port: port.port,
+        disposition: summarizeDispositions(traces),
+        branches: `${accepted}/${traces.length}`,
+      };
+    }),
+  );
+  if (flags.output === 'json') {
+    printObject(io, { pairs: rows.flat() }, 'json');
+    return 0;
+  }
+  const header = [
+    'FROM \\ TO',
+    ...services.map((s) => `${name(s.spec.namespace, s.spec.name)}:${s.spec.ports[0]?.port}`),
+  ];
+  const cells = rows.map((row, i) => [
+    name((sources[i] as PodRecord).spec.namespace, (sources[i] as PodRecord).spec.name),
+    ...row.map((cell) => (cell.disposition === 'ACCEPTED' ? `ACCEPTED ${cell.branches}` : cell.disposition)),
+  ]);
+  io.stdout(`${kubectlTable(header, cells)}\n`);
+  return 0;
+}

@@ -86,13 +86,27 @@ export function registerTracing(program: Command, { io, run, globals }: Registra
     .option('--to <selector>', 'destination pods (default all())')
     .option('--port <n>', "destination port (default: each destination's first containerPort, else 80)")
     .option('--udp', 'UDP instead of TCP')
+    .option('--services', 'to each Service instead (its ClusterIP and first port, through kube-proxy)')
     .addOption(at())
     .addOption(json())
     .action(
       (
-        opts: { from?: string; to?: string; port?: string; udp?: boolean; at?: string; output?: 'json' },
+        opts: {
+          from?: string;
+          to?: string;
+          port?: string;
+          udp?: boolean;
+          at?: string;
+          output?: 'json';
+          services?: boolean;
+        },
         cmd: Command,
-      ) => run(async () => (await traceCommands()).reachCommand(io, globals(cmd), opts)),
+      ) =>
+        run(async () =>
+          opts.services
+            ? (await traceCommands()).reachServicesCommand(io, globals(cmd), opts)
+            : (await traceCommands()).reachCommand(io, globals(cmd), opts),
+        ),
     );
 
   program
