@@ -86,8 +86,10 @@ describe('ReplicationController', () => {
     // Calico's IPAM hands out the lowest free ordinal of the block first; the released one is last.
     expect(fresh[0]?.allocation?.ip).not.toBe(victim.allocation?.ip);
     const events = after.workloads.replicaSet('ReplicationController', 'default', 'date')?.events ?? [];
-    expect(events.map((e) => `${e.reason} ${e.message}`)).toEqual([
-      `SuccessfulCreate Created pod: ${fresh[0]?.spec.name}`,
+    // The three it started with at 0, then the replacement.
+    expect(events.map((e) => `${e.at} ${e.reason} ${e.message}`)).toEqual([
+      ...topo.pods.map((p) => `0 SuccessfulCreate Created pod: ${p.name}`),
+      `20 SuccessfulCreate Created pod: ${fresh[0]?.spec.name}`,
     ]);
   });
 

@@ -125,6 +125,15 @@ export class Workloads {
     set.created = spec.replicas;
   }
 
+  /** A starting pod of an adopted controller: its SuccessfulCreate event, as the controller made it. */
+  noteStartingPod(pod: PodSpec): void {
+    const owner = pod.owner;
+    const set = owner && this.sets.get(ownerKey(owner.kind, pod.namespace, owner.name));
+    if (set === undefined) return;
+    const from = set.kind === 'ReplicaSet' ? 'replicaset-controller' : 'replication-controller';
+    set.events.push({ type: 'Normal', reason: 'SuccessfulCreate', from, message: `Created pod: ${pod.name}`, at: 0 });
+  }
+
   /** The controller's spec as last submitted (a Deployment's, with any scale since). */
   specOf(kind: WorkloadKind, namespace: string, name: string): WorkloadSpec | undefined {
     if (kind === 'Deployment') return this.deployments.get(`${namespace}/${name}`)?.spec;

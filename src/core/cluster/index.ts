@@ -98,6 +98,7 @@ export class Cluster {
     this.services = new Services(topology.seed);
     this.advertises = topology.bgp.serviceClusterIPs.length + topology.bgp.serviceExternalIPs.length > 0;
     for (const workload of topology.workloads) this.workloads.adopt(workload);
+    for (const pod of topology.pods) if (pod.owner !== undefined) this.workloads.noteStartingPod(pod);
   }
 
   /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */
