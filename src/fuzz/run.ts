@@ -83,7 +83,11 @@ async function coordinator(): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const failures = report.outcomes.filter((o) => o.verdict !== 'held');
-  const slowest = report.outcomes.reduce((max, o) => Math.max(max, o.ms), 0);
+  const slowestOutcome = report.outcomes.reduce<(typeof report.outcomes)[number] | undefined>(
+    (max, o) => (max === undefined || o.ms > max.ms ? o : max),
+    undefined,
+  );
+  const slowest = slowestOutcome?.ms ?? 0;
   console.log(
     `podnet fuzz: ${queue.length} mutants (seed ${seed}) in ${seconds.toFixed(1)} s; ${report.validated} were valid and also went through check and status`,
   );
@@ -91,7 +95,9 @@ async function coordinator(): Promise<void> {
   console.log(`  unlocated messages: ${failures.filter((o) => o.verdict === 'unlocated').length}`);
   console.log(`  hangs (over ${HANG_MS / 1000} s): ${report.hangs.length}`);
   console.log(`  over ${MEMORY_MB} MB: ${report.overMemory.length}`);
-  console.log(`  slowest mutant: ${(slowest / 1000).toFixed(2)} s`);
+  console.log(
+    `  slowest mutant: ${(slowest / 1000).toFixed(2)} s${slowestOutcome === undefined ? '' : ` (${slowestOutcome.mutant})`}`,
+  );
   for (const failure of failures.slice(0, 20))
     console.log(
       `  ${failure.verdict} ${failure.mutant} (${failure.command}): ${(failure.detail ?? '').split('\n')[0]}`,
