@@ -226,6 +226,35 @@ describe('endpoints follow the pods', () => {
   });
 });
 
+describe('CoreDNS, with cluster.coreDNS: true', () => {
+  it('answers lookups from its pods behind kube-dns; with none left, the resolver gets no answer', async () => {
+    const topology = readFileSync(cli.path('.podnet/topology.yaml'), 'utf8').replace(
+      /^ {2}seed: 1$/m,
+      '  seed: 1\n  coreDNS: true',
+    );
+    writeFileSync(cli.path('dns.yaml'), topology);
+    expect((await cli.run('init', 'dns.yaml', '--force')).code).toBe(0);
+    cli.advance(30);
+    const pods = tableRows((await cli.run('get', 'pods', '-n', 'kube-system')).stdout).slice(1);
+    expect(pods.map((row) => [row[0]?.replace(/-\w+-\w+$/, ''), row[2]])).toEqual([
+      ['coredns', 'Running'],
+      ['coredns', 'Running'],
+    ]);
+    const traced = (await cli.run('trace', 'date-pod', 'kubernetes.default:443')).stdout;
+    expect(traced).toMatch(
+      /DNS_LOOKUP .*answered by one of kube-system\/coredns-\w+-\w+, kube-system\/coredns-\w+-\w+, as kube-proxy spreads the queries/,
+    );
+    const query = (await cli.run('trace', 'date-pod', '10.96.0.10:53', '--udp')).stdout;
+    expect(query.match(/=> ACCEPTED at kube-system\/coredns-\w+-\w+: coredns accepted 53\/UDP/g)).toHaveLength(2);
+    await cli.run('scale', 'deploy', 'coredns', '-n', 'kube-system', '--replicas', '0');
+    const silent = await cli.run('trace', 'date-pod', 'kubernetes.default:443');
+    expect(silent.stdout).toContain('Trace 1 of 1: DNS_UNANSWERED');
+    expect(silent.stdout).toMatch(
+      /the query to kube-dns reached no CoreDNS pod \(REJECTED at node-\d\); the resolver times out/,
+    );
+  });
+});
+
 describe("Calico's service advertisement", () => {
   it('every node advertises serviceClusterIPs and serviceExternalIPs to the ToR (ECMP), and none programs them', async () => {
     const seed = readFileSync(cli.path('.podnet/topology.yaml'), 'utf8')

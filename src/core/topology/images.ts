@@ -16,6 +16,8 @@ const CATALOGUE: Readonly<Record<string, ImageBehaviour>> = {
   'docker.io/library/alpine:latest': { ports: [], pullSeconds: 1, exitAfter: 1, exitCode: 0 },
   'docker.io/nicolaka/netshoot:latest': { ports: [], pullSeconds: 6, exitCode: 0 },
   'registry.k8s.io/pause:3.9': { ports: [], pullSeconds: 1, exitCode: 0 },
+  // kubeadm 1.31's CoreDNS: DNS on 53 (UDP and TCP), metrics on 9153.
+  'registry.k8s.io/coredns/coredns:v1.11.3': { ports: [53, 9153], pullSeconds: 2, exitCode: 0 },
 };
 
 export function builtinImages(): ReadonlyMap<string, ImageBehaviour> {

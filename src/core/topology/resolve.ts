@@ -14,6 +14,7 @@ import type * as z from 'zod';
 import { type Cidr, parseCidr } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
 import { IssueSink, type Located } from './issue-sink.js';
+import { coreDnsDeployment } from './kubeadm.js';
 import {
   type ClusterNode,
   type Issue,
@@ -397,7 +398,17 @@ class Resolver extends IssueSink {
     checkUniqueAddresses(this, nodes, routers);
     const peers = resolvePeers(this, this.peers, nodes);
     const ordered = [...this.pods].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
-    const { pods, workloads } = this.resolvePods(ordered, nodes);
+    // kubeadm's CoreDNS comes up before anything the user creates.
+    const dns: OrderedPod[] = written.cluster.coreDNS
+      ? [
+          {
+            value: coreDnsDeployment(),
+            origin: { source: doc.origin.source, path: ['cluster', 'coreDNS'] },
+            order: [-1, -1],
+          },
+        ]
+      : [];
+    const { pods, workloads } = this.resolvePods([...dns, ...ordered], nodes);
     checkUniquePods(this, pods);
     const images = resolveImages(written.images ?? {});
     const events = resolveEvents(this, written.events ?? [], doc.origin.source, nodes, routers, pods, bgp.listenPort);

@@ -206,6 +206,7 @@ export const checkEntry = z.discriminatedUnion('check', [
         'REJECTED',
         'DROPPED',
         'NXDOMAIN',
+        'DNS_UNANSWERED',
       ])
       .default('ACCEPTED'),
   }),
@@ -281,6 +282,12 @@ export const clusterSection = z.strictObject({
   seed: z.number().int().min(0).default(1).describe('random seed: the same files and seed give the same output'),
   bgp: bgpConfigurationSpec.prefault({}),
   ipam: ipamConfigurationSpec.prefault({}),
+  coreDNS: z
+    .boolean()
+    .optional()
+    .describe(
+      "run kubeadm's CoreDNS Deployment (2 replicas in kube-system) behind kube-dns: lookups in traces then go to it",
+    ),
 });
 
 export const topologyDocument = z.strictObject({

@@ -75,9 +75,17 @@ export class Deliveries {
         disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost: [] },
       };
     }
-    const holder = status.containers.find((c) => c.listening.includes(port));
+    // TCP: a container that holds the port. UDP: a running container that declares it as UDP.
+    const holder =
+      protocol === 'UDP'
+        ? status.containers.find(
+            (c, i) =>
+              c.state.state === 'running' &&
+              (pod.spec.containers[i]?.ports ?? []).some((p) => p.port === port && p.protocol === 'UDP'),
+          )
+        : status.containers.find((c) => c.listening.includes(port));
     const lost = status.containers.filter((c) => c.bindConflict?.port === port).map((c) => c.name);
-    if (holder !== undefined && protocol === 'TCP') {
+    if (holder !== undefined) {
       const by: Delivery = { kind: 'container', container: holder.name, port };
       steps.push({ kind: 'DELIVERED', to: by });
       return {

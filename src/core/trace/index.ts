@@ -18,6 +18,7 @@ import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
 import { Deliveries, podLabel } from './delivery.js';
+import { queried } from './dns.js';
 import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
@@ -69,10 +70,19 @@ export class Tracer {
     const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
     // The resolver's answer comes before any packet of the connection.
-    const lookup: Step[] = flow.lookup === undefined ? [] : [{ kind: 'DNS_LOOKUP', lookup: flow.lookup }];
-    if (flow.lookup !== undefined && flow.lookup.answer === undefined) {
+    const resolved =
+      flow.lookup === undefined
+        ? undefined
+        : queried(this.sim, this.now, pod, flow.lookup, (query) => this.trace(query));
+    const lookup: Step[] = resolved === undefined ? [] : [{ kind: 'DNS_LOOKUP', lookup: resolved }];
+    if (resolved !== undefined && (resolved.answer === undefined || resolved.unanswered !== undefined)) {
       const hop: Hop = { node: podLabel(pod), ttl: INITIAL_TTL, steps: lookup };
-      return [{ flow, hops: [hop], disposition: { kind: 'NXDOMAIN', at: podLabel(pod), name: flow.lookup.name } }];
+      const at = podLabel(pod);
+      const disposition: Disposition =
+        resolved.unanswered !== undefined
+          ? { kind: 'DNS_UNANSWERED', at, name: resolved.name, why: resolved.unanswered }
+          : { kind: 'NXDOMAIN', at, name: resolved.name };
+      return [{ flow, hops: [hop], disposition }];
     }
     const origin: Step = {
       kind: 'ORIGINATED',

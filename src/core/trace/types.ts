@@ -38,6 +38,10 @@ export interface DnsLookup {
   readonly tried: readonly string[];
   readonly answer?: Ipv4;
   readonly server: Ipv4;
+  /** The CoreDNS pods whose branch of the query (UDP 53 to kube-dns, through kube-proxy) was answered. */
+  readonly answeredBy?: readonly string[];
+  /** CoreDNS runs, but no branch of the query got through: how each ended. */
+  readonly unanswered?: string;
 }
 
 export type Encap = 'IPIP' | 'VXLAN';
@@ -227,7 +231,9 @@ export type Disposition =
   /** externalTrafficPolicy/internalTrafficPolicy Local on a node with no endpoint of its own. */
   | { readonly kind: 'DROPPED'; readonly at: string; readonly service: string; readonly port: number }
   /** The name did not resolve: the pod's resolver answered NXDOMAIN. */
-  | { readonly kind: 'NXDOMAIN'; readonly at: string; readonly name: string };
+  | { readonly kind: 'NXDOMAIN'; readonly at: string; readonly name: string }
+  /** CoreDNS runs but the query reached none of it: the resolver times out. */
+  | { readonly kind: 'DNS_UNANSWERED'; readonly at: string; readonly name: string; readonly why: string };
 
 export type DispositionKind = Disposition['kind'];
 

@@ -156,7 +156,17 @@ function lookupText(lookup: DnsLookup): string {
   const tried = lookup.tried.join(', ');
   if (lookup.answer === undefined)
     return `${lookup.name}: NXDOMAIN for every name tried (${tried}), asking ${formatIpv4(lookup.server)}`;
-  return `${lookup.name} -> ${formatIpv4(lookup.answer)}: ${lookup.tried.at(-1)} answered (tried ${tried}; kube-dns ${formatIpv4(lookup.server)}, from the cluster's Service and pod records: CoreDNS's pods are not simulated)`;
+  const by =
+    lookup.answeredBy === undefined
+      ? "from the cluster's Service and pod records: this topology runs no CoreDNS pods"
+      : lookup.answeredBy.length === 1
+        ? `answered by ${lookup.answeredBy[0]}`
+        : `answered by one of ${lookup.answeredBy.join(', ')}, as kube-proxy spreads the queries`;
+  const path =
+    lookup.answeredBy === undefined ? '' : `; the query's own path: trace it to ${formatIpv4(lookup.server)}:53 --udp`;
+  if (lookup.unanswered !== undefined)
+    return `${lookup.name}: the query to kube-dns ${formatIpv4(lookup.server)} got no answer (${lookup.unanswered})`;
+  return `${lookup.name} -> ${formatIpv4(lookup.answer)}: ${lookup.tried.at(-1)} answered (tried ${tried}; kube-dns ${formatIpv4(lookup.server)}, ${by}${path})`;
 }
 
 function blackholeText(why: BlackholeReason): string {
@@ -234,6 +244,8 @@ export function dispositionText(d: Disposition): string {
       return `service ${d.service} has no local endpoints on ${d.at} (traffic policy Local): kube-proxy drops it`;
     case 'NXDOMAIN':
       return `${d.name} does not resolve: NXDOMAIN from the cluster DNS`;
+    case 'DNS_UNANSWERED':
+      return `no answer for ${d.name}: the query to kube-dns reached no CoreDNS pod (${d.why}); the resolver times out`;
     default:
       return assertNever(d, 'disposition');
   }
