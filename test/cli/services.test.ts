@@ -158,6 +158,32 @@ describe('NodePort', () => {
   });
 });
 
+describe('NodePort from a router outside the cluster', () => {
+  it('Cluster: the pod sees the node as the source; Local: the router address, and a drop where no endpoint runs', async () => {
+    const seed = readFileSync(cli.path('.podnet/topology.yaml'), 'utf8').replace(/^pods:[\s\S]*$/m, '');
+    const design = (policy: string) =>
+      `${seed}routers:\n  - name: edge\n    asNumber: 65000\n    interfaces: [{ name: eth0, address: 10.0.1.1/24 }]\n---\n` +
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: api, labels: { app: api } }\nspec: { nodeName: node-2, containers: [{ name: api, image: nginx, ports: [{ containerPort: 80 }] }] }\n---\n' +
+      `apiVersion: v1\nkind: Service\nmetadata: { name: api }\nspec:\n  type: NodePort\n  externalTrafficPolicy: ${policy}\n  selector: { app: api }\n  ports: [{ port: 80, nodePort: 30080 }]\n`;
+    writeFileSync(cli.path('cluster.yaml'), design('Cluster'));
+    writeFileSync(cli.path('local.yaml'), design('Local'));
+    const trace = async (file: string, node: string) =>
+      (await cli.run('-t', file, 'trace', 'edge', `${node}:30080`)).stdout;
+    const viaNode1 = await trace('cluster.yaml', '10.0.1.11');
+    expect(viaNode1).toContain(
+      'kube-proxy MASQUERADE 10.0.1.1 -> 10.0.1.11 (external traffic under externalTrafficPolicy: Cluster)',
+    );
+    expect(viaNode1).toContain('=> ACCEPTED at default/api: api accepted 80/TCP');
+    const local = await trace('local.yaml', '10.0.1.12');
+    expect(local).not.toContain('MASQUERADE');
+    expect(local).toMatch(/RECEIVED +eth0: from cali\w+\n/);
+    expect(local).toContain('=> ACCEPTED at default/api');
+    expect(await trace('local.yaml', '10.0.1.11')).toContain(
+      '=> DROPPED at node-1: service default/api has no local endpoints on node-1 (traffic policy Local)',
+    );
+  });
+});
+
 describe('Service fields and what they do', () => {
   it('externalIPs, internalTrafficPolicy Local, sessionAffinity ClientIP and publishNotReadyAddresses', async () => {
     writeFileSync(
