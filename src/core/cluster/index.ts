@@ -13,7 +13,9 @@
  * whoever drives it fires at their times (`nextTimer`, `fireTimers`).
  * Invariants: a pod key (namespace/name) names at most one live pod; a deleted pod's address
  * returns to its block's free FIFO; an evicted pod keeps its address until its node returns. A
- * cordoned node takes no new pods and keeps the ones it runs. Leaves out: Services, DaemonSets.
+ * cordoned node takes no new pods and keeps the ones it runs. The cluster also holds the Services
+ * (services.ts), whose endpoints follow the pods (endpoints.ts). Leaves out: DaemonSets,
+ * LoadBalancer Services.
  */
 import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
@@ -30,16 +32,14 @@ import {
   nodeNotReady,
   unreachableToleration,
 } from './node-lifecycle.js';
+import type { ClusterOp, OpResult } from './ops.js';
 import { type Placement, Pod } from './pod.js';
 import { Scheduler } from './scheduler.js';
 import { Services } from './services.js';
 
 export { NODE_MONITOR_GRACE_SECONDS } from './node-lifecycle.js';
-export { vethName } from './pod.js';
-
-import type { ClusterOp, OpResult } from './ops.js';
-
 export type { ClusterOp, OpResult } from './ops.js';
+export { vethName } from './pod.js';
 
 export interface PodRecord extends PodRun {
   readonly allocation?: Allocation;

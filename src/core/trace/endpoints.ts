@@ -1,8 +1,9 @@
 /**
  * The two ends of a trace as a user names them: a source pod (`pod`, `ns/pod`, `pod/container`),
- * and a destination that is a pod, an IPv4 address (of a pod or not), a node or router, or
- * localhost, each optionally with `:port`. Failures are values the CLI words; nothing here
- * throws for a user's typo.
+ * and a destination that is a pod, an IPv4 address (of a pod, a Service or neither), a node or
+ * router, a DNS name as the pod's resolver looks it up (`svc`, `svc.ns`, `...svc.cluster.local`,
+ * `a-b-c-d.ns.pod.cluster.local`), or localhost, each optionally with `:port`. Failures are values
+ * the CLI words; nothing here throws for a user's typo.
  */
 import type { Simulation } from '../bgp/simulate.js';
 import { endpointsOf } from '../cluster/endpoints.js';

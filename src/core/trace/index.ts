@@ -6,10 +6,12 @@
  * (outer node to node, protocol 4) and VXLAN (UDP 4789, VNI 4096) encapsulation and
  * decapsulation; routers forwarding by their own FIBs (so unencapsulated pod traffic dies at a
  * router that never learned pod routes); natOutgoing masquerade on the source node; TTL
- * decremented at every routed hop; intra-pod traffic over loopback with no FIB at all.
- * Invariants: reads the simulation, never changes it; ECMP branches are followed in address
- * order; a (machine, destination) pair seen twice is a LOOP. Leaves out: network policy,
- * Services and kube-proxy, MTU and fragmentation, ICMP.
+ * decremented at every routed hop; intra-pod traffic over loopback with no FIB at all; kube-proxy's
+ * Service translation on the node where a packet meets a Service, one branch per endpoint
+ * (kube-proxy.ts); a name's lookup before the connection (dns.ts); flows from a node or router.
+ * Invariants: reads the simulation, never changes it; ECMP and endpoint branches are followed in
+ * order; a (machine, destination) pair seen twice is a LOOP; a flow meets at most one Service.
+ * Leaves out: network policy, MTU and fragmentation, ICMP.
  */
 import type { Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
