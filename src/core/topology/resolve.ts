@@ -3,12 +3,13 @@
  *
  * Every check runs and every problem is reported, each located by (document, path); nothing
  * stops at the first error. Documents are the topology itself (it has a `cluster:` section) and
- * Kubernetes/Calico resources (Pod, Node, IPPool, BGPPeer, BGPConfiguration, IPAMConfiguration)
- * that merge into it, in document order.
+ * Kubernetes/Calico resources (Pod, Service, ReplicationController, ReplicaSet, Deployment, Node,
+ * IPPool, BGPPeer, BGPConfiguration, IPAMConfiguration) that merge into it, in document order.
  *
  * This file collects the documents (and enforces the size limits); each section is resolved in
  * its own file over one IssueSink: resolve-pools, resolve-network (segments, nodes, routers,
- * peers), resolve-pods and resolve-scenario (events and checks).
+ * peers), resolve-pods, resolve-workloads, resolve-services and resolve-scenario (events and
+ * checks); resolve-manifest checks one manifest `create -f` submits.
  */
 import type * as z from 'zod';
 import { type Cidr, parseCidr } from '../net/index.js';
