@@ -22,6 +22,7 @@ import {
   routePrefixes,
   sessionRows,
   type Tone,
+  traceDestinations,
   traceScreen,
   wrapLines,
 } from './screens.js';
@@ -68,6 +69,7 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     ...(selectedPeer !== undefined ? { selectedPeer } : {}),
     ...(state.view === 'pods' && selectedPod !== undefined ? { selectedPod } : {}),
     pods: sim.cluster.pods().filter((p) => p.podIp !== undefined).length,
+    destinations: traceDestinations(sim).length,
     eventTimes: eventTimes(timeline, model.horizon(state.journal)),
     converged: new Query(timeline).counters.lastRouteChange,
     horizon: model.horizon(state.journal),

@@ -17,7 +17,7 @@ import { clusterIpText, serviceEndpoints } from '../io/format/services.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
 import { KEYS } from './keymap.js';
-import { type Action, NODE_TABS, type TraceField, type TuiState, VIEWS } from './state.js';
+import { type Action, NODE_TABS, type TraceField, type TuiState, traceDestination, VIEWS } from './state.js';
 
 export type Tone = 'title' | 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
 
@@ -323,30 +323,45 @@ function tracePorts(dst: PodRecord): number[] {
   return [...new Set([defaultPort(dst.spec), ...own, 22, 53, 80, 179, 443, 8080])];
 }
 
+/** What a trace may go to: each pod with an address, then each Service with a ClusterIP (svc/NAME). */
+export function traceDestinations(sim: Simulation): { name: string; ip: number; ports: number[] }[] {
+  return [
+    ...sim.cluster
+      .pods()
+      .filter((p) => p.podIp !== undefined)
+      .map((p) => ({ name: p.spec.name, ip: p.podIp as number, ports: tracePorts(p) })),
+    ...sim.cluster.services
+      .list()
+      .filter((r) => r.clusterIP !== undefined && r.spec.ports.length > 0)
+      .map((r) => ({ name: `svc/${r.spec.name}`, ip: r.clusterIP as number, ports: r.spec.ports.map((p) => p.port) })),
+  ];
+}
+
 export function traceScreen(sim: Simulation, state: TuiState): Line[] {
   const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
   if (pods.length < 1) return [{ text: 'No pods with addresses to trace between.', tone: 'dim' }];
+  const destinations = traceDestinations(sim);
   const src = pods[Math.min(state.traceSrc, pods.length - 1)];
-  const dst = pods[Math.min(state.traceDst, pods.length - 1)];
-  if (src?.podIp === undefined || dst?.podIp === undefined) return [];
-  const ports = tracePorts(dst);
+  const dst = destinations[Math.min(traceDestination(state, pods.length), destinations.length - 1)];
+  if (src?.podIp === undefined || dst === undefined) return [];
+  const ports = dst.ports;
   const port = ports[((state.tracePort % ports.length) + ports.length) % ports.length] as number;
   const mark = (field: TraceField, text: string): string => (state.traceField === field ? `<${text}>` : ` ${text} `);
   const lines: Line[] = [
     {
-      text: `From ${mark('src', src.spec.name)} to ${mark('dst', dst.spec.name)}:${mark('port', String(port))} (left/right: field, up/down: change)`,
+      text: `From ${mark('src', src.spec.name)} to ${mark('dst', dst.name)}:${mark('port', String(port))} (left/right: field, up/down: change)`,
       tone: 'title',
     },
   ];
   const traces = new Tracer(sim, state.at).trace({
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
     src: src.podIp,
-    dst: dst.podIp,
+    dst: dst.ip,
     protocol: 'TCP',
     port,
     loopback: false,
   });
-  const text = formatTraces(traces, `${src.spec.name} -> ${dst.spec.name}`).trimEnd().split('\n');
+  const text = formatTraces(traces, `${src.spec.name} -> ${dst.name}`).trimEnd().split('\n');
   // The outcome first, so it shows however small the terminal; the hops follow.
   const outcomes = text.filter((line) => line.startsWith('  => '));
   const tone = (line: string): Tone =>

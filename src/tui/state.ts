@@ -27,7 +27,12 @@ export interface TuiState {
   readonly detail: boolean;
   readonly scroll: number;
   readonly traceSrc: number;
+  /**
+   * Index into the trace destinations: the pods with addresses, then the Services. Until the user
+   * picks one, the second pod (or the only one).
+   */
   readonly traceDst: number;
+  readonly traceDstChosen: boolean;
   readonly traceField: TraceField;
   /** Steps through the destination's ports (its own first, then common ones); any whole number. */
   readonly tracePort: number;
@@ -83,6 +88,8 @@ export interface Context {
   /** namespace/name of the selected pod. */
   readonly selectedPod?: { readonly namespace: string; readonly name: string };
   readonly pods: number;
+  /** What a trace may go to: the pods with addresses, then the Services with a ClusterIP. */
+  readonly destinations: number;
   readonly eventTimes: readonly number[];
   readonly converged: number;
   readonly horizon: number;
@@ -99,6 +106,7 @@ export function initialState(at = 0): TuiState {
     scroll: 0,
     traceSrc: 0,
     traceDst: 1,
+    traceDstChosen: false,
     traceField: 'src',
     tracePort: 0,
     at,
@@ -113,6 +121,11 @@ export function initialState(at = 0): TuiState {
 }
 
 const clamp = (value: number, count: number): number => Math.max(0, Math.min(value, Math.max(0, count - 1)));
+
+/** The destination a trace goes to: the one picked, or by default the second pod (the only one if alone). */
+export function traceDestination(state: TuiState, pods: number): number {
+  return state.traceDstChosen ? state.traceDst : Math.min(state.traceDst, Math.max(0, pods - 1));
+}
 const cycle = <T>(list: readonly T[], current: T, step: number): T =>
   list[(list.indexOf(current) + step + list.length) % list.length] as T;
 
@@ -177,12 +190,9 @@ function navigate(state: TuiState, action: Action, ctx: Context): TuiState | und
       if (state.detail) return { ...state, scroll: Math.max(0, state.scroll + step) };
       if (state.view === 'trace') {
         if (state.traceField === 'port') return { ...state, tracePort: state.tracePort + step };
-        const field = state.traceField === 'src' ? 'traceSrc' : 'traceDst';
-        return {
-          ...state,
-          [field]: clamp(state[field] + step, ctx.pods),
-          ...(field === 'traceDst' ? { tracePort: 0 } : {}),
-        };
+        if (state.traceField === 'src') return { ...state, traceSrc: clamp(state.traceSrc + step, ctx.pods) };
+        const current = traceDestination(state, ctx.pods);
+        return { ...state, traceDst: clamp(current + step, ctx.destinations), traceDstChosen: true, tracePort: 0 };
       }
       if (state.view === 'events') return { ...state, scroll: Math.max(0, state.scroll - step) };
       return { ...state, row: clamp(state.row + step, ctx.rows) };

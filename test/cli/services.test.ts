@@ -270,6 +270,9 @@ describe('CoreDNS, with cluster.coreDNS: true', () => {
     expect(traced).toMatch(
       /DNS_LOOKUP .*answered by one of kube-system\/coredns-\w+-\w+, kube-system\/coredns-\w+-\w+, as kube-proxy spreads the queries/,
     );
+    expect(traced).toMatch(
+      /the query went default\/date-pod > node-\d > \S+ > kube-system\/coredns-\w+-\w+ \(UDP 53, through kube-proxy\)/,
+    );
     const query = (await cli.run('trace', 'date-pod', '10.96.0.10:53', '--udp')).stdout;
     expect(query.match(/=> ACCEPTED at kube-system\/coredns-\w+-\w+: coredns accepted 53\/UDP/g)).toHaveLength(2);
     await cli.run('scale', 'deploy', 'coredns', '-n', 'kube-system', '--replicas', '0');

@@ -106,7 +106,7 @@ describe('TUI frames', () => {
 
   it('traces between two pods and shows the disposition', async () => {
     const { press } = await open('two-rack.yaml', 5);
-    const trace = await press('4', KEY.right, KEY.down);
+    const trace = await press('4', KEY.right);
     expect(trace).toMatch(/^From {2}client {2}to <server>: 80 /m);
     expect(trace.split('\n')[2]).toBe('=> ACCEPTED at default/server: web accepted 80/TCP');
     expect(trace).toMatch(/^ {2}3\. tor-1 \(ttl 62\)$/m);
@@ -134,6 +134,14 @@ describe('TUI frames', () => {
     expect(second).toMatch(/^>192\.168\.235\.64\/26 /m);
     expect(await press('\u001B[<64;1;6M')).toMatch(/^>192\.168\.61\.0\/26 /m);
     expect(await press(click('2 Pods'))).toMatch(/\[2 Pods\]/);
+  });
+
+  it('traces to a Service too: past the pods come the Services, through kube-proxy', async () => {
+    const { press } = await open('seed-lab.yaml', 30);
+    const toService = await press('4', KEY.right, KEY.down);
+    expect(toService).toMatch(/^From {2}date-pod {2}to <svc\/kubernetes>: 443 /m);
+    expect(toService).toMatch(/^=> ACCEPTED at k8s-master: kube-apiserver on k8s-master accepted 6443\/TCP$/m);
+    expect(toService).toMatch(/SERVICE_DNAT +KUBE-SERVICES -> KUBE-SVC-NPX46M4PTMTKRN6Y/);
   });
 
   it('wraps long lines at 80 columns instead of cutting the reason or the best marker', async () => {

@@ -10,6 +10,7 @@ const ctx: Context = {
   rows: 2,
   selectedPeer: 'node-2',
   pods: 2,
+  destinations: 4,
   eventTimes: [0, 2.001, 2.034, 242.03],
   converged: 242.03,
   horizon: 900,

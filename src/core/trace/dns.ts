@@ -41,7 +41,9 @@ export function queried(
     port: 53,
     loopback: false,
   });
-  const answeredBy = branches.filter((t) => t.disposition.kind === 'ACCEPTED').map((t) => t.disposition.at);
-  if (answeredBy.length > 0) return { ...lookup, answeredBy };
+  const answered = branches.filter((t) => t.disposition.kind === 'ACCEPTED');
+  const answeredBy = answered.map((t) => t.disposition.at);
+  const queryPath = answered[0]?.hops.map((hop) => hop.node) ?? [];
+  if (answeredBy.length > 0) return { ...lookup, answeredBy, queryPath };
   return { ...lookup, unanswered: branches.map((t) => `${t.disposition.kind} at ${t.disposition.at}`).join('; ') };
 }

@@ -40,6 +40,8 @@ export interface DnsLookup {
   readonly server: Ipv4;
   /** The CoreDNS pods whose branch of the query (UDP 53 to kube-dns, through kube-proxy) was answered. */
   readonly answeredBy?: readonly string[];
+  /** The hops of the first answered branch of the query: how the query itself was routed. */
+  readonly queryPath?: readonly string[];
   /** CoreDNS runs, but no branch of the query got through: how each ended. */
   readonly unanswered?: string;
 }

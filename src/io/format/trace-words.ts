@@ -163,7 +163,9 @@ function lookupText(lookup: DnsLookup): string {
         ? `answered by ${lookup.answeredBy[0]}`
         : `answered by one of ${lookup.answeredBy.join(', ')}, as kube-proxy spreads the queries`;
   const path =
-    lookup.answeredBy === undefined ? '' : `; the query's own path: trace it to ${formatIpv4(lookup.server)}:53 --udp`;
+    lookup.queryPath === undefined || lookup.queryPath.length === 0
+      ? ''
+      : `; the query went ${lookup.queryPath.join(' > ')} (UDP 53, through kube-proxy)`;
   if (lookup.unanswered !== undefined)
     return `${lookup.name}: the query to kube-dns ${formatIpv4(lookup.server)} got no answer (${lookup.unanswered})`;
   return `${lookup.name} -> ${formatIpv4(lookup.answer)}: ${lookup.tried.at(-1)} answered (tried ${tried}; kube-dns ${formatIpv4(lookup.server)}, ${by}${path})`;
