@@ -1,7 +1,8 @@
 /**
- * `create -f` and `apply -f`: Pods, ReplicationControllers, ReplicaSets and Deployments from a
- * manifest file, with kubectl's lines (`deployment.apps/web created`, `... configured`,
- * `... unchanged`) and refusals (AlreadyExists, immutable fields, Pod updates).
+ * `create -f`, `apply -f` and `delete -f`: Pods, Services, ReplicationControllers, ReplicaSets and
+ * Deployments from a manifest file, with kubectl's lines (`deployment.apps/web created`,
+ * `... configured`, `... unchanged`) and refusals (AlreadyExists, taken addresses and node ports,
+ * immutable selectors, Pod updates).
  */
 import { resolve } from 'node:path';
 import { buildCluster, type Cluster } from '../../core/cluster/index.js';
