@@ -12,8 +12,6 @@ import { evaluateChecks } from '../../core/checks/index.js';
 import { buildFib } from '../../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4, parseCidr, parseIpv4 } from '../../core/net/index.js';
 import { Query } from '../../core/query/index.js';
-import { parseDuration } from '../../core/topology/duration.js';
-import { durationSchema } from '../../core/topology/schema.js';
 import { didYouMean } from '../../core/topology/suggest.js';
 import { birdConfig } from '../../io/bird.js';
 import {
@@ -33,18 +31,12 @@ import type { JournalEntry, Workspace } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { parseAt } from './at-flag.js';
 import { printObject } from './pods.js';
 
 export interface ViewFlags {
   readonly at?: string;
   readonly output?: 'json';
-}
-
-export function parseAt(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const parsed = durationSchema.safeParse(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
-  if (!parsed.success) throw new CommandFailure(`error: --at "${text}" is not a time such as 90, 90s, 5m or 1h`, 1);
-  return parseDuration(parsed.data);
 }
 
 function machine(sim: Simulation, name: string): string {

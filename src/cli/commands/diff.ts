@@ -2,7 +2,7 @@
 import { type Difference, diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Section } from '../../io/diff.js';
 import { type GlobalOptions, viewSimulation } from '../context.js';
 import type { CliIo } from '../io.js';
-import { parseAt } from './bgp.js';
+import { parseAt } from './at-flag.js';
 import { printObject } from './pods.js';
 
 const TITLES: Readonly<Record<Section, string>> = {

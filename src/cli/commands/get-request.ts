@@ -4,7 +4,7 @@
  */
 import { parseLabelSelector } from '../../core/selector/label-selector.js';
 import { CommandFailure } from '../errors.js';
-import { parseAt } from './bgp.js';
+import { parseAt } from './at-flag.js';
 import type { GetRequest, OutputFormat } from './pods.js';
 import { type ResourceKind, resourceKind } from './resources.js';
 

@@ -8,7 +8,8 @@ import { requireOutputFile } from '../../io/output.js';
 import { type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { parseAt, prefixArg } from './bgp.js';
+import { parseAt } from './at-flag.js';
+import { prefixArg } from './bgp.js';
 import { traceBetween } from './trace.js';
 
 export type GraphLayer = 'underlay' | 'bgp' | 'routes-to' | 'trace';

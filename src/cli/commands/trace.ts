@@ -22,7 +22,7 @@ import { formatTraces, summarizeDispositions, traceObject } from '../../io/forma
 import { type GlobalOptions, viewSimulation } from '../context.js';
 import { CommandFailure } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { parseAt } from './bgp.js';
+import { parseAt } from './at-flag.js';
 import { printObject } from './pods.js';
 
 export interface TraceFlags {

@@ -3,13 +3,13 @@
  * rollout, cordon, uncordon, drain, ipam show.
  */
 import type { Command } from 'commander';
+import { parseAt } from '../commands/at-flag.js';
 import { readGetRequest } from '../commands/get-request.js';
 import type { OutputFormat } from '../commands/pods.js';
 import { isServiceKind, isWorkloadKind, resourceKind, typeAndName } from '../commands/resources.js';
 import { CommandFailure } from '../errors.js';
 import {
   at,
-  bgpCommands,
   createCommands,
   ipamCommands,
   json,
@@ -215,7 +215,7 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
       (resource: string, names: string[], opts: { namespace: string; output?: 'json'; at?: string }, cmd: Command) =>
         run(async () => {
           const kind = resourceKind(resource);
-          const moment = (await bgpCommands()).parseAt(opts.at);
+          const moment = parseAt(opts.at);
           if (isWorkloadKind(kind)) {
             if (opts.output !== undefined)
               throw new CommandFailure(`error: describe -o json is for pods; use podnet get ${resource} -o json`, 1);
