@@ -9,6 +9,7 @@
  */
 import type { ClusterNode, PodSpec, Taint } from '../topology/model.js';
 import type { PodEvent, PodStatus } from './lifecycle.js';
+import { toleratesTaint } from './scheduler.js';
 
 /** kube-controller-manager's --node-monitor-grace-period in Kubernetes 1.31 (50 s from 1.32). */
 export const NODE_MONITOR_GRACE_SECONDS = 40;
@@ -26,13 +27,7 @@ const LARGE_CLUSTER_SIZE = 50;
  * of the taint, Infinity if one tolerates it for ever, the admission default if none does.
  */
 export function unreachableToleration(spec: PodSpec): number {
-  const taint = UNREACHABLE_NO_EXECUTE;
-  const matching = spec.tolerations.filter(
-    (t) =>
-      (t.key === undefined || t.key === taint.key) &&
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists' || t.value === ''),
-  );
+  const matching = spec.tolerations.filter((t) => toleratesTaint(t, UNREACHABLE_NO_EXECUTE));
   if (matching.length === 0) return DEFAULT_TOLERATION_SECONDS;
   return Math.max(0, Math.min(...matching.map((t) => t.tolerationSeconds ?? Infinity)));
 }

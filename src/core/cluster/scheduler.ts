@@ -131,10 +131,14 @@ export class Scheduler {
 export const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 
 function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
-  return tolerations.some(
-    (t) =>
-      (t.key === undefined || t.key === taint.key) &&
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists' || t.value === (taint.value ?? '')),
+  return tolerations.some((t) => toleratesTaint(t, taint));
+}
+
+/** Whether one toleration matches a taint: Kubernetes' key, effect and Exists/Equal rules. */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  return (
+    (t.key === undefined || t.key === taint.key) &&
+    (t.effect === undefined || t.effect === taint.effect) &&
+    (t.operator === 'Exists' || t.value === (taint.value ?? ''))
   );
 }
