@@ -25,6 +25,8 @@ export class InputProblems extends CommandFailure {
   }
 }
 
-export function notFound(resource: string, name: string): CommandFailure {
-  return new CommandFailure(`Error from server (NotFound): ${resource} "${name}" not found`, 1);
+/** kubectl's refusal of names it could not find: one line for each. */
+export function notFound(resource: string, ...names: string[]): CommandFailure {
+  const lines = names.map((name) => `Error from server (NotFound): ${resource} "${name}" not found`);
+  return new CommandFailure(lines.join('\n'), 1);
 }

@@ -14,7 +14,7 @@ import {
 import { describeNode } from '../../io/format/nodes.js';
 import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
-import { CommandFailure, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 export type OutputFormat = 'wide' | 'json' | 'yaml' | 'name' | undefined;
@@ -69,12 +69,28 @@ export function getPodsCommand(
     .pods()
     .filter((p) => scope.allNamespaces || p.spec.namespace === scope.namespace)
     .filter((p) => matches(request.selector, p.spec.labels));
-  const missing = names.filter((name) => !inScope.some((p) => p.spec.name === name));
-  // kubectl lists named objects in the order they were asked for.
-  const records = names.length === 0 ? inScope : names.flatMap((name) => inScope.filter((p) => p.spec.name === name));
-  printPods(io, cluster, records, moment, { ...request, ...scope }, names.length === 1);
-  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
+  const { shown, missing } = pickNamed(inScope, names, (p) => p.spec.name);
+  printPods(io, cluster, shown, moment, { ...request, ...scope }, names.length === 1);
+  if (missing.length > 0) throw notFound('pods', ...missing);
   return 0;
+}
+
+/** The objects a get or describe names, in the order kubectl lists them (as asked), and the names not found. */
+export function pickNamed<T>(
+  inScope: readonly T[],
+  names: readonly string[],
+  nameOf: (item: T) => string,
+): { shown: readonly T[]; missing: string[] } {
+  if (names.length === 0) return { shown: inScope, missing: [] };
+  return {
+    shown: names.flatMap((name) => inScope.filter((item) => nameOf(item) === name)),
+    missing: names.filter((name) => !inScope.some((item) => nameOf(item) === name)),
+  };
+}
+
+/** What kubectl says on stderr when a list in a namespace (or in all of them) is empty. */
+export function noResourcesFound(scope: { namespace: string; allNamespaces: boolean }): string {
+  return scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`;
 }
 
 function printPods(
@@ -95,8 +111,7 @@ function printPods(
     return;
   }
   if (records.length === 0) {
-    if (!single)
-      io.stderr(flags.allNamespaces ? 'No resources found\n' : `No resources found in ${flags.namespace} namespace.\n`);
+    if (!single) io.stderr(noResourcesFound(flags));
     return;
   }
   const layout = { wide: flags.output === 'wide', allNamespaces: flags.allNamespaces, showLabels: flags.showLabels };
@@ -107,11 +122,9 @@ export function getNodesCommand(io: CliIo, options: GlobalOptions, request: GetR
   const { cluster, moment } = viewCluster(options, io, request.at);
   const { names, output } = request;
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
-  if (missing.length > 0)
-    throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound('nodes', ...missing);
   const matching = cluster.nodes().filter(({ node }) => matches(request.selector, nodeLabels(node)));
-  const shown =
-    names.length === 0 ? matching : names.flatMap((name) => matching.filter(({ node }) => node.name === name));
+  const { shown } = pickNamed(matching, names, ({ node }) => node.name);
   if (output === 'json' || output === 'yaml') {
     const objects = shown.map((record) => nodeObject(cluster, record, moment));
     printObject(io, names.length === 1 && objects[0] !== undefined ? objects[0] : listObject(objects), output);
@@ -143,7 +156,7 @@ export function describePodCommand(
       ? cluster.pods().filter((p) => p.spec.namespace === namespace)
       : names.map((name) => cluster.pod(namespace, name));
   const missing = names.filter((_, i) => records[i] === undefined);
-  if (missing.length > 0) throw new CommandFailure(missing.map((name) => notFound('pods', name).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound('pods', ...missing);
   if (output === 'json') {
     // The pod as get -o json shows it, with the events describe lists.
     const described = (records as PodRecord[]).map((record) => ({
@@ -160,8 +173,7 @@ export function describePodCommand(
 export function describeNodeCommand(io: CliIo, options: GlobalOptions, names: readonly string[], at?: number): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const missing = names.filter((name) => cluster.nodeRecord(name) === undefined);
-  if (missing.length > 0)
-    throw new CommandFailure(missing.map((name) => notFound('nodes', name).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound('nodes', ...missing);
   const records = names.length === 0 ? cluster.nodes() : names.map((name) => cluster.nodeRecord(name) as NodeRecord);
   io.stdout(`${records.map((record) => describeNode(cluster, record, moment)).join('\n\n\n')}\n`);
   return 0;

@@ -17,7 +17,7 @@ import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { type GetRequest, listObject, printObject } from './pods.js';
+import { type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type ServiceTable = 'Service' | 'Endpoints' | 'EndpointSlice';
@@ -35,9 +35,7 @@ export function getServicesCommand(
     .filter(
       (r) => (scope.allNamespaces || r.spec.namespace === scope.namespace) && matches(request.selector, r.spec.labels),
     );
-  const shown =
-    request.names.length === 0 ? inScope : request.names.flatMap((n) => inScope.filter((r) => r.spec.name === n));
-  const missing = request.names.filter((n) => !inScope.some((r) => r.spec.name === n));
+  const { shown, missing } = pickNamed(inScope, request.names, (r) => r.spec.name);
   const names = RESOURCES[kind];
   if (request.output === 'json' || request.output === 'yaml') {
     const objects = shown.map((r) => serviceObject(r, moment));
@@ -53,9 +51,9 @@ export function getServicesCommand(
           : getEndpointSlices(cluster, shown, moment);
     io.stdout(`${table}\n`);
   } else if (request.names.length === 0) {
-    io.stderr(scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`);
+    io.stderr(noResourcesFound(scope));
   }
-  if (missing.length > 0) throw new CommandFailure(missing.map((n) => notFound(names.plural, n).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound(names.plural, ...missing);
   return 0;
 }
 
@@ -68,10 +66,9 @@ export function describeServicesCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const all = cluster.services.list().filter((r) => r.spec.namespace === namespace);
-  const shown = requested.length === 0 ? all : requested.flatMap((n) => all.filter((r) => r.spec.name === n));
-  const missing = requested.filter((n) => !all.some((r) => r.spec.name === n));
+  const { shown, missing } = pickNamed(all, requested, (r) => r.spec.name);
   if (shown.length > 0) io.stdout(`${shown.map((r) => describeService(cluster, r, moment)).join('\n\n\n')}\n`);
-  if (missing.length > 0) throw new CommandFailure(missing.map((n) => notFound('services', n).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound('services', ...missing);
   return 0;
 }
 

@@ -23,7 +23,7 @@ import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { type GetRequest, listObject, printObject } from './pods.js';
+import { type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type Controller = { kind: 'set'; set: ReplicaSetState } | { kind: 'deployment'; deployment: DeploymentState };
@@ -79,11 +79,7 @@ export function getWorkloadsCommand(
     const { namespace, labels } = identity(c);
     return (scope.allNamespaces || namespace === scope.namespace) && matches(request.selector, labels);
   });
-  const shown =
-    request.names.length === 0
-      ? inScope
-      : request.names.flatMap((name) => inScope.filter((c) => identity(c).name === name));
-  const missing = request.names.filter((name) => !inScope.some((c) => identity(c).name === name));
+  const { shown, missing } = pickNamed(inScope, request.names, (c) => identity(c).name);
   if (request.output === 'json' || request.output === 'yaml') {
     const objects = shown.map((c) =>
       c.kind === 'set' ? replicaSetObject(cluster, c.set, moment) : deploymentObject(cluster, c.deployment, moment),
@@ -96,9 +92,9 @@ export function getWorkloadsCommand(
     const layout = { wide: request.output === 'wide', showLabels: request.showLabels };
     io.stdout(`${controllerTable(cluster, shown, moment, layout)}\n`);
   } else if (request.names.length === 0) {
-    io.stderr(scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`);
+    io.stderr(noResourcesFound(scope));
   }
-  if (missing.length > 0) throw new CommandFailure(missing.map((n) => notFound(names.plural, n).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound(names.plural, ...missing);
   return 0;
 }
 
@@ -112,14 +108,12 @@ export function describeWorkloadsCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const all = controllersOf(cluster, kind).filter((c) => identity(c).namespace === namespace);
-  const shown = requested.length === 0 ? all : requested.flatMap((n) => all.filter((c) => identity(c).name === n));
-  const missing = requested.filter((n) => !all.some((c) => identity(c).name === n));
+  const { shown, missing } = pickNamed(all, requested, (c) => identity(c).name);
   const pages = shown.map((c) =>
     c.kind === 'set' ? describeReplicaSet(cluster, c.set, moment) : describeDeployment(cluster, c.deployment, moment),
   );
   if (pages.length > 0) io.stdout(`${pages.join('\n\n\n')}\n`);
-  if (missing.length > 0)
-    throw new CommandFailure(missing.map((n) => notFound(RESOURCES[kind].plural, n).message).join('\n'), 1);
+  if (missing.length > 0) throw notFound(RESOURCES[kind].plural, ...missing);
   return 0;
 }
 
@@ -279,8 +273,7 @@ export function getAllCommand(
         controllerTable(cluster, shown, moment, { ...layout, prefix: `${RESOURCES[kind].singular}/` }),
       ),
   ];
-  if (tables.length === 0)
-    io.stderr(scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`);
+  if (tables.length === 0) io.stderr(noResourcesFound(scope));
   else io.stdout(`${tables.join('\n\n')}\n`);
   return 0;
 }
