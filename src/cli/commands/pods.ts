@@ -1,6 +1,12 @@
 /** kubectl's verbs over the workspace's pods and nodes: get, describe, delete. */
 import { stringify } from 'yaml';
-import { buildCluster, type Cluster, type NodeRecord, type PodRecord } from '../../core/cluster/index.js';
+import {
+  buildCluster,
+  type Cluster,
+  type ClusterOp,
+  type NodeRecord,
+  type PodRecord,
+} from '../../core/cluster/index.js';
 import { matches, type Selector } from '../../core/selector/index.js';
 import {
   describePod,
@@ -16,22 +22,44 @@ import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { RESOURCES, type ResourceNames } from './resources.js';
 
 export type OutputFormat = 'wide' | 'json' | 'yaml' | 'name' | undefined;
 
 export function deletePods(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
+  return deleteNamed(io, options, names, {
+    resource: RESOURCES.pods,
+    exists: (cluster, name) => cluster.pod(namespace, name) !== undefined,
+    deletion: (at, name) => ({
+      op: { kind: 'delete', at, namespace, name },
+      entry: { op: 'delete', at, namespace, name },
+    }),
+  });
+}
+
+/** One resource type as `kubectl delete TYPE NAME...` sees it. */
+export interface Deletable {
+  readonly resource: ResourceNames;
+  exists(cluster: Cluster, name: string): boolean;
+  /** The change to the cluster, and the journal line that records it. */
+  deletion(at: number, name: string): { op: ClusterOp; entry: JournalEntry };
+}
+
+/** Deletes each named object that exists, in the order named; the rest are NotFound, all reported. */
+export function deleteNamed(io: CliIo, options: GlobalOptions, names: readonly string[], type: Deletable): number {
   return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
     const cluster = buildCluster(workspace.topology, workspace.ops(), at);
     const entries: JournalEntry[] = [];
     const errors: string[] = [];
     for (const name of names) {
-      if (cluster.pod(namespace, name) === undefined) {
-        errors.push(notFound('pods', name).message);
+      if (!type.exists(cluster, name)) {
+        errors.push(notFound(type.resource.plural, name).message);
         continue;
       }
-      cluster.apply({ kind: 'delete', at, namespace, name });
-      entries.push({ op: 'delete', at, namespace, name });
-      say(`pod "${name}" deleted\n`);
+      const { op, entry } = type.deletion(at, name);
+      cluster.apply(op);
+      entries.push(entry);
+      say(`${type.resource.singular} "${name}" deleted\n`);
     }
     return { entries, errors };
   });

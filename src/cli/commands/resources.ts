@@ -8,7 +8,7 @@ import { CommandFailure } from '../errors.js';
 
 export type ResourceKind = 'pods' | 'nodes' | 'Service' | 'Endpoints' | 'EndpointSlice' | WorkloadKind;
 
-interface ResourceNames {
+export interface ResourceNames {
   /** What a user may type for it. */
   readonly typed: readonly string[];
   /** `deployment.apps`: as in `deployment.apps/web created`. */

@@ -13,11 +13,10 @@ import {
   sliceName,
 } from '../../io/format/services.js';
 import { labelSelectorObject } from '../../io/format/workloads.js';
-import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
+import { deleteNamed, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type ServiceTable = 'Service' | 'Endpoints' | 'EndpointSlice';
@@ -73,20 +72,13 @@ export function describeServicesCommand(
 }
 
 export function deleteServices(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {
-  return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
-    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
-    const entries: JournalEntry[] = [];
-    const errors: string[] = [];
-    for (const name of names) {
-      if (cluster.services.get(namespace, name) === undefined) {
-        errors.push(notFound('services', name).message);
-        continue;
-      }
-      cluster.apply({ kind: 'service-delete', at, namespace, name });
-      entries.push({ op: 'delete', at, kind: 'Service', namespace, name });
-      say(`service "${name}" deleted\n`);
-    }
-    return { entries, errors };
+  return deleteNamed(io, options, names, {
+    resource: RESOURCES.Service,
+    exists: (cluster, name) => cluster.services.get(namespace, name) !== undefined,
+    deletion: (at, name) => ({
+      op: { kind: 'service-delete', at, namespace, name },
+      entry: { op: 'delete', at, kind: 'Service', namespace, name },
+    }),
   });
 }
 

@@ -19,11 +19,10 @@ import {
   rolloutHistory,
   rolloutStatus,
 } from '../../io/format/workloads.js';
-import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
+import { deleteNamed, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type Controller = { kind: 'set'; set: ReplicaSetState } | { kind: 'deployment'; deployment: DeploymentState };
@@ -125,20 +124,13 @@ export function deleteWorkloads(
   names: readonly string[],
   namespace: string,
 ): number {
-  return changeWorkspace(io, options, 'delete', (workspace, at, say) => {
-    const cluster = buildCluster(workspace.topology, workspace.ops(), at);
-    const entries: JournalEntry[] = [];
-    const errors: string[] = [];
-    for (const name of names) {
-      if (cluster.workloads.specOf(kind, namespace, name) === undefined) {
-        errors.push(notFound(RESOURCES[kind].plural, name).message);
-        continue;
-      }
-      cluster.apply({ kind: 'workload-delete', at, workload: kind, namespace, name });
-      entries.push({ op: 'delete', at, kind, namespace, name });
-      say(`${RESOURCES[kind].singular} "${name}" deleted\n`);
-    }
-    return { entries, errors };
+  return deleteNamed(io, options, names, {
+    resource: RESOURCES[kind],
+    exists: (cluster, name) => cluster.workloads.specOf(kind, namespace, name) !== undefined,
+    deletion: (at, name) => ({
+      op: { kind: 'workload-delete', at, workload: kind, namespace, name },
+      entry: { op: 'delete', at, kind, namespace, name },
+    }),
   });
 }
 
