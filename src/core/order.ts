@@ -6,3 +6,11 @@
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** kubectl's order of namespaced objects: by namespace, then by name. */
+export function byNamespacedName(
+  a: { readonly namespace: string; readonly name: string },
+  b: { readonly namespace: string; readonly name: string },
+): number {
+  return byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.name, b.name);
+}

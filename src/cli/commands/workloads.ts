@@ -5,6 +5,7 @@
 
 import type { DeploymentState, ReplicaSetState } from '../../core/cluster/controllers.js';
 import { buildCluster, type Cluster } from '../../core/cluster/index.js';
+import { byNamespacedName } from '../../core/order.js';
 import { matches } from '../../core/selector/index.js';
 import type { WorkloadKind } from '../../core/topology/model.js';
 import { getPods, type Moment, podObject } from '../../io/format/kubectl.js';
@@ -29,17 +30,15 @@ type Controller = { kind: 'set'; set: ReplicaSetState } | { kind: 'deployment'; 
 
 /** The controllers of one kind, by namespace then name (kubectl's order). */
 export function controllersOf(cluster: Cluster, kind: WorkloadKind): Controller[] {
-  const byName = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
-    a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   if (kind === 'Deployment')
     return cluster.workloads
       .deploymentList()
-      .sort((a, b) => byName(a.spec, b.spec))
+      .sort((a, b) => byNamespacedName(a.spec, b.spec))
       .map((deployment) => ({ kind: 'deployment', deployment }));
   return cluster.workloads
     .replicaSets()
     .filter((set) => set.kind === kind)
-    .sort(byName)
+    .sort(byNamespacedName)
     .map((set) => ({ kind: 'set', set }));
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Ipv4 } from '../net/index.js';
 import { formatIpv4 } from '../net/index.js';
+import { byCodeUnit } from '../order.js';
 import type { ServicePortSpec } from '../topology/model.js';
 import type { Cluster, PodRecord } from './index.js';
 import type { ServiceRecord } from './services.js';
@@ -66,5 +67,5 @@ export function endpointsOf(cluster: Cluster, record: ServiceRecord, portIndex: 
     return [{ ip: pod.podIp, port: target, pod, nodeName: pod.nodeName, ready, serving, terminating }];
   });
   const text = (e: Endpoint) => `${formatIpv4(e.ip)}:${e.port}`;
-  return endpoints.sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
+  return endpoints.sort((a, b) => byCodeUnit(text(a), text(b)));
 }

@@ -19,7 +19,7 @@
  */
 import { type Allocation, Ipam } from '../ipam/index.js';
 import type { Ipv4 } from '../net/index.js';
-import { byCodeUnit } from '../order.js';
+import { byNamespacedName } from '../order.js';
 import { MinHeap } from '../sim/heap.js';
 import type { ClusterNode, PodSpec, Topology } from '../topology/model.js';
 import { podKey } from '../topology/model.js';
@@ -408,9 +408,7 @@ export class Cluster {
 
   /** Live pods ordered by namespace, then name (kubectl's order). */
   pods(): PodRecord[] {
-    return [...this.records.values()].sort(
-      (a, b) => byCodeUnit(a.spec.namespace, b.spec.namespace) || byCodeUnit(a.spec.name, b.spec.name),
-    );
+    return [...this.records.values()].sort((a, b) => byNamespacedName(a.spec, b.spec));
   }
 
   /** The pods placed on one node, in no particular order. */

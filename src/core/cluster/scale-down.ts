@@ -4,6 +4,8 @@
  * deciding. Ages compare on a log2 scale (LogarithmicScaleDown, on by default), and pods equal on
  * every rule are ordered by UID, which upstream relies on for a pseudo-random pick.
  */
+
+import { byCodeUnit } from '../order.js';
 import type { PodAccess } from './controllers.js';
 import type { PodRecord } from './index.js';
 
@@ -66,7 +68,7 @@ export function deletionOrder(
       (x.ready && y.ready ? x.readyAge - y.readyAge : 0) ||
       y.restarts - x.restarts ||
       x.age - y.age ||
-      (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)
+      byCodeUnit(a.uid, b.uid)
     );
   });
 }

@@ -11,6 +11,7 @@
  * ExternalName Services, dual stack.
  */
 import type { Ipv4 } from '../net/index.js';
+import { byNamespacedName } from '../order.js';
 import type { ServiceSpec } from '../topology/model.js';
 import { fnv1a } from '../topology/names.js';
 import { NODE_PORT_RANGE, SERVICE_CIDR } from '../topology/resolve-services.js';
@@ -181,11 +182,7 @@ export class Services {
 
   /** Every Service, by namespace then name (kubectl's order). */
   list(): ServiceRecord[] {
-    return [...this.records.values()].sort(
-      (a, b) =>
-        (a.spec.namespace < b.spec.namespace ? -1 : a.spec.namespace > b.spec.namespace ? 1 : 0) ||
-        (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0),
-    );
+    return [...this.records.values()].sort((a, b) => byNamespacedName(a.spec, b.spec));
   }
 
   byClusterIp(ip: Ipv4): ServiceRecord | undefined {

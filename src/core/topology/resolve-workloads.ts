@@ -5,6 +5,8 @@
  * the field it names. Also the pods each controller starts with, named as its controller names
  * them, so a topology's workloads are running at time 0 like its bare pods.
  */
+
+import { byCodeUnit } from '../order.js';
 import { type Labels, matches, type Selector } from '../selector/index.js';
 import type { IssueSink } from './issue-sink.js';
 import type { ClusterNode, IntOrPercent, Origin, PodSpec, RolloutStrategy, WorkloadSpec } from './model.js';
@@ -49,7 +51,7 @@ function requirementsOf(manifest: s.WorkloadManifest, templateLabels: Labels): R
 
 /** The selector as kubectl prints it (`app=web,tier in (a,b),!legacy`), requirements by key. */
 function selectorText(requirements: readonly Requirement[]): string {
-  const sorted = [...requirements].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = [...requirements].sort((a, b) => byCodeUnit(a.key, b.key));
   const words = sorted.map((r) => {
     if (r.operator === 'Exists') return r.key;
     if (r.operator === 'DoesNotExist') return `!${r.key}`;

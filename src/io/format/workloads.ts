@@ -10,6 +10,7 @@ import type { ControllerEvent, DeploymentState, ReplicaSetState } from '../../co
 import { rolloutBounds } from '../../core/cluster/controllers.js';
 import type { Cluster, PodRecord } from '../../core/cluster/index.js';
 import type { PodEvent } from '../../core/cluster/lifecycle.js';
+import { byCodeUnit } from '../../core/order.js';
 import type { Selector } from '../../core/selector/index.js';
 import type { IntOrPercent, PodSpec } from '../../core/topology/model.js';
 import { describeEvents, formatLabels, type Moment } from './kubectl.js';
@@ -150,7 +151,7 @@ function folded(events: readonly ControllerEvent[]): PodEvent[] {
 }
 
 function keyValues(entries: Readonly<Record<string, string>>, separator: string): string[] {
-  const pairs = Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pairs = Object.entries(entries).sort(([a], [b]) => byCodeUnit(a, b));
   return pairs.length === 0 ? ['<none>'] : pairs.map(([k, v]) => `${k}${separator}${v}`);
 }
 
