@@ -335,7 +335,7 @@ export class Cluster {
   /** Places a pod and gives it an address, as kube-scheduler then Calico's CNI plugin would. */
   private schedule(spec: PodSpec, key: string, at: number, firstError?: string): Placement {
     const placement = this.scheduler.place(spec);
-    const scheduledBy = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
+    const scheduledBy: Placement['scheduledBy'] = spec.nodeName === undefined ? 'default-scheduler' : 'nodeName';
     const waited = firstError === undefined ? {} : { firstScheduleError: firstError };
     if (!placement.ok) return { scheduledBy, scheduledAt: at, scheduleError: placement.message, ...waited };
     this.scheduler.adjust(placement.node.name, 1);
@@ -344,24 +344,12 @@ export class Cluster {
     const onNode = this.byNode.get(node.name) ?? new Set<string>();
     onNode.add(key);
     this.byNode.set(node.name, onNode);
-    if (spec.hostNetwork) {
-      // No CNI call: no pool address, no veth, no workload endpoint; the node's address.
-      return {
-        scheduledBy,
-        scheduledAt: at,
-        ...waited,
-        nodeName: node.name,
-        placementWhy: placement.why,
-        podIp: node.ip,
-      };
-    }
+    const placed = { scheduledBy, scheduledAt: at, ...waited, nodeName: node.name, placementWhy: placement.why };
+    // No CNI call: no pool address, no veth, no workload endpoint; the node's address.
+    if (spec.hostNetwork) return { ...placed, podIp: node.ip };
     const assigned = this.ipam.assign(node.name, node.labels, 'pod', key);
     return {
-      scheduledBy,
-      scheduledAt: at,
-      ...waited,
-      nodeName: node.name,
-      placementWhy: placement.why,
+      ...placed,
       ...(assigned.ok
         ? { allocation: assigned.allocation, podIp: assigned.allocation.ip }
         : { sandboxError: assigned.error.message }),
