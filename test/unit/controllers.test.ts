@@ -85,7 +85,8 @@ describe('ReplicationController', () => {
     expect(fresh[0]?.spec.owner?.name).toBe('date');
     // Calico's IPAM hands out the lowest free ordinal of the block first; the released one is last.
     expect(fresh[0]?.allocation?.ip).not.toBe(victim.allocation?.ip);
-    const events = after.workloads.replicaSet('ReplicationController', 'default', 'date')?.events ?? [];
+    const date = after.workloads.replicaSet('ReplicationController', 'default', 'date');
+    const events = date === undefined ? [] : after.workloads.eventsOf(date);
     // The three it started with at 0, then the replacement.
     expect(events.map((e) => `${e.at} ${e.reason} ${e.message}`)).toEqual([
       ...topo.pods.map((p) => `0 SuccessfulCreate Created pod: ${p.name}`),

@@ -98,11 +98,15 @@ export class Workloads {
   private readonly deployments = new Map<string, DeploymentState>();
   /** The spec last submitted for each ReplicationController and standalone ReplicaSet. */
   private readonly submitted = new Map<string, WorkloadSpec>();
+  /** The sets the topology started with, whose starting pods are among `startingPods`. */
+  private readonly adopted = new Set<ReplicaSetState>();
 
   constructor(
     private readonly pods: PodAccess,
     /** The topology's seed, which UIDs are derived from. */
     private readonly seed: number,
+    /** The topology's pods, those of its controllers included. */
+    private readonly startingPods: readonly PodSpec[],
   ) {}
 
   private uid(kind: string, namespace: string, name: string, at: number): string {
@@ -117,21 +121,26 @@ export class Workloads {
       const set = this.newReplicaSet(deployment, 0);
       set.replicas = spec.replicas;
       set.created = spec.replicas;
+      this.adopted.add(set);
       if (spec.replicas > 0)
         this.event(deployment.events, 'ScalingReplicaSet', `Scaled up replica set ${set.name} to ${spec.replicas}`, 0);
       return;
     }
     const set = this.ownSet(spec, 0);
     set.created = spec.replicas;
+    this.adopted.add(set);
   }
 
-  /** A starting pod of an adopted controller: its SuccessfulCreate event, as the controller made it. */
-  noteStartingPod(pod: PodSpec): void {
-    const owner = pod.owner;
-    const set = owner && this.sets.get(ownerKey(owner.kind, pod.namespace, owner.name));
-    if (set === undefined) return;
-    const from = set.kind === 'ReplicaSet' ? 'replicaset-controller' : 'replication-controller';
-    set.events.push({ type: 'Normal', reason: 'SuccessfulCreate', from, message: `Created pod: ${pod.name}`, at: 0 });
+  /**
+   * A set's events, oldest first. One the topology started with created its starting pods at 0;
+   * their SuccessfulCreate events are derived here, when asked for, not stored for every pod.
+   */
+  eventsOf(set: ReplicaSetState): readonly ControllerEvent[] {
+    if (!this.adopted.has(set)) return set.events;
+    const starting = this.startingPods.filter(
+      (pod) => pod.namespace === set.namespace && pod.owner?.kind === set.kind && pod.owner.name === set.name,
+    );
+    return [...starting.map((pod) => setEvent(set, 'SuccessfulCreate', `Created pod: ${pod.name}`, 0)), ...set.events];
   }
 
   /** The controller's spec as last submitted (a Deployment's, with any scale since). */
@@ -284,13 +293,12 @@ export class Workloads {
   private syncSet(set: ReplicaSetState, at: number): boolean {
     const active = this.active(set);
     const missing = set.replicas - active.length;
-    const from = set.kind === 'ReplicaSet' ? 'replicaset-controller' : 'replication-controller';
     if (missing > 0) {
       const owner = { kind: set.kind, name: set.name, seed: set.seed, ...(set.hash ? { hash: set.hash } : {}) };
       for (let i = 0; i < missing; i++) {
         const pod = controllerPod(set.template, owner, set.created++, (name) => this.pods.exists(set.namespace, name));
         const record = this.pods.create(pod, at);
-        set.events.push({ type: 'Normal', reason: 'SuccessfulCreate', from, message: `Created pod: ${pod.name}`, at });
+        set.events.push(setEvent(set, 'SuccessfulCreate', `Created pod: ${pod.name}`, at));
         // A rollout moves on when this pod becomes available.
         const ready = this.pods.firstReady(record);
         if (ready !== undefined && set.deployment !== undefined) this.pods.wakeAt(ready + set.minReadySeconds);
@@ -301,13 +309,7 @@ export class Workloads {
     const family = (set.deployment === undefined ? [set] : this.familyOf(set)).flatMap((member) => this.active(member));
     for (const pod of deletionOrder(active, family, this.pods, at).slice(0, -missing)) {
       this.pods.remove(pod, at);
-      set.events.push({
-        type: 'Normal',
-        reason: 'SuccessfulDelete',
-        from,
-        message: `Deleted pod: ${pod.spec.name}`,
-        at,
-      });
+      set.events.push(setEvent(set, 'SuccessfulDelete', `Deleted pod: ${pod.spec.name}`, at));
     }
     return true;
   }
@@ -470,3 +472,9 @@ export type UndoResult =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'no-history' }
   | { readonly kind: 'no-revision'; readonly revision: number };
+
+/** An event of a ReplicaSet's or ReplicationController's controller. */
+function setEvent(set: ReplicaSetState, reason: string, message: string, at: number): ControllerEvent {
+  const from = set.kind === 'ReplicaSet' ? 'replicaset-controller' : 'replication-controller';
+  return { type: 'Normal', reason, from, message, at };
+}

@@ -94,11 +94,10 @@ export class Cluster {
     this.scheduler = new Scheduler(topology.nodes);
     this.nodeRecords = topology.nodes.map((node) => this.startNode(node));
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
-    this.workloads = new Workloads(this.podAccess(), topology.seed);
+    this.workloads = new Workloads(this.podAccess(), topology.seed, topology.pods);
     this.services = new Services(topology.seed);
     this.advertises = topology.bgp.serviceClusterIPs.length + topology.bgp.serviceExternalIPs.length > 0;
     for (const workload of topology.workloads) this.workloads.adopt(workload);
-    for (const pod of topology.pods) if (pod.owner !== undefined) this.workloads.noteStartingPod(pod);
   }
 
   /** calico-node's startup: a tunnel address for each encapsulation a pool of this node uses. */

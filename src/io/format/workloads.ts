@@ -205,7 +205,7 @@ export function describeReplicaSet(cluster: Cluster, set: ReplicaSetState, momen
     `Pods Status:\t${counts.running} Running / ${counts.waiting} Waiting / 0 Succeeded / 0 Failed`,
     ...podTemplateLines(set.template, set.hash === undefined ? set.template.labels : set.labels),
   ];
-  return `${tabwrite(lines.join('\n'), KUBECTL_DESCRIBE)}\n${describeEvents(folded(set.events), moment.now)}`;
+  return `${tabwrite(lines.join('\n'), KUBECTL_DESCRIBE)}\n${describeEvents(folded(cluster.workloads.eventsOf(set)), moment.now)}`;
 }
 
 function deploymentOf(cluster: Cluster, set: ReplicaSetState): DeploymentState | undefined {
