@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { assertNever } from '../core/assert.js';
 import type { WorldOp } from '../core/bgp/simulate.js';
 import { podKey, type Topology, type WorkloadKind } from '../core/topology/model.js';
+import { policyKey } from '../core/topology/policy-model.js';
 import { resolveManifest, type SubmittedObject } from '../core/topology/resolve.js';
 import type { LocatedMessage } from './located.js';
 import type { SourceTable } from './sources.js';
@@ -16,7 +17,19 @@ import type { SourceTable } from './sources.js';
 export const moment = z.number().nonnegative().max(1e9);
 
 const workloadKind = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment']);
-const deletable = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment', 'Service']);
+const policyDeletable = ['NetworkPolicy', 'CalicoNetworkPolicy', 'GlobalNetworkPolicy', 'Tier'] as const;
+const deletable = z.enum(['ReplicationController', 'ReplicaSet', 'Deployment', 'Service', ...policyDeletable]);
+
+function isPolicyDelete(kind: string | undefined): kind is (typeof policyDeletable)[number] {
+  return policyDeletable.includes(kind as (typeof policyDeletable)[number]);
+}
+
+/** A policy or tier's key in the journal's bookkeeping: global ones have no namespace. */
+function policyEntryKey(kind: (typeof policyDeletable)[number], namespace: string, name: string): string {
+  return kind === 'Tier'
+    ? `Tier//${name}`
+    : policyKey({ kind, namespace: kind === 'GlobalNetworkPolicy' ? undefined : namespace, name });
+}
 const submitted = { at: moment, file: z.string(), manifest: z.record(z.string(), z.unknown()) };
 
 export const journalEntry = z.discriminatedUnion('op', [
@@ -63,7 +76,8 @@ export type JournalEntry = z.output<typeof journalEntry>;
 function submittedOp(at: number, object: SubmittedObject): WorldOp {
   if (object.kind === 'Pod') return { kind: 'create', at, pod: object.pod };
   if (object.kind === 'Service') return { kind: 'service', at, service: object.service };
-  return { kind: 'workload', at, workload: object.workload };
+  if (object.kind === 'workload') return { kind: 'workload', at, workload: object.workload };
+  return { kind: 'policy', at, object };
 }
 
 /** The journal as world operations; `objects` holds what create and apply entries resolved to. */
@@ -82,6 +96,16 @@ export function journalOps(
           return { kind: 'delete', at: entry.at, namespace: entry.namespace, name: entry.name };
         if (entry.kind === 'Service')
           return { kind: 'service-delete', at: entry.at, namespace: entry.namespace, name: entry.name };
+        if (isPolicyDelete(entry.kind))
+          return {
+            kind: 'policy-delete',
+            at: entry.at,
+            object: entry.kind,
+            ...(entry.kind === 'NetworkPolicy' || entry.kind === 'CalicoNetworkPolicy'
+              ? { namespace: entry.namespace }
+              : {}),
+            name: entry.name,
+          };
         return {
           kind: 'workload-delete',
           at: entry.at,
@@ -124,8 +148,13 @@ class Known {
   readonly pods: Set<string>;
   readonly workloads: Set<string>;
   readonly services: Set<string>;
+  readonly policies: Set<string>;
 
   constructor(topology: Topology) {
+    this.policies = new Set([
+      ...topology.policies.map((p) => policyKey(p)),
+      ...topology.tiers.map((t) => `Tier//${t.name}`),
+    ]);
     this.services = new Set(topology.services.map((s) => podKey(s.namespace, s.name)));
     this.pods = new Set(topology.pods.map((pod) => podKey(pod.namespace, pod.name)));
     this.workloads = new Set(topology.workloads.map((w) => Known.key(w.kind, w.namespace, w.name)));
@@ -188,11 +217,17 @@ export function checkJournal(
         const object = resolved.object;
         if (object.kind === 'Pod') known.pods.add(podKey(object.pod.namespace, object.pod.name));
         else if (object.kind === 'Service') known.services.add(podKey(object.service.namespace, object.service.name));
-        else known.workloads.add(Known.key(object.workload.kind, object.workload.namespace, object.workload.name));
+        else if (object.kind === 'workload')
+          known.workloads.add(Known.key(object.workload.kind, object.workload.namespace, object.workload.name));
+        else if (object.kind === 'policy') known.policies.add(policyKey(object.policy));
+        else if (object.kind === 'Tier') known.policies.add(`Tier//${object.tier.name}`);
         return;
       }
       case 'delete':
-        if (entry.kind === 'Service') {
+        if (isPolicyDelete(entry.kind)) {
+          if (!known.policies.has(policyEntryKey(entry.kind, entry.namespace, entry.name)))
+            report(['name'], `${entry.kind} "${entry.name}" was never created`);
+        } else if (entry.kind === 'Service') {
           if (!known.services.has(podKey(entry.namespace, entry.name)))
             report(['name'], `Service "${entry.namespace}/${entry.name}" was never created`);
         } else if (entry.kind !== undefined) workload(entry.kind, entry.namespace, entry.name);

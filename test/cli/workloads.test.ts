@@ -258,7 +258,7 @@ describe('bad controller manifests', () => {
     expect(lines).toEqual([
       'bad.yml:7:13: spec.replicas: The ReplicationController "date-rc" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
       'bad.yml:13:9: spec.template.metadata.labels: The ReplicationController "date-rc" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"date"}: `selector` does not match template `labels`',
-      'bad.yml:22:7: kind: podnet create handles Pod, Service, ReplicationController, ReplicaSet, Deployment; podnet does not model Ingress objects',
+      'bad.yml:22:7: kind: podnet create handles Pod, Service, ReplicationController, ReplicaSet, Deployment, NetworkPolicy, GlobalNetworkPolicy, Namespace, Tier; podnet does not model Ingress objects',
       '3 problems found',
     ]);
     expect(readFileSync(cli.path('.podnet/state.json'), 'utf8')).toBe(state);

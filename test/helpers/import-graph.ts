@@ -34,6 +34,7 @@ export const CORE_CONCEPTS = [
   'topology',
   'ipam',
   'cluster',
+  'policy',
   'bgp',
   'fib',
   'trace',

@@ -17,6 +17,7 @@ import type { JournalEntry } from '../../io/workspace.js';
 import { changeWorkspace, displayPath, type GlobalOptions } from '../context.js';
 import { CommandFailure, InputProblems } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { deletePolicyObject, submitPolicyObject } from './create-policy.js';
 import { RESOURCES } from './resources.js';
 
 interface ReadManifest {
@@ -78,7 +79,9 @@ export function createObjects(io: CliIo, options: GlobalOptions, file: string, m
           ? submitPod(cluster, object.pod, mode, file, submit)
           : object.kind === 'Service'
             ? submitService(cluster, object.service, mode, file, submit)
-            : submitWorkload(cluster, object.workload, mode, file, submit);
+            : object.kind === 'workload'
+              ? submitWorkload(cluster, object.workload, mode, file, submit)
+              : submitPolicyObject(cluster, object, mode, file, submit, sameSpec);
       if (outcome.said !== undefined) say(outcome.said);
       if (outcome.error !== undefined) errors.push(outcome.error);
       if (outcome.entry !== undefined) entries.push(outcome.entry);
@@ -173,7 +176,7 @@ function submitService(
 }
 
 /** Two specs equal but for where they were written. */
-function sameSpec<T extends { origin: unknown }>(a: T, b: T): boolean {
+function sameSpec(a: object, b: object): boolean {
   const strip = (value: unknown): unknown =>
     JSON.stringify(value, (key, inner) => (key === 'origin' ? undefined : inner));
   return strip(a) === strip(b);
@@ -186,6 +189,13 @@ export function deleteFromFile(io: CliIo, options: GlobalOptions, file: string):
     const entries: JournalEntry[] = [];
     const errors: string[] = [];
     for (const { object } of readManifests(io, options, file, cluster)) {
+      if (object.kind !== 'Pod' && object.kind !== 'Service' && object.kind !== 'workload') {
+        const outcome = deletePolicyObject(cluster, object, file, at);
+        if (outcome.said !== undefined) say(outcome.said);
+        if (outcome.error !== undefined) errors.push(outcome.error);
+        if (outcome.entry !== undefined) entries.push(outcome.entry);
+        continue;
+      }
       const { namespace, name } =
         object.kind === 'Pod' ? object.pod : object.kind === 'Service' ? object.service : object.workload;
       const kind = object.kind === 'Pod' ? undefined : object.kind === 'Service' ? 'Service' : object.workload.kind;

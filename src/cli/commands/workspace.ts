@@ -362,6 +362,11 @@ export function topologyJsonSchema(): object {
     schema.ipamConfigurationResource,
     schema.calicoNodeResource,
     schema.kubeNodeResource,
+    schema.networkPolicyManifest,
+    schema.calicoNetworkPolicyManifest,
+    schema.globalNetworkPolicyManifest,
+    schema.namespaceManifest,
+    schema.tierManifest,
   ];
   return {
     ...z.toJSONSchema(z.union(documents), { io: 'input', unrepresentable: 'any' }),

@@ -14,7 +14,8 @@
  * Invariants: a pod key (namespace/name) names at most one live pod; a deleted pod's address
  * returns to its block's free FIFO; an evicted pod keeps its address until its node returns. A
  * cordoned node takes no new pods and keeps the ones it runs. The cluster also holds the Services
- * (services.ts), whose endpoints follow the pods (endpoints.ts). Leaves out: DaemonSets,
+ * (services.ts), whose endpoints follow the pods (endpoints.ts), and the policy objects
+ * (policies.ts). Leaves out: DaemonSets,
  * LoadBalancer Services.
  */
 import { type Allocation, Ipam } from '../ipam/index.js';
@@ -34,6 +35,7 @@ import {
 } from './node-lifecycle.js';
 import type { ClusterOp, OpResult } from './ops.js';
 import { type Placement, Pod } from './pod.js';
+import { PolicyStore } from './policies.js';
 import { Scheduler } from './scheduler.js';
 import { Services } from './services.js';
 
@@ -64,6 +66,7 @@ export class Cluster {
   readonly ipam: Ipam;
   readonly workloads: Workloads;
   readonly services: Services;
+  readonly policies: PolicyStore;
   private readonly scheduler: Scheduler;
   private readonly records = new Map<string, Pod>();
   /** Per node, the keys of the pods placed on it. */
@@ -96,6 +99,7 @@ export class Cluster {
     this.nodesByName = new Map(this.nodeRecords.map((record) => [record.node.name, record]));
     this.workloads = new Workloads(this.podAccess(), topology.seed, topology.pods);
     this.services = new Services(topology.seed);
+    this.policies = new PolicyStore(topology);
     this.advertises = topology.bgp.serviceClusterIPs.length + topology.bgp.serviceExternalIPs.length > 0;
     for (const workload of topology.workloads) this.workloads.adopt(workload);
   }
@@ -121,7 +125,8 @@ export class Cluster {
     const refused = this.applyOp(op);
     if (refused !== undefined) return refused;
     // A created pod changes no controller (podnet does not adopt orphans), nor does a Service.
-    if (!['create', 'cordon', 'service', 'service-delete'].includes(op.kind)) this.workloads.reconcile(op.at);
+    if (!['create', 'cordon', 'service', 'service-delete', 'policy', 'policy-delete'].includes(op.kind))
+      this.workloads.reconcile(op.at);
     // An advertised Local Service's /32s follow its endpoints: every node may originate anew.
     if (this.advertises && (op.kind === 'service' || op.kind === 'service-delete'))
       for (const { node } of this.nodeRecords) this.touched.add(node.name);
@@ -164,6 +169,21 @@ export class Cluster {
       }
       case 'service-delete':
         return this.services.remove(op.namespace, op.name) ? undefined : this.missing(op);
+      case 'policy':
+        return this.policies.put(op.object, op.at)
+          ? undefined
+          : {
+              ok: false,
+              error: {
+                kind: 'not-found',
+                namespace: '',
+                name: op.object.kind === 'policy' ? op.object.policy.tier : '',
+              },
+            };
+      case 'policy-delete':
+        return this.policies.remove(op.object, op.namespace, op.name)
+          ? undefined
+          : this.missing({ namespace: op.namespace ?? '', name: op.name });
     }
   }
 

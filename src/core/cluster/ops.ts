@@ -1,5 +1,8 @@
 /** What can happen to a cluster: the operations it replays, and what each one did. */
+
 import type { PodSpec, ServiceSpec, WorkloadKind, WorkloadSpec } from '../topology/model.js';
+import type { PolicyKind } from '../topology/policy-model.js';
+import type { PolicyObject } from '../topology/policy-objects.js';
 
 export type ClusterOp =
   | { readonly kind: 'create'; readonly at: number; readonly pod: PodSpec }
@@ -21,6 +24,15 @@ export type ClusterOp =
   /** A Service created or replaced, or deleted. */
   | { readonly kind: 'service'; readonly at: number; readonly service: ServiceSpec }
   | { readonly kind: 'service-delete'; readonly at: number; readonly namespace: string; readonly name: string }
+  /** A NetworkPolicy (either API), GlobalNetworkPolicy, Namespace or Tier created or replaced. */
+  | { readonly kind: 'policy'; readonly at: number; readonly object: PolicyObject }
+  | {
+      readonly kind: 'policy-delete';
+      readonly at: number;
+      readonly object: PolicyKind | 'Tier';
+      readonly namespace?: string;
+      readonly name: string;
+    }
   /** `rollout undo`: back to a revision, or the one before the current. */
   | {
       readonly kind: 'undo';

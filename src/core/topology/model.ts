@@ -5,6 +5,7 @@
  */
 import type { Cidr, Ipv4 } from '../net/index.js';
 import type { Labels, Selector } from '../selector/index.js';
+import type { NamespaceSpec, PolicySpec, TierSpec } from './policy-model.js';
 
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
@@ -353,6 +354,10 @@ export interface Topology {
   readonly workloads: readonly WorkloadSpec[];
   /** The topology's own Services (kubeadm's built-in ones are the cluster's). */
   readonly services: readonly ServiceSpec[];
+  /** Namespaces written as objects (others exist as pods use them), Calico tiers, and policies. */
+  readonly namespaces: readonly NamespaceSpec[];
+  readonly tiers: readonly TierSpec[];
+  readonly policies: readonly PolicySpec[];
   readonly images: ReadonlyMap<string, ImageBehaviour>;
   readonly events: readonly ScenarioEvent[];
   readonly checks: readonly NamedCheck[];

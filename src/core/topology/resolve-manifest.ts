@@ -1,9 +1,11 @@
 /**
  * One manifest as `podnet create -f` submits it, checked against a resolved topology: a Pod, a
- * Service, or a controller (ReplicationController, ReplicaSet, Deployment).
+ * Service, a controller (ReplicationController, ReplicaSet, Deployment), or a policy object
+ * (NetworkPolicy of either API, GlobalNetworkPolicy, Namespace, Tier).
  */
 import { IssueSink } from './issue-sink.js';
 import type { Issue, PodSpec, ServiceSpec, Topology, WorkloadSpec } from './model.js';
+import { isPolicyKind, POLICY_KINDS, type PolicyObject, resolvePolicyObject } from './policy-objects.js';
 import { resolvePod } from './resolve-pods.js';
 import { resolveService } from './resolve-services.js';
 import { resolveWorkload } from './resolve-workloads.js';
@@ -26,10 +28,18 @@ export function resolvePodManifest(
 export type SubmittedObject =
   | { readonly kind: 'Pod'; readonly pod: PodSpec }
   | { readonly kind: 'Service'; readonly service: ServiceSpec }
-  | { readonly kind: 'workload'; readonly workload: WorkloadSpec };
+  | { readonly kind: 'workload'; readonly workload: WorkloadSpec }
+  | PolicyObject;
 
 /** The kinds `create -f` accepts; the rest of a topology's kinds belong in the topology file. */
-export const SUBMITTABLE_KINDS = ['Pod', 'Service', 'ReplicationController', 'ReplicaSet', 'Deployment'] as const;
+export const SUBMITTABLE_KINDS = [
+  'Pod',
+  'Service',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  ...POLICY_KINDS,
+] as const;
 
 /**
  * Validates one manifest as `create -f` reads it against a resolved topology: a Pod, a
@@ -46,6 +56,11 @@ export function resolveManifest(
     return resolved.ok ? { ok: true, object: { kind: 'Pod', pod: resolved.pod } } : resolved;
   }
   const resolver = new IssueSink();
+  if (isPolicyKind(kind)) {
+    const object = resolvePolicyObject(resolver, value as Record<string, unknown>, source);
+    if (object === undefined || resolver.issues.length > 0) return { ok: false, issues: resolver.issues };
+    return { ok: true, object };
+  }
   if (kind === 'Service') {
     const manifest = resolver.parse(s.serviceManifest, value, source, []);
     const service = manifest === undefined ? undefined : resolveService(resolver, manifest, { source, path: [] });

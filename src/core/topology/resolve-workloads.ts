@@ -6,9 +6,9 @@
  * them, so a topology's workloads are running at time 0 like its bare pods.
  */
 
-import { byCodeUnit } from '../order.js';
-import { type Labels, matches, type Selector } from '../selector/index.js';
+import { type Labels, matches } from '../selector/index.js';
 import type { IssueSink } from './issue-sink.js';
+import { type Requirement, requirementsOf, selectorOf, selectorText } from './label-selector.js';
 import type { ClusterNode, IntOrPercent, Origin, PodSpec, RolloutStrategy, WorkloadSpec } from './model.js';
 import { generatedPodName, templateHash } from './names.js';
 import { resolvePod } from './resolve-pods.js';
@@ -18,14 +18,6 @@ const DEFAULT_SURGE: IntOrPercent = { percent: 25 };
 const DEFAULT_UNAVAILABLE: IntOrPercent = { percent: 25 };
 const DEFAULT_HISTORY_LIMIT = 10;
 
-type Requirement = {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values: readonly string[];
-  /** Written as a matchLabels entry (printed `k=v`) rather than an expression (`k in (v)`). */
-  label?: true;
-};
-
 /** Go's %#v of a map[string]string, as the API server prints an invalid label map. */
 function goMap(labels: Labels): string {
   const entries = Object.keys(labels)
@@ -34,42 +26,13 @@ function goMap(labels: Labels): string {
   return `map[string]string{${entries.join(', ')}}`;
 }
 
-function requirementsOf(manifest: s.WorkloadManifest, templateLabels: Labels): Requirement[] | undefined {
+function workloadRequirements(manifest: s.WorkloadManifest, templateLabels: Labels): Requirement[] | undefined {
   if (manifest.kind === 'ReplicationController') {
     const selector = manifest.spec.selector ?? templateLabels;
-    return Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value], label: true }));
+    return requirementsOf({ matchLabels: selector });
   }
   const selector = manifest.spec.selector;
-  if (selector === undefined) return undefined;
-  return [
-    ...Object.entries(selector.matchLabels ?? {}).map(
-      ([key, value]): Requirement => ({ key, operator: 'In', values: [value], label: true }),
-    ),
-    ...(selector.matchExpressions ?? []).map((e): Requirement => ({ ...e, values: e.values ?? [] })),
-  ];
-}
-
-/** The selector as kubectl prints it (`app=web,tier in (a,b),!legacy`), requirements by key. */
-function selectorText(requirements: readonly Requirement[]): string {
-  const sorted = [...requirements].sort((a, b) => byCodeUnit(a.key, b.key));
-  const words = sorted.map((r) => {
-    if (r.operator === 'Exists') return r.key;
-    if (r.operator === 'DoesNotExist') return `!${r.key}`;
-    if (r.label) return `${r.key}=${r.values[0]}`;
-    return `${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${[...r.values].sort().join(',')})`;
-  });
-  return words.length === 0 ? '<none>' : words.join(',');
-}
-
-function selectorOf(requirements: readonly Requirement[]): Selector {
-  const terms = requirements.map((r): Selector => {
-    if (r.operator === 'Exists') return { op: 'has', key: r.key };
-    if (r.operator === 'DoesNotExist') return { op: 'not', inner: { op: 'has', key: r.key } };
-    return { op: r.operator === 'In' ? 'in' : 'notin', key: r.key, values: r.values };
-  });
-  return terms.reduce<Selector>((left, right) => (left.op === 'all' ? right : { op: 'and', left, right }), {
-    op: 'all',
-  });
+  return selector === undefined ? undefined : requirementsOf(selector);
 }
 
 function intOrPercent(value: number | string | undefined, fallback: IntOrPercent): IntOrPercent {
@@ -122,7 +85,7 @@ export function resolveWorkload(
   const replicas = manifest.spec.replicas ?? 1;
   if (replicas < 0)
     invalid(['spec', 'replicas'], `spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
-  const requirements = requirementsOf(manifest, templateLabels);
+  const requirements = workloadRequirements(manifest, templateLabels);
   if (requirements === undefined) invalid(['spec'], 'spec.selector: Required value');
   else if (requirements.length === 0)
     invalid(

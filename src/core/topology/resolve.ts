@@ -26,6 +26,7 @@ import {
   type Topology,
   type WorkloadSpec,
 } from './model.js';
+import { type PolicyObject, policySet, resolvePolicyObject } from './policy-objects.js';
 import {
   checkUniqueAddresses,
   type NodeWritten,
@@ -86,6 +87,7 @@ class Resolver extends IssueSink {
   private readonly peers: Located<PeerWritten>[] = [];
   private readonly pods: OrderedPod[] = [];
   private readonly services: ServiceSpec[] = [];
+  private readonly policyObjects: PolicyObject[] = [];
   private podSequence = 0;
   private bgpOverrides: Defined<z.output<typeof s.bgpConfigurationSpec>> = {};
   private ipamOverrides: Defined<z.output<typeof s.ipamConfigurationSpec>> = {};
@@ -248,6 +250,14 @@ class Resolver extends IssueSink {
       case 'Node':
         this.addNodeResource(doc, record);
         return;
+      case 'NetworkPolicy':
+      case 'GlobalNetworkPolicy':
+      case 'Namespace':
+      case 'Tier': {
+        const object = resolvePolicyObject(this, record, doc.source);
+        if (object !== undefined) this.policyObjects.push(object);
+        return;
+      }
       default:
         this.report(
           { source: doc.source, path: ['kind'] },
@@ -415,6 +425,7 @@ class Resolver extends IssueSink {
     const events = resolveEvents(this, written.events ?? [], doc.origin.source, nodes, routers, pods, bgp.listenPort);
     const checks = resolveChecks(this, written.checks ?? [], doc.origin.source, nodes, routers, pools);
     const services = this.uniqueServices();
+    const { namespaces, tiers, policies } = policySet(this, this.policyObjects);
     if (this.issues.length > 0) return undefined;
     return {
       name: written.cluster.name,
@@ -439,6 +450,9 @@ class Resolver extends IssueSink {
       pods,
       workloads,
       services,
+      namespaces,
+      tiers,
+      policies,
       images,
       events,
       checks,

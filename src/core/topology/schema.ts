@@ -19,6 +19,7 @@ import {
 import { type containerSchema, podManifest } from './schema-workloads.js';
 
 export * from './schema-fields.js';
+export * from './schema-policy.js';
 export * from './schema-services.js';
 export * from './schema-workloads.js';
 
@@ -387,4 +388,8 @@ export const RESOURCE_KINDS = [
   'BGPPeer',
   'BGPConfiguration',
   'IPAMConfiguration',
+  'NetworkPolicy',
+  'GlobalNetworkPolicy',
+  'Namespace',
+  'Tier',
 ] as const;

@@ -11,7 +11,8 @@
  * (kube-proxy.ts); a name's lookup before the connection (dns.ts); flows from a node or router.
  * Invariants: reads the simulation, never changes it; ECMP and endpoint branches are followed in
  * order; a (machine, destination) pair seen twice is a LOOP; a flow meets at most one Service.
- * Leaves out: network policy, MTU and fragmentation, ICMP.
+ * Felix's policy at the two workload endpoints (policy-steps.ts). Leaves out: MTU and
+ * fragmentation, ICMP.
  */
 import type { Speaker } from '../bgp/peering.js';
 import type { Simulation } from '../bgp/simulate.js';
@@ -19,28 +20,17 @@ import { type Endpoint, endpointsOf } from '../cluster/endpoints.js';
 import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
+import { PolicyEngine } from '../policy/index.js';
+import type { Direction } from '../topology/policy-model.js';
 import { Deliveries, podLabel } from './delivery.js';
 import { queried } from './dns.js';
 import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
+import { INITIAL_TTL, type Packet, type Path, POD_DEFAULT_ROUTE, received } from './packet.js';
+import { policyCheck } from './policy-steps.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
-
-const INITIAL_TTL = 64;
-/** A pod's only route, as the Calico CNI plugin sets it. */
-const POD_DEFAULT_ROUTE: RouteShown = {
-  prefix: 'default',
-  kind: 'via',
-  nextHops: [{ via: 0xa9fe0101, dev: 'eth0', onlink: false }],
-};
-
-interface Packet {
-  readonly src: Ipv4;
-  readonly dst: Ipv4;
-  readonly ttl: number;
-  readonly outer?: { readonly src: Ipv4; readonly dst: Ipv4; readonly ttl: number; readonly encap: 'IPIP' | 'VXLAN' };
-}
 
 export class Tracer {
   private readonly fibs: Map<string, Fib | undefined>;
@@ -50,6 +40,7 @@ export class Tracer {
   private readonly serviceEndpoints = new Map<string, readonly Endpoint[]>();
   private readonly origins = new Map<FibEntry, RouteOrigin>();
   private readonly routeTexts = new Map<FibEntry, RouteShown>();
+  private policy?: PolicyEngine;
 
   /** `fibs`: forwarding tables already built for this simulation; the rest are built on first use. */
   constructor(
@@ -126,7 +117,7 @@ export class Tracer {
       { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL },
       [podHop],
       new Set(),
-      true,
+      pod,
     );
   }
 
@@ -159,21 +150,21 @@ export class Tracer {
     packet: Packet,
     hops: readonly Hop[],
     crumbs: ReadonlySet<number>,
-    sourceNode = false,
+    source?: PodRecord,
   ): Trace[] {
     const steps: Step[] = [];
     const current = received(iface, packet, steps);
-    return this.forward(flow, machine, current, current.ttl - 1, { hops, steps, crumbs, sourceNode });
+    return this.forward(flow, machine, current, current.ttl - 1, {
+      hops,
+      steps,
+      crumbs,
+      sourceNode: source !== undefined,
+      ...(source !== undefined ? { egress: source } : {}),
+    });
   }
 
   /** A packet a machine holds, received or its own: TTL, delivery to the machine, or its FIB. */
-  private forward(
-    flow: Flow,
-    machine: string,
-    current: Packet,
-    ttl: number,
-    path: { hops: readonly Hop[]; steps: Step[]; crumbs: ReadonlySet<number>; sourceNode: boolean },
-  ): Trace[] {
+  private forward(flow: Flow, machine: string, current: Packet, ttl: number, path: Path): Trace[] {
     const { hops, steps, crumbs, sourceNode } = path;
     const end = (disposition: Disposition): Trace[] => [
       { flow, hops: [...hops, { node: machine, ttl, steps }], disposition },
@@ -181,6 +172,8 @@ export class Tracer {
     if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine });
     const hit = this.serviceHitOn(machine, flow, current);
     if (hit !== undefined) return this.throughService(flow, machine, current, ttl, path, hit);
+    const deniedOut = path.egress && this.policed(path.egress, 'egress', flow, current, machine, steps);
+    if (deniedOut) return end(deniedOut);
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
     if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, dst: current.dst });
@@ -189,6 +182,8 @@ export class Tracer {
       if (mapped === undefined) return [this.finish(flow, hops, this.deliveries.toHost(machine, flow, steps, ttl))];
       const { pod, containerPort } = mapped;
       const label = podLabel(pod);
+      const deniedIn = hops.length > 0 && this.policed(pod, 'ingress', flow, current, machine, steps);
+      if (deniedIn) return end(deniedIn);
       steps.push({ kind: 'HOST_PORT', hostPort: flow.port, to: pod.podIp as Ipv4, port: containerPort, pod: label });
       steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
       const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
@@ -202,8 +197,11 @@ export class Tracer {
     const nextCrumbs = new Set(crumbs).add(crumb);
     switch (entry.kind) {
       case 'local-pod': {
-        steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', to: { kind: 'to-pod', pod: entry.note ?? '' } });
         const pod = this.sim.cluster.podByIp(current.dst);
+        // A machine's own traffic to its local pods is not policed.
+        const deniedIn = pod && hops.length > 0 && this.policed(pod, 'ingress', flow, current, machine, steps);
+        if (deniedIn) return end(deniedIn);
+        steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', to: { kind: 'to-pod', pod: entry.note ?? '' } });
         if (pod === undefined)
           return end({ kind: 'NULL_ROUTED', at: machine, why: { kind: 'pod-gone', dst: current.dst } });
         return [
@@ -268,7 +266,7 @@ export class Tracer {
     machine: string,
     current: Packet,
     ttl: number,
-    path: { hops: readonly Hop[]; steps: Step[]; crumbs: ReadonlySet<number>; sourceNode: boolean },
+    path: Path,
     hit: ServiceHit,
   ): Trace[] {
     const service = `${hit.record.spec.namespace}/${hit.record.spec.name}`;
@@ -299,6 +297,21 @@ export class Tracer {
         (trace) => ({ ...trace, flow }),
       );
     });
+  }
+
+  /** Felix's chain for an endpoint: its POLICY step, and the disposition when it drops the packet. */
+  private policed(
+    pod: PodRecord,
+    direction: Direction,
+    flow: Flow,
+    packet: Packet,
+    machine: string,
+    steps: Step[],
+  ): Disposition | undefined {
+    this.policy ??= new PolicyEngine(this.sim.cluster);
+    const check = policyCheck(this.policy, pod, direction, flow, packet, machine);
+    if (check !== undefined) steps.push(check.step);
+    return check?.denied;
   }
 
   /** The FIB_LOOKUP step for an entry, its texts made once per entry and remembered. */
@@ -472,22 +485,4 @@ export class Tracer {
     const iface = router.interfaces.find((i) => others.some((ip) => cidrContains(i.subnet, ip)));
     return iface?.name ?? router.interfaces[0]?.name ?? 'eth0';
   }
-}
-
-/** The RECEIVED step, and the DECAPSULATED one for a tunnelled packet: the packet that goes on. */
-function received(iface: string, packet: Packet, steps: Step[]): Packet {
-  steps.push({
-    kind: 'RECEIVED',
-    iface,
-    packet: packet.outer
-      ? { src: packet.outer.src, dst: packet.outer.dst, encap: packet.outer.encap }
-      : { src: packet.src, dst: packet.dst },
-  });
-  if (packet.outer === undefined) return packet;
-  const { encap } = packet.outer;
-  steps.push({
-    kind: 'DECAPSULATED',
-    encap,
-  });
-  return { src: packet.src, dst: packet.dst, ttl: packet.ttl };
 }

@@ -4,6 +4,8 @@
  * them in English, for the CLI, the TUI and the pictures alike.
  */
 import type { Cidr, Ipv4 } from '../net/index.js';
+import type { PolicyVerdict } from '../policy/index.js';
+import type { Direction } from '../topology/policy-model.js';
 
 export type Protocol = 'TCP' | 'UDP';
 
@@ -157,6 +159,15 @@ export type Step =
       readonly why: 'external' | 'outside' | 'hairpin';
     }
   | { readonly kind: 'TRANSMITTED'; readonly iface: string; readonly to: Transmission }
+  /** Felix's chain for a workload endpoint: every policy it ran and the decision, or conntrack's accept of a reply. */
+  | {
+      readonly kind: 'POLICY';
+      readonly direction: Direction;
+      readonly endpoint: string;
+      readonly iface: string;
+      readonly verdict?: PolicyVerdict;
+      readonly established?: true;
+    }
   | { readonly kind: 'DELIVERED'; readonly to: Delivery };
 
 /** A packet as a RECEIVED step shows it: its addresses, and the tunnel it came in. */
@@ -235,7 +246,9 @@ export type Disposition =
   /** The name did not resolve: the pod's resolver answered NXDOMAIN. */
   | { readonly kind: 'NXDOMAIN'; readonly at: string; readonly name: string }
   /** CoreDNS runs but the query reached none of it: the resolver times out. */
-  | { readonly kind: 'DNS_UNANSWERED'; readonly at: string; readonly name: string; readonly why: string };
+  | { readonly kind: 'DNS_UNANSWERED'; readonly at: string; readonly name: string; readonly why: string }
+  /** Network policy dropped it: the source's egress (DENIED_OUT) or the destination's ingress (DENIED_IN). */
+  | { readonly kind: 'DENIED_OUT' | 'DENIED_IN'; readonly at: string; readonly verdict: PolicyVerdict };
 
 export type DispositionKind = Disposition['kind'];
 

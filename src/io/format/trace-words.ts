@@ -18,6 +18,7 @@ import {
   VXLAN_PORT,
   VXLAN_VNI,
 } from '../../core/trace/index.js';
+import { deniedText, policyStepText } from './policy-words.js';
 
 /** A forwarding entry as `ip route` prints it (ECMP next hops joined by " | "). */
 export function routeText(route: RouteShown): string {
@@ -136,6 +137,8 @@ export function stepText(step: Step): string {
       return transmissionText(step.to);
     case 'DELIVERED':
       return deliveryText(step.to);
+    case 'POLICY':
+      return policyStepText(step);
     default:
       return assertNever(step, 'trace step');
   }
@@ -248,6 +251,9 @@ export function dispositionText(d: Disposition): string {
       return `${d.name} does not resolve: NXDOMAIN from the cluster DNS`;
     case 'DNS_UNANSWERED':
       return `no answer for ${d.name}: the query to kube-dns reached no CoreDNS pod (${d.why}); the resolver times out`;
+    case 'DENIED_OUT':
+    case 'DENIED_IN':
+      return deniedText(d.verdict);
     default:
       return assertNever(d, 'disposition');
   }

@@ -1,0 +1,37 @@
+/**
+ * Where Felix's policy meets a traced packet: the source pod's egress chain (`cali-fw-<veth>`) on
+ * its node, after kube-proxy's DNAT, and the destination pod's ingress chain (`cali-tw-<veth>`)
+ * before the packet enters its veth. A reply on an established connection is accepted by the
+ * chains' first rule (conntrack RELATED,ESTABLISHED) before any policy. hostNetwork pods have no
+ * workload endpoint, and a node's own traffic to its local pods is not policed (Felix's OUTPUT
+ * chain returns early for cali interfaces).
+ */
+import type { PodRecord } from '../cluster/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import type { Direction } from '../topology/policy-model.js';
+import type { Disposition, Flow, Step } from './types.js';
+
+export interface PolicyCheck {
+  readonly step: Step;
+  readonly denied?: Disposition;
+}
+
+/** The POLICY step for `pod` in `direction`, and the disposition when it drops the packet. */
+export function policyCheck(
+  engine: PolicyEngine,
+  pod: PodRecord,
+  direction: Direction,
+  flow: Flow,
+  packet: { readonly src: number; readonly dst: number },
+  machine: string,
+): PolicyCheck | undefined {
+  if (pod.spec.hostNetwork) return undefined;
+  const endpoint = `${pod.spec.namespace}/${pod.spec.name}`;
+  const iface = pod.vethName;
+  if (flow.reply) return { step: { kind: 'POLICY', direction, endpoint, iface, established: true } };
+  if (engine.empty) return undefined;
+  const verdict = engine.verdict(pod, direction, { ...packet, protocol: flow.protocol, port: flow.port });
+  const step: Step = { kind: 'POLICY', direction, endpoint, iface, verdict };
+  if (verdict.allowed) return { step };
+  return { step, denied: { kind: direction === 'ingress' ? 'DENIED_IN' : 'DENIED_OUT', at: machine, verdict } };
+}
