@@ -12,6 +12,7 @@ import { CommandFailure } from './errors.js';
 import type { CliIo } from './io.js';
 import { displayPath } from './paths.js';
 import { registerCluster, registerIpam, registerNotSimulated } from './program/cluster.js';
+import { registerPolicy } from './program/policy.js';
 import { registerFailures, registerRouting } from './program/routing.js';
 import type { Registrar } from './program/shared.js';
 import { registerTools, registerTracing } from './program/tools.js';
@@ -74,6 +75,7 @@ Examples:
   registerFailures(program, registrar);
   registerTools(program, registrar);
   registerTracing(program, registrar);
+  registerPolicy(program, registrar);
   registerFiles(program, registrar);
   program
     .command('completion')

@@ -4,14 +4,18 @@
  * for `calicoctl apply -f` or the Calico API server), and the Pods and controllers (for `kubectl apply -f`).
  * Routers are not Kubernetes objects: they appear only as the peers the BGPPeers name.
  * Controllers (ReplicationController, ReplicaSet, Deployment) are written as controllers, and the
- * pods they own are left to them; bare Pods are written as Pods.
+ * pods they own are left to them; bare Pods are written as Pods. Namespaces come first
+ * (00-namespaces.yaml); Tiers and policies of both APIs last, as written (07-policies.yaml).
  */
 
 import { stringify } from 'yaml';
+import { BUILTIN_NAMESPACES } from '../core/cluster/policies.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
+import { byCodeUnit } from '../core/order.js';
 import type { Labels } from '../core/selector/index.js';
 import type { ContainerSpec, IntOrPercent, PodSpec, Topology, WorkloadSpec } from '../core/topology/model.js';
 import { effectiveAs } from '../core/topology/model.js';
+import type { TierSpec } from '../core/topology/policy-model.js';
 import { labelSelectorObject } from './format/workloads.js';
 
 type Manifest = Record<string, unknown>;
@@ -212,5 +216,36 @@ export function calicoManifests(topology: Topology): Map<string, string> {
   const bare = topology.pods.filter((spec) => spec.owner === undefined);
   if (bare.length > 0) files.set('05-pods.yaml', documents(bare.map(pod)));
   if (topology.workloads.length > 0) files.set('06-workloads.yaml', documents(topology.workloads.map(workload)));
-  return files;
+  const namespaces = namespaceManifests(topology);
+  if (namespaces.length > 0) files.set('00-namespaces.yaml', documents(namespaces));
+  const policies = [...topology.tiers.map(tier), ...topology.policies.map((p) => p.manifest)];
+  if (policies.length > 0) files.set('07-policies.yaml', documents(policies));
+  return new Map([...files].sort(([a], [b]) => byCodeUnit(a, b)));
+}
+
+/** The namespaces pods, controllers and policies live in, beyond kubeadm's own, with their labels. */
+function namespaceManifests(topology: Topology): Manifest[] {
+  const written = new Map(topology.namespaces.map((n) => [n.name, n.labels]));
+  const used = [
+    ...topology.pods.map((p) => p.namespace),
+    ...topology.workloads.map((w) => w.namespace),
+    ...topology.policies.flatMap((p) => (p.namespace === undefined ? [] : [p.namespace])),
+    ...written.keys(),
+  ];
+  return [...new Set(used)]
+    .filter((name) => !BUILTIN_NAMESPACES.includes(name))
+    .sort(byCodeUnit)
+    .map((name) => {
+      const labels = written.get(name) ?? {};
+      return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(Object.keys(labels).length > 0 ? { labels } : {}) } };
+    });
+}
+
+function tier(spec: TierSpec): Manifest {
+  return {
+    apiVersion: CALICO_API,
+    kind: 'Tier',
+    metadata: { name: spec.name },
+    spec: { ...(spec.order !== undefined ? { order: spec.order } : {}), defaultAction: spec.defaultAction },
+  };
 }

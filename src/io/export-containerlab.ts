@@ -109,6 +109,11 @@ export function containerlabFiles(sim: Simulation): Map<string, string> {
       '',
       'Compare `birdc show route` and `ip route` in each container with `podnet bgp routes NODE` and `podnet routes NODE`.',
       'Pod traffic is not encapsulated here (BIRD 2 cannot program tunl0), so IPIP and VXLAN labs route pod addresses directly.',
+      ...(sim.topology.policies.length > 0
+        ? [
+            `Network policy is not reproduced here: the topology's ${sim.topology.policies.length} ${sim.topology.policies.length === 1 ? 'policy needs' : 'policies need'} Felix, and these containers run only BIRD. Ask \`podnet trace\` and \`podnet policy explain\` instead.`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

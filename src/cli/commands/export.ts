@@ -29,6 +29,11 @@ function writeInto(io: CliIo, target: string, files: ReadonlyMap<string, string>
 export function exportContainerlabCommand(io: CliIo, options: GlobalOptions, dir: string): number {
   const target = exportTarget(io, dir);
   const { sim } = viewSimulation(options, io);
+  const policies = sim.cluster.policies.policies().length;
+  if (policies > 0)
+    io.stderr(
+      `note: network policy is not reproduced in containerlab (its containers run BIRD, not Felix): ${policies} ${policies === 1 ? 'policy is' : 'policies are'} left out\n`,
+    );
   return writeInto(io, target, containerlabFiles(sim), 'containerlab lab');
 }
 

@@ -6,7 +6,15 @@
 import type { WorkloadKind } from '../../core/topology/model.js';
 import { CommandFailure } from '../errors.js';
 
-export type ResourceKind = 'pods' | 'nodes' | 'Service' | 'Endpoints' | 'EndpointSlice' | WorkloadKind;
+export type ResourceKind =
+  | 'pods'
+  | 'nodes'
+  | 'Service'
+  | 'Endpoints'
+  | 'EndpointSlice'
+  | 'NetworkPolicy'
+  | 'Namespace'
+  | WorkloadKind;
 
 export interface ResourceNames {
   /** What a user may type for it. */
@@ -27,6 +35,12 @@ export const RESOURCES: Readonly<Record<ResourceKind, ResourceNames>> = {
     singular: 'endpointslice.discovery.k8s.io',
     plural: 'endpointslices.discovery.k8s.io',
   },
+  NetworkPolicy: {
+    typed: ['netpol', 'networkpolicy', 'networkpolicies'],
+    singular: 'networkpolicy.networking.k8s.io',
+    plural: 'networkpolicies.networking.k8s.io',
+  },
+  Namespace: { typed: ['ns', 'namespace', 'namespaces'], singular: 'namespace', plural: 'namespaces' },
   ReplicationController: {
     typed: ['rc', 'replicationcontroller', 'replicationcontrollers'],
     singular: 'replicationcontroller',
@@ -47,7 +61,7 @@ export function resourceKind(resource: string): ResourceKind {
   const kind = KINDS.find((k) => RESOURCES[k].typed.includes(lower) || RESOURCES[k].singular === lower);
   if (kind !== undefined) return kind;
   throw new CommandFailure(
-    `error: the server doesn't have a resource type "${resource}" (podnet knows pods, nodes, services, endpoints, endpointslices, replicationcontrollers, replicasets and deployments)`,
+    `error: the server doesn't have a resource type "${resource}" (podnet knows pods, nodes, services, endpoints, endpointslices, networkpolicies, namespaces, replicationcontrollers, replicasets and deployments)`,
     1,
   );
 }

@@ -16,6 +16,7 @@ import {
   nodeCommands,
   outputOption,
   podCommands,
+  policyCommands,
   type Registrar,
   serviceCommands,
   workloadCommands,
@@ -116,8 +117,8 @@ export function registerCluster(program: Command, registrar: Registrar): void {
       .command(verb)
       .description(
         verb === 'create'
-          ? 'create pods, replicationcontrollers, replicasets or deployments from a file (kubectl create -f)'
-          : 'create them, update controllers (a new template rolls out), leave identical ones (kubectl apply -f)',
+          ? 'create pods, Services, controllers, NetworkPolicies (both APIs), GlobalNetworkPolicies, Namespaces or Tiers from a file (kubectl create -f)'
+          : 'create them, update controllers (a new template rolls out) and policies, leave identical ones (kubectl apply -f)',
       )
       .requiredOption('-f, --filename <file>', 'a YAML file with one or more manifests')
       .action((opts: { filename: string }, cmd: Command) =>
@@ -128,7 +129,7 @@ export function registerCluster(program: Command, registrar: Registrar): void {
   program
     .command('get <resource> [names...]')
     .description(
-      "list pods, nodes, rc, rs, deploy or all in kubectl's layout (get pods NAME..., get pod/NAME, -l SELECTOR)",
+      "list pods, nodes, svc, ep, rc, rs, deploy, netpol, ns or all in kubectl's layout (get pods NAME..., get pod/NAME, -l SELECTOR)",
     )
     .addOption(outputOption())
     .option('-n, --namespace <ns>', 'namespace', 'default')
@@ -158,6 +159,9 @@ export function registerCluster(program: Command, registrar: Registrar): void {
             return (await workloadCommands()).getWorkloadsCommand(io, globals(cmd), kind, request, scope);
           if (isServiceKind(kind))
             return (await serviceCommands()).getServicesCommand(io, globals(cmd), kind, request, scope);
+          if (kind === 'NetworkPolicy')
+            return (await policyCommands()).getNetworkPoliciesCommand(io, globals(cmd), request, scope);
+          if (kind === 'Namespace') return (await policyCommands()).getNamespacesCommand(io, globals(cmd), request);
           const commands = await podCommands();
           return kind === 'pods'
             ? commands.getPodsCommand(io, globals(cmd), request, scope)
@@ -207,7 +211,7 @@ interface ExposeOptions {
 function registerDescribe(program: Command, { io, run, globals }: Registrar): void {
   program
     .command('describe <resource> [names...]')
-    .description('show a pod, rc, rs or deploy in detail, with its events (kubectl describe)')
+    .description('show a pod, node, rc, rs, deploy, svc or netpol in detail (kubectl describe)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addOption(json())
     .addOption(at())
@@ -230,6 +234,8 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
           }
           if (kind === 'Service')
             return (await serviceCommands()).describeServicesCommand(io, globals(cmd), names, opts.namespace, moment);
+          if (kind === 'NetworkPolicy')
+            return (await policyCommands()).describeNetworkPoliciesCommand(io, globals(cmd), names, opts.namespace, moment);
           if (kind === 'nodes') {
             if (opts.output !== undefined)
               throw new CommandFailure('error: describe -o json is for pods; use podnet get node NAME -o json', 1);
@@ -243,7 +249,9 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
 function registerDelete(program: Command, { io, run, globals }: Registrar): void {
   program
     .command('delete [resource] [names...]')
-    .description('delete pods, or controllers with their pods (kubectl delete pod|rc|rs|deploy NAME, delete -f FILE)')
+    .description(
+      'delete pods, controllers with their pods, Services or NetworkPolicies (kubectl delete pod|rc|rs|deploy|svc|netpol NAME, delete -f FILE)',
+    )
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-f, --filename <file>', 'delete the objects a manifest file names')
     .action(
@@ -264,6 +272,11 @@ function registerDelete(program: Command, { io, run, globals }: Registrar): void
             return (await workloadCommands()).deleteWorkloads(io, globals(cmd), kind, names, opts.namespace);
           if (kind === 'Service')
             return (await serviceCommands()).deleteServices(io, globals(cmd), names, opts.namespace);
+          if (kind === 'NetworkPolicy') {
+            const commands = await podCommands();
+            const type = (await policyCommands()).networkPolicyDeletable(opts.namespace);
+            return commands.deleteNamed(io, globals(cmd), names, type);
+          }
           if (kind !== 'pods')
             throw new CommandFailure('error: podnet deletes pods; nodes are part of the topology', 1);
           return (await podCommands()).deletePods(io, globals(cmd), names, opts.namespace);

@@ -28,6 +28,8 @@ export const nodeCommands = () => import('../commands/nodes.js');
 export const createCommands = () => import('../commands/create.js');
 export const workloadCommands = () => import('../commands/workloads.js');
 export const serviceCommands = () => import('../commands/services.js');
+export const policyCommands = () => import('../commands/policies.js');
+export const explainCommands = () => import('../commands/policy-explain.js');
 export const workspaceCommands = () => import('../commands/workspace.js');
 export const labCommands = () => import('../commands/labs.js');
 export const graphCommands = () => import('../commands/graph.js');

@@ -13,8 +13,9 @@ import { cidrSize, formatCidr, formatIpv4 } from '../net/index.js';
 import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
 import { LOCALHOST, resolveDestination } from '../trace/endpoints.js';
-import { type Disposition, Tracer } from '../trace/index.js';
+import { type Disposition, type Trace, Tracer } from '../trace/index.js';
 import { evaluateClusterCheck } from './cluster-checks.js';
+import { policyCheck } from './policy-check.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -33,18 +34,17 @@ function result(check: NamedCheck, expected: string, found: string, passed = exp
   return { name: check.name, check: check.check, passed, expected, found };
 }
 
-function reach(
+/** The traces a check's `from`, `to` and `port` name, as `trace` would run them; or why there are none. */
+export function checkTraces(
   sim: Simulation,
-  check: Extract<NamedCheck, { check: 'reach' }>,
+  check: { readonly from: string; readonly to: string; readonly port?: number },
   tracer: Tracer,
-  words: DispositionWords,
-): CheckResult {
+): { ok: true; traces: Trace[]; port: number } | { ok: false; why: string } {
   const src = podNamed(sim, check.from);
-  if (src?.podIp === undefined) return result(check, check.expect, `pod ${check.from} has no address`, false);
+  if (src?.podIp === undefined) return { ok: false, why: `pod ${check.from} has no address` };
   // The destination as trace names it: a pod, a Service or DNS name, an address, or localhost.
   const resolved = resolveDestination(sim, check.to, src.spec.namespace);
-  if (!resolved.ok)
-    return result(check, check.expect, `${check.to} is not a pod, Service, name, address or localhost`, false);
+  if (!resolved.ok) return { ok: false, why: `${check.to} is not a pod, Service, name, address or localhost` };
   const to = resolved.value;
   const port =
     check.port ?? to.port ?? to.defaultPort ?? (to.pod === undefined || to.loopback ? 80 : defaultPort(to.pod.spec));
@@ -57,6 +57,18 @@ function reach(
     loopback: to.loopback,
     ...(to.lookup !== undefined ? { lookup: to.lookup } : {}),
   });
+  return { ok: true, traces, port };
+}
+
+function reach(
+  sim: Simulation,
+  check: Extract<NamedCheck, { check: 'reach' }>,
+  tracer: Tracer,
+  words: DispositionWords,
+): CheckResult {
+  const traced = checkTraces(sim, check, tracer);
+  if (!traced.ok) return result(check, check.expect, traced.why, false);
+  const { traces, port } = traced;
   // Every branch (ECMP forks) must end as the check expects.
   const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
   const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${words(t.disposition)}`).join('; ');
@@ -141,6 +153,8 @@ export function evaluateChecks(sim: Simulation, checks: readonly NamedCheck[], w
     switch (check.check) {
       case 'reach':
         return reach(sim, check, tracer, words);
+      case 'policy':
+        return policyCheck(sim, check, tracer);
       case 'peers':
         return peers(sim, check);
       case 'best':

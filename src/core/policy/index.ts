@@ -76,6 +76,8 @@ export interface PolicyVerdict {
   readonly direction: Direction;
   /** The workload endpoint: namespace/pod. */
   readonly endpoint: string;
+  /** The packet as the chain saw it (after DNAT; after kube-proxy's masquerade, for ingress). */
+  readonly packet: PolicyPacket;
   readonly evaluated: readonly PolicyEvaluated[];
   readonly decision: PolicyDecision;
   readonly allowed: boolean;
@@ -150,6 +152,7 @@ export class PolicyEngine {
     const done = (evaluated: PolicyEvaluated[], decision: PolicyDecision): PolicyVerdict => ({
       direction,
       endpoint,
+      packet,
       evaluated,
       decision,
       allowed: decision.kind !== 'end-of-tier' && !(decision.kind === 'rule' && decision.rule.action === 'Deny'),
@@ -226,7 +229,7 @@ export class PolicyEngine {
   }
 
   /** A rule's selectors look in its namespaceSelector's namespaces, else its policy's own (all, for a global one). */
-  private inScope(spec: PolicySpec, entity: EntityMatch, endpoint: PodRecord): boolean {
+  inScope(spec: PolicySpec, entity: EntityMatch, endpoint: PodRecord): boolean {
     if (entity.namespaceSelector !== undefined)
       return this.namespaceSelected(entity.namespaceSelector, endpoint.spec.namespace);
     return spec.namespace === undefined || spec.namespace === endpoint.spec.namespace;

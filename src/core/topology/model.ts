@@ -290,6 +290,15 @@ export type Check =
       readonly port?: number;
       readonly expect: string;
     }
+  | {
+      readonly check: 'policy';
+      readonly from: string;
+      readonly to: string;
+      readonly port?: number;
+      readonly policy: string;
+      readonly rule?: string;
+      readonly action?: 'Allow' | 'Deny';
+    }
   | { readonly check: 'peers'; readonly node: string; readonly established: number }
   | {
       readonly check: 'best';

@@ -7,7 +7,7 @@
  */
 import { type Cidr, cidrCovers, networkOf, parseAddressWithPrefix } from '../net/index.js';
 import type { IssueSink } from './issue-sink.js';
-import { requirementProblems, requirementsOf, selectorOf, selectorText } from './label-selector.js';
+import { requirementProblems, requirementsOf, selectorOf, selectorText } from './label-requirements.js';
 import type { Origin } from './model.js';
 import {
   DEFAULT_TIER,

@@ -35,6 +35,23 @@ export function resolveChecks(
             origin,
           },
         ];
+      case 'policy': {
+        if (entry.rule !== undefined && !/^(ingress|egress)\[\d+\]$/.test(entry.rule))
+          sink.report(at('rule'), 'invalid-value', `rule "${entry.rule}" is not ingress[N] or egress[N]`);
+        return [
+          {
+            check: 'policy',
+            from: entry.from,
+            to: entry.to,
+            policy: entry.policy,
+            ...(entry.port !== undefined ? { port: entry.port } : {}),
+            ...(entry.rule !== undefined ? { rule: entry.rule } : {}),
+            ...(entry.action !== undefined ? { action: entry.action } : {}),
+            name,
+            origin,
+          },
+        ];
+      }
       case 'peers':
         return sink.checkName(entry.node, machines, 'node or router', at('node'))
           ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }]

@@ -8,7 +8,7 @@
 
 import { type Labels, matches } from '../selector/index.js';
 import type { IssueSink } from './issue-sink.js';
-import { type Requirement, requirementsOf, selectorOf, selectorText } from './label-selector.js';
+import { type Requirement, requirementsOf, selectorOf, selectorText } from './label-requirements.js';
 import type { ClusterNode, IntOrPercent, Origin, PodSpec, RolloutStrategy, WorkloadSpec } from './model.js';
 import { generatedPodName, templateHash } from './names.js';
 import { resolvePod } from './resolve-pods.js';

@@ -208,8 +208,25 @@ export const checkEntry = z.discriminatedUnion('check', [
         'DROPPED',
         'NXDOMAIN',
         'DNS_UNANSWERED',
+        'DENIED_OUT',
+        'DENIED_IN',
       ])
       .default('ACCEPTED'),
+  }),
+  z.strictObject({
+    check: z.literal('policy').describe('which policy rule decides a connection, as podnet policy explain shows it'),
+    name: checkName,
+    from: text('source pod (name or namespace/name)'),
+    to: text('destination pod, Service or DNS name, or IPv4 address'),
+    port: z
+      .number()
+      .int()
+      .min(1, 'a port is between 1 and 65535')
+      .max(65535, 'a port is between 1 and 65535')
+      .optional(),
+    policy: text('the deciding policy: namespace/name of a NetworkPolicy (either API), or a GlobalNetworkPolicy name'),
+    rule: z.string().optional().describe("its rule, as ingress[0] or egress[1]"),
+    action: z.enum(['Allow', 'Deny']).optional().describe('what the rule does'),
   }),
   z.strictObject({
     check: z.literal('peers').describe('a node has exactly this many established BGP peers'),
