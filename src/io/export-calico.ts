@@ -237,7 +237,11 @@ function namespaceManifests(topology: Topology): Manifest[] {
     .sort(byCodeUnit)
     .map((name) => {
       const labels = written.get(name) ?? {};
-      return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(Object.keys(labels).length > 0 ? { labels } : {}) } };
+      return {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, ...(Object.keys(labels).length > 0 ? { labels } : {}) },
+      };
     });
 }
 

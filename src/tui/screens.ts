@@ -13,6 +13,7 @@ import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
 import { describePod } from '../io/format/kubectl.js';
+import { policyName } from '../io/format/policy-words.js';
 import { clusterIpText, serviceEndpoints } from '../io/format/services.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
@@ -279,7 +280,23 @@ export function podsScreen(sim: Simulation, state: TuiState): Line[] {
       ...text.trimEnd().split('\n').slice(state.scroll).map(plain),
     ];
   }
-  return [...podLines(sim, state), ...serviceLines(sim, state)];
+  return [...podLines(sim, state), ...serviceLines(sim, state), ...policyLines(sim)];
+}
+
+/** The network policies below the Services, in the order Felix would run them for a pod they select. */
+function policyLines(sim: Simulation): Line[] {
+  const ordered = sim.cluster.policies.ordered();
+  if (ordered.length === 0) return [];
+  return [
+    { text: '', tone: 'plain' },
+    { text: `${'POLICY'.padEnd(44)} ${'TIER/ORDER'.padEnd(16)} ${'TYPES'.padEnd(15)} SELECTOR`, tone: 'dim' },
+    ...ordered.map(
+      (p): Line =>
+        plain(
+          `${policyName(p).padEnd(44)} ${`${p.tier}/${p.order ?? '-'}`.padEnd(16)} ${p.types.join(',').padEnd(15)} ${p.selector.text || 'all()'}`,
+        ),
+    ),
+  ];
 }
 
 /** The Services below the pods, as get svc and get endpoints would show them at this moment. */

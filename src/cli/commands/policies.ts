@@ -16,14 +16,7 @@ import {
 import { type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import {
-  type Deletable,
-  type GetRequest,
-  listObject,
-  noResourcesFound,
-  pickNamed,
-  printObject,
-} from './pods.js';
+import { type Deletable, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type Scope = { namespace: string; allNamespaces: boolean };
@@ -35,7 +28,12 @@ function kubernetesPolicies(cluster: Cluster, scope: Scope) {
     .sort((a, b) => byCodeUnit(a.spec.namespace ?? '', b.spec.namespace ?? '') || byCodeUnit(a.spec.name, b.spec.name));
 }
 
-export function getNetworkPoliciesCommand(io: CliIo, options: GlobalOptions, request: GetRequest, scope: Scope): number {
+export function getNetworkPoliciesCommand(
+  io: CliIo,
+  options: GlobalOptions,
+  request: GetRequest,
+  scope: Scope,
+): number {
   const { cluster, moment } = viewCluster(options, io, request.at);
   const inScope = kubernetesPolicies(cluster, scope).filter((p) => matches(request.selector, p.spec.labels));
   const { shown, missing } = pickNamed(inScope, request.names, (p) => p.spec.name);
@@ -68,7 +66,10 @@ export function describeNetworkPoliciesCommand(
 
 export function getNamespacesCommand(io: CliIo, options: GlobalOptions, request: GetRequest): number {
   const { cluster, moment } = viewCluster(options, io, request.at);
-  const used = [...cluster.pods().map((p) => p.spec.namespace), ...cluster.services.list().map((s) => s.spec.namespace)];
+  const used = [
+    ...cluster.pods().map((p) => p.spec.namespace),
+    ...cluster.services.list().map((s) => s.spec.namespace),
+  ];
   const all = cluster.policies
     .namespaceNames(used)
     .filter((name) => matches(request.selector, cluster.policies.namespaceLabels(name)));

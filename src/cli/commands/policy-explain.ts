@@ -45,7 +45,9 @@ export function policyExplainCommand(
     printObject(io, { flow: title, branches: branches.map(branchObject) }, 'json');
     return 0;
   }
-  io.stdout(`${[`Policy for ${title}`, ...branches.flatMap((b, i) => branchLines(b, i, branches.length))].join('\n')}\n`);
+  io.stdout(
+    `${[`Policy for ${title}`, ...branches.flatMap((b, i) => branchLines(b, i, branches.length))].join('\n')}\n`,
+  );
   return 0;
 }
 
@@ -89,7 +91,9 @@ function branchLines(branch: Branch, index: number, count: number): string[] {
     if (s.verdict === undefined) lines.push('  not evaluated: the packet never reached this chain');
     else {
       lines.push(`  evaluated: ${verdictText(s.verdict)}`);
-      lines.push(`  decision: ${s.verdict.allowed ? 'ALLOW' : 'DENY'}${s.hypothetical ? ' (if the packet got this far)' : ''}: ${decisionText(s.verdict.decision)}`);
+      lines.push(
+        `  decision: ${s.verdict.allowed ? 'ALLOW' : 'DENY'}${s.hypothetical ? ' (if the packet got this far)' : ''}: ${decisionText(s.verdict.decision)}`,
+      );
     }
   }
   lines.push(`Result: ${d.kind}: ${dispositionText(d)}`);
@@ -107,7 +111,9 @@ function fixLines(fix: PolicyFix): string[] {
       return [
         `  - ${fix.pod} lacks ${Object.entries(fix.labels)
           .map(([k, v]) => `${k}=${v}`)
-          .join(', ')}, which rule ${fix.path} of ${policyName(fix.policy)} needs: podnet would allow it with that label`,
+          .join(
+            ', ',
+          )}, which rule ${fix.path} of ${policyName(fix.policy)} needs: podnet would allow it with that label`,
       ];
     case 'add-rule':
       return [

@@ -120,6 +120,8 @@ export function traceBetween(io: CliIo, options: GlobalOptions, src: string, dst
  * endpoint, whose reply conntrack un-DNATs back to the Service's address) to the client.
  */
 function replyOf(tracer: Tracer, destination: Destination, flow: Flow, forward: readonly Trace[]): Trace[] {
+  // Policy dropped every packet of the connection: conntrack holds nothing to answer.
+  if (forward.every((t) => t.disposition.kind === 'DENIED_IN' || t.disposition.kind === 'DENIED_OUT')) return [];
   const dnat = forward
     .filter((t) => t.disposition.kind === 'ACCEPTED')
     .flatMap((t) => t.hops.flatMap((h) => h.steps))

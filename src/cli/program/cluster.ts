@@ -235,7 +235,13 @@ function registerDescribe(program: Command, { io, run, globals }: Registrar): vo
           if (kind === 'Service')
             return (await serviceCommands()).describeServicesCommand(io, globals(cmd), names, opts.namespace, moment);
           if (kind === 'NetworkPolicy')
-            return (await policyCommands()).describeNetworkPoliciesCommand(io, globals(cmd), names, opts.namespace, moment);
+            return (await policyCommands()).describeNetworkPoliciesCommand(
+              io,
+              globals(cmd),
+              names,
+              opts.namespace,
+              moment,
+            );
           if (kind === 'nodes') {
             if (opts.output !== undefined)
               throw new CommandFailure('error: describe -o json is for pods; use podnet get node NAME -o json', 1);

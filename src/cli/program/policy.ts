@@ -9,7 +9,9 @@ export function registerPolicy(program: Command, { io, run, globals }: Registrar
     .description('network policy: calicoctl get networkpolicy|globalnetworkpolicy|tier, and explain a decision');
   policy
     .command('get <type> [names...]')
-    .description("Calico's policies (not Kubernetes ones, as calicoctl in KDD mode) or tiers, in calicoctl 3.29's layout")
+    .description(
+      "Calico's policies (not Kubernetes ones, as calicoctl in KDD mode) or tiers, in calicoctl 3.29's layout",
+    )
     .option('-o, --output <format>', 'wide: add ORDER and SELECTOR')
     .option('-n, --namespace <ns>', 'namespace (default: default)')
     .option('-A, --all-namespaces', 'every namespace')

@@ -70,6 +70,20 @@ export class PolicyStore {
     return [...this.policySpecs.values()];
   }
 
+  /** Every policy in the order Felix runs them: by tier, then order (missing last), name, namespace. */
+  ordered(): PolicySpec[] {
+    const rank = new Map(this.tiers().map((t, i) => [t.name, i]));
+    return [...this.policySpecs.values()]
+      .map((p) => p.spec)
+      .sort(
+        (a, b) =>
+          (rank.get(a.tier) ?? 0) - (rank.get(b.tier) ?? 0) ||
+          (a.order ?? Infinity) - (b.order ?? Infinity) ||
+          byCodeUnit(a.name, b.name) ||
+          byCodeUnit(a.namespace ?? '', b.namespace ?? ''),
+      );
+  }
+
   tier(name: string): TierSpec | undefined {
     return name === DEFAULT_TIER.name ? DEFAULT_TIER : this.tierSpecs.get(name)?.spec;
   }

@@ -17,7 +17,6 @@
  */
 import type { Cluster, PodRecord } from '../cluster/index.js';
 import { cidrContains, type Ipv4 } from '../net/index.js';
-import { byCodeUnit } from '../order.js';
 import { type Labels, matches } from '../selector/index.js';
 import type {
   Direction,
@@ -115,12 +114,17 @@ export class PolicyEngine {
   private readonly labels = new Map<PodRecord, Labels>();
   private readonly byNamespace = new Map<string, PolicySpec[]>();
   private readonly global: PolicySpec[] = [];
+  /** Each policy's place in Felix's order, and its tier. */
+  private readonly rank = new Map<PolicySpec, number>();
+  private readonly tiers = new Map<string, TierSpec>();
 
   constructor(readonly cluster: Cluster) {
-    for (const { spec } of cluster.policies.policies()) {
+    for (const tier of cluster.policies.tiers()) this.tiers.set(tier.name, tier);
+    cluster.policies.ordered().forEach((spec, i) => {
+      this.rank.set(spec, i);
       if (spec.namespace === undefined) this.global.push(spec);
       else this.byNamespace.set(spec.namespace, [...(this.byNamespace.get(spec.namespace) ?? []), spec]);
-    }
+    });
   }
 
   /** True when no policy exists at all: every packet is allowed without looking. */
@@ -243,17 +247,9 @@ export class PolicyEngine {
         (spec.namespaceSelector === undefined || this.namespaceSelected(spec.namespaceSelector, pod.spec.namespace)) &&
         this.selects(spec.selector, pod),
     );
-    const tiers = this.cluster.policies.tiers();
-    const rank = new Map(tiers.map((t, i) => [t.name, i]));
     return applying
-      .sort(
-        (a, b) =>
-          (rank.get(a.tier) ?? 0) - (rank.get(b.tier) ?? 0) ||
-          (a.order ?? Infinity) - (b.order ?? Infinity) ||
-          byCodeUnit(a.name, b.name) ||
-          byCodeUnit(a.namespace ?? '', b.namespace ?? ''),
-      )
-      .map((spec) => ({ spec, tier: tiers[rank.get(spec.tier) ?? 0] as TierSpec }));
+      .sort((a, b) => (this.rank.get(a) ?? 0) - (this.rank.get(b) ?? 0))
+      .map((spec) => ({ spec, tier: this.tiers.get(spec.tier) as TierSpec }));
   }
 
   selects(selector: WrittenSelector, pod: PodRecord): boolean {

@@ -25,6 +25,11 @@ import type * as s from './schema-policy.js';
 
 type Report = (path: (string | number)[], message: string) => void;
 
+/** A field as the API server names it: `spec.ingress[0].from[1].ipBlock`. */
+function fieldName(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
 const ALL: WrittenSelector = { selector: { op: 'all' }, text: '' };
 
 export function resolveNamespace(manifest: s.NamespaceManifest, origin: Origin): NamespaceSpec {
@@ -88,7 +93,7 @@ function labelSelector(
   path: (string | number)[],
   invalid: Report,
 ): WrittenSelector {
-  for (const problem of requirementProblems(manifest, path.join('.')))
+  for (const problem of requirementProblems(manifest, fieldName(path)))
     invalid([...path, ...problem.path], problem.message);
   const requirements = requirementsOf(manifest);
   return { selector: selectorOf(requirements), text: selectorText(requirements) };
@@ -115,7 +120,7 @@ function kubernetesRule(
 }
 
 function kubernetesPeer(peer: s.NetworkPolicyPeerManifest, path: (string | number)[], invalid: Report): EntityMatch {
-  const field = path.join('.');
+  const field = fieldName(path);
   const selectors = peer.podSelector !== undefined || peer.namespaceSelector !== undefined;
   if (peer.ipBlock !== undefined && selectors)
     invalid(path, `${field}: Forbidden: may not specify both ipBlock and another peer`);
@@ -142,7 +147,7 @@ function ipBlockMatch(
     const inner = cidrOf(text, at, invalid);
     if (inner === undefined || cidr === undefined) return [];
     if (!cidrCovers(cidr, inner) || inner.len <= cidr.len)
-      invalid(at, `${at.join('.')}: Invalid value: "${text}": must be a strict subset of \`cidr\``);
+      invalid(at, `${fieldName(at)}: Invalid value: "${text}": must be a strict subset of \`cidr\``);
     return [inner];
   });
   return { ...(cidr !== undefined ? { nets: [cidr] } : {}), ...(except.length > 0 ? { notNets: except } : {}) };
@@ -153,13 +158,13 @@ function cidrOf(text: string, path: (string | number)[], invalid: Report): Cidr 
   if (parsed.ok) return networkOf(parsed.value);
   invalid(
     path,
-    `${path.join('.')}: Invalid value: "${text}": must be a valid CIDR value, (e.g. 10.9.0.0/16): ${parsed.reason}`,
+    `${fieldName(path)}: Invalid value: "${text}": must be a valid CIDR value, (e.g. 10.9.0.0/16): ${parsed.reason}`,
   );
   return undefined;
 }
 
 function kubernetesPort(port: s.NetworkPolicyPortManifest, path: (string | number)[], invalid: Report): PortMatch {
-  const field = path.join('.');
+  const field = fieldName(path);
   const { protocol } = port;
   if (port.endPort !== undefined) {
     if (port.port === undefined)

@@ -225,7 +225,7 @@ export const checkEntry = z.discriminatedUnion('check', [
       .max(65535, 'a port is between 1 and 65535')
       .optional(),
     policy: text('the deciding policy: namespace/name of a NetworkPolicy (either API), or a GlobalNetworkPolicy name'),
-    rule: z.string().optional().describe("its rule, as ingress[0] or egress[1]"),
+    rule: z.string().optional().describe('its rule, as ingress[0] or egress[1]'),
     action: z.enum(['Allow', 'Deny']).optional().describe('what the rule does'),
   }),
   z.strictObject({

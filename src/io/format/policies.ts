@@ -35,7 +35,10 @@ export function getNetworkPolicies(
 
 /** Go's `2006-01-02 15:04:05 -0700 MST` in UTC, as kubectl describe prints `Created on:`. */
 function goTime(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '')} +0000 UTC`;
+  return `${new Date(epochMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '')} +0000 UTC`;
 }
 
 export function describeNetworkPolicy(record: Stored<PolicySpec>, moment: Moment): string {
@@ -52,7 +55,10 @@ export function describeNetworkPolicy(record: Stored<PolicySpec>, moment: Moment
     ].join('\n'),
     KUBECTL_DESCRIBE,
   );
-  const selector = spec.selector.text === '<none>' ? '<none> (Allowing the specific traffic to all pods in this namespace)' : spec.selector.text;
+  const selector =
+    spec.selector.text === '<none>'
+      ? '<none> (Allowing the specific traffic to all pods in this namespace)'
+      : spec.selector.text;
   const lines = [
     'Spec:',
     `  PodSelector:     ${selector}`,
@@ -67,13 +73,19 @@ function directionLines(spec: K8sSpec, direction: 'ingress' | 'egress', affected
   if (!affected) return [`  Not affecting ${direction} traffic`];
   const rules = spec[direction] ?? [];
   if (rules.length === 0)
-    return [`  Allowing ${direction} traffic:`, `    <none> (Selected pods are isolated for ${direction} connectivity)`];
+    return [
+      `  Allowing ${direction} traffic:`,
+      `    <none> (Selected pods are isolated for ${direction} connectivity)`,
+    ];
   const body = rules.map((rule) => {
     const peers = 'from' in rule ? rule.from : 'to' in rule ? rule.to : undefined;
     const word = direction === 'ingress' ? 'From' : 'To';
     return [...portLines(rule.ports), ...peerLines(peers, word, direction)];
   });
-  return [`  Allowing ${direction} traffic:`, ...body.flatMap((lines, i) => (i === 0 ? lines : ['    ----------', ...lines]))];
+  return [
+    `  Allowing ${direction} traffic:`,
+    ...body.flatMap((lines, i) => (i === 0 ? lines : ['    ----------', ...lines])),
+  ];
 }
 
 function portLines(ports: readonly NetworkPolicyPortManifest[] | undefined): string[] {
@@ -95,9 +107,15 @@ function peerLines(peers: readonly NetworkPolicyPeerManifest[] | undefined, word
       ...(peer.namespaceSelector !== undefined
         ? [`      NamespaceSelector: ${selectorText(requirementsOf(peer.namespaceSelector))}`]
         : []),
-      ...(peer.podSelector !== undefined ? [`      PodSelector: ${selectorText(requirementsOf(peer.podSelector))}`] : []),
+      ...(peer.podSelector !== undefined
+        ? [`      PodSelector: ${selectorText(requirementsOf(peer.podSelector))}`]
+        : []),
       ...(peer.ipBlock !== undefined
-        ? ['      IPBlock:', `        CIDR: ${peer.ipBlock.cidr}`, `        Except: ${(peer.ipBlock.except ?? []).join(', ')}`]
+        ? [
+            '      IPBlock:',
+            `        CIDR: ${peer.ipBlock.cidr}`,
+            `        Except: ${(peer.ipBlock.except ?? []).join(', ')}`,
+          ]
         : []),
     ]),
   ];
@@ -127,16 +145,19 @@ export function calicoctlPolicies(
     p.tier,
     ...(options.wide ? [p.order === undefined ? '' : String(p.order), calicoSelectorText(p)] : []),
   ]);
-  return `${calicoctlTable(header, rows)}\n`;
+  return calicoctlTable(header, rows);
 }
 
 export function calicoctlTiers(tiers: readonly TierSpec[]): string {
-  return `${calicoctlTable(['NAME', 'ORDER'], tiers.map((t) => [t.name, t.order === undefined ? '' : String(t.order)]))}\n`;
+  return calicoctlTable(
+    ['NAME', 'ORDER'],
+    tiers.map((t) => [t.name, t.order === undefined ? '' : String(t.order)]),
+  );
 }
 
-/** calicoctl's tables: columns at least three spaces apart. */
+/** calicoctl's tables: columns at least three spaces apart, a blank line after. */
 function calicoctlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return tabwrite([header, ...rows].map((r) => r.join('\t')).join('\n'), { minWidth: 0, padding: 3 });
+  return `${tabwrite([header, ...rows].map((r) => r.join('\t')).join('\n'), { minWidth: 0, padding: 3 }).trimEnd()}\n\n`;
 }
 
 /** A policy's selector in Calico's language; a Kubernetes one as libcalico-go converts it. */
