@@ -51,7 +51,9 @@ describe('policy explain', () => {
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('found DENIED_IN at node-2: ingress of shop/backend: no rule matched');
     const explain = await cli.run('-t', before, 'policy', 'explain', 'shop/frontend', 'shop/backend:8080');
-    expect(explain.stdout).toContain('Ingress to shop/backend (on node-2):\n  selected by: NetworkPolicy shop/deny-ingress');
+    expect(explain.stdout).toContain(
+      'Ingress to shop/backend (on node-2):\n  selected by: NetworkPolicy shop/deny-ingress',
+    );
     expect(explain.stdout).toContain('add this rule to NetworkPolicy shop/deny-ingress (spec.ingress)');
     const json = await cli.run('-t', before, 'policy', 'explain', 'shop/frontend', 'shop/backend:8080', '-o', 'json');
     const fix = (

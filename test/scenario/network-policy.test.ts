@@ -218,9 +218,7 @@ describe('Calico policy around Kubernetes policy', () => {
       'ingress of default/db: denied by GlobalNetworkPolicy deny-db rule ingress[0]: Deny',
     );
     const explain = await cli.run('-t', file, 'policy', 'explain', 'frontend', 'db:6379');
-    expect(explain.stdout).toContain(
-      'selected by: GlobalNetworkPolicy deny-db, NetworkPolicy default/allow-frontend',
-    );
+    expect(explain.stdout).toContain('selected by: GlobalNetworkPolicy deny-db, NetworkPolicy default/allow-frontend');
   });
 
   it('with Pass in a tier before default, the Kubernetes policy decides', async () => {
@@ -245,7 +243,9 @@ spec: { order: 100 }
     const file = write('t.yaml', CLUSTER + PODS + ALLOW_FRONTEND + globalPolicy('Pass'));
     expect(await dispositions(file, 'other', 'db:6379')).toEqual(['ACCEPTED']);
     const trace = await cli.run('-t', file, 'trace', 'other', 'db:6379');
-    expect(trace.stdout).toContain('passed by GlobalNetworkPolicy deny-db rule ingress[0]: Pass; profile kns.default allows');
+    expect(trace.stdout).toContain(
+      'passed by GlobalNetworkPolicy deny-db rule ingress[0]: Pass; profile kns.default allows',
+    );
   });
 });
 

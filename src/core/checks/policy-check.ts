@@ -11,8 +11,20 @@ import { type CheckResult, checkTraces } from './index.js';
 
 type PolicyCheckSpec = Extract<NamedCheck, { check: 'policy' }>;
 
-/** What decided one branch: `namespace/name rule action`, or why no rule did. */
-function decidedBy(trace: Trace): string {
+interface Decided {
+  readonly text: string;
+  /** The policies the decision is owed to: the rule's, or every one a tier ran before its end. */
+  readonly policies: readonly string[];
+  readonly rule?: string;
+  readonly action?: string;
+}
+
+function named(policy: { namespace?: string; name: string }): string {
+  return policy.namespace === undefined ? policy.name : `${policy.namespace}/${policy.name}`;
+}
+
+/** What decided one branch: a policy's rule, the end of a tier after its policies, or no policy. */
+function decidedBy(trace: Trace): Decided {
   const verdicts = trace.hops
     .flatMap((h) => h.steps)
     .flatMap((s): PolicyVerdict[] => (s.kind === 'POLICY' && s.verdict !== undefined ? [s.verdict] : []));
@@ -20,15 +32,23 @@ function decidedBy(trace: Trace): string {
     verdicts.find((v) => !v.allowed) ??
     [...verdicts].reverse().find((v) => v.decision.kind === 'rule') ??
     verdicts.at(-1);
-  if (deciding === undefined) return 'no policy applies';
+  if (deciding === undefined) return { text: 'no policy applies', policies: [] };
   const { decision } = deciding;
   if (decision.kind === 'rule') {
-    const { policy } = decision.rule;
-    const name = policy.namespace === undefined ? policy.name : `${policy.namespace}/${policy.name}`;
-    return `${name} ${decision.rule.path} ${decision.rule.action}`;
+    const policy = named(decision.rule.policy);
+    const { path, action } = decision.rule;
+    return { text: `${policy} ${path} ${action}`, policies: [policy], rule: path, action };
   }
-  if (decision.kind === 'end-of-tier') return `end of tier ${decision.tier} (no rule matched) Deny`;
-  return `profile ${decision.profile} Allow`;
+  if (decision.kind === 'end-of-tier') {
+    const policies = deciding.evaluated.filter((e) => e.policy.tier === decision.tier).map((e) => named(e.policy));
+    return {
+      text: `${policies.join(', ')} end-of-tier Deny`,
+      policies,
+      rule: 'end-of-tier',
+      action: 'Deny',
+    };
+  }
+  return { text: `profile ${decision.profile} Allow`, policies: [], action: 'Allow' };
 }
 
 export function policyCheck(sim: Simulation, check: PolicyCheckSpec, tracer: Tracer): CheckResult {
@@ -36,14 +56,10 @@ export function policyCheck(sim: Simulation, check: PolicyCheckSpec, tracer: Tra
   const traced = checkTraces(sim, check, tracer);
   const base = { name: check.name, check: check.check, expected };
   if (!traced.ok) return { ...base, passed: false, found: traced.why };
-  const found = [...new Set(traced.traces.map(decidedBy))];
-  const matches = (text: string) => {
-    const [policy, rule, action] = text.split(' ');
-    return (
-      policy === check.policy &&
-      (check.rule === undefined || rule === check.rule) &&
-      (check.action === undefined || action === check.action)
-    );
-  };
-  return { ...base, passed: found.every(matches), found: found.join('; ') };
+  const decided = traced.traces.map(decidedBy);
+  const matches = (d: Decided) =>
+    d.policies.includes(check.policy) &&
+    (check.rule === undefined || d.rule === check.rule) &&
+    (check.action === undefined || d.action === check.action);
+  return { ...base, passed: decided.every(matches), found: [...new Set(decided.map((d) => d.text))].join('; ') };
 }

@@ -59,7 +59,8 @@ export interface RuleRef {
 export interface PolicyEvaluated {
   readonly policy: PolicyRef;
   readonly matched?: RuleRef;
-  readonly logged: readonly number[];
+  /** The Log rules that matched before the decision (`ingress[0]`). */
+  readonly logged: readonly string[];
 }
 
 export type PolicyDecision =
@@ -186,13 +187,13 @@ export class PolicyEngine {
 
   private throughPolicy(spec: PolicySpec, direction: Direction, packet: PolicyPacket): PolicyEvaluated {
     const policy = policyRef(spec);
-    const logged: number[] = [];
+    const logged: string[] = [];
     const rules = spec[direction];
     for (let rule = 0; rule < rules.length; rule++) {
       const written = rules[rule] as PolicyRule;
       if (!this.ruleMatches(spec, written, packet)) continue;
       if (written.action === 'Log') {
-        logged.push(rule);
+        logged.push(written.path);
         continue;
       }
       return { policy, matched: { policy, rule, path: written.path, action: written.action }, logged };

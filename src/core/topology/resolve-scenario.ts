@@ -36,8 +36,8 @@ export function resolveChecks(
           },
         ];
       case 'policy': {
-        if (entry.rule !== undefined && !/^(ingress|egress)\[\d+\]$/.test(entry.rule))
-          sink.report(at('rule'), 'invalid-value', `rule "${entry.rule}" is not ingress[N] or egress[N]`);
+        if (entry.rule !== undefined && !/^((ingress|egress)\[\d+\]|end-of-tier)$/.test(entry.rule))
+          sink.report(at('rule'), 'invalid-value', `rule "${entry.rule}" is not ingress[N], egress[N] or end-of-tier`);
         return [
           {
             check: 'policy',
