@@ -82,7 +82,7 @@ pods:
               hostIP: 10.0.1.11
 `.replace('  bgp:\n', '  bgp:\n    logSeverityScreen: Debug\n    serviceLoadBalancerIPs: []\n');
 
-/** Adds a Service, a Deployment and a Calico Node, whose refused keys live only there. */
+/** Adds a Service, a Deployment, a Calico Node and policies, whose refused keys live only there. */
 const DEPLOYMENT = `---
 apiVersion: v1
 kind: Service
@@ -125,6 +125,28 @@ spec:
       containers:
         - name: api
           image: nginx
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: shop }
+spec: { finalizers: [kubernetes] }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: everything }
+spec:
+  doNotTrack: true
+  preDNAT: true
+  applyOnForward: true
+  serviceAccountSelector: all()
+  performanceHints: [AssumeNeededOnEveryNode]
+  ingress:
+    - action: Allow
+      icmp: { type: 8 }
+      notICMP: { type: 0 }
+      http: { methods: [GET] }
+      metadata: { annotations: { why: test } }
+      source: { serviceAccounts: { names: [api] }, services: { name: web } }
 `;
 
 describe('fields podnet does not model are refused where they stand', () => {

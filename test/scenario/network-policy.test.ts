@@ -312,3 +312,83 @@ spec:
     expect(denied.stdout).not.toContain('Reply:');
   });
 });
+
+describe("Calico's rule criteria and tiers", () => {
+  const DB_POLICY = `---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: { name: db-rules }
+spec:
+  order: 10
+  selector: role == 'db'
+  ingress:
+    - action: Deny
+      ipVersion: 6
+    - action: Allow
+      protocol: TCP
+      source: { notSelector: role == 'other' }
+      destination: { notPorts: [80] }
+    - action: Allow
+      notProtocol: TCP
+    - action: Allow
+      source: { nets: [172.17.0.0/16], notNets: [172.17.1.0/24] }
+`;
+
+  it('notSelector, notPorts, notProtocol, nets and notNets match as Calico defines them; ipVersion 6 never matches IPv4', async () => {
+    const file = write('t.yaml', CLUSTER + PODS + DB_POLICY);
+    expect(await dispositions(file, 'frontend', 'db:6379')).toEqual(['ACCEPTED']);
+    expect(await detail(file, 'frontend', 'db:6379')).not.toContain('Deny');
+    expect(await dispositions(file, 'other', 'db:6379')).toEqual(['DENIED_IN']);
+    expect(await dispositions(file, 'frontend', 'db:80')).toEqual(['DENIED_IN']);
+    // Not TCP: UDP passes policy and finds nothing listening.
+    expect(await dispositions(file, 'other', 'db:6379', '--udp')).toEqual(['CONNECTION_REFUSED']);
+    expect(await dispositions(file, 'node-1', 'default/db:6379')).toEqual(['ACCEPTED']);
+    expect(await dispositions(file, 'node-2', 'default/db:80')).toEqual(['DENIED_IN']);
+    const trace = await cli.run('-t', file, 'trace', 'node-1', 'default/db:80');
+    expect(trace.stdout).toContain('rule ingress[3] matched: Allow');
+  });
+
+  it('a tier that decides nothing takes its defaultAction: Deny drops, Pass hands on to the next tier', async () => {
+    const tier = (action: string) => `---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: { name: soft }
+spec: { order: 50, defaultAction: ${action} }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: soft.log-db }
+spec:
+  tier: soft
+  selector: role == 'db'
+  ingress: [{ action: Log }]
+`;
+    const passing = write('pass.yaml', CLUSTER + PODS + tier('Pass') + ALLOW_FRONTEND);
+    const trace = await cli.run('-t', passing, 'trace', 'frontend', 'db:6379');
+    expect(trace.stdout).toContain(
+      'GlobalNetworkPolicy soft.log-db (tier soft, order none (last)): no rule matched, logged by rule ingress[0]',
+    );
+    expect(trace.stdout).toContain('allowed by NetworkPolicy default/allow-frontend rule ingress[0]: Allow');
+    const denying = write('deny.yaml', CLUSTER + PODS + tier('Deny') + ALLOW_FRONTEND);
+    expect(await detail(denying, 'frontend', 'db:6379')).toBe(
+      'ingress of default/db: no rule matched: end of tier soft (defaultAction Deny) drops it',
+    );
+  });
+
+  it('endPort opens a range of ports', async () => {
+    const range = (end: number) => `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: db-range }
+spec:
+  podSelector: { matchLabels: { role: db } }
+  ingress: [{ ports: [{ protocol: TCP, port: 6000, endPort: ${end} }] }]
+`;
+    expect(await dispositions(write('a.yaml', CLUSTER + PODS + range(6400)), 'frontend', 'db:6379')).toEqual([
+      'ACCEPTED',
+    ]);
+    expect(await dispositions(write('b.yaml', CLUSTER + PODS + range(6300)), 'frontend', 'db:6379')).toEqual([
+      'DENIED_IN',
+    ]);
+  });
+});

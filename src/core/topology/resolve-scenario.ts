@@ -24,34 +24,8 @@ export function resolveChecks(
     const name = entry.name ?? `${entry.check} #${i + 1}`;
     switch (entry.check) {
       case 'reach':
-        return [
-          {
-            check: 'reach',
-            from: entry.from,
-            to: entry.to,
-            ...(entry.port !== undefined ? { port: entry.port } : {}),
-            expect: entry.expect,
-            name,
-            origin,
-          },
-        ];
-      case 'policy': {
-        if (entry.rule !== undefined && !/^((ingress|egress)\[\d+\]|end-of-tier)$/.test(entry.rule))
-          sink.report(at('rule'), 'invalid-value', `rule "${entry.rule}" is not ingress[N], egress[N] or end-of-tier`);
-        return [
-          {
-            check: 'policy',
-            from: entry.from,
-            to: entry.to,
-            policy: entry.policy,
-            ...(entry.port !== undefined ? { port: entry.port } : {}),
-            ...(entry.rule !== undefined ? { rule: entry.rule } : {}),
-            ...(entry.action !== undefined ? { action: entry.action } : {}),
-            name,
-            origin,
-          },
-        ];
-      }
+      case 'policy':
+        return [traceCheck(sink, entry, { name, origin, at })];
       case 'peers':
         return sink.checkName(entry.node, machines, 'node or router', at('node'))
           ? [{ check: 'peers', node: entry.node, established: entry.established, name, origin }]
@@ -106,6 +80,28 @@ export function resolveChecks(
     }
   });
 }
+/** The checks that trace a connection: how it ends (reach), or which policy rule decides it. */
+function traceCheck(
+  sink: IssueSink,
+  entry: Extract<s.CheckEntry, { check: 'reach' | 'policy' }>,
+  context: { name: string; origin: Origin; at: (key: string) => Origin },
+): NamedCheck {
+  const { name, origin, at } = context;
+  const ends = { from: entry.from, to: entry.to, ...(entry.port !== undefined ? { port: entry.port } : {}) };
+  if (entry.check === 'reach') return { check: 'reach', ...ends, expect: entry.expect, name, origin };
+  if (entry.rule !== undefined && !/^((ingress|egress)\[\d+\]|end-of-tier)$/.test(entry.rule))
+    sink.report(at('rule'), 'invalid-value', `rule "${entry.rule}" is not ingress[N], egress[N] or end-of-tier`);
+  return {
+    check: 'policy',
+    ...ends,
+    policy: entry.policy,
+    ...(entry.rule !== undefined ? { rule: entry.rule } : {}),
+    ...(entry.action !== undefined ? { action: entry.action } : {}),
+    name,
+    origin,
+  };
+}
+
 const CONTROLLER_KINDS: Readonly<Record<string, WorkloadKind>> = {
   rc: 'ReplicationController',
   replicationcontroller: 'ReplicationController',

@@ -64,7 +64,7 @@ export const namespaceManifest = z.strictObject({
     labels: labelsSchema.optional(),
     annotations: labelsSchema.optional(),
   }),
-  spec: notModelled('namespace finalizers'),
+  spec: z.strictObject({ finalizers: notModelled('namespace finalizers') }).optional(),
   status: z.unknown().optional().describe('reported by the cluster: ignored on create, as Kubernetes ignores it'),
 });
 
