@@ -35,6 +35,8 @@ function cliRoundTrip(): number {
 type Result = { scenario: string; figures?: Figures; failed?: string };
 
 function extra(f: Figures): string {
+  if (f.reach !== undefined)
+    return `reach matrix: ${f.reach.pairs} pairs in ${f.reach.seconds.toFixed(1)} s (${Math.round(f.reach.pairsPerSecond)}/s), ${f.reach.policies} policies`;
   if (f.reconvergeSeconds !== undefined)
     return `reconverge ${f.reconvergeSeconds.toFixed(2)} s, restore ${f.restoreSeconds?.toFixed(2)} s`;
   return f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '';

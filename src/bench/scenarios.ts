@@ -12,6 +12,7 @@ import type { Topology } from '../core/topology/model.js';
 import { resolveTopology } from '../core/topology/resolve.js';
 import { Tracer } from '../core/trace/index.js';
 import { type GenerateOptions, generateTopology } from '../io/generate.js';
+import { measureReach, type PolicyDesign, policyDocuments, type ReachFigures } from './policy.js';
 import { blocksViaOwners, clientsOf, pickClient, routesAvoid, type SpotCheck } from './spot-checks.js';
 
 export interface Scenario {
@@ -25,6 +26,8 @@ export interface Scenario {
   readonly traces?: number;
   /** services: this many Deployments, each behind a ClusterIP Service; traces go to the Services. */
   readonly services?: { readonly count: number; readonly endpoints: number };
+  /** policy: pods in namespaces under NetworkPolicies; the full pod-to-pod reach matrix is traced. */
+  readonly policy?: PolicyDesign;
 }
 
 const rr = (nodes: number, podsPerNode = 30) => ({ nodes, podsPerNode, design: 'rr' as const, reflectors: 3 });
@@ -72,6 +75,13 @@ export const SCENARIOS: readonly Scenario[] = [
     traces: 2_000,
   },
   {
+    name: 'policy-1000',
+    nodes: 50,
+    what: '1,000 pods in 50 namespaces under 200 NetworkPolicies: the full reach matrix (999,000 pairs)',
+    design: { nodes: 50, podsPerNode: 0, design: 'rr', reflectors: 2 },
+    policy: { namespaces: 50, podsPerNamespace: 20 },
+  },
+  {
     name: 'trace-1000',
     nodes: 1000,
     what: 'the same traces over rr 1,000: a quicker look at trace speed',
@@ -114,6 +124,8 @@ export interface Figures {
   readonly reconvergeSeconds?: number;
   readonly restoreSeconds?: number;
   readonly tracesPerSecond?: number;
+  /** policy-1000: the reach matrix's pairs, its wall time, and how its pairs ended. */
+  readonly reach?: ReachFigures;
   /** Reflector designs: is the routing state right, not just fast (spot-checks.ts). */
   readonly spotChecks?: readonly SpotCheck[];
 }
@@ -162,7 +174,8 @@ export function runScenario(scenario: Scenario): Figures {
   const [topology, buildSeconds] = timed(() =>
     load(
       generateTopology({ seed: 1, spine: false, racks: 1, encap: 'ipip', ...scenario.design }) +
-        (scenario.services === undefined ? '' : serviceDocuments(scenario.services)),
+        (scenario.services === undefined ? '' : serviceDocuments(scenario.services)) +
+        (scenario.policy === undefined ? '' : policyDocuments(scenario.policy)),
     ),
   );
   let [sim, convergeSeconds] = timed(() =>
@@ -181,6 +194,7 @@ export function runScenario(scenario: Scenario): Figures {
     spotChecks.push(blocksViaOwners(sim, watched));
   }
   const [fibs, fibSeconds] = timed(() => new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)])));
+  const reach = scenario.policy === undefined ? undefined : measureReach(sim, fibs);
   const tracesPerSecond =
     scenario.traces === undefined
       ? undefined
@@ -202,6 +216,7 @@ export function runScenario(scenario: Scenario): Figures {
     ...(reconvergeSeconds !== undefined ? { reconvergeSeconds } : {}),
     ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
     ...(tracesPerSecond !== undefined ? { tracesPerSecond } : {}),
+    ...(reach !== undefined ? { reach } : {}),
     ...(spotChecks.length > 0 ? { spotChecks } : {}),
   };
 }

@@ -12,10 +12,12 @@ import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { addressedPods, Query, reachMatrix } from '../core/query/index.js';
+import { fnv1a } from '../core/topology/names.js';
 import { fibLine } from './format/bgp.js';
+import { policyName } from './format/policy-words.js';
 import { clusterIpText, serviceEndpoints } from './format/services.js';
 
-export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'services', 'reachability'] as const;
+export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'services', 'policies', 'reachability'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Pairs of pods traced both ways is quadratic: beyond this many pods reachability is left out. */
@@ -127,6 +129,20 @@ function services(sim: Simulation): Map<string, string> {
   );
 }
 
+/** Each policy: its place in Felix's order, what it selects, its rules (counted, and a digest of them). */
+function policies(sim: Simulation): Map<string, string> {
+  const count = (n: number, what: string) => `${n} ${what} rule${n === 1 ? '' : 's'}`;
+  return new Map(
+    sim.cluster.policies.ordered().map((p) => {
+      const rules = JSON.stringify([p.ingress, p.egress]);
+      return [
+        policyName(p),
+        `tier ${p.tier}, order ${p.order ?? 'none'}, selects ${p.selector.text || 'all()'}, ${p.types.join('+')}, ${count(p.ingress.length, 'ingress')}, ${count(p.egress.length, 'egress')} (rules ${fnv1a(rules).toString(16)})`,
+      ];
+    }),
+  );
+}
+
 export function factsOf(sim: Simulation): Facts {
   return {
     machines: machines(sim),
@@ -134,6 +150,7 @@ export function factsOf(sim: Simulation): Facts {
     routes: routes(sim),
     fib: fib(sim),
     services: services(sim),
+    policies: policies(sim),
     reachability: reachability(sim),
   };
 }

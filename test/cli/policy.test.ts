@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CliSandbox, tableRows } from '../helpers/cli.js';
+import { CliSandbox, REPO, tableRows } from '../helpers/cli.js';
 
 let cli: CliSandbox;
 beforeEach(() => {
@@ -194,5 +194,20 @@ spec:
       '5 problems found',
     ]);
     expect(readFileSync(cli.path('.podnet', 'state.json'), 'utf8')).toBe(journal);
+  });
+});
+
+describe('diff', () => {
+  it('shows the policies two designs differ by and which pairs the change opens', async () => {
+    const lab = 'topologies/labs/default-deny';
+    const run = await cli.run('diff', `${REPO}/${lab}/lab.yaml`, `${REPO}/${lab}/solution.yaml`);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'Network policies (tier, order, selector, rules): 2\n+ NetworkPolicy shop/backend-ingress:',
+    );
+    expect(run.stdout).toContain('~ shop/frontend -> shop/backend:8080: DENIED_OUT at node-1 -> ACCEPTED');
+    expect(run.stdout).toContain(
+      '5 differences: machines 0, sessions 0, routes 0, fib 0, services 0, policies 2, reachability 3',
+    );
   });
 });

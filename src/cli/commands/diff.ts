@@ -11,6 +11,7 @@ const TITLES: Readonly<Record<Section, string>> = {
   routes: 'Best routes (next hop and AS path)',
   fib: 'Forwarding tables (ip route)',
   services: 'Services (type, ClusterIP, ports, ready endpoints)',
+  policies: 'Network policies (tier, order, selector, rules)',
   reachability: 'Reachability (pod to pod, first port)',
 };
 

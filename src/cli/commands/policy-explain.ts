@@ -8,7 +8,7 @@ import { type PolicyFix, suggestFixes } from '../../core/policy/explain.js';
 import { PolicyEngine, type PolicyVerdict } from '../../core/policy/index.js';
 import type { Direction } from '../../core/topology/policy-model.js';
 import type { Trace, Tracer } from '../../core/trace/index.js';
-import { decisionText, policyName, verdictText } from '../../io/format/policy-words.js';
+import { decisionText, evaluatedText, policyName } from '../../io/format/policy-words.js';
 import { dispositionText } from '../../io/format/trace-words.js';
 import type { GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -90,7 +90,7 @@ function branchLines(branch: Branch, index: number, count: number): string[] {
     lines.push(`  selected by: ${s.selectedBy.length === 0 ? 'no policy' : s.selectedBy.join(', ')}`);
     if (s.verdict === undefined) lines.push('  not evaluated: the packet never reached this chain');
     else {
-      lines.push(`  evaluated: ${verdictText(s.verdict)}`);
+      lines.push(`  ran: ${evaluatedText(s.verdict)}`);
       lines.push(
         `  decision: ${s.verdict.allowed ? 'ALLOW' : 'DENY'}${s.hypothetical ? ' (if the packet got this far)' : ''}: ${decisionText(s.verdict.decision)}`,
       );

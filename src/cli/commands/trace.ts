@@ -4,6 +4,7 @@ import { assertNever } from '../../core/assert.js';
 import type { PodRecord } from '../../core/cluster/index.js';
 import type { Ipv4 } from '../../core/net/index.js';
 import { byCodeUnit } from '../../core/order.js';
+import { endpointLabels } from '../../core/policy/index.js';
 import { addressedPods, reachMatrix } from '../../core/query/index.js';
 import { matches, parseSelector, type Selector } from '../../core/selector/index.js';
 import { defaultPort } from '../../core/topology/model.js';
@@ -216,8 +217,9 @@ export function reachCommand(
   const from = selector(flags.from, '--from');
   const to = selector(flags.to, '--to');
   const withIp = addressedPods(sim);
-  const sources = withIp.filter((p) => matches(from, p.spec.labels));
-  const targets = withIp.filter((p) => matches(to, p.spec.labels));
+  // Selectors see what Calico's do: the pod's labels and its namespace's (projectcalico.org/namespace).
+  const sources = withIp.filter((p) => matches(from, endpointLabels(p)));
+  const targets = withIp.filter((p) => matches(to, endpointLabels(p)));
   const label = (p: PodRecord): string =>
     p.spec.namespace === 'default' ? p.spec.name : `${p.spec.namespace}/${p.spec.name}`;
   const port = portFlag(flags);
@@ -281,7 +283,7 @@ export function reachServicesCommand(
   const { sim, moment } = viewSimulation(options, io, at === undefined ? {} : { at });
   const tracer = new Tracer(sim, moment.now);
   const from = selector(flags.from, '--from');
-  const sources = addressedPods(sim).filter((p) => matches(from, p.spec.labels));
+  const sources = addressedPods(sim).filter((p) => matches(from, endpointLabels(p)));
   const services = sim.cluster.services.list().filter((r) => r.clusterIP !== undefined && r.spec.ports.length > 0);
   const name = (ns: string, n: string) => (ns === 'default' ? n : `${ns}/${n}`);
   const rows = sources.map((src) =>

@@ -82,7 +82,10 @@ export function registerTracing(program: Command, { io, run, globals }: Registra
   program
     .command('reach')
     .description('the all-pairs matrix of trace dispositions between pods')
-    .option('--from <selector>', 'source pods, a Calico selector on pod labels (default all())')
+    .option(
+      '--from <selector>',
+      "source pods, a Calico selector on the pods' labels and projectcalico.org/namespace (default all())",
+    )
     .option('--to <selector>', 'destination pods (default all())')
     .option('--port <n>', "destination port (default: each destination's first containerPort, else 80)")
     .option('--udp', 'UDP instead of TCP')

@@ -28,7 +28,7 @@ export function ruleText(rule: RuleRef): string {
   return `${policyName(rule.policy)} rule ${rule.path}: ${rule.action}`;
 }
 
-function evaluatedText(e: PolicyEvaluated): string {
+function policyEvaluatedText(e: PolicyEvaluated): string {
   const logged = e.logged.length > 0 ? `, logged by rule ${e.logged.join(', ')}` : '';
   const matched = e.matched === undefined ? 'no rule matched' : `rule ${e.matched.path} matched: ${e.matched.action}`;
   return `${policyName(e.policy)} (${placeText(e.policy)}): ${matched}${logged}`;
@@ -54,9 +54,14 @@ export function chainName(direction: Direction, iface: string): string {
   return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${iface}`;
 }
 
+/** The policies a chain ran, in order, with what each did. */
+export function evaluatedText(verdict: PolicyVerdict): string {
+  return verdict.evaluated.length === 0 ? 'no policy' : verdict.evaluated.map(policyEvaluatedText).join('; ');
+}
+
 export function verdictText(verdict: PolicyVerdict): string {
-  const evaluated = verdict.evaluated.map(evaluatedText);
-  return [...evaluated, decisionText(verdict.decision)].join('; ');
+  if (verdict.evaluated.length === 0) return decisionText(verdict.decision);
+  return `${evaluatedText(verdict)} => ${decisionText(verdict.decision)}`;
 }
 
 export function policyStepText(step: {
