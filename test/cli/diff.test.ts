@@ -44,7 +44,9 @@ describe('podnet diff', () => {
       ),
     ).toHaveLength(5);
     expect(sessions).toHaveLength(15);
-    expect(stdout).toMatch(/\n15 differences: machines 0, sessions 15, routes 0, fib 0, services 0, policies 0, reachability 0\n$/);
+    expect(stdout).toMatch(
+      /\n15 differences: machines 0, sessions 15, routes 0, fib 0, services 0, policies 0, reachability 0\n$/,
+    );
   });
 
   it('mesh vs AS per rack: next hops move to the ToRs, and the pods reach each other', async () => {
