@@ -13,7 +13,6 @@ import { defaultPort } from '../core/topology/model.js';
 import { Tracer } from '../core/trace/index.js';
 import { explainRoute, ipRoute, sessionInfo, showRoute } from '../io/format/bgp.js';
 import { describePod } from '../io/format/kubectl.js';
-import { policyName } from '../io/format/policy-words.js';
 import { clusterIpText, serviceEndpoints } from '../io/format/services.js';
 import { formatTraces } from '../io/format/trace.js';
 import { INSTANT_EPOCH_MS } from '../io/workspace.js';
@@ -283,22 +282,6 @@ export function podsScreen(sim: Simulation, state: TuiState): Line[] {
   return [...podLines(sim, state), ...serviceLines(sim, state), ...policyLines(sim)];
 }
 
-/** The network policies below the Services, in the order Felix would run them for a pod they select. */
-function policyLines(sim: Simulation): Line[] {
-  const ordered = sim.cluster.policies.ordered();
-  if (ordered.length === 0) return [];
-  return [
-    { text: '', tone: 'plain' },
-    { text: `${'POLICY'.padEnd(44)} ${'TIER/ORDER'.padEnd(16)} ${'TYPES'.padEnd(15)} SELECTOR`, tone: 'dim' },
-    ...ordered.map(
-      (p): Line =>
-        plain(
-          `${policyName(p).padEnd(44)} ${`${p.tier}/${p.order ?? '-'}`.padEnd(16)} ${p.types.join(',').padEnd(15)} ${p.selector.text || 'all()'}`,
-        ),
-    ),
-  ];
-}
-
 /** The Services below the pods, as get svc and get endpoints would show them at this moment. */
 function serviceLines(sim: Simulation, state: TuiState): Line[] {
   const records = sim.cluster.services.list();
@@ -313,6 +296,29 @@ function serviceLines(sim: Simulation, state: TuiState): Line[] {
         tone: ready > 0 || record.spec.selector === undefined ? 'plain' : 'warn',
       };
     }),
+  ];
+}
+
+/** calicoctl's and kubectl's short names of the policy kinds, to keep a policy on one line. */
+const POLICY_SHORT = { NetworkPolicy: 'knp', CalicoNetworkPolicy: 'np', GlobalNetworkPolicy: 'gnp' } as const;
+
+/** The network policies below the Services, in the order Felix runs them for a pod they select. */
+function policyLines(sim: Simulation): Line[] {
+  const ordered = sim.cluster.policies.ordered();
+  if (ordered.length === 0) return [];
+  const name = (p: (typeof ordered)[number]) =>
+    `${POLICY_SHORT[p.kind]} ${p.namespace === undefined ? '' : `${p.namespace}/`}${p.name}`;
+  return [
+    { text: `${'POLICY'.padEnd(32)} ${'TIER/ORDER'.padEnd(13)} ${'TYPES'.padEnd(14)} SELECTOR`, tone: 'dim' },
+    ...ordered.map(
+      (p): Line =>
+        plain(
+          `${name(p).padEnd(32)} ${`${p.tier}/${p.order ?? '-'}`.padEnd(13)} ${p.types
+            .map((t) => (t === 'ingress' ? 'Ingress' : 'Egress'))
+            .join(',')
+            .padEnd(14)} ${p.selector.text || 'all()'}`,
+        ),
+    ),
   ];
 }
 

@@ -144,6 +144,21 @@ describe('TUI frames', () => {
     expect(toService).toMatch(/SERVICE_DNAT +KUBE-SERVICES -> KUBE-SVC-NPX46M4PTMTKRN6Y/);
   });
 
+  it('lists the policies in the Pods view and shows a trace decided by one', async () => {
+    const { press } = await open('labs/calico-global-policy/lab.yaml', 30);
+    const pods = await press('2');
+    expect(pods).toMatch(/^POLICY +TIER\/ORDER +TYPES +SELECTOR$/m);
+    expect(pods).toMatch(/^gnp security\.quarantine +security\/10 +Ingress +all\(\)$/m);
+    expect(pods).toMatch(/^knp default\/allow-web +default\/1000 +Ingress +app=web$/m);
+    // From client to db, the first destination: denied at the end of the default tier.
+    const trace = await press('4', KEY.right);
+    expect(trace).toMatch(/^From {2}client {2}to <db>: 6379 /m);
+    expect(trace.replace(/\n {4}/g, ' ')).toMatch(
+      /^=> DENIED_IN at node-2: ingress of default\/db: no rule matched: end of tier default/m,
+    );
+    expect(trace).toMatch(/^ +POLICY +cali/m);
+  });
+
   it('wraps long lines at 80 columns instead of cutting the reason or the best marker', async () => {
     const { frame, press } = await open('seed-lab.yaml', 3);
     const trace = await press('4');
