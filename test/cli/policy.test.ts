@@ -211,3 +211,57 @@ describe('diff', () => {
     );
   });
 });
+
+describe('exports', () => {
+  it('export calico writes the namespaces first and the tiers and policies last; containerlab says it leaves them out', async () => {
+    const lab = `${REPO}/topologies/labs/calico-global-policy/lab.yaml`;
+    const calico = await cli.run('-t', `${REPO}/topologies/labs/default-deny/solution.yaml`, 'export', 'calico', 'out');
+    expect(calico.stdout).toContain('00-namespaces.yaml, 01-bgpconfiguration.yaml');
+    expect(readFileSync(cli.path('out', '00-namespaces.yaml'), 'utf8')).toBe(
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: shop\n',
+    );
+    const policies = readFileSync(cli.path('out', '07-policies.yaml'), 'utf8');
+    expect(policies.match(/^kind: NetworkPolicy$/gm)).toHaveLength(3);
+    // Tiers come before the policies that name them.
+    const tiers = await cli.run('-t', lab, 'export', 'calico', 'gnp');
+    expect(tiers.code).toBe(0);
+    expect(readFileSync(cli.path('gnp', '07-policies.yaml'), 'utf8')).toMatch(
+      /^apiVersion: projectcalico.org\/v3\nkind: Tier\nmetadata:\n {2}name: security\nspec:\n {2}order: 100\n {2}defaultAction: Deny\n---\n/,
+    );
+    const clab = await cli.run('-t', lab, 'export', 'containerlab', 'clab');
+    expect(clab.stderr).toBe(
+      'note: network policy is not reproduced in containerlab (its containers run BIRD, not Felix): 4 policies are left out\n',
+    );
+    expect(readFileSync(cli.path('clab', 'README.md'), 'utf8')).toContain('Network policy is not reproduced here');
+  });
+});
+
+describe('where Felix does not police', () => {
+  it('a hostNetwork pod is no endpoint: its node reaches local pods past any policy, other nodes only by ipBlock', async () => {
+    const topology = `${SHOP}---
+apiVersion: v1
+kind: Pod
+metadata: { name: agent, namespace: shop, labels: { app: agent } }
+spec: { nodeName: node-2, hostNetwork: true, containers: [{ name: agent, image: nicolaka/netshoot, command: [sleep, infinity] }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: remote-agent, namespace: shop, labels: { app: agent } }
+spec: { nodeName: node-1, hostNetwork: true, containers: [{ name: agent, image: nicolaka/netshoot, command: [sleep, infinity] }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: backend-from-agents, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: backend } }
+  ingress: [{ from: [{ podSelector: { matchLabels: { app: agent } } }] }]
+`;
+    const file = write('host.yaml', topology);
+    const local = await cli.run('-t', file, 'trace', 'shop/agent', 'shop/backend:8080');
+    expect(local.stdout).toContain('=> ACCEPTED');
+    expect(local.stdout).not.toContain('POLICY');
+    // From node-1 the packet carries node-1's address: the podSelector cannot match it.
+    const remote = await cli.run('-t', file, 'trace', 'shop/remote-agent', 'shop/backend:8080');
+    expect(remote.stdout).toContain('=> DENIED_IN at node-2: ingress of shop/backend');
+  });
+});
