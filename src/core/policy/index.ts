@@ -254,32 +254,16 @@ export class PolicyEngine {
   }
 
   selects(selector: WrittenSelector, pod: PodRecord): boolean {
-    let memo = this.selected.get(selector);
-    if (memo === undefined) {
-      memo = new Map();
-      this.selected.set(selector, memo);
-    }
-    let result = memo.get(pod);
-    if (result === undefined) {
-      result = matches(selector.selector, this.labelsOf(pod));
-      memo.set(pod, result);
-    }
-    return result;
+    return remembered(this.selected, selector, pod, () => matches(selector.selector, this.labelsOf(pod)));
   }
 
   namespaceSelected(selector: WrittenSelector, namespace: string): boolean {
-    let memo = this.namespaceMatches.get(selector);
-    if (memo === undefined) {
-      memo = new Map();
-      this.namespaceMatches.set(selector, memo);
-    }
-    let result = memo.get(namespace);
-    if (result === undefined) {
-      const labels = { ...this.cluster.policies.namespaceLabels(namespace), 'projectcalico.org/name': namespace };
-      result = matches(selector.selector, labels);
-      memo.set(namespace, result);
-    }
-    return result;
+    return remembered(this.namespaceMatches, selector, namespace, () =>
+      matches(selector.selector, {
+        ...this.cluster.policies.namespaceLabels(namespace),
+        'projectcalico.org/name': namespace,
+      }),
+    );
   }
 
   private labelsOf(pod: PodRecord): Labels {
@@ -290,6 +274,21 @@ export class PolicyEngine {
     }
     return labels;
   }
+}
+
+/** A two-level memo: what `compute` gave for (outer, inner), computed once. */
+function remembered<O, I, V>(memo: Map<O, Map<I, V>>, outer: O, inner: I, compute: () => V): V {
+  let level = memo.get(outer);
+  if (level === undefined) {
+    level = new Map();
+    memo.set(outer, level);
+  }
+  let value = level.get(inner);
+  if (value === undefined) {
+    value = compute();
+    level.set(inner, value);
+  }
+  return value;
 }
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, string>> = { TCP: '6', UDP: '17' };

@@ -82,10 +82,16 @@ export function resolveNetworkPolicy(
     types,
     ingress,
     egress,
-    labels: manifest.metadata.labels ?? {},
-    manifest: manifest as unknown as Record<string, unknown>,
-    origin,
+    ...writtenAs(manifest, origin),
   };
+}
+
+/** What a policy keeps of its manifest: its labels, the manifest itself (for describe and export), where. */
+function writtenAs(
+  manifest: { metadata: { labels?: Record<string, string> | undefined } },
+  origin: Origin,
+): Pick<PolicySpec, 'labels' | 'manifest' | 'origin'> {
+  return { labels: manifest.metadata.labels ?? {}, manifest: manifest as unknown as Record<string, unknown>, origin };
 }
 
 function labelSelector(
@@ -243,9 +249,7 @@ export function resolveCalicoPolicy(
     types: calicoTypes(spec.types, ingress.length > 0, egress.length > 0),
     ingress,
     egress,
-    labels: manifest.metadata.labels ?? {},
-    manifest: manifest as unknown as Record<string, unknown>,
-    origin,
+    ...writtenAs(manifest, origin),
   };
 }
 

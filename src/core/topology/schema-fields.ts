@@ -12,6 +12,13 @@ const DURATION_TOO_LONG = 'a duration of at most 1000000000 seconds (about 31 ye
 
 export const text = (description: string) => z.string().min(1).describe(description);
 
+/** A TCP/UDP port number, as every part of the format writes one. */
+export const portNumber = z
+  .number()
+  .int('a port is a whole number')
+  .min(1, 'a port is between 1 and 65535')
+  .max(65535, 'a port is between 1 and 65535');
+
 export const durationSchema = z
   .union([
     z.number().nonnegative().max(MAX_DURATION_SECONDS, DURATION_TOO_LONG),

@@ -5,14 +5,8 @@
  * pre-DNAT policy) are refused where they stand.
  */
 import * as z from 'zod';
-import { labelsSchema, notModelled, text } from './schema-fields.js';
+import { labelsSchema, notModelled, portNumber, text } from './schema-fields.js';
 import { labelSelectorSchema, objectMeta } from './schema-workloads.js';
-
-const portNumber = z
-  .number()
-  .int('a port is a whole number')
-  .min(1, 'a port is between 1 and 65535')
-  .max(65535, 'a port is between 1 and 65535');
 
 const ipBlock = z.strictObject({
   cidr: text('a CIDR, e.g. 172.17.0.0/16'),

@@ -4,21 +4,15 @@
  * model (LoadBalancer, dual stack, per-port app protocols) is refused where it stands.
  */
 import * as z from 'zod';
-import { labelsSchema, notModelled } from './schema-fields.js';
+import { labelsSchema, notModelled, portNumber } from './schema-fields.js';
 import { objectMeta } from './schema-workloads.js';
-
-const port = z
-  .number()
-  .int('a port is a whole number')
-  .min(1, 'a port is between 1 and 65535')
-  .max(65535, 'a port is between 1 and 65535');
 
 const servicePort = z.strictObject({
   name: z.string().optional(),
   protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
-  port,
+  port: portNumber,
   targetPort: z
-    .union([port, z.string().min(1)])
+    .union([portNumber, z.string().min(1)])
     .optional()
     .describe("the pods' port, by number or by container port name"),
   nodePort: z.number().int().optional().describe('for NodePort Services: 30000-32767, or chosen by the API server'),

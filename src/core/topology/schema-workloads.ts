@@ -3,7 +3,7 @@
  * Kubernetes manifests: what is accepted, with defaults, and what is refused as not modelled.
  */
 import * as z from 'zod';
-import { labelsSchema, MAX_DURATION_SECONDS, notModelled, onlyDefault, text } from './schema-fields.js';
+import { labelsSchema, MAX_DURATION_SECONDS, notModelled, onlyDefault, portNumber, text } from './schema-fields.js';
 
 const probePort = z.union([z.number().int().min(1).max(65535), z.string().min(1)]);
 
@@ -31,19 +31,10 @@ const probeSchema = z
   });
 
 const containerPort = z.strictObject({
-  containerPort: z
-    .number()
-    .int('a port is a whole number')
-    .min(1, 'a port is between 1 and 65535')
-    .max(65535, 'a port is between 1 and 65535'),
+  containerPort: portNumber,
   protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
   name: z.string().optional(),
-  hostPort: z
-    .number()
-    .int()
-    .min(1, 'a port is between 1 and 65535')
-    .max(65535, 'a port is between 1 and 65535')
-    .optional(),
+  hostPort: portNumber.optional(),
   hostIP: notModelled('a hostPort bound to one host address'),
 });
 

@@ -14,6 +14,7 @@ import {
   labelsSchema,
   notModelled,
   onlyDefault,
+  portNumber,
   text,
 } from './schema-fields.js';
 import { type containerSchema, podManifest } from './schema-workloads.js';
@@ -140,10 +141,7 @@ export const podFileReference = z.strictObject({
 });
 
 export const imageEntry = z.strictObject({
-  ports: z
-    .array(z.number().int().min(1, 'a port is between 1 and 65535').max(65535, 'a port is between 1 and 65535'))
-    .optional()
-    .describe('ports the image listens on (default: the declared containerPorts)'),
+  ports: z.array(portNumber).optional().describe('ports the image listens on (default: the declared containerPorts)'),
   pullSeconds: z.number().nonnegative().optional(),
   exitAfter: durationSchema.optional().describe('the process exits this long after it starts'),
   exitCode: z.number().int().min(0).max(255).optional(),
@@ -170,13 +168,7 @@ export const eventEntry = z.discriminatedUnion('action', [
       .enum(['block-port', 'unblock-port'])
       .describe('a firewall rule dropping a TCP port in both directions on a machine'),
     node: text('node or router name'),
-    port: z
-      .number()
-      .int()
-      .min(1, 'a port is between 1 and 65535')
-      .max(65535, 'a port is between 1 and 65535')
-      .optional()
-      .describe("default: BGP, the cluster's bgp.listenPort (179 unless configured)"),
+    port: portNumber.optional().describe("default: BGP, the cluster's bgp.listenPort (179 unless configured)"),
   }),
 ]);
 
@@ -188,12 +180,7 @@ export const checkEntry = z.discriminatedUnion('check', [
     name: checkName,
     from: text('source pod (name or namespace/name)'),
     to: text("destination pod, an IPv4 address, or localhost (the source pod's own loopback)"),
-    port: z
-      .number()
-      .int()
-      .min(1, 'a port is between 1 and 65535')
-      .max(65535, 'a port is between 1 and 65535')
-      .optional(),
+    port: portNumber.optional(),
     expect: z
       .enum([
         'ACCEPTED',
@@ -218,14 +205,12 @@ export const checkEntry = z.discriminatedUnion('check', [
     name: checkName,
     from: text('source pod (name or namespace/name)'),
     to: text('destination pod, Service or DNS name, or IPv4 address'),
-    port: z
-      .number()
-      .int()
-      .min(1, 'a port is between 1 and 65535')
-      .max(65535, 'a port is between 1 and 65535')
-      .optional(),
+    port: portNumber.optional(),
     policy: text('the deciding policy: namespace/name of a NetworkPolicy (either API), or a GlobalNetworkPolicy name'),
-    rule: z.string().optional().describe('its rule, as ingress[0] or egress[1]'),
+    rule: z
+      .string()
+      .optional()
+      .describe('its rule, as ingress[0] or egress[1], or end-of-tier when no rule matched and the tier denied'),
     action: z.enum(['Allow', 'Deny']).optional().describe('what the rule does'),
   }),
   z.strictObject({
