@@ -300,6 +300,22 @@ spec:
     expect(denied.stdout).not.toMatch(/POLICY .*10\.96\./);
   });
 
+  it("a hostPort is policed after the portmap DNAT: the rule must name the container's port", async () => {
+    const hostPort = pod('hp', { labels: 'app: hp', node: 'node-2', ports: '{ containerPort: 80, hostPort: 8080 }' });
+    const only = (port: number) => `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: hp-only }
+spec:
+  podSelector: { matchLabels: { app: hp } }
+  ingress: [{ ports: [{ port: ${port} }] }]
+`;
+    const containerPort = write('a.yaml', CLUSTER + PODS + hostPort + only(80));
+    expect(await dispositions(containerPort, 'frontend', '172.17.1.12:8080')).toEqual(['ACCEPTED']);
+    const nodePort = write('b.yaml', CLUSTER + PODS + hostPort + only(8080));
+    expect(await dispositions(nodePort, 'frontend', '172.17.1.12:8080')).toEqual(['DENIED_IN']);
+  });
+
   it('the reply of an allowed connection passes both chains by conntrack, though no rule allows it', async () => {
     const file = write('t.yaml', CLUSTER + PODS + TEST_NETWORK_POLICY);
     const run = await cli.run('-t', file, 'trace', 'frontend', 'db:6379', '--bidirectional');

@@ -124,7 +124,11 @@ export class PolicyEngine {
     cluster.policies.ordered().forEach((spec, i) => {
       this.rank.set(spec, i);
       if (spec.namespace === undefined) this.global.push(spec);
-      else this.byNamespace.set(spec.namespace, [...(this.byNamespace.get(spec.namespace) ?? []), spec]);
+      else {
+        const list = this.byNamespace.get(spec.namespace);
+        if (list === undefined) this.byNamespace.set(spec.namespace, [spec]);
+        else list.push(spec);
+      }
     });
   }
 

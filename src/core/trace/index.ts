@@ -182,9 +182,12 @@ export class Tracer {
       if (mapped === undefined) return [this.finish(flow, hops, this.deliveries.toHost(machine, flow, steps, ttl))];
       const { pod, containerPort } = mapped;
       const label = podLabel(pod);
-      const deniedIn = hops.length > 0 && this.policed(pod, 'ingress', flow, current, machine, steps);
-      if (deniedIn) return end(deniedIn);
       steps.push({ kind: 'HOST_PORT', hostPort: flow.port, to: pod.podIp as Ipv4, port: containerPort, pod: label });
+      // Felix sees the packet after the portmap DNAT: the pod's address and its container port.
+      const translated = { ...current, dst: pod.podIp as Ipv4 };
+      const deniedIn =
+        hops.length > 0 && this.policed(pod, 'ingress', { ...flow, port: containerPort }, translated, machine, steps);
+      if (deniedIn) return end(deniedIn);
       steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
       const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
       const delivered = this.deliveries.toPod(pod, { ...flow, port: containerPort }, received, ttl);

@@ -25,11 +25,11 @@ export function policyCheck(
   packet: { readonly src: number; readonly dst: number },
   machine: string,
 ): PolicyCheck | undefined {
-  if (pod.spec.hostNetwork) return undefined;
+  // Without any policy the chains decide nothing worth a step, forward or reply.
+  if (pod.spec.hostNetwork || engine.empty) return undefined;
   const endpoint = `${pod.spec.namespace}/${pod.spec.name}`;
   const iface = pod.vethName;
   if (flow.reply) return { step: { kind: 'POLICY', direction, endpoint, iface, established: true } };
-  if (engine.empty) return undefined;
   const verdict = engine.verdict(pod, direction, { ...packet, protocol: flow.protocol, port: flow.port });
   const step: Step = { kind: 'POLICY', direction, endpoint, iface, verdict };
   if (verdict.allowed) return { step };
