@@ -177,22 +177,7 @@ export class Tracer {
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
     if (crumbs.has(crumb)) return end({ kind: 'LOOP', at: machine, dst: current.dst });
-    if (this.owners.get(current.dst) === machine) {
-      const mapped = this.deliveries.hostPortTarget(machine, flow);
-      if (mapped === undefined) return [this.finish(flow, hops, this.deliveries.toHost(machine, flow, steps, ttl))];
-      const { pod, containerPort } = mapped;
-      const label = podLabel(pod);
-      steps.push({ kind: 'HOST_PORT', hostPort: flow.port, to: pod.podIp as Ipv4, port: containerPort, pod: label });
-      // Felix sees the packet after the portmap DNAT: the pod's address and its container port.
-      const translated = { ...current, dst: pod.podIp as Ipv4 };
-      const deniedIn =
-        hops.length > 0 && this.policed(pod, 'ingress', { ...flow, port: containerPort }, translated, machine, steps);
-      if (deniedIn) return end(deniedIn);
-      steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
-      const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
-      const delivered = this.deliveries.toPod(pod, { ...flow, port: containerPort }, received, ttl);
-      return [this.finish(flow, [...hops, { node: machine, ttl, steps }], delivered)];
-    }
+    if (this.owners.get(current.dst) === machine) return this.toMachine(flow, machine, current, ttl, path);
     const entry = this.fib(machine)?.lookup(current.dst);
     if (entry === undefined) return end({ kind: 'NO_ROUTE', at: machine, dst: current.dst });
     steps.push(this.lookupStep(machine, entry));
@@ -244,6 +229,25 @@ export class Tracer {
         );
       }
     }
+  }
+
+  /** A packet for the machine's own address: its own service, or a pod behind a hostPort. */
+  private toMachine(flow: Flow, machine: string, current: Packet, ttl: number, path: Path): Trace[] {
+    const { hops, steps } = path;
+    const mapped = this.deliveries.hostPortTarget(machine, flow);
+    if (mapped === undefined) return [this.finish(flow, hops, this.deliveries.toHost(machine, flow, steps, ttl))];
+    const { pod, containerPort } = mapped;
+    const label = podLabel(pod);
+    steps.push({ kind: 'HOST_PORT', hostPort: flow.port, to: pod.podIp as Ipv4, port: containerPort, pod: label });
+    // Felix sees the packet after the portmap DNAT: the pod's address and its container port.
+    const translated = { ...current, dst: pod.podIp as Ipv4 };
+    const deniedIn =
+      hops.length > 0 && this.policed(pod, 'ingress', { ...flow, port: containerPort }, translated, machine, steps);
+    if (deniedIn) return [{ flow, hops: [...hops, { node: machine, ttl, steps }], disposition: deniedIn }];
+    steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
+    const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
+    const delivered = this.deliveries.toPod(pod, { ...flow, port: containerPort }, received, ttl);
+    return [this.finish(flow, [...hops, { node: machine, ttl, steps }], delivered)];
   }
 
   /** A hit's usable endpoints on a node: the network is frozen at `now`, so each port's are found once. */
