@@ -182,6 +182,38 @@ spec:
     expect(await dispositions(file, 'frontend', 'other:80')).toEqual(['ACCEPTED']);
     expect(await dispositions(file, 'elsewhere/stranger', 'default/db:6379')).toEqual(['ACCEPTED']);
   });
+
+  it('allow all egress: a default deny of egress plus egress: [{}] lets everything out', async () => {
+    const policies = `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: default-deny-egress }
+spec: { podSelector: {}, policyTypes: [Egress] }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: allow-all-egress }
+spec:
+  podSelector: {}
+  egress: [{}]
+  policyTypes: [Egress]
+`;
+    const file = write('t.yaml', CLUSTER + PODS + policies);
+    expect(await dispositions(file, 'frontend', 'other:80')).toEqual(['ACCEPTED']);
+    expect(await dispositions(file, 'frontend', '10.0.0.7:80')).toEqual(['EXITS_NETWORK']);
+  });
+
+  it('default deny all ingress and all egress: nothing in, nothing out', async () => {
+    const policy = `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: default-deny-all }
+spec: { podSelector: {}, policyTypes: [Ingress, Egress] }
+`;
+    const file = write('t.yaml', CLUSTER + PODS + policy);
+    expect(await dispositions(file, 'frontend', 'other:80')).toEqual(['DENIED_OUT']);
+    expect(await dispositions(file, 'myproject/client', 'default/other:80')).toEqual(['DENIED_IN']);
+  });
 });
 
 const ALLOW_FRONTEND = `---
