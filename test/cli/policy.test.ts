@@ -260,8 +260,9 @@ spec:
     const local = await cli.run('-t', file, 'trace', 'shop/agent', 'shop/backend:8080');
     expect(local.stdout).toContain('=> ACCEPTED');
     expect(local.stdout).not.toContain('POLICY');
-    // From node-1 the packet carries node-1's address: the podSelector cannot match it.
+    // From node-1 the packet carries node-1's tunl0 address (IPIP): no endpoint, so the podSelector cannot match it.
     const remote = await cli.run('-t', file, 'trace', 'shop/remote-agent', 'shop/backend:8080');
+    expect(remote.stdout).toMatch(/ORIGINATED +TCP 192\.168\.\d+\.\d+ -> /);
     expect(remote.stdout).toContain('=> DENIED_IN at node-2: ingress of shop/backend');
   });
 });

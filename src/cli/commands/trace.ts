@@ -132,7 +132,8 @@ function replyOf(tracer: Tracer, destination: Destination, flow: Flow, forward: 
   return tracer.trace({
     srcPod: `${answering.spec.namespace}/${answering.spec.name}`,
     src: dnat === undefined ? destination.ip : dnat.to,
-    dst: flow.src,
+    // To the address the connection left from (a node's tunnel address, for a hostNetwork client).
+    dst: forward[0]?.flow.src ?? flow.src,
     protocol: flow.protocol,
     port: 32768,
     loopback: false,

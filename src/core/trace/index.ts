@@ -28,6 +28,7 @@ import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
 import { INITIAL_TTL, type Packet, type Path, POD_DEFAULT_ROUTE, received } from './packet.js';
 import { policyCheck } from './policy-steps.js';
+import { tunnelAddresses, withSourceAddress } from './source-address.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
 export * from './types.js';
@@ -51,6 +52,7 @@ export class Tracer {
     this.fibs = new Map(fibs);
     this.deliveries = new Deliveries(sim, now);
     for (const speaker of sim.peering.speakers) for (const ip of speaker.addresses) this.owners.set(ip, speaker.name);
+    for (const [ip, node] of tunnelAddresses(sim)) this.owners.set(ip, node);
   }
 
   fib(machine: string): Fib | undefined {
@@ -58,7 +60,8 @@ export class Tracer {
     return this.fibs.get(machine);
   }
 
-  trace(flow: Flow): Trace[] {
+  trace(given: Flow): Trace[] {
+    const flow = withSourceAddress(this.sim, (machine) => this.fib(machine), given, this.podNamed(given.srcPod));
     if (flow.srcMachine !== undefined) return this.fromMachine(flow, flow.srcMachine);
     const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
