@@ -266,3 +266,30 @@ spec:
     expect(remote.stdout).toContain('=> DENIED_IN at node-2: ingress of shop/backend');
   });
 });
+
+describe('trace JSON', () => {
+  it("carries each POLICY step's policies, matches and decision for tools", async () => {
+    const lab = `${REPO}/topologies/labs/calico-global-policy/lab.yaml`;
+    const run = await cli.run('-t', lab, 'trace', 'client', 'db:6379', '-o', 'json');
+    const steps = (JSON.parse(run.stdout) as { forward: { hops: { steps: { kind: string }[] }[] }[] }).forward[0]?.hops
+      .flatMap((h) => h.steps)
+      .filter((s) => s.kind === 'POLICY');
+    expect(steps?.[1]).toMatchObject({
+      direction: 'ingress',
+      endpoint: 'default/db',
+      allowed: false,
+      policies: [
+        {
+          name: 'GlobalNetworkPolicy security.quarantine',
+          tier: 'security',
+          order: 10,
+          rule: 'ingress[1]',
+          action: 'Pass',
+        },
+        { name: 'GlobalNetworkPolicy db-lockdown', tier: 'default', order: 100, logged: ['ingress[0]'] },
+        { name: 'NetworkPolicy default/isolate-db', tier: 'default', order: 1000 },
+      ],
+      decision: 'no rule matched: end of tier default (defaultAction Deny) drops it',
+    });
+  });
+});

@@ -1,6 +1,7 @@
 /** Traces as a router engineer reads them: numbered hops, one step a line, the disposition last. */
 import { formatIpv4 } from '../../core/net/index.js';
 import type { DispositionKind, Step, Trace } from '../../core/trace/index.js';
+import { decisionText, policyName } from './policy-words.js';
 import { dispositionText, routeText, stepText } from './trace-words.js';
 
 export function formatTraces(traces: readonly Trace[], title: string): string {
@@ -48,7 +49,31 @@ function stepObject(step: Step): object {
       ? { outerSrc: formatIpv4(step.outerSrc), outerDst: formatIpv4(step.outerDst) }
       : {}),
     ...(step.kind === 'NAT' ? { from: formatIpv4(step.from), to: formatIpv4(step.to) } : {}),
+    ...(step.kind === 'POLICY' ? policyObject(step) : {}),
     detail: stepText(step),
+  };
+}
+
+/** A POLICY step's facts for tools: the chain, the policies it ran with their matches, the decision. */
+function policyObject(step: Extract<Step, { kind: 'POLICY' }>): object {
+  const { verdict } = step;
+  return {
+    direction: step.direction,
+    endpoint: step.endpoint,
+    ...(step.established ? { established: true } : {}),
+    ...(verdict === undefined
+      ? {}
+      : {
+          allowed: verdict.allowed,
+          policies: verdict.evaluated.map((e) => ({
+            name: policyName(e.policy),
+            tier: e.policy.tier,
+            ...(e.policy.order !== undefined ? { order: e.policy.order } : {}),
+            ...(e.matched !== undefined ? { rule: e.matched.path, action: e.matched.action } : {}),
+            ...(e.logged.length > 0 ? { logged: e.logged } : {}),
+          })),
+          decision: decisionText(verdict.decision),
+        }),
   };
 }
 
