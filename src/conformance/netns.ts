@@ -5,7 +5,7 @@
  * kills every BIRD it started and deletes every namespace, and it is safe to call twice.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { formatIpv4 } from '../core/net/index.js';
@@ -104,6 +104,8 @@ export class NamespaceLab {
   /** Writes the configuration and starts BIRD, or reconfigures the running one. */
   configureBird(machine: string, config: string, running: boolean): void {
     const file = join(this.dir, `${machine}.conf`);
+    // As confd, reload only a changed configuration: a reload would also undo `birdc disable`.
+    if (running && existsSync(file) && readFileSync(file, 'utf8') === config) return;
     writeFileSync(file, config);
     if (running) this.inside(machine, 'birdc', ['-s', this.socket(machine), 'configure']);
     else this.inside(machine, 'bird', ['-c', file, '-s', this.socket(machine), '-P', join(this.dir, `${machine}.pid`)]);

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { neighborTowards } from '../core/bgp/peering.js';
 import { type Simulation, simulate } from '../core/bgp/simulate.js';
 import { cidrContains, formatIpv4 } from '../core/net/index.js';
 import type { ScenarioEvent, Topology } from '../core/topology/model.js';
@@ -69,6 +70,9 @@ function describeEvent(event: ScenarioEvent): string {
     case 'node-down':
     case 'node-up':
       return `${event.action} ${event.node}`;
+    case 'session-down':
+    case 'session-up':
+      return `${event.action} ${event.session.join('-')}`;
     case 'pod-create':
       return `pod-create ${event.pod.name}`;
     case 'pod-delete':
@@ -89,6 +93,10 @@ function applyEvent(lab: NamespaceLab, event: ScenarioEvent, sim: Simulation, ru
     lab.startMachine(event.node);
   } else if (event.action === 'link-down' || event.action === 'link-up') {
     lab.setLinkUp(event.link[0], event.link[1], event.action === 'link-up');
+  } else if (event.action === 'session-down' || event.action === 'session-up') {
+    const neighbor = neighborTowards(sim.peering, event.session[0], event.session[1]);
+    if (neighbor === undefined) throw new Error(`no session ${event.session.join(' -> ')} to ${event.action}`);
+    lab.birdc(event.session[0], event.action === 'session-down' ? 'disable' : 'enable', neighbor.name);
   } else if (event.action === 'block-port' || event.action === 'unblock-port') {
     throw new Error(`conformance does not apply ${event.action} yet`);
   }

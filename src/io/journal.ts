@@ -61,6 +61,8 @@ export const journalEntry = z.discriminatedUnion('op', [
   }),
   z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
+  /** `birdc disable` (up false) or `enable` of a's protocol for its session with b. */
+  z.strictObject({ op: z.literal('session'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('cordon'), at: moment, node: z.string(), unschedulable: z.boolean() }),
   z.strictObject({
     op: z.literal('port'),
@@ -127,6 +129,8 @@ export function journalOps(
         return { kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
       case 'machine':
         return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
+      case 'session':
+        return { kind: 'session', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
       case 'port':
         return { kind: 'port', at: entry.at, name: entry.name, port: entry.port, blocked: entry.blocked };
       case 'cordon':
@@ -241,6 +245,7 @@ export function checkJournal(
         workload('Deployment', entry.namespace, entry.name);
         return;
       case 'link':
+      case 'session':
         machine('a', entry.a);
         machine('b', entry.b);
         if (entry.a === entry.b) report(['b'], 'a link joins two different machines');

@@ -1,4 +1,5 @@
 /** The routing commands, as a user reads them. */
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { nodeFileSystem } from '../../src/io/fs.js';
@@ -167,6 +168,55 @@ describe('failures through the workspace', () => {
     expect((await cli.run('bgp', 'status', 'node-2')).stdout).toMatch(
       /\| 10\.0\.1\.11 +\| node-to-node mesh \| start \| \d\d:\d\d:\d\d \| Active Socket: Connection refused \|/,
     );
+  });
+
+  it('fail session is birdc disable: both ends withdraw at once, the disabled side is down; restore reconnects', async () => {
+    await cli.run('init');
+    expect((await cli.run('fail', 'session', 'node-1', 'node-2')).stdout).toBe(
+      'node-1: birdc disable Mesh_10_0_1_12 (the session with node-2) at 300.0s simulated\n',
+    );
+    // Cease, not a silent death: no hold timer, the routes are gone at the moment of the disable.
+    expect((await cli.run('routes', 'node-1', '--at', '301')).stdout).not.toContain('192.168.247.0/26');
+    expect((await cli.run('routes', 'node-2', '--at', '301')).stdout).not.toContain('192.168.61.0/26');
+    expect((await cli.run('bgp', 'status', 'node-1')).stdout).toMatch(
+      /\| 10\.0\.1\.12 +\| node-to-node mesh \| down +\| \d\d:\d\d:\d\d \| +\|/,
+    );
+    expect((await cli.run('bgp', 'status', 'node-2')).stdout).toMatch(
+      /\| 10\.0\.1\.11 +\| node-to-node mesh \| start \| \d\d:\d\d:\d\d \| Active Socket: Connection closed \|/,
+    );
+    expect((await cli.run('events', '--node', 'node-1')).stdout).toMatch(
+      /^ +300\.000s {2}node-1 {2}event {4}Mesh_10_0_1_12 disabled$/m,
+    );
+    // The other sessions carry on: node-1 still reaches k8s-master's block.
+    expect((await cli.run('bgp', 'summary')).stdout).toMatch(/^Sessions: 2\/3 established/m);
+    await cli.run('restore', 'session', 'node-1', 'node-2');
+    expect((await cli.run('bgp', 'summary')).stdout).toMatch(/^Sessions: 3\/3 established/m);
+    expect((await cli.run('routes', 'node-1')).stdout).toContain('192.168.247.0/26 via 10.0.1.12 dev tunl0');
+    const none = await cli.run('fail', 'session', 'node-1', 'node-9');
+    expect(none).toMatchObject({ code: 1 });
+    expect(none.stderr).toContain('node or router "node-9" not found');
+  });
+
+  it('a topology event disables a session at its moment and enables it at another', async () => {
+    const file = cli.path('sessions.yaml');
+    writeFileSync(
+      file,
+      [
+        'cluster: { name: sessions }',
+        'nodes:',
+        '  - { name: node-1, address: 10.0.1.11/24 }',
+        '  - { name: node-2, address: 10.0.1.12/24 }',
+        'pods:',
+        '  - { apiVersion: v1, kind: Pod, metadata: { name: a }, spec: { nodeName: node-1, containers: [{ name: a, image: nginx }] } }',
+        'events:',
+        '  - { at: 60s, action: session-down, session: [node-1, node-2] }',
+        '  - { at: 120s, action: session-up, session: [node-1, node-2] }',
+        '',
+      ].join('\n'),
+    );
+    expect((await cli.run('-t', file, 'routes', 'node-2', '--at', '59')).stdout).toContain('192.168.61.0/26');
+    expect((await cli.run('-t', file, 'routes', 'node-2', '--at', '61')).stdout).not.toContain('192.168.61.0/26');
+    expect((await cli.run('-t', file, 'routes', 'node-2', '--at', '130')).stdout).toContain('192.168.61.0/26');
   });
 
   it('refuses to change a topology file given with -t', async () => {

@@ -5,7 +5,7 @@
 
 import { join, resolve } from 'node:path';
 import { DEFAULT_LOCAL_PREF, explainLosers } from '../../core/bgp/best-path.js';
-import { peerName } from '../../core/bgp/peering.js';
+import { buildPeering, neighborTowards, peerName } from '../../core/bgp/peering.js';
 import { BGP_PORT } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
 import { evaluateChecks } from '../../core/checks/index.js';
@@ -275,7 +275,9 @@ type Change =
   | { kind: 'link'; a: string; b: string; up: boolean }
   | { kind: 'machine'; name: string; up: boolean }
   /** `port` undefined: the BGP port the machine listens on. */
-  | { kind: 'port'; name: string; port: number | undefined; blocked: boolean };
+  | { kind: 'port'; name: string; port: number | undefined; blocked: boolean }
+  /** `birdc disable|enable` of a's protocol for its session with b. */
+  | { kind: 'session'; a: string; b: string; up: boolean };
 
 /** Whether a machine is running at `at`: the last of the topology's events and the journal's changes. */
 function machineUp(workspace: Workspace, name: string, at: number): boolean {
@@ -317,6 +319,17 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
       }
       entry = { op: 'machine', at, name: change.name, up: change.up };
       message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
+    } else if (change.kind === 'session') {
+      check(change.a);
+      check(change.b);
+      const neighbor = neighborTowards(buildPeering(workspace.topology), change.a, change.b);
+      if (neighbor === undefined)
+        throw new CommandFailure(
+          `error: ${change.a} has no BGP session with ${change.b} to ${change.up ? 'enable' : 'disable'}`,
+          1,
+        );
+      entry = { op: 'session', at, a: change.a, b: change.b, up: change.up };
+      message = `${change.a}: birdc ${change.up ? 'enable' : 'disable'} ${neighbor.name} (the session with ${change.b})`;
     } else {
       check(change.name);
       const isNode = workspace.topology.nodes.some((n) => n.name === change.name);

@@ -73,14 +73,24 @@ export function registerFailures(program: Command, { io, run, globals }: Registr
       .command(verb)
       .description(
         up
-          ? 'bring a link or a node back'
-          : 'break a link or stop a node (it dies silently: peers notice on hold timer expiry)',
+          ? 'bring a link, a node or a BGP session back'
+          : 'break a link, stop a node (it dies silently: peers notice on hold timer expiry), or disable a BGP session',
       );
     command
       .command('link <a> <b>')
       .description(up ? 'restore the link between two machines' : 'cut the link between two machines')
       .action((a: string, b: string, _opts: object, cmd: Command) =>
         run(async () => (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'link', a, b, up })),
+      );
+    command
+      .command('session <a> <b>')
+      .description(
+        up
+          ? "enable a's protocol for its session with b again (birdc enable): it reconnects"
+          : "disable a's protocol for its session with b (birdc disable): Cease, both drop its routes at once",
+      )
+      .action((a: string, b: string, _opts: object, cmd: Command) =>
+        run(async () => (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'session', a, b, up })),
       );
     command
       .command('node <name>')

@@ -5,6 +5,8 @@
  * Every transition goes through the pure FSM of session.ts; the timeline records it.
  * Routes are the subclass's business (network.ts): it is told when a session comes up (send the
  * neighbour everything it may have) and when one goes down (forget what the neighbour sent).
+ * A side may be disabled (`birdc disable`): it sends Cease (Administrative shutdown), both ends
+ * drop the session's routes at once, and it neither dials nor accepts until enabled again.
  * Invariants: an event whose session generation has moved on is ignored; "since" moves only when
  * a session goes up or down. Leaves out: graceful restart, BFD, TCP-AO, collision detection.
  */
@@ -70,6 +72,8 @@ export abstract class BgpSessions {
   protected readonly state: SpeakerState[];
   protected readonly neighborsOf: number[][];
   protected readonly rng: Rng;
+  /** Neighbours (one side's protocol) disabled by `birdc disable`; a restart of BIRD forgets them. */
+  protected readonly disabled = new Set<number>();
 
   constructor(
     readonly peering: Peering,
@@ -170,7 +174,7 @@ export abstract class BgpSessions {
   protected connect(session: number): void {
     const status = this.sessions[session] as SessionStatus;
     const local = this.initiator(session);
-    if (!this.isUp(local.speaker)) return;
+    if (!this.isUp(local.speaker) || this.disabled.has(local.index)) return;
     this.transition(session, { kind: 'connect-retry' });
     const reach = this.underlay.reach(this.speaker(local.speaker).name, local.remoteAddress);
     const remote = local.remote >= 0 ? (this.state[local.remote] as SpeakerState) : undefined;
@@ -178,7 +182,8 @@ export abstract class BgpSessions {
     if (!reach.ok) error = `Socket: ${reach.reason}`;
     else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
     else if (this.firewalled(local.speaker, local.remote)) error = 'Socket: Connection refused';
-    else if (this.responder(session) === undefined) error = 'Socket: Connection closed';
+    else if (this.responder(session) === undefined || this.disabled.has(this.responder(session)?.index ?? -1))
+      error = 'Socket: Connection closed';
     if (error !== undefined) {
       this.transition(session, { kind: 'tcp-failed', error });
       this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
@@ -244,6 +249,35 @@ export abstract class BgpSessions {
     status.generation++;
     this.transition(session, { kind: 'start' });
     this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
+  }
+
+  /** Whether one side's protocol is disabled (`birdc disable`). */
+  neighborDisabled(neighbor: number): boolean {
+    return this.disabled.has(neighbor);
+  }
+
+  /**
+   * `birdc disable` / `enable` of one side. Disabling sends Cease (Administrative shutdown): both
+   * ends drop what the session carried at once, with no hold timer; the disabled side stays down,
+   * and the other keeps retrying, refused, until it is enabled again.
+   */
+  setNeighborEnabled(neighbor: number, enabled: boolean): void {
+    if (this.disabled.has(neighbor) !== enabled) return;
+    const { session, speaker, name } = this.neighbor(neighbor);
+    const status = this.sessions[session] as SessionStatus;
+    this.log(speaker, 'event', `${name} ${enabled ? 'enabled' : 'disabled'}`);
+    if (enabled) this.disabled.delete(neighbor);
+    else this.disabled.add(neighbor);
+    this.transition(session, { kind: 'stop', error: enabled ? '' : 'Received: Administrative shutdown' });
+    status.generation++;
+    const initiator = this.initiator(session);
+    if (this.disabled.has(initiator.index) || !this.isUp(initiator.speaker)) return;
+    this.transition(session, { kind: 'start' });
+    this.engine.schedule(enabled ? TIMERS.connectDelay : TIMERS.connectRetry, {
+      kind: 'connect',
+      session,
+      generation: status.generation,
+    });
   }
 
   /** The far end stops hearing keepalives: the session falls when the hold timer runs out. */

@@ -130,6 +130,8 @@ export class BgpNetwork extends BgpSessions {
       return;
     }
     this.refreshOriginations(speaker);
+    // BIRD starts from its configuration: what `birdc disable` did is gone.
+    for (const neighbor of this.neighborsOf[speaker] as number[]) this.disabled.delete(neighbor);
     for (const session of sessions) {
       const status = this.sessions[session] as SessionStatus;
       if (status.state === 'Established') this.transition(session, { kind: 'stop', error: 'Peer restarted' });

@@ -46,6 +46,14 @@ export interface Neighbor {
   session: number;
 }
 
+/** Machine a's configuration for its session with machine b, if they peer. */
+export function neighborTowards(peering: Peering, a: string, b: string): Neighbor | undefined {
+  const speaker = peering.byName.get(a);
+  const remote = peering.byName.get(b);
+  if (speaker === undefined || remote === undefined) return undefined;
+  return peering.neighbors.find((n) => n.speaker === speaker && n.remote === remote);
+}
+
 /** The machine at the far end of a neighbour, or undefined when nothing in the topology has its address. */
 export function peerName(peering: Pick<Peering, 'speakers'>, n: Neighbor): string | undefined {
   return n.remote >= 0 ? peering.speakers[n.remote]?.name : undefined;

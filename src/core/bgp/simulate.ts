@@ -9,12 +9,14 @@ import type { RunResult } from '../sim/index.js';
 import type { Topology } from '../topology/model.js';
 import { Underlay } from '../topology/underlay.js';
 import { BgpNetwork } from './network.js';
-import { buildPeering, type Peering } from './peering.js';
+import { buildPeering, neighborTowards, type Peering } from './peering.js';
 
 export type WorldOp =
   | ClusterOp
   | { readonly kind: 'link'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
   | { readonly kind: 'machine'; readonly at: number; readonly name: string; readonly up: boolean }
+  /** `birdc disable` (up false) or `enable` of a's protocol towards b. */
+  | { readonly kind: 'session'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
   | {
       readonly kind: 'port';
       readonly at: number;
@@ -47,6 +49,14 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
       ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
     if (event.action === 'node-down' || event.action === 'node-up')
       ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
+    if (event.action === 'session-down' || event.action === 'session-up')
+      ops.push({
+        kind: 'session',
+        at: event.at,
+        a: event.session[0],
+        b: event.session[1],
+        up: event.action === 'session-up',
+      });
     if (event.action === 'block-port' || event.action === 'unblock-port')
       ops.push({
         kind: 'port',
@@ -60,7 +70,7 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
 }
 
 function isClusterOp(op: WorldOp): op is ClusterOp {
-  return op.kind !== 'link' && op.kind !== 'machine' && op.kind !== 'port';
+  return op.kind !== 'link' && op.kind !== 'machine' && op.kind !== 'port' && op.kind !== 'session';
 }
 
 /** The operations the cluster itself sees: pods, nodes going down or up, and cordons. */
@@ -175,6 +185,11 @@ function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
     case 'port': {
       const speaker = speakerOf(op.name);
       if (speaker !== undefined) network.setPortBlocked(speaker, op.port, op.blocked);
+      return;
+    }
+    case 'session': {
+      const neighbor = neighborTowards(network.peering, op.a, op.b);
+      if (neighbor !== undefined) network.setNeighborEnabled(neighbor.index, op.up);
       return;
     }
     default:

@@ -275,6 +275,7 @@ export interface ImageBehaviour {
 export type ScenarioAction =
   | { readonly action: 'link-down' | 'link-up'; readonly link: readonly [string, string] }
   | { readonly action: 'node-down' | 'node-up'; readonly node: string }
+  | { readonly action: 'session-down' | 'session-up'; readonly session: readonly [string, string] }
   | { readonly action: 'pod-create'; readonly pod: PodSpec }
   | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string }
   | { readonly action: 'scale'; readonly kind: WorkloadKind; readonly controller: string; readonly replicas: number }

@@ -196,6 +196,13 @@ export function resolveEvents(
         sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
         events.push({ at, origin, action: event.action, node: event.node });
         break;
+      case 'session-down':
+      case 'session-up':
+        event.session.forEach((end, j) => {
+          sink.checkName(end, machines, 'node or router', { source, path: ['events', i, 'session', j] });
+        });
+        events.push({ at, origin, action: event.action, session: event.session });
+        break;
       case 'block-port':
       case 'unblock-port':
         sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });

@@ -154,6 +154,13 @@ export const eventEntry = z.discriminatedUnion('action', [
   z.strictObject({ at: durationSchema, action: z.literal('link-up'), link: linkPair }),
   z.strictObject({ at: durationSchema, action: z.literal('node-down'), node: text('node or router name') }),
   z.strictObject({ at: durationSchema, action: z.literal('node-up'), node: text('node or router name') }),
+  z.strictObject({
+    at: durationSchema,
+    action: z
+      .enum(['session-down', 'session-up'])
+      .describe("birdc disable / enable of the first machine's protocol for its session with the second"),
+    session: z.tuple([z.string(), z.string()]).describe('the machine whose protocol it is, and its peer'),
+  }),
   z.strictObject({ at: durationSchema, action: z.literal('pod-create'), pod: podManifest }),
   z.strictObject({ at: durationSchema, action: z.literal('pod-delete'), pod: text('pod name, or namespace/name') }),
   z.strictObject({

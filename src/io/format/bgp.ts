@@ -27,6 +27,8 @@ function sessionOf(sim: Simulation, n: Neighbor): SessionStatus {
 
 /** What one side of a session shows in INFO: the BGP state and the last error. */
 export function sessionInfo(sim: Simulation, n: Neighbor): string {
+  // A protocol `birdc disable` stopped shows down, with nothing to say.
+  if (sim.network.neighborDisabled(n.index)) return '';
   const status = sessionOf(sim, n);
   if (status.state === 'Established') return 'Established';
   const spec = sim.peering.sessions[n.session];
@@ -55,7 +57,7 @@ export function nodeStatus(sim: Simulation, machine: string, epochMs: number): s
     return [
       formatIpv4(n.remoteAddress),
       n.type,
-      birdProtocolState(status.state, true),
+      birdProtocolState(status.state, !sim.network.neighborDisabled(n.index)),
       birdTime(epochMs, status.since, sim.until),
       sessionInfo(sim, n),
     ];
