@@ -22,14 +22,12 @@ import { nodeFileSystem } from '../io/fs.js';
 import { loadTopology } from '../io/topology-file.js';
 import { SETTLE_SECONDS } from '../io/workspace.js';
 import { NamespaceLab } from './netns.js';
-import { type MachineView, observedView, predictedView } from './views.js';
+import { ASPECTS, type Aspect, compareViews, type MachineView, observedView, predictedView } from './views.js';
 
 const HOLD_SECONDS = 9;
 const POLL_MS = 1000;
 const STABLE_POLLS = 6;
 const MAX_WAIT_MS = 90_000;
-const ASPECTS = ['sessions', 'best', 'alternatives', 'kernel'] as const;
-type Aspect = (typeof ASPECTS)[number];
 
 interface PhaseResult {
   readonly topology: string;
@@ -178,20 +176,16 @@ function compare(
   const differences: string[] = [];
   for (const speaker of sim.peering.speakers) {
     if (!sim.underlay.isUp(speaker.name)) continue;
-    const predicted = predictedView(sim, speaker.name);
-    const real = observed.get(speaker.name);
-    for (const aspect of ASPECTS) {
-      const keys = [...new Set([...predicted[aspect].keys(), ...(real?.[aspect].keys() ?? [])])].sort();
-      for (const key of keys) {
-        total[aspect]++;
-        const p = predicted[aspect].get(key);
-        const r = real?.[aspect].get(key);
-        if (String(p) === String(r)) agree[aspect]++;
-        else
-          differences.push(
-            `${topology} / ${phase} / ${speaker.name} ${aspect} ${key}: podnet ${p ?? '(none)'}; BIRD ${r ?? '(none)'}`,
-          );
-      }
+    for (const { aspect, key, predicted, real } of compareViews(
+      predictedView(sim, speaker.name),
+      observed.get(speaker.name),
+    )) {
+      total[aspect]++;
+      if (predicted === real) agree[aspect]++;
+      else
+        differences.push(
+          `${topology} / ${phase} / ${speaker.name} ${aspect} ${key}: podnet ${predicted ?? '(none)'}; BIRD ${real ?? '(none)'}`,
+        );
     }
   }
   return { topology, phase, agree, total, differences, seconds };

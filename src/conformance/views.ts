@@ -17,6 +17,28 @@ export interface MachineView {
   readonly kernel: Map<string, string>;
 }
 
+export const ASPECTS = ['sessions', 'best', 'alternatives', 'kernel'] as const;
+export type Aspect = (typeof ASPECTS)[number];
+
+/** Every key either side has, aspect by aspect, with both sides' values (as text) to compare. */
+export function compareViews(
+  predicted: MachineView,
+  real: MachineView | undefined,
+): { aspect: Aspect; key: string; predicted?: string; real?: string }[] {
+  return ASPECTS.flatMap((aspect) =>
+    [...new Set([...predicted[aspect].keys(), ...(real?.[aspect].keys() ?? [])])].sort().map((key) => {
+      const p = predicted[aspect].get(key);
+      const r = real?.[aspect].get(key);
+      return {
+        aspect,
+        key,
+        ...(p !== undefined ? { predicted: String(p) } : {}),
+        ...(r !== undefined ? { real: String(r) } : {}),
+      };
+    }),
+  );
+}
+
 export function emptyView(): MachineView {
   return { sessions: new Map(), best: new Map(), alternatives: new Map(), kernel: new Map() };
 }
@@ -70,8 +92,8 @@ export function predictedView(sim: Simulation, machine: string): MachineView {
     if (entry.proto !== 'bird' || !inPools(sim, formatCidr(entry.prefix))) continue;
     view.kernel.set(
       formatCidr(entry.prefix),
-      entry.kind === 'blackhole'
-        ? 'blackhole'
+      entry.kind === 'blackhole' || entry.kind === 'unreachable'
+        ? entry.kind
         : `via ${entry.nextHops
             .map((h) => formatIpv4(h.via))
             .sort()
@@ -163,9 +185,12 @@ export function observedView(sim: Simulation, protocols: string, routes: string,
   return view;
 }
 
-/** `ip route` lines BIRD installed (proto bird): blackhole, or the next hops, ECMP ones included. */
+/**
+ * `ip route` lines BIRD installed (proto bird): blackhole, unreachable (a best route whose next
+ * hop BIRD could not resolve), or the next hops, ECMP ones included.
+ */
 function kernelRoutes(ipRoute: string): Map<string, string> {
-  const routes = new Map<string, string[] | 'blackhole'>();
+  const routes = new Map<string, string[] | 'blackhole' | 'unreachable'>();
   let multipath: string[] | undefined;
   for (const line of ipRoute.split('\n')) {
     const hop = /^\s+nexthop via (\S+)/.exec(line);
@@ -174,15 +199,18 @@ function kernelRoutes(ipRoute: string): Map<string, string> {
       continue;
     }
     multipath = undefined;
-    const route = /^(blackhole )?(\S+)(?: via (\S+))?.* proto bird\b/.exec(line);
+    const route = /^(?:(blackhole|unreachable) )?(\S+)(?: via (\S+))?.* proto bird\b/.exec(line);
     if (route === null) continue;
     const prefix = (route[2] as string).includes('/') ? (route[2] as string) : `${route[2]}/32`;
-    if (route[1] !== undefined) routes.set(prefix, 'blackhole');
+    const type = route[1] as 'blackhole' | 'unreachable' | undefined;
+    if (type !== undefined) routes.set(prefix, type);
     else if (route[3] !== undefined) routes.set(prefix, [route[3]]);
     else {
       multipath = [];
       routes.set(prefix, multipath);
     }
   }
-  return new Map([...routes].map(([prefix, r]) => [prefix, r === 'blackhole' ? r : `via ${[...r].sort().join(',')}`]));
+  return new Map(
+    [...routes].map(([prefix, r]) => [prefix, typeof r === 'string' ? r : `via ${[...r].sort().join(',')}`]),
+  );
 }

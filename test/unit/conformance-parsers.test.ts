@@ -4,7 +4,11 @@
  * as BIRD prints alternatives.
  */
 import { describe, expect, it } from 'vitest';
-import { parseProtocols, parseRoutes } from '../../src/conformance/views.js';
+import { compareViews, observedView, parseProtocols, parseRoutes, predictedView } from '../../src/conformance/views.js';
+import { simulate } from '../../src/core/bgp/simulate.js';
+import { nodeFileSystem } from '../../src/io/fs.js';
+import { loadTopology } from '../../src/io/topology-file.js';
+import { repoPath } from '../helpers/cli.js';
 
 const PROTOCOLS = `BIRD 2.0.12 ready.
 Name       Proto      Table      State  Since         Info
@@ -80,5 +84,40 @@ describe('conformance readers of BIRD output', () => {
         clusterList: [],
       },
     ]);
+  });
+});
+
+describe('the comparison can fail', () => {
+  const loaded = loadTopology(repoPath('test/conformance/unresolvable.yaml'), nodeFileSystem);
+  if (!loaded.ok) throw new Error('unresolvable.yaml does not load');
+  const sim = simulate(loaded.topology, [], { until: 300 });
+  // `ip route` in node-1's namespace, as BIRD 2.0.12 left it in the suite.
+  const IP_ROUTE = [
+    '10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.11',
+    'blackhole 192.168.61.0/26 proto bird metric 32',
+    'unreachable 192.168.247.0/26 proto bird metric 32',
+    '',
+  ].join('\n');
+
+  it('keeps the unreachable kernel route BIRD installs for a next hop it cannot resolve, as podnet predicts it', () => {
+    const observed = observedView(sim, '', '', IP_ROUTE);
+    expect(observed.kernel).toEqual(
+      new Map([
+        ['192.168.61.0/26', 'blackhole'],
+        ['192.168.247.0/26', 'unreachable'],
+      ]),
+    );
+    const predicted = predictedView(sim, 'node-1');
+    const kernel = compareViews(predicted, observed).filter((d) => d.aspect === 'kernel');
+    expect(kernel.every((d) => d.predicted === d.real)).toBe(true);
+  });
+
+  it('reports a difference when the prediction leaves the unreachable route out', () => {
+    const wrong = predictedView(sim, 'node-1');
+    wrong.kernel.delete('192.168.247.0/26');
+    const differences = compareViews(wrong, observedView(sim, '', '', IP_ROUTE)).filter(
+      (d) => d.aspect === 'kernel' && d.predicted !== d.real,
+    );
+    expect(differences).toEqual([{ aspect: 'kernel', key: '192.168.247.0/26', real: 'unreachable' }]);
   });
 });

@@ -46,6 +46,15 @@ function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
   return false;
 }
 
+/**
+ * Whether BIRD (`gateway recursive`) resolves a next hop on this speaker: on one of its subnets,
+ * or through its default route; a router resolves through its own routing. An unresolvable best
+ * route is still selected, and goes to the kernel as `unreachable`.
+ */
+export function nextHopResolvable(s: Speaker, nextHop: number): boolean {
+  return onSubnets(s.subnets, nextHop) || s.kind === 'router' || s.node?.gateway !== undefined;
+}
+
 export class RouteChooser {
   private readonly picks = [blankCandidate(), blankCandidate(), blankCandidate()];
   private readonly localAttrs: (PathAttributes | undefined)[] = [];
@@ -89,13 +98,14 @@ export class RouteChooser {
       }
     }
     const top = picks[best];
-    if (top === undefined || !top.nextHopResolvable) return false;
+    // BIRD selects a route whose next hop it cannot resolve too (the kernel gets it as unreachable).
+    if (top === undefined) return false;
     route.attrs = top.attrsId;
     route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
     route.decision = decisionCode(second < 0 ? undefined : rule);
     route.via[0] = top.neighborIndex;
     route.viaCount = 1;
-    if (top.source !== 'bgp') return true;
+    if (top.source !== 'bgp' || !top.nextHopResolvable) return true;
     const spare = picks[best === 0 ? 1 : 0] as MutableCandidate;
     for (let i = 0; i < found.length; i += 2) {
       if (i === bestAt || !mergeable(top, this.fill(spare, s, found[i] as number, found[i + 1] as number))) continue;
@@ -131,7 +141,7 @@ export class RouteChooser {
       c.attrs = attrs;
       c.attrsId = attrsOrSource;
       c.ebgp = n.remoteAs !== s.asNumber;
-      c.nextHopResolvable = onLink || s.kind === 'router' || s.node?.gateway !== undefined;
+      c.nextHopResolvable = nextHopResolvable(s, attrs.nextHop);
       c.igpMetric = onLink ? 0 : 1;
       c.peerRouterId = peerRouterId(this.peering, n);
       c.peerAddress = n.remoteAddress;

@@ -117,7 +117,9 @@ function noRoute(sim: Simulation, check: Extract<NamedCheck, { check: 'no-route'
     const entry = buildFib(sim, machine)?.lookup(check.to);
     return entry === undefined || entry.kind === 'default'
       ? []
-      : [`${machine} (${entry.kind === 'blackhole' ? 'blackhole ' : ''}${formatCidr(entry.prefix)})`];
+      : [
+          `${machine} (${entry.kind === 'blackhole' || entry.kind === 'unreachable' ? `${entry.kind} ` : ''}${formatCidr(entry.prefix)})`,
+        ];
   });
   return result(
     check,

@@ -15,13 +15,16 @@
  * routing, route metrics, IPv6.
  */
 
+import { nextHopResolvable } from '../bgp/choose.js';
 import type { BgpNetwork, LocEntry } from '../bgp/network.js';
+import type { Speaker } from '../bgp/peering.js';
 import { inServiceRange } from '../bgp/service-routes.js';
 import type { Simulation } from '../bgp/simulate.js';
 import { type Cidr, cidrContains, type Ipv4, maskOf } from '../net/index.js';
 import type { Pool } from '../topology/model.js';
 
-export type FibKind = 'connected' | 'default' | 'static' | 'local-pod' | 'blackhole' | 'bgp' | 'vxlan';
+/** `unreachable`: a best BGP route whose next hop BIRD could not resolve (the kernel answers ICMP unreachable). */
+export type FibKind = 'connected' | 'default' | 'static' | 'local-pod' | 'blackhole' | 'unreachable' | 'bgp' | 'vxlan';
 
 export interface NextHop {
   readonly via: Ipv4;
@@ -192,6 +195,8 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
     if (route.source === 'kernel') return undefined;
     const pool = poolOf(pools, prefix);
     const attrs = network.attributes.get(route.attrs);
+    if (!nextHopResolvable(speaker as Speaker, attrs.nextHop))
+      return { prefix, kind: 'unreachable', nextHops: [], proto: 'bird', route: { prefixId, entry: route } };
     const hops = new Map<Ipv4, NextHop>();
     let encap: 'ipip' | undefined;
     for (const neighborIndex of route.via) {

@@ -55,10 +55,16 @@ export function whyBlackholed(sim: Simulation, machine: string, entry: FibEntry,
   return { kind: 'no-interface', block, machine, dst, owner: allocation.owner };
 }
 
+/** Why an unreachable route matched: the next hop of the best route BIRD could not resolve. */
+export function unresolvable(sim: Simulation, machine: string, entry: FibEntry): BlackholeReason {
+  const attrs = entry.route === undefined ? undefined : sim.network.attributes.get(entry.route.entry.attrs);
+  return { kind: 'unresolvable', prefix: entry.prefix, machine, nextHop: attrs?.nextHop ?? 0 };
+}
+
 /** A forwarding entry as a step shows it. */
 export function routeShown(entry: FibEntry): RouteShown {
   const prefix = entry.kind === 'default' ? 'default' : entry.prefix;
-  if (entry.kind === 'blackhole') return { prefix, kind: 'blackhole', nextHops: [] };
+  if (entry.kind === 'blackhole' || entry.kind === 'unreachable') return { prefix, kind: entry.kind, nextHops: [] };
   if (entry.nextHops.length === 0) return { prefix, kind: 'device', dev: entry.dev ?? 'eth0', nextHops: [] };
   return {
     prefix,

@@ -24,7 +24,7 @@ import { PolicyEngine } from '../policy/index.js';
 import type { Direction } from '../topology/policy-model.js';
 import { Deliveries, podLabel } from './delivery.js';
 import { queried } from './dns.js';
-import { routeOrigin, routeShown, whyBlackholed } from './explain.js';
+import { routeOrigin, routeShown, unresolvable, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
 import { INITIAL_TTL, type Packet, type Path, POD_DEFAULT_ROUTE, received } from './packet.js';
 import { policyCheck } from './policy-steps.js';
@@ -205,6 +205,8 @@ export class Tracer {
       }
       case 'blackhole':
         return end({ kind: 'NULL_ROUTED', at: machine, why: whyBlackholed(this.sim, machine, entry, current.dst) });
+      case 'unreachable':
+        return end({ kind: 'NULL_ROUTED', at: machine, why: unresolvable(this.sim, machine, entry) });
       case 'connected': {
         const owner = this.owners.get(current.dst);
         if (owner === undefined)

@@ -75,7 +75,7 @@ export type RouteOrigin =
 /** A forwarding entry as a step shows it: what `ip route` prints for it. */
 export interface RouteShown {
   readonly prefix: Cidr | 'default';
-  readonly kind: 'blackhole' | 'device' | 'via';
+  readonly kind: 'blackhole' | 'unreachable' | 'device' | 'via';
   readonly dev?: string;
   readonly nextHops: readonly { readonly via: Ipv4; readonly dev: string; readonly onlink: boolean }[];
 }
@@ -201,7 +201,9 @@ export type BlackholeReason =
       readonly dst: Ipv4;
       readonly owner: string;
     }
-  | { readonly kind: 'pod-gone'; readonly dst: Ipv4 };
+  | { readonly kind: 'pod-gone'; readonly dst: Ipv4 }
+  /** The best route's next hop could not be resolved: BIRD installed it as `unreachable`. */
+  | { readonly kind: 'unresolvable'; readonly prefix: Cidr; readonly machine: string; readonly nextHop: Ipv4 };
 
 export type UnreachableReason =
   | { readonly kind: 'no-arp'; readonly subnet: Cidr; readonly dst: Ipv4 }

@@ -112,12 +112,15 @@ function routeLines(
       info = `(${PREFERENCE.kernel})`;
     } else {
       const n = query.neighbor(candidate.neighborIndex);
-      via = `via ${formatIpv4(candidate.attrs.nextHop)} on ${interfaceTowards(sim, speakerIndex, candidate.attrs.nextHop)}`;
+      // BIRD shows a route whose next hop it could not resolve as unreachable, its IGP metric unknown.
+      via = candidate.nextHopResolvable
+        ? `via ${formatIpv4(candidate.attrs.nextHop)} on ${interfaceTowards(sim, speakerIndex, candidate.attrs.nextHop)}`
+        : 'unreachable';
       proto = n.name;
       at = sessionOf(sim, n).establishedAt;
       const from = candidate.attrs.nextHop !== n.remoteAddress ? ` from ${formatIpv4(n.remoteAddress)}` : '';
       proto += ` ${birdTime(epochMs, Math.max(0, at), sim.until)}${from}`;
-      info = `(${PREFERENCE.bgp}/${candidate.igpMetric}) ${asPathInfo(candidate.attrs)}`;
+      info = `(${PREFERENCE.bgp}/${candidate.nextHopResolvable ? candidate.igpMetric : '-'}) ${asPathInfo(candidate.attrs)}`;
     }
     if (candidate.source !== 'bgp') proto += ` ${birdTime(epochMs, at, sim.until)}`;
     lines.push(`${column} ${via} [${proto}]${best ? ' *' : ''} ${info}`);
@@ -168,7 +171,7 @@ export function fibLine(entry: FibEntry): string {
         ? formatIpv4(entry.prefix.base)
         : formatCidr(entry.prefix);
   const proto = entry.proto ? ` proto ${entry.proto}` : '';
-  if (entry.kind === 'blackhole') return `blackhole ${prefix}${proto}`;
+  if (entry.kind === 'blackhole' || entry.kind === 'unreachable') return `${entry.kind} ${prefix}${proto}`;
   if (entry.nextHops.length > 1) {
     return [
       `${prefix}${proto}`,
@@ -215,7 +218,10 @@ export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): st
   const count = selection.ranking.length;
   const lines = [`${formatCidr(prefix)} on ${machine}: ${count} candidate${count === 1 ? '' : 's'}`];
   lines.push(`  best   ${describeCandidate(sim, selection.best)}`);
-  if (!selection.best.nextHopResolvable) lines.push('         not installed: its next hop cannot be resolved');
+  if (!selection.best.nextHopResolvable)
+    lines.push(
+      `         installed as unreachable: BIRD cannot resolve its next hop ${formatIpv4(selection.best.attrs.nextHop)} (not on a subnet of ${machine}, and no default route)`,
+    );
   const losers = explainLosers(selection);
   for (const loser of losers) {
     const ecmp = installed?.via.includes(loser.candidate.neighborIndex) && loser.candidate.source === 'bgp';

@@ -23,7 +23,7 @@ import { deniedText, policyStepText } from './policy-words.js';
 /** A forwarding entry as `ip route` prints it (ECMP next hops joined by " | "). */
 export function routeText(route: RouteShown): string {
   const prefix = route.prefix === 'default' ? 'default' : formatCidr(route.prefix);
-  if (route.kind === 'blackhole') return `blackhole ${prefix}`;
+  if (route.kind === 'blackhole' || route.kind === 'unreachable') return `${route.kind} ${prefix}`;
   if (route.kind === 'device') return `${prefix} dev ${route.dev ?? 'eth0'}`;
   return route.nextHops
     .map((h) => `${prefix} via ${formatIpv4(h.via)} dev ${h.dev}${h.onlink ? ' onlink' : ''}`)
@@ -178,6 +178,8 @@ function blackholeText(why: BlackholeReason): string {
   switch (why.kind) {
     case 'pod-gone':
       return `no pod holds ${formatIpv4(why.dst)} any more`;
+    case 'unresolvable':
+      return `unreachable ${formatCidr(why.prefix)} matched: BIRD selected it but cannot resolve its next hop ${formatIpv4(why.nextHop)} from ${why.machine}, so the kernel answers ICMP host unreachable`;
     case 'no-pod':
       return `blackhole ${formatCidr(why.block)} (${why.machine}'s block) matched: no pod has ${formatIpv4(why.dst)}`;
     case 'borrowed':
