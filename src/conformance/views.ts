@@ -9,6 +9,7 @@ import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { cidrContains, formatCidr, formatIpv4, parseCidr } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
+import type { ClusterNode } from '../core/topology/model.js';
 
 export interface MachineView {
   readonly sessions: Map<string, boolean>;
@@ -60,6 +61,17 @@ function routeText(
   return `via ${nextHop} path [${asPath.join(' ')}]${originator === '' ? '' : ` originator ${originator}`}${clusterList.length === 0 ? '' : ` cluster-list ${clusterList.join(' ')}`}`;
 }
 
+/**
+ * The one thing the comparison maps: Calico's BIRD fork installs an IPIP route as `via NODE dev
+ * tunl0 onlink` (krt_tunnel), which BIRD 2 cannot. BIRD 2 resolves the same next hop as any
+ * other (`gateway recursive`): itself on the node's subnet, else through the node's default
+ * gateway, else nothing (unreachable). Every other route is compared as podnet has it.
+ */
+function withoutTunnel(node: ClusterNode, nextHop: number): number | undefined {
+  if (cidrContains(node.subnet, nextHop)) return nextHop;
+  return node.gateway;
+}
+
 /** What podnet predicts for a machine. */
 export function predictedView(sim: Simulation, machine: string): MachineView {
   const view = emptyView();
@@ -88,16 +100,22 @@ export function predictedView(sim: Simulation, machine: string): MachineView {
         .join('; '),
     );
   }
+  const node = sim.topology.nodes.find((n) => n.name === machine);
   for (const entry of buildFib(sim, machine)?.entries ?? []) {
     if (entry.proto !== 'bird' || !inPools(sim, formatCidr(entry.prefix))) continue;
+    const hops = entry.nextHops.map((h) =>
+      h.dev === 'tunl0' && node !== undefined ? withoutTunnel(node, h.via) : h.via,
+    );
     view.kernel.set(
       formatCidr(entry.prefix),
       entry.kind === 'blackhole' || entry.kind === 'unreachable'
         ? entry.kind
-        : `via ${entry.nextHops
-            .map((h) => formatIpv4(h.via))
-            .sort()
-            .join(',')}`,
+        : hops.includes(undefined)
+          ? 'unreachable'
+          : `via ${hops
+              .map((via) => formatIpv4(via as number))
+              .sort()
+              .join(',')}`,
     );
   }
   return view;

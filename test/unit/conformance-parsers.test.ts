@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareViews, observedView, parseProtocols, parseRoutes, predictedView } from '../../src/conformance/views.js';
 import { simulate } from '../../src/core/bgp/simulate.js';
+import { buildFib } from '../../src/core/fib/index.js';
 import { nodeFileSystem } from '../../src/io/fs.js';
 import { loadTopology } from '../../src/io/topology-file.js';
 import { repoPath } from '../helpers/cli.js';
@@ -119,5 +120,23 @@ describe('the comparison can fail', () => {
       (d) => d.aspect === 'kernel' && d.predicted !== d.real,
     );
     expect(differences).toEqual([{ aspect: 'kernel', key: '192.168.247.0/26', real: 'unreachable' }]);
+  });
+});
+
+describe('what the comparison maps', () => {
+  it('expects an IPIP route off the subnet via the gateway (BIRD 2 has no krt_tunnel), and maps nothing else', () => {
+    const loaded = loadTopology(repoPath('test/conformance/cross-subnet.yaml'), nodeFileSystem);
+    if (!loaded.ok) throw new Error('cross-subnet.yaml does not load');
+    const sim = simulate(loaded.topology, [], { until: 59 });
+    const kernel = predictedView(sim, 'east-1').kernel;
+    // podnet's own FIB: west-1's block via west-1 on tunl0, east-2's directly on eth0.
+    const fib = buildFib(sim, 'east-1')?.entries ?? [];
+    expect(
+      fib
+        .filter((e) => e.proto === 'bird' && e.kind === 'bgp')
+        .map((e) => e.nextHops[0]?.dev)
+        .sort(),
+    ).toEqual(['eth0', 'tunl0', 'tunl0']);
+    expect([...kernel.values()].sort()).toEqual(['blackhole', 'via 10.10.1.1', 'via 10.10.1.1', 'via 10.10.1.12']);
   });
 });
