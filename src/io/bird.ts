@@ -131,7 +131,8 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   ];
   if (n.rrClient) lines.push('  rr client;', `  rr cluster id ${formatIpv4(speaker.clusterId ?? speaker.routerId)};`);
   if (n.passive) lines.push('  passive on;');
-  const direct = speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
+  // Calico's template makes every node session multihop; a router's own config is direct when it can be.
+  const direct = speaker.kind === 'router' && speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
   if (!ibgp && !direct) lines.push('  multihop;');
   // Routers put themselves as next hop on eBGP-learned routes they pass into their AS.
   const nextHop =

@@ -259,3 +259,18 @@ describe('podnet tui in a terminal with CI set', () => {
     expect(stderr).toMatch(/^podnet tui: CI is set, and the terminal UI does not draw under CI/);
   });
 });
+
+describe("Calico's template: every node session is multihop", () => {
+  const EDGE = repoPath('test/conformance/edge-ecmp.yaml');
+
+  it('so a node puts itself as next hop towards another AS, and the edge installs ECMP over all three', async () => {
+    const exported = (await cli.run('-t', EDGE, 'export', 'bird', 'node-2')).stdout;
+    expect(exported).toMatch(/protocol bgp Global_10_0_0_1 from bgp_template \{\n(?: .*\n)*? {2}multihop;\n/);
+    const routes = (await cli.run('-t', EDGE, 'routes', 'edge')).stdout;
+    expect(routes).toContain(
+      '192.168.61.0/26 proto bird \n\tnexthop via 10.0.0.11 dev eth0 weight 1 \n\tnexthop via 10.0.0.12 dev eth0 weight 1 \n\tnexthop via 10.0.0.13 dev eth0 weight 1\n',
+    );
+    // The edge's own config stays direct on its subnet: it is the user's, not Calico's.
+    expect((await cli.run('-t', EDGE, 'export', 'bird', 'edge')).stdout).not.toContain('multihop');
+  });
+});

@@ -4,8 +4,9 @@
  *
  * - Export: confd's pool filter (only prefixes inside an exporting pool leave a node); iBGP split
  *   horizon unless one side is an rr client; reflection sets ORIGINATOR_ID, prepends the
- *   CLUSTER_LIST and keeps the next hop; eBGP prepends the AS and sets next hop self unless the
- *   next hop is on the subnet shared with the peer (a third-party next hop, RFC 4271 5.1.3).
+ *   CLUSTER_LIST and keeps the next hop; eBGP prepends the AS and sets next hop self. A router's
+ *   direct session keeps a next hop on the subnet shared with the peer (a third-party next hop,
+ *   RFC 4271 5.1.3); a node's never does, as Calico's template makes every session multihop.
  * - Import: the loop checks on receipt (own AS in the path, own router ID as originator, own
  *   cluster ID in the cluster list).
  * - Update groups: neighbours whose exports depend on nothing but the route share an export
@@ -152,7 +153,9 @@ export class ExportPolicy {
    */
   private keepsNextHopOverEbgp(s: Speaker, n: Neighbor, nextHop: number): boolean {
     if (n.nextHopMode === 'Keep') return true;
-    if (n.nextHopMode === 'Self') return false;
+    // Calico's template makes every node session multihop, and BIRD passes a third-party next hop
+    // only over a direct session: a node always puts itself as the next hop towards another AS.
+    if (n.nextHopMode === 'Self' || s.kind === 'node') return false;
     const shared = s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress));
     return shared !== undefined && cidrContains(shared, nextHop);
   }
