@@ -293,3 +293,14 @@ describe('trace JSON', () => {
     });
   });
 });
+
+describe('policy explain of a name that got no answer', () => {
+  it("explains the lookup's DNS query and names the rule that lets it reach CoreDNS", async () => {
+    const lab = `${REPO}/topologies/labs/default-deny/lab.yaml`;
+    const run = await cli.run('-t', lab, 'policy', 'explain', 'shop/frontend', 'backend.shop:8080');
+    expect(run.stdout).toContain("The name's DNS query (UDP 53 to kube-dns 10.96.0.10), which got no answer:");
+    expect(run.stdout).toMatch(
+      /- podSelector:\n +matchLabels:\n +k8s-app: kube-dns\n +namespaceSelector:\n +matchLabels:\n +kubernetes\.io\/metadata\.name: kube-system\n +ports:\n +- protocol: UDP\n +port: 53/,
+    );
+  });
+});

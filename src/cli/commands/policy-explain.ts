@@ -4,6 +4,8 @@
  */
 import { stringify } from 'yaml';
 import type { PodRecord } from '../../core/cluster/index.js';
+import { KUBE_DNS_IP } from '../../core/cluster/services.js';
+import { formatIpv4, type Ipv4 } from '../../core/net/index.js';
 import { type PolicyFix, suggestFixes } from '../../core/policy/explain.js';
 import { PolicyEngine, type PolicyVerdict } from '../../core/policy/index.js';
 import type { Direction } from '../../core/topology/policy-model.js';
@@ -40,14 +42,39 @@ export function policyExplainCommand(
   const { tracer, source, destination, forward } = traceBetween(io, options, src, dst, flags);
   const engine = new PolicyEngine(tracer.sim.cluster);
   const branches = forward.map((trace) => branchOf(engine, tracer, trace, source.pod));
+  // A name that got no answer: the connection never started, so explain the lookup's query instead.
+  const query = forward.some((t) => t.disposition.kind === 'DNS_UNANSWERED')
+    ? tracer
+        .trace({
+          srcPod: `${source.pod.spec.namespace}/${source.pod.spec.name}`,
+          src: source.pod.podIp as Ipv4,
+          dst: KUBE_DNS_IP,
+          protocol: 'UDP',
+          port: 53,
+          loopback: false,
+        })
+        .map((trace) => branchOf(engine, tracer, trace, source.pod))
+    : [];
   const title = `${source.pod.spec.namespace}/${source.pod.spec.name} -> ${destination.label}`;
   if (flags.output === 'json') {
-    printObject(io, { flow: title, branches: branches.map(branchObject) }, 'json');
+    printObject(
+      io,
+      {
+        flow: title,
+        branches: branches.map(branchObject),
+        ...(query.length > 0 ? { dnsQuery: query.map(branchObject) } : {}),
+      },
+      'json',
+    );
     return 0;
   }
-  io.stdout(
-    `${[`Policy for ${title}`, ...branches.flatMap((b, i) => branchLines(b, i, branches.length))].join('\n')}\n`,
-  );
+  const lines = [`Policy for ${title}`, ...branches.flatMap((b, i) => branchLines(b, i, branches.length))];
+  if (query.length > 0)
+    lines.push(
+      `The name's DNS query (UDP 53 to kube-dns ${formatIpv4(KUBE_DNS_IP)}), which got no answer:`,
+      ...query.flatMap((b, i) => branchLines(b, i, query.length)),
+    );
+  io.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
 
