@@ -32,8 +32,6 @@ export class PolicyStore {
   private readonly namespaceSpecs = new Map<string, Stored<NamespaceSpec>>();
   private readonly tierSpecs = new Map<string, Stored<TierSpec>>();
   private readonly policySpecs = new Map<string, Stored<PolicySpec>>();
-  /** Bumped on every change: whoever caches a decision keys it on this. */
-  generation = 0;
 
   constructor(topology: Topology) {
     for (const namespace of topology.namespaces)
@@ -45,7 +43,6 @@ export class PolicyStore {
   /** Creates or replaces an object; false when a policy names a tier that does not exist. */
   put(object: PolicyObject, at: number): boolean {
     if (object.kind === 'policy' && this.tier(object.policy.tier) === undefined) return false;
-    this.generation++;
     if (object.kind === 'Namespace') keep(this.namespaceSpecs, object.namespace.name, object.namespace, at);
     else if (object.kind === 'Tier') keep(this.tierSpecs, object.tier.name, object.tier, at);
     else keep(this.policySpecs, policyKey(object.policy), object.policy, at);
@@ -56,9 +53,9 @@ export class PolicyStore {
   remove(kind: PolicyKind | 'Tier', namespace: string | undefined, name: string): boolean {
     if (kind === 'Tier') {
       if ([...this.policySpecs.values()].some((p) => p.spec.tier === name)) return false;
-      return this.tierSpecs.delete(name) && ++this.generation > 0;
+      return this.tierSpecs.delete(name);
     }
-    return this.policySpecs.delete(policyKey({ kind, namespace, name })) && ++this.generation > 0;
+    return this.policySpecs.delete(policyKey({ kind, namespace, name }));
   }
 
   policy(kind: PolicyKind, namespace: string | undefined, name: string): Stored<PolicySpec> | undefined {

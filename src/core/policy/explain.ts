@@ -10,7 +10,7 @@ import type { PodRecord } from '../cluster/index.js';
 import { formatIpv4 } from '../net/index.js';
 import type { Labels, Selector } from '../selector/index.js';
 import type { Direction, EntityMatch, PolicySpec } from '../topology/policy-model.js';
-import { type PolicyEngine, type PolicyVerdict, policyRef, type RuleRef } from './index.js';
+import { EPHEMERAL_PORT, type PolicyEngine, type PolicyVerdict, policyRef, type RuleRef } from './index.js';
 
 export type PolicyFix =
   /** A Deny rule decided: it must be narrowed, or the packet allowed by a policy that runs first. */
@@ -62,7 +62,7 @@ function missingLabels(
   peer: PodRecord,
 ): PolicyFix[] {
   const side = verdict.direction === 'ingress' ? 'source' : 'destination';
-  const peerPort = verdict.direction === 'ingress' ? 32768 : verdict.packet.port;
+  const peerPort = verdict.direction === 'ingress' ? EPHEMERAL_PORT : verdict.packet.port;
   const fixes: PolicyFix[] = [];
   for (const spec of policies)
     for (const rule of spec[verdict.direction]) {
