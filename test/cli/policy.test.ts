@@ -304,3 +304,15 @@ describe('policy explain of a name that got no answer', () => {
     );
   });
 });
+
+describe('the built-in default tier', () => {
+  it('cannot be written again: a Tier named default is refused where it stands', async () => {
+    const file = write(
+      'tier.yaml',
+      `${SHOP}---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: { name: default }\nspec: { order: 5 }\n`,
+    );
+    const run = await cli.run('validate', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('metadata.name: tier "default" is built in (order 1000000, defaultAction Deny)');
+  });
+});

@@ -43,6 +43,14 @@ export function resolvePolicyObject(
     }
     default: {
       const manifest = sink.parse(s.tierManifest, record, source, []);
+      if (manifest?.metadata.name === DEFAULT_TIER.name) {
+        sink.report(
+          { source, path: ['metadata', 'name'] },
+          'invalid-value',
+          'tier "default" is built in (order 1000000, defaultAction Deny): name your tier otherwise',
+        );
+        return undefined;
+      }
       return manifest === undefined ? undefined : { kind: 'Tier', tier: resolveTier(manifest, origin) };
     }
   }
