@@ -71,7 +71,17 @@ export type Action =
         | 'faster'
         | 'slower';
     }
-  | { readonly type: 'fail-node' | 'restore-node' | 'fail-link' | 'restore-link' | 'create-pod' | 'delete-pod' }
+  | {
+      readonly type:
+        | 'fail-node'
+        | 'restore-node'
+        | 'fail-link'
+        | 'restore-link'
+        | 'disable-session'
+        | 'enable-session'
+        | 'create-pod'
+        | 'delete-pod';
+    }
   | { readonly type: 'select-view'; readonly view: View }
   | { readonly type: 'select-tab'; readonly tab: NodeTab }
   | { readonly type: 'select-machine'; readonly index: number }
@@ -288,6 +298,17 @@ function change(state: TuiState, action: Action, ctx: Context): TuiState | undef
         `link ${machine} <-> ${ctx.selectedPeer} ${up ? 'restored' : 'failed'}`,
       );
     }
+    case 'disable-session':
+    case 'enable-session': {
+      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined)
+        return { ...state, message: 'select a session (Sessions tab) to disable or enable it' };
+      const up = action.type === 'enable-session';
+      return record(
+        state,
+        { kind: 'session', at: state.at, a: machine, b: ctx.selectedPeer, up },
+        `${machine}: birdc ${up ? 'enable' : 'disable'} (the session with ${ctx.selectedPeer})`,
+      );
+    }
     case 'create-pod': {
       const name = `tui-pod-${state.created + 1}`;
       const next = record(
@@ -343,6 +364,8 @@ const GROUP_OF: Readonly<Record<Action['type'], Reducer>> = {
   'restore-node': change,
   'fail-link': change,
   'restore-link': change,
+  'disable-session': change,
+  'enable-session': change,
   'create-pod': change,
   'delete-pod': change,
 };

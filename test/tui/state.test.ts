@@ -75,6 +75,9 @@ describe('TUI reducer', () => {
     expect(state.message).toBe('node-2 stopped at 5.0s');
     const link = run(initialState(5), { type: 'fail-link' });
     expect(link.journal).toEqual([{ kind: 'link', at: 5, a: 'k8s-master', b: 'node-2', up: false }]);
+    const session = run(initialState(5), { type: 'disable-session' });
+    expect(session.journal).toEqual([{ kind: 'session', at: 5, a: 'k8s-master', b: 'node-2', up: false }]);
+    expect(session.message).toBe('k8s-master: birdc disable (the session with node-2) at 5.0s');
     const pod = run(initialState(5), { type: 'right' }, { type: 'create-pod' });
     expect(pod.journal[0]).toMatchObject({ kind: 'create', at: 5, pod: { name: 'tui-pod-1', nodeName: 'node-1' } });
   });
