@@ -116,6 +116,60 @@ export function pickNamed<T>(
   };
 }
 
+/** How `get` and `describe` show one resource type's objects. */
+export interface Shown<T> {
+  readonly resource: ResourceNames;
+  /** The name `get NAME` picks it by. */
+  name(item: T): string;
+  /** The name `-o name` prints, when another than the one it is picked by. */
+  listed?(item: T): string;
+  /** The object for `-o json|yaml`. */
+  object(item: T): object;
+  table(items: readonly T[]): string;
+}
+
+/**
+ * `get TYPE [NAME...]` once the objects in scope are known: the named ones (or all) as objects,
+ * names or kubectl's table, "No resources found" for an empty list, NotFound for missing names.
+ */
+export function printGot<T>(
+  io: CliIo,
+  request: GetRequest,
+  scope: { namespace: string; allNamespaces: boolean },
+  inScope: readonly T[],
+  shown: Shown<T>,
+): number {
+  const { shown: items, missing } = pickNamed(inScope, request.names, (item) => shown.name(item));
+  if (request.output === 'json' || request.output === 'yaml') {
+    const objects = items.map((item) => shown.object(item));
+    const single = request.names.length === 1 && objects[0] !== undefined;
+    printObject(io, single ? (objects[0] as object) : listObject(objects), request.output);
+  } else if (request.output === 'name') {
+    for (const item of items) io.stdout(`${shown.resource.singular}/${(shown.listed ?? shown.name)(item)}\n`);
+  } else if (items.length > 0) {
+    io.stdout(`${shown.table(items)}\n`);
+  } else if (request.names.length === 0) {
+    io.stderr(noResourcesFound(scope));
+  }
+  if (missing.length > 0) throw notFound(shown.resource.plural, ...missing);
+  return 0;
+}
+
+/** `describe TYPE [NAME...]`: kubectl's page of each named object (or all), NotFound for the rest. */
+export function describeNamed<T>(
+  io: CliIo,
+  inScope: readonly T[],
+  names: readonly string[],
+  nameOf: (item: T) => string,
+  page: (item: T) => string,
+  resource: ResourceNames,
+): number {
+  const { shown, missing } = pickNamed(inScope, names, nameOf);
+  if (shown.length > 0) io.stdout(`${shown.map(page).join('\n\n\n')}\n`);
+  if (missing.length > 0) throw notFound(resource.plural, ...missing);
+  return 0;
+}
+
 /** What kubectl says on stderr when a list in a namespace (or in all of them) is empty. */
 export function noResourcesFound(scope: { namespace: string; allNamespaces: boolean }): string {
   return scope.allNamespaces ? 'No resources found\n' : `No resources found in ${scope.namespace} namespace.\n`;

@@ -16,7 +16,15 @@ import {
 import { type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { type Deletable, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
+import {
+  type Deletable,
+  describeNamed,
+  type GetRequest,
+  listObject,
+  pickNamed,
+  printGot,
+  printObject,
+} from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type Scope = { namespace: string; allNamespaces: boolean };
@@ -36,17 +44,12 @@ export function getNetworkPoliciesCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, request.at);
   const inScope = kubernetesPolicies(cluster, scope).filter((p) => matches(request.selector, p.spec.labels));
-  const { shown, missing } = pickNamed(inScope, request.names, (p) => p.spec.name);
-  if (request.output === 'json' || request.output === 'yaml') {
-    const objects = shown.map((p) => p.spec.manifest);
-    printObject(io, request.names.length === 1 && objects[0] ? objects[0] : listObject(objects), request.output);
-  } else if (request.output === 'name') {
-    for (const p of shown) io.stdout(`${RESOURCES.NetworkPolicy.singular}/${p.spec.name}\n`);
-  } else if (shown.length > 0) {
-    io.stdout(`${getNetworkPolicies(shown, moment, scope)}\n`);
-  } else if (request.names.length === 0) io.stderr(noResourcesFound(scope));
-  if (missing.length > 0) throw notFound(RESOURCES.NetworkPolicy.plural, ...missing);
-  return 0;
+  return printGot(io, request, scope, inScope, {
+    resource: RESOURCES.NetworkPolicy,
+    name: (p) => p.spec.name,
+    object: (p) => p.spec.manifest,
+    table: (shown) => getNetworkPolicies(shown, moment, scope),
+  });
 }
 
 export function describeNetworkPoliciesCommand(
@@ -58,10 +61,14 @@ export function describeNetworkPoliciesCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const all = kubernetesPolicies(cluster, { namespace, allNamespaces: false });
-  const { shown, missing } = pickNamed(all, requested, (p) => p.spec.name);
-  if (shown.length > 0) io.stdout(`${shown.map((p) => describeNetworkPolicy(p, moment)).join('\n\n\n')}\n`);
-  if (missing.length > 0) throw notFound(RESOURCES.NetworkPolicy.plural, ...missing);
-  return 0;
+  return describeNamed(
+    io,
+    all,
+    requested,
+    (p) => p.spec.name,
+    (p) => describeNetworkPolicy(p, moment),
+    RESOURCES.NetworkPolicy,
+  );
 }
 
 export function getNamespacesCommand(io: CliIo, options: GlobalOptions, request: GetRequest): number {

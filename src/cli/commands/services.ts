@@ -16,7 +16,7 @@ import { labelSelectorObject } from '../../io/format/workloads.js';
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { deleteNamed, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
+import { deleteNamed, describeNamed, type GetRequest, printGot } from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type ServiceTable = 'Service' | 'Endpoints' | 'EndpointSlice';
@@ -34,26 +34,18 @@ export function getServicesCommand(
     .filter(
       (r) => (scope.allNamespaces || r.spec.namespace === scope.namespace) && matches(request.selector, r.spec.labels),
     );
-  const { shown, missing } = pickNamed(inScope, request.names, (r) => r.spec.name);
-  const names = RESOURCES[kind];
-  if (request.output === 'json' || request.output === 'yaml') {
-    const objects = shown.map((r) => serviceObject(r, moment));
-    printObject(io, request.names.length === 1 && objects[0] ? objects[0] : listObject(objects), request.output);
-  } else if (request.output === 'name') {
-    for (const r of shown) io.stdout(`${names.singular}/${kind === 'EndpointSlice' ? sliceName(r) : r.spec.name}\n`);
-  } else if (shown.length > 0) {
-    const table =
+  return printGot(io, request, scope, inScope, {
+    resource: RESOURCES[kind],
+    name: (r) => r.spec.name,
+    ...(kind === 'EndpointSlice' ? { listed: sliceName } : {}),
+    object: (r) => serviceObject(r, moment),
+    table: (shown) =>
       kind === 'Service'
         ? getServices(shown, moment, { wide: request.output === 'wide', allNamespaces: scope.allNamespaces })
         : kind === 'Endpoints'
           ? getEndpoints(cluster, shown, moment)
-          : getEndpointSlices(cluster, shown, moment);
-    io.stdout(`${table}\n`);
-  } else if (request.names.length === 0) {
-    io.stderr(noResourcesFound(scope));
-  }
-  if (missing.length > 0) throw notFound(names.plural, ...missing);
-  return 0;
+          : getEndpointSlices(cluster, shown, moment),
+  });
 }
 
 export function describeServicesCommand(
@@ -65,10 +57,14 @@ export function describeServicesCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const all = cluster.services.list().filter((r) => r.spec.namespace === namespace);
-  const { shown, missing } = pickNamed(all, requested, (r) => r.spec.name);
-  if (shown.length > 0) io.stdout(`${shown.map((r) => describeService(cluster, r, moment)).join('\n\n\n')}\n`);
-  if (missing.length > 0) throw notFound('services', ...missing);
-  return 0;
+  return describeNamed(
+    io,
+    all,
+    requested,
+    (r) => r.spec.name,
+    (r) => describeService(cluster, r, moment),
+    RESOURCES.Service,
+  );
 }
 
 export function deleteServices(io: CliIo, options: GlobalOptions, names: readonly string[], namespace: string): number {

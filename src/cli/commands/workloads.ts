@@ -23,7 +23,15 @@ import {
 import { changeWorkspace, type GlobalOptions, viewCluster } from '../context.js';
 import { CommandFailure, notFound } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { deleteNamed, type GetRequest, listObject, noResourcesFound, pickNamed, printObject } from './pods.js';
+import {
+  deleteNamed,
+  describeNamed,
+  type GetRequest,
+  listObject,
+  noResourcesFound,
+  printGot,
+  printObject,
+} from './pods.js';
 import { RESOURCES } from './resources.js';
 
 type Controller = { kind: 'set'; set: ReplicaSetState } | { kind: 'deployment'; deployment: DeploymentState };
@@ -72,28 +80,18 @@ export function getWorkloadsCommand(
   scope: { namespace: string; allNamespaces: boolean },
 ): number {
   const { cluster, moment } = viewCluster(options, io, request.at);
-  const names = RESOURCES[kind];
   const inScope = controllersOf(cluster, kind).filter((c) => {
     const { namespace, labels } = identity(c);
     return (scope.allNamespaces || namespace === scope.namespace) && matches(request.selector, labels);
   });
-  const { shown, missing } = pickNamed(inScope, request.names, (c) => identity(c).name);
-  if (request.output === 'json' || request.output === 'yaml') {
-    const objects = shown.map((c) =>
+  return printGot(io, request, scope, inScope, {
+    resource: RESOURCES[kind],
+    name: (c) => identity(c).name,
+    object: (c) =>
       c.kind === 'set' ? replicaSetObject(cluster, c.set, moment) : deploymentObject(cluster, c.deployment, moment),
-    );
-    const single = request.names.length === 1 && objects[0] !== undefined;
-    printObject(io, single ? (objects[0] as object) : listObject(objects), request.output);
-  } else if (request.output === 'name') {
-    for (const c of shown) io.stdout(`${names.singular}/${identity(c).name}\n`);
-  } else if (shown.length > 0) {
-    const layout = { wide: request.output === 'wide', showLabels: request.showLabels };
-    io.stdout(`${controllerTable(cluster, shown, moment, layout)}\n`);
-  } else if (request.names.length === 0) {
-    io.stderr(noResourcesFound(scope));
-  }
-  if (missing.length > 0) throw notFound(names.plural, ...missing);
-  return 0;
+    table: (shown) =>
+      controllerTable(cluster, shown, moment, { wide: request.output === 'wide', showLabels: request.showLabels }),
+  });
 }
 
 export function describeWorkloadsCommand(
@@ -106,13 +104,15 @@ export function describeWorkloadsCommand(
 ): number {
   const { cluster, moment } = viewCluster(options, io, at);
   const all = controllersOf(cluster, kind).filter((c) => identity(c).namespace === namespace);
-  const { shown, missing } = pickNamed(all, requested, (c) => identity(c).name);
-  const pages = shown.map((c) =>
-    c.kind === 'set' ? describeReplicaSet(cluster, c.set, moment) : describeDeployment(cluster, c.deployment, moment),
+  return describeNamed(
+    io,
+    all,
+    requested,
+    (c) => identity(c).name,
+    (c) =>
+      c.kind === 'set' ? describeReplicaSet(cluster, c.set, moment) : describeDeployment(cluster, c.deployment, moment),
+    RESOURCES[kind],
   );
-  if (pages.length > 0) io.stdout(`${pages.join('\n\n\n')}\n`);
-  if (missing.length > 0) throw notFound(RESOURCES[kind].plural, ...missing);
-  return 0;
 }
 
 /** `delete rc|rs|deploy NAME...`: the controller, and what it owns (cascade=background). */
