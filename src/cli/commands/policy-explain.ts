@@ -7,7 +7,7 @@ import type { PodRecord } from '../../core/cluster/index.js';
 import { KUBE_DNS_IP } from '../../core/cluster/services.js';
 import { formatIpv4, type Ipv4 } from '../../core/net/index.js';
 import { type PolicyFix, suggestFixes } from '../../core/policy/explain.js';
-import { PolicyEngine, type PolicyVerdict } from '../../core/policy/index.js';
+import type { PolicyEngine, PolicyVerdict } from '../../core/policy/index.js';
 import type { Direction } from '../../core/topology/policy-model.js';
 import type { Trace, Tracer } from '../../core/trace/index.js';
 import { decisionText, evaluatedText, policyName } from '../../io/format/policy-words.js';
@@ -40,7 +40,8 @@ export function policyExplainCommand(
   flags: TraceFlags,
 ): number {
   const { tracer, source, destination, forward } = traceBetween(io, options, src, dst, flags);
-  const engine = new PolicyEngine(tracer.sim.cluster);
+  // The tracer's engine: what it worked out for each pod serves the explanation too.
+  const engine = tracer.policies();
   const branches = forward.map((trace) => branchOf(engine, tracer, trace, source.pod));
   // A name that got no answer: the connection never started, so explain the lookup's query instead.
   const query = forward.some((t) => t.disposition.kind === 'DNS_UNANSWERED')

@@ -178,12 +178,12 @@ export abstract class BgpSessions {
     this.transition(session, { kind: 'connect-retry' });
     const reach = this.underlay.reach(this.speaker(local.speaker).name, local.remoteAddress);
     const remote = local.remote >= 0 ? (this.state[local.remote] as SpeakerState) : undefined;
+    const responder = this.responder(session);
     let error: string | undefined;
     if (!reach.ok) error = `Socket: ${reach.reason}`;
     else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
     else if (this.firewalled(local.speaker, local.remote)) error = 'Socket: Connection refused';
-    else if (this.responder(session) === undefined || this.disabled.has(this.responder(session)?.index ?? -1))
-      error = 'Socket: Connection closed';
+    else if (responder === undefined || this.disabled.has(responder.index)) error = 'Socket: Connection closed';
     if (error !== undefined) {
       this.transition(session, { kind: 'tcp-failed', error });
       this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });

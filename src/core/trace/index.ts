@@ -21,13 +21,12 @@ import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
 import { PolicyEngine } from '../policy/index.js';
-import type { Direction } from '../topology/policy-model.js';
 import { Deliveries, podLabel } from './delivery.js';
 import { queried } from './dns.js';
 import { routeOrigin, routeShown, unresolvable, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
 import { INITIAL_TTL, type Packet, type Path, POD_DEFAULT_ROUTE, received } from './packet.js';
-import { policyCheck } from './policy-steps.js';
+import { policed } from './policy-steps.js';
 import { tunnelAddresses, withSourceAddress } from './source-address.js';
 import type { Disposition, Flow, Hop, RouteOrigin, RouteShown, Step, Trace } from './types.js';
 
@@ -61,9 +60,9 @@ export class Tracer {
   }
 
   trace(given: Flow): Trace[] {
-    const flow = withSourceAddress(this.sim, (machine) => this.fib(machine), given, this.podNamed(given.srcPod));
+    const pod = given.srcMachine === undefined ? this.podNamed(given.srcPod) : undefined;
+    const flow = withSourceAddress(this.sim, (machine) => this.fib(machine), given, pod);
     if (flow.srcMachine !== undefined) return this.fromMachine(flow, flow.srcMachine);
-    const pod = this.podNamed(flow.srcPod);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
     // The resolver's answer comes before any packet of the connection.
     const resolved =
@@ -175,7 +174,7 @@ export class Tracer {
     if (ttl <= 0) return end({ kind: 'TTL_EXCEEDED', at: machine });
     const hit = this.serviceHitOn(machine, flow, current);
     if (hit !== undefined) return this.throughService(flow, machine, current, ttl, path, hit);
-    const deniedOut = path.egress && this.policed(path.egress, 'egress', flow, current, machine, steps);
+    const deniedOut = path.egress && policed(this.policies(), path.egress, 'egress', flow, current, machine, steps);
     if (deniedOut) return end(deniedOut);
     // Which machine forwarded to which destination: the speaker's index above the address.
     const crumb = (this.sim.peering.byName.get(machine) ?? -1) * 2 ** 32 + current.dst;
@@ -190,7 +189,8 @@ export class Tracer {
       case 'local-pod': {
         const pod = this.sim.cluster.podByIp(current.dst);
         // A machine's own traffic to its local pods is not policed.
-        const deniedIn = pod && hops.length > 0 && this.policed(pod, 'ingress', flow, current, machine, steps);
+        const deniedIn =
+          pod && hops.length > 0 && policed(this.policies(), pod, 'ingress', flow, current, machine, steps);
         if (deniedIn) return end(deniedIn);
         steps.push({ kind: 'TRANSMITTED', iface: entry.dev ?? 'cali', to: { kind: 'to-pod', pod: entry.note ?? '' } });
         if (pod === undefined)
@@ -247,7 +247,8 @@ export class Tracer {
     // Felix sees the packet after the portmap DNAT: the pod's address and its container port.
     const translated = { ...current, dst: pod.podIp as Ipv4 };
     const deniedIn =
-      hops.length > 0 && this.policed(pod, 'ingress', { ...flow, port: containerPort }, translated, machine, steps);
+      hops.length > 0 &&
+      policed(this.policies(), pod, 'ingress', { ...flow, port: containerPort }, translated, machine, steps);
     if (deniedIn) return [{ flow, hops: [...hops, { node: machine, ttl, steps }], disposition: deniedIn }];
     steps.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: label } });
     const received: Step[] = [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
@@ -311,19 +312,10 @@ export class Tracer {
     });
   }
 
-  /** Felix's chain for an endpoint: its POLICY step, and the disposition when it drops the packet. */
-  private policed(
-    pod: PodRecord,
-    direction: Direction,
-    flow: Flow,
-    packet: Packet,
-    machine: string,
-    steps: Step[],
-  ): Disposition | undefined {
+  /** Felix's policy over the frozen cluster, made on first use and shared by every trace. */
+  policies(): PolicyEngine {
     this.policy ??= new PolicyEngine(this.sim.cluster);
-    const check = policyCheck(this.policy, pod, direction, flow, packet, machine);
-    if (check !== undefined) steps.push(check.step);
-    return check?.denied;
+    return this.policy;
   }
 
   /** The FIB_LOOKUP step for an entry, its texts made once per entry and remembered. */

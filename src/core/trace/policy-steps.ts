@@ -11,27 +11,27 @@ import type { PolicyEngine } from '../policy/index.js';
 import type { Direction } from '../topology/policy-model.js';
 import type { Disposition, Flow, Step } from './types.js';
 
-export interface PolicyCheck {
-  readonly step: Step;
-  readonly denied?: Disposition;
-}
-
-/** The POLICY step for `pod` in `direction`, and the disposition when it drops the packet. */
-export function policyCheck(
+/** Felix's chain for `pod` in `direction`: its POLICY step onto `steps`, and the disposition when it drops the packet. */
+export function policed(
   engine: PolicyEngine,
   pod: PodRecord,
   direction: Direction,
   flow: Flow,
   packet: { readonly src: number; readonly dst: number },
   machine: string,
-): PolicyCheck | undefined {
+  steps: Step[],
+): Disposition | undefined {
   // Without any policy the chains decide nothing worth a step, forward or reply.
   if (pod.spec.hostNetwork || engine.empty) return undefined;
   const endpoint = `${pod.spec.namespace}/${pod.spec.name}`;
   const iface = pod.vethName;
-  if (flow.reply) return { step: { kind: 'POLICY', direction, endpoint, iface, established: true } };
+  if (flow.reply) {
+    steps.push({ kind: 'POLICY', direction, endpoint, iface, established: true });
+    return undefined;
+  }
   const verdict = engine.verdict(pod, direction, { ...packet, protocol: flow.protocol, port: flow.port });
-  const step: Step = { kind: 'POLICY', direction, endpoint, iface, verdict };
-  if (verdict.allowed) return { step };
-  return { step, denied: { kind: direction === 'ingress' ? 'DENIED_IN' : 'DENIED_OUT', at: machine, verdict } };
+  steps.push({ kind: 'POLICY', direction, endpoint, iface, verdict });
+  return verdict.allowed
+    ? undefined
+    : { kind: direction === 'ingress' ? 'DENIED_IN' : 'DENIED_OUT', at: machine, verdict };
 }
