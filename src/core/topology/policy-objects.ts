@@ -77,9 +77,12 @@ export interface PolicySet {
 export function policySet(sink: IssueSink, objects: readonly PolicyObject[]): PolicySet {
   const seen = new Set<string>();
   const once = (key: string, origin: Origin, what: string): boolean => {
-    if (!seen.has(key)) return seen.add(key) !== undefined;
-    sink.report({ ...origin, path: ['metadata', 'name'] }, 'duplicate', `${what} is defined twice`);
-    return false;
+    if (seen.has(key)) {
+      sink.report({ ...origin, path: ['metadata', 'name'] }, 'duplicate', `${what} is defined twice`);
+      return false;
+    }
+    seen.add(key);
+    return true;
   };
   const namespaces: NamespaceSpec[] = [];
   const tiers: TierSpec[] = [];
