@@ -115,6 +115,33 @@ export class NamespaceLab {
     return this.inside(machine, 'birdc', ['-s', this.socket(machine), ...command]);
   }
 
+  /**
+   * `birdc graceful restart`: BIRD closes its sessions without a NOTIFICATION and exits, leaving
+   * its kernel routes (persist). Waits for the process to be gone.
+   */
+  stopBirdGracefully(machine: string): void {
+    const pidFile = join(this.dir, `${machine}.pid`);
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    this.birdc(machine, 'graceful', 'restart');
+    for (let tries = 0; tries < 50 && spawnSync('kill', ['-0', pid]).status === 0; tries++)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    rmSync(pidFile, { force: true });
+  }
+
+  /** Starts BIRD again from its last configuration in graceful-restart recovery (`bird -R`). */
+  startBirdRecovering(machine: string): void {
+    const file = join(this.dir, `${machine}.conf`);
+    this.inside(machine, 'bird', [
+      '-R',
+      '-c',
+      file,
+      '-s',
+      this.socket(machine),
+      '-P',
+      join(this.dir, `${machine}.pid`),
+    ]);
+  }
+
   /** A silent stop, as a machine losing power: BIRD killed, its links dark, no TCP reset sent. */
   stopMachine(machine: string): void {
     for (const iface of this.attachments.get(machine) ?? [])

@@ -11,6 +11,7 @@ import { advertisedServices } from '../core/bgp/service-routes.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
+import { DEFAULT_RESTART_TIME } from '../core/topology/model.js';
 
 function header(sim: Simulation, speaker: Speaker): string[] {
   return [
@@ -131,6 +132,9 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   ];
   if (n.rrClient) lines.push('  rr client;', `  rr cluster id ${formatIpv4(speaker.clusterId ?? speaker.routerId)};`);
   if (n.passive) lines.push('  passive on;');
+  // The mesh always states its restart time (nodeMeshMaxRestartTime); a BGPPeer when maxRestartTime is set.
+  if (speaker.kind === 'node' && (n.type === 'node-to-node mesh' || n.restartTime !== DEFAULT_RESTART_TIME))
+    lines.push(`  graceful restart time ${n.restartTime};`);
   // Calico's template makes every node session multihop; a router's own config is direct when it can be.
   const direct = speaker.kind === 'router' && speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
   if (!ibgp && !direct) lines.push('  multihop;');

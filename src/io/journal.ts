@@ -61,6 +61,8 @@ export const journalEntry = z.discriminatedUnion('op', [
   }),
   z.strictObject({ op: z.literal('link'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('machine'), at: moment, name: z.string(), up: z.boolean() }),
+  /** A graceful restart of the machine's BIRD (calico-node restart), down for downFor seconds. */
+  z.strictObject({ op: z.literal('restart'), at: moment, name: z.string(), downFor: z.number().min(0).max(1e9) }),
   /** `birdc disable` (up false) or `enable` of a's protocol for its session with b. */
   z.strictObject({ op: z.literal('session'), at: moment, a: z.string(), b: z.string(), up: z.boolean() }),
   z.strictObject({ op: z.literal('cordon'), at: moment, node: z.string(), unschedulable: z.boolean() }),
@@ -129,6 +131,8 @@ export function journalOps(
         return { kind: 'link', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
       case 'machine':
         return { kind: 'machine', at: entry.at, name: entry.name, up: entry.up };
+      case 'restart':
+        return { kind: 'restart', at: entry.at, name: entry.name, downFor: entry.downFor };
       case 'session':
         return { kind: 'session', at: entry.at, a: entry.a, b: entry.b, up: entry.up };
       case 'port':
@@ -251,6 +255,7 @@ export function checkJournal(
         if (entry.a === entry.b) report(['b'], 'a link joins two different machines');
         return;
       case 'machine':
+      case 'restart':
       case 'port':
         machine('name', entry.name);
         return;

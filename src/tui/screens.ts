@@ -126,9 +126,9 @@ export function clusterScreen(sim: Simulation, state: TuiState): Line[] {
   const names = machinesOf(sim);
   const query = new Query(sim);
   const chips = sim.peering.speakers.map((s, i) => {
-    const up = query.isUp(s.name);
     const mark = s.clusterId !== undefined ? ' RR' : s.kind === 'router' ? ' rtr' : '';
-    const text = `${s.name}${mark}${up ? '' : ' DOWN'}`;
+    const condition = query.isUp(s.name) ? (query.birdRunning(s.name) ? '' : ' RESTARTING') : ' DOWN';
+    const text = `${s.name}${mark}${condition}`;
     return {
       text: i === state.machine ? `<${text}>` : ` ${text} `,
       action: { type: 'select-machine', index: i } as Action,

@@ -197,6 +197,30 @@ describe('failures through the workspace', () => {
     expect(none.stderr).toContain('node or router "node-9" not found');
   });
 
+  it('restart node is a calico-node restart: peers keep its routes stale, it answers nothing until BIRD is back', async () => {
+    await cli.run('init');
+    expect((await cli.run('restart', 'node', 'node-2', '--down-for', '30s')).stdout).toBe(
+      'node-2: calico-node restarted gracefully, BIRD down for 30s (peers keep its routes as stale) at 300.0s simulated\n',
+    );
+    expect((await cli.run('bgp', 'status', 'node-2', '--at', '310')).stdout).toBe('Calico process is not running.\n');
+    expect((await cli.run('routes', 'node-1', '--at', '310')).stdout).toContain(
+      '192.168.247.0/26 via 10.0.1.12 dev tunl0',
+    );
+    expect((await cli.run('events', '--node', 'node-1', '--at', '340')).stdout).toMatch(
+      /^ +300\.000s {2}node-1 {2}event {4}Mesh_10_0_1_12: neighbor graceful restart, 1 route kept stale for 120s$/m,
+    );
+    expect((await cli.run('bgp', 'summary', '--at', '340')).stdout).toMatch(/^Sessions: 3\/3 established/m);
+    await cli.run('fail', 'node', 'node-1');
+    expect(await cli.run('restart', 'node', 'node-1')).toMatchObject({
+      code: 1,
+      stderr: 'error: node-1 is stopped: restore it first, there is no BIRD to restart\n',
+    });
+    expect(await cli.run('restart', 'node', 'node-2', '--down-for', 'long')).toMatchObject({
+      code: 1,
+      stderr: 'error: --down-for "long" is not a time such as 90, 90s, 5m or 1h\n',
+    });
+  });
+
   it('a topology event disables a session at its moment and enables it at another', async () => {
     const file = cli.path('sessions.yaml');
     writeFileSync(

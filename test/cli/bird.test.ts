@@ -48,7 +48,7 @@ describe.skipIf(bird.skip)('podnet export bird', () => {
       /protocol bgp Mesh_10_0_1_12 from bgp_template \{\n {2}neighbor 10\.0\.1\.12 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}passive on;\n/,
     );
     expect(stdout).toMatch(
-      /protocol bgp Mesh_10_0_1_10 from bgp_template \{\n {2}neighbor 10\.0\.1\.10 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}ipv4/,
+      /protocol bgp Mesh_10_0_1_10 from bgp_template \{\n {2}neighbor 10\.0\.1\.10 as 64512;\n {2}source address 10\.0\.1\.11;\n {2}graceful restart time 120;\n {2}ipv4/,
     );
     expect(stdout).toContain('  if ( net ~ 192.168.0.0/16 ) then { accept; }\n');
   });

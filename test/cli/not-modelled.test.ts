@@ -40,7 +40,6 @@ peers:
     localASNumber: 64999
     sourceAddress: None
     keepaliveTime: 30s
-    maxRestartTime: 120s
     numAllowedLocalASNumbers: 1
 pods:
   - apiVersion: v1

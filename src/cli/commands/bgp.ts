@@ -84,7 +84,7 @@ export function bgpStatusCommand(
       io,
       names.map((n) => ({
         node: n,
-        running: new Query(sim).isUp(n),
+        running: new Query(sim).birdRunning(n),
         peers: sessionRows(sim, n, moment.epochMs),
       })),
       'json',
@@ -274,6 +274,8 @@ export function eventsCommand(io: CliIo, options: GlobalOptions, flags: ViewFlag
 type Change =
   | { kind: 'link'; a: string; b: string; up: boolean }
   | { kind: 'machine'; name: string; up: boolean }
+  /** A graceful restart of the machine's BIRD, down for downFor seconds. */
+  | { kind: 'restart'; name: string; downFor: number }
   /** `port` undefined: the BGP port the machine listens on. */
   | { kind: 'port'; name: string; port: number | undefined; blocked: boolean }
   /** `birdc disable|enable` of a's protocol for its session with b. */
@@ -293,51 +295,66 @@ function machineUp(workspace: Workspace, name: string, at: number): boolean {
 
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
-  return changeWorkspace(io, options, change.kind === 'port' ? 'block-port' : 'fail/restore', (workspace, at, say) => {
-    const names = new Set([
-      ...workspace.topology.nodes.map((n) => n.name),
-      ...workspace.topology.routers.map((r) => r.name),
-    ]);
-    const check = (name: string): void => {
-      if (!names.has(name))
-        throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
-    };
-    let entry: JournalEntry;
-    let message: string;
-    if (change.kind === 'link') {
-      check(change.a);
-      check(change.b);
-      if (change.a === change.b)
-        throw new CommandFailure(`error: a link joins two different machines; "${change.a}" was named twice`, 1);
-      entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
-      message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
-    } else if (change.kind === 'machine') {
-      check(change.name);
-      if (machineUp(workspace, change.name, at) === change.up) {
-        say(`${change.name} is already ${change.up ? 'running: nothing to restore' : 'stopped: nothing to fail'}\n`);
-        return { entries: [], errors: [] };
+  return changeWorkspace(
+    io,
+    options,
+    change.kind === 'port' ? 'block-port' : change.kind === 'restart' ? 'restart' : 'fail/restore',
+    (workspace, at, say) => {
+      const names = new Set([
+        ...workspace.topology.nodes.map((n) => n.name),
+        ...workspace.topology.routers.map((r) => r.name),
+      ]);
+      const check = (name: string): void => {
+        if (!names.has(name))
+          throw new CommandFailure(`Error: node or router "${name}" not found${didYouMean(name, names)}`, 1);
+      };
+      let entry: JournalEntry;
+      let message: string;
+      if (change.kind === 'link') {
+        check(change.a);
+        check(change.b);
+        if (change.a === change.b)
+          throw new CommandFailure(`error: a link joins two different machines; "${change.a}" was named twice`, 1);
+        entry = { op: 'link', at, a: change.a, b: change.b, up: change.up };
+        message = `link ${change.a} <-> ${change.b} ${change.up ? 'restored' : 'failed'}`;
+      } else if (change.kind === 'machine') {
+        check(change.name);
+        if (machineUp(workspace, change.name, at) === change.up) {
+          say(`${change.name} is already ${change.up ? 'running: nothing to restore' : 'stopped: nothing to fail'}\n`);
+          return { entries: [], errors: [] };
+        }
+        entry = { op: 'machine', at, name: change.name, up: change.up };
+        message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
+      } else if (change.kind === 'restart') {
+        check(change.name);
+        if (!machineUp(workspace, change.name, at))
+          throw new CommandFailure(
+            `error: ${change.name} is stopped: restore it first, there is no BIRD to restart`,
+            1,
+          );
+        entry = { op: 'restart', at, name: change.name, downFor: change.downFor };
+        const what = workspace.topology.nodes.some((n) => n.name === change.name) ? 'calico-node' : 'BIRD';
+        message = `${change.name}: ${what} restarted gracefully, BIRD down for ${change.downFor}s (peers keep its routes as stale)`;
+      } else if (change.kind === 'session') {
+        check(change.a);
+        check(change.b);
+        const neighbor = neighborTowards(buildPeering(workspace.topology), change.a, change.b);
+        if (neighbor === undefined)
+          throw new CommandFailure(
+            `error: ${change.a} has no BGP session with ${change.b} to ${change.up ? 'enable' : 'disable'}`,
+            1,
+          );
+        entry = { op: 'session', at, a: change.a, b: change.b, up: change.up };
+        message = `${change.a}: birdc ${change.up ? 'enable' : 'disable'} ${neighbor.name} (the session with ${change.b})`;
+      } else {
+        check(change.name);
+        const isNode = workspace.topology.nodes.some((n) => n.name === change.name);
+        const port = change.port ?? (isNode ? workspace.topology.bgp.listenPort : BGP_PORT);
+        entry = { op: 'port', at, name: change.name, port, blocked: change.blocked };
+        message = `TCP port ${port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
       }
-      entry = { op: 'machine', at, name: change.name, up: change.up };
-      message = `${change.name} ${change.up ? 'restored' : 'stopped'}`;
-    } else if (change.kind === 'session') {
-      check(change.a);
-      check(change.b);
-      const neighbor = neighborTowards(buildPeering(workspace.topology), change.a, change.b);
-      if (neighbor === undefined)
-        throw new CommandFailure(
-          `error: ${change.a} has no BGP session with ${change.b} to ${change.up ? 'enable' : 'disable'}`,
-          1,
-        );
-      entry = { op: 'session', at, a: change.a, b: change.b, up: change.up };
-      message = `${change.a}: birdc ${change.up ? 'enable' : 'disable'} ${neighbor.name} (the session with ${change.b})`;
-    } else {
-      check(change.name);
-      const isNode = workspace.topology.nodes.some((n) => n.name === change.name);
-      const port = change.port ?? (isNode ? workspace.topology.bgp.listenPort : BGP_PORT);
-      entry = { op: 'port', at, name: change.name, port, blocked: change.blocked };
-      message = `TCP port ${port} on ${change.name} ${change.blocked ? 'blocked' : 'unblocked'}`;
-    }
-    say(`${message} at ${at.toFixed(1)}s simulated\n`);
-    return { entries: [entry], errors: [] };
-  });
+      say(`${message} at ${at.toFixed(1)}s simulated\n`);
+      return { entries: [entry], errors: [] };
+    },
+  );
 }

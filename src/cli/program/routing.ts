@@ -1,5 +1,6 @@
 /** BGP and forwarding, as calicoctl, birdc and ip route show them, and the failures that move them. */
 import type { Command } from 'commander';
+import { parseTimeFlag } from '../commands/at-flag.js';
 import type { ViewFlags } from '../commands/bgp.js';
 import { CommandFailure } from '../errors.js';
 import { at, bgpCommands, json, type Registrar } from './shared.js';
@@ -99,6 +100,23 @@ export function registerFailures(program: Command, { io, run, globals }: Registr
         run(async () => (await bgpCommands()).changeCommand(io, globals(cmd), { kind: 'machine', name, up })),
       );
   }
+  program
+    .command('restart')
+    .description("restart a machine's BIRD gracefully (peers keep its routes as stale)")
+    .command('node <name>')
+    .description(
+      'a calico-node restart: BIRD closes its sessions without a NOTIFICATION (birdc graceful restart) and starts again with -R; peers keep its routes stale for the restart time, its kernel keeps its routes',
+    )
+    .option('--down-for <time>', 'how long BIRD is down, e.g. 10s or 3m', '10s')
+    .action((name: string, opts: { downFor: string }, cmd: Command) =>
+      run(async () =>
+        (await bgpCommands()).changeCommand(io, globals(cmd), {
+          kind: 'restart',
+          name,
+          downFor: parseTimeFlag(opts.downFor, '--down-for'),
+        }),
+      ),
+    );
   for (const verb of ['block-port', 'unblock-port'] as const) {
     program
       .command(`${verb} <node> [port]`)

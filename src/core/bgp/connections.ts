@@ -7,8 +7,13 @@
  * neighbour everything it may have) and when one goes down (forget what the neighbour sent).
  * A side may be disabled (`birdc disable`): it sends Cease (Administrative shutdown), both ends
  * drop the session's routes at once, and it neither dials nor accepts until enabled again.
+ * A side's BIRD may restart gracefully (`birdc graceful restart`, as a calico-node restart does): it
+ * closes its sessions without a NOTIFICATION, so both ends keep what the session carried, marked
+ * stale, for the subclass to refresh or flush (RFC 4724); while it is down its machine refuses
+ * connections to the BGP port.
  * Invariants: an event whose session generation has moved on is ignored; "since" moves only when
- * a session goes up or down. Leaves out: graceful restart, BFD, TCP-AO, collision detection.
+ * a session goes up or down. Leaves out: long-lived graceful restart, BFD, TCP-AO, collision
+ * detection.
  */
 import type { Cluster } from '../cluster/index.js';
 import { Engine, Rng } from '../sim/index.js';
@@ -43,13 +48,24 @@ export type NetEvent =
   | { readonly kind: 'tcp-up'; readonly session: number; readonly generation: number }
   | { readonly kind: 'open-done'; readonly session: number; readonly generation: number }
   /** changes: (prefix, attrs) pairs, attrs -1 for a withdrawal. */
-  | { readonly kind: 'update'; readonly neighbor: number; readonly generation: number; readonly changes: ChangeList }
+  | {
+      readonly kind: 'update';
+      readonly neighbor: number;
+      readonly generation: number;
+      readonly changes: ChangeList;
+      /** The message ends the first dump after a graceful restart (End-of-RIB follows it). */
+      readonly endOfRib: boolean;
+    }
   | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
   | { readonly kind: 'send'; readonly neighbor: number; readonly generation: number }
+  /** What a neighbour kept stale from a graceful restart is flushed unless refreshed by then. */
+  | { readonly kind: 'stale-timeout'; readonly neighbor: number; readonly epoch: number }
   | { readonly kind: 'external'; readonly apply: () => void };
 
 export interface SpeakerState {
   up: boolean;
+  /** BIRD is down for a graceful restart: the machine runs, its kernel keeps the routes (persist). */
+  restarting: boolean;
   readonly local: Map<number, RouteSource>;
   readonly rib: SpeakerRib;
   /**
@@ -85,6 +101,7 @@ export abstract class BgpSessions {
     const capacity = (): number => this.prefixes.cidrs.length;
     this.state = peering.speakers.map(() => ({
       up: true,
+      restarting: false,
       local: new Map(),
       rib: new SpeakerRib(capacity),
       reexportable: new Set(),
@@ -107,6 +124,10 @@ export abstract class BgpSessions {
   protected abstract sendAll(neighbor: number): void;
   /** A session went down: this side forgets what the neighbour sent and stops sending to it. */
   protected abstract forgetAll(neighbor: number): void;
+  /** A session closed for a graceful restart: this side keeps what the neighbour sent, as stale. */
+  protected abstract retainStale(neighbor: number): void;
+  /** Set while sessions close without a NOTIFICATION, for a graceful restart. */
+  private closingGracefully = false;
 
   protected log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {
     if (!this.options.timeline) return;
@@ -148,7 +169,7 @@ export abstract class BgpSessions {
     this.spec(session).sides.forEach((side, i) => {
       // The responder never dials: it only sees the session open, close or fail.
       const speaker = this.neighbor(side).speaker;
-      if (this.isUp(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next)))
+      if (this.birdRunning(speaker) && (i === 0 || RESPONDER_VISIBLE.has(next)))
         this.log(speaker, 'session', `${this.neighbor(side).name} ${next}${error ? ` (${error})` : ''}`);
     });
   }
@@ -174,7 +195,7 @@ export abstract class BgpSessions {
   protected connect(session: number): void {
     const status = this.sessions[session] as SessionStatus;
     const local = this.initiator(session);
-    if (!this.isUp(local.speaker) || this.disabled.has(local.index)) return;
+    if (!this.birdRunning(local.speaker) || this.disabled.has(local.index)) return;
     this.transition(session, { kind: 'connect-retry' });
     const reach = this.underlay.reach(this.speaker(local.speaker).name, local.remoteAddress);
     const remote = local.remote >= 0 ? (this.state[local.remote] as SpeakerState) : undefined;
@@ -182,7 +203,7 @@ export abstract class BgpSessions {
     let error: string | undefined;
     if (!reach.ok) error = `Socket: ${reach.reason}`;
     else if (remote === undefined || !remote.up) error = 'Socket: No route to host';
-    else if (this.firewalled(local.speaker, local.remote)) error = 'Socket: Connection refused';
+    else if (this.firewalled(local.speaker, local.remote) || remote.restarting) error = 'Socket: Connection refused';
     else if (responder === undefined || this.disabled.has(responder.index)) error = 'Socket: Connection closed';
     if (error !== undefined) {
       this.transition(session, { kind: 'tcp-failed', error });
@@ -238,7 +259,21 @@ export abstract class BgpSessions {
     const status = this.sessions[session] as SessionStatus;
     status.generation++;
     status.establishedAt = -1;
-    for (const side of this.spec(session).sides) this.forgetAll(side);
+    for (const side of this.spec(session).sides) {
+      if (this.closingGracefully) this.retainStale(side);
+      else this.forgetAll(side);
+    }
+  }
+
+  /** Closes a speaker's Established sessions without a NOTIFICATION: both ends keep the routes, stale. */
+  protected closeGracefully(speaker: number): void {
+    this.closingGracefully = true;
+    for (const n of this.neighborsOf[speaker] as number[]) {
+      const session = this.neighbor(n).session;
+      if ((this.sessions[session] as SessionStatus).state === 'Established')
+        this.dropSession(session, 'Socket: Connection closed');
+    }
+    this.closingGracefully = false;
   }
 
   /** Drops a session now (a local interface went down, or the peer restarted) and retries later. */
@@ -271,7 +306,7 @@ export abstract class BgpSessions {
     this.transition(session, { kind: 'stop', error: enabled ? '' : 'Received: Administrative shutdown' });
     status.generation++;
     const initiator = this.initiator(session);
-    if (this.disabled.has(initiator.index) || !this.isUp(initiator.speaker)) return;
+    if (this.disabled.has(initiator.index) || !this.birdRunning(initiator.speaker)) return;
     this.transition(session, { kind: 'start' });
     this.engine.schedule(enabled ? TIMERS.connectDelay : TIMERS.connectRetry, {
       kind: 'connect',
@@ -349,6 +384,12 @@ export abstract class BgpSessions {
 
   isUp(speaker: number): boolean {
     return (this.state[speaker] as SpeakerState).up;
+  }
+
+  /** Whether the speaker's BIRD runs: its machine is up and it is not in a graceful restart. */
+  birdRunning(speaker: number): boolean {
+    const state = this.state[speaker] as SpeakerState;
+    return state.up && !state.restarting;
   }
 }
 

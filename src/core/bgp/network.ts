@@ -5,10 +5,15 @@
  * - export-policy.ts: what a neighbour is sent (Calico's pool filter, split horizon, reflection,
  *   eBGP next hops) and the loop checks on receipt, with update groups;
  * - outbox.ts: changes queued per neighbour over a 5 ms window and packed into UPDATEs;
+ * - graceful-restart.ts: which routes are held stale after a session closed for a graceful
+ *   restart (RFC 4724, as BIRD does it), until the neighbour's End-of-RIB flushes those it did
+ *   not send again, or a timeout does: the restart time the restarting side advertised, for its
+ *   peers; BIRD's `graceful restart wait` (240 s) for the restarting side itself;
  * - this file: what nodes originate (a static blackhole per affine block, a kernel /32 per
  *   borrowed address), best-path choice on every change, and delivery between speakers.
  * Invariants: the same topology, operations and seed give the same event order and results; a
- * route is in a Loc-RIB only while its session is Established. Leaves out: graceful restart,
+ * route is in a Loc-RIB only while its session is Established, or while it is stale. Leaves out:
+ * long-lived graceful restart, the restarting side holding its exports back until recovery ends,
  * MRAI timers, communities, route flap damping, IPv6.
  */
 import type { Cluster } from '../cluster/index.js';
@@ -20,6 +25,7 @@ import type { ChangeList } from './changes.js';
 import { type RibCandidate, RouteChooser } from './choose.js';
 import { BgpSessions, type NetEvent, type SessionStatus, type SpeakerState } from './connections.js';
 import { ExportPolicy, NO_ROUTE } from './export-policy.js';
+import { RECOVERY_WAIT, StaleRoutes } from './graceful-restart.js';
 import { Outbox } from './outbox.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
 import { BGP, type LocRib, LocRibView, SOURCES, type StoredRoute, storedRoute } from './rib.js';
@@ -55,6 +61,10 @@ export class BgpNetwork extends BgpSessions {
   private readonly outbox: Outbox;
   private readonly chooser: RouteChooser;
   private readonly locViews: LocRibView[];
+  /** Per neighbour (the receiving side), the routes it keeps stale after a graceful close. */
+  private readonly stale = new StaleRoutes();
+  /** Per speaker, which start of BIRD is current: a stop or a new restart makes older ones moot. */
+  private readonly birdRuns: number[];
 
   constructor(peering: Peering, underlay: Underlay, cluster: Cluster, options: { seed: number; timeline: boolean }) {
     super(peering, underlay, cluster, options);
@@ -66,6 +76,7 @@ export class BgpNetwork extends BgpSessions {
     this.outbox = new Outbox(this.prefixes, this.attributes, this.counters);
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.chooser = new RouteChooser(peering, this.attributes);
+    this.birdRuns = peering.speakers.map(() => 0);
     this.widePeersOf = this.neighborsOf.map((list, speaker) =>
       list.filter((i) => {
         const n = peering.neighbors[i] as Neighbor;
@@ -118,6 +129,8 @@ export class BgpNetwork extends BgpSessions {
     this.log(speaker, 'event', up ? 'started' : 'stopped');
     const sessions = (this.neighborsOf[speaker] as number[]).map((n) => this.neighbor(n).session);
     state.up = up;
+    state.restarting = false;
+    this.birdRuns[speaker] = (this.birdRuns[speaker] as number) + 1;
     this.underlay.setMachineUp(this.speaker(speaker).name, up);
     if (!up) {
       for (const session of sessions) this.scheduleHoldExpiry(session);
@@ -129,9 +142,43 @@ export class BgpNetwork extends BgpSessions {
       this.clearSpeaker(speaker);
       return;
     }
+    this.startBird(speaker);
+  }
+
+  /**
+   * `birdc graceful restart`, then BIRD started again with -R after `downFor` seconds: what a
+   * calico-node restart does. Sessions close without a NOTIFICATION, so every peer keeps this
+   * speaker's routes as stale for the restart time it advertised, and the speaker's kernel keeps
+   * its routes (`persist`), so traffic keeps flowing. A stopped speaker, or one already
+   * restarting, is left as it is.
+   */
+  restartBird(speaker: number, downFor: number): void {
+    const state = this.state[speaker] as SpeakerState;
+    if (!state.up || state.restarting) return;
+    this.log(speaker, 'event', `BIRD stopped for a graceful restart, back in ${downFor}s`);
+    state.restarting = true;
+    this.closeGracefully(speaker);
+    const run = (this.birdRuns[speaker] as number) + 1;
+    this.birdRuns[speaker] = run;
+    this.engine.schedule(downFor, {
+      kind: 'external',
+      apply: () => {
+        if (this.birdRuns[speaker] !== run) return;
+        state.restarting = false;
+        this.log(speaker, 'event', 'BIRD started (graceful restart recovery)');
+        this.startBird(speaker);
+      },
+    });
+  }
+
+  /** BIRD starts from its configuration: it originates, forgets `birdc disable`, and connects. */
+  private startBird(speaker: number): void {
+    const sessions = (this.neighborsOf[speaker] as number[]).map((n) => this.neighbor(n).session);
     this.refreshOriginations(speaker);
-    // BIRD starts from its configuration: what `birdc disable` did is gone.
-    for (const neighbor of this.neighborsOf[speaker] as number[]) this.disabled.delete(neighbor);
+    for (const neighbor of this.neighborsOf[speaker] as number[]) {
+      this.disabled.delete(neighbor);
+      if (this.stale.has(neighbor)) this.expireStale(neighbor, RECOVERY_WAIT);
+    }
     for (const session of sessions) {
       const status = this.sessions[session] as SessionStatus;
       if (status.state === 'Established') this.transition(session, { kind: 'stop', error: 'Peer restarted' });
@@ -167,8 +214,8 @@ export class BgpNetwork extends BgpSessions {
   /** Re-reads what a node originates from IPAM: blackholes for its blocks, /32s it borrowed. */
   refreshOriginations(speaker: number): void {
     const s = this.speaker(speaker);
+    if (s.node === undefined || !this.birdRunning(speaker)) return;
     const state = this.state[speaker] as SpeakerState;
-    if (s.node === undefined || !state.up) return;
     const wanted = new Map<number, RouteSource>();
     for (const block of this.cluster.ipam.blocksOf(s.name)) {
       if (block.pool.vxlanMode === 'Never') wanted.set(this.prefixes.intern(block.cidr), 'static');
@@ -271,11 +318,11 @@ export class BgpNetwork extends BgpSessions {
    * socket can take more: a best path that changes again meanwhile is sent only once.
    */
   private send(neighborIndex: number, generation: number): void {
-    const box = this.outbox.take(neighborIndex);
+    const endOfRib = this.stale.endOfRibDue.delete(neighborIndex);
+    const box = this.outbox.take(neighborIndex) ?? (endOfRib ? this.outbox.blank() : undefined);
     const n = this.neighbor(neighborIndex);
     const status = this.sessions[n.session] as SessionStatus;
-    const sides = this.spec(n.session).sides;
-    const far = sides[0] === neighborIndex ? sides[1] : sides[0];
+    const far = this.farSide(neighborIndex);
     if (box === undefined) return;
     if (far === undefined || status.state !== 'Established' || status.generation !== generation) {
       this.outbox.recycle(box);
@@ -287,17 +334,26 @@ export class BgpNetwork extends BgpSessions {
       neighbor: far,
       generation: status.generation,
       changes,
+      endOfRib,
     });
+  }
+
+  /** The other side of a neighbour's session, if the far end has a configuration for it. */
+  private farSide(neighborIndex: number): number | undefined {
+    const sides = this.spec(this.neighbor(neighborIndex).session).sides;
+    return sides[0] === neighborIndex ? sides[1] : sides[0];
   }
 
   private receive(neighborIndex: number, changes: ChangeList): void {
     const n = this.neighbor(neighborIndex);
     const s = this.speaker(n.speaker);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
+    const stale = this.stale.prefixesOf(neighborIndex);
     const data = changes.data;
     for (let i = 0; i < changes.length; i += 2) {
       const prefix = data[i] as number;
       const attrsId = data[i + 1] as number;
+      stale?.delete(prefix);
       if (attrsId !== NO_ROUTE && this.policy.acceptable(s, n, this.attributes.get(attrsId)))
         rib.putCandidate(prefix, neighborIndex, attrsId);
       else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
@@ -315,16 +371,59 @@ export class BgpNetwork extends BgpSessions {
       const attrs = this.policy.exportAttrs(n, prefix, route, false);
       if (attrs !== NO_ROUTE) this.enqueue(n, prefix, attrs);
     }
+    // A far end holding stale routes from this side learns the dump is whole by End-of-RIB.
+    const far = this.farSide(side);
+    if (far === undefined || !this.stale.has(far)) return;
+    this.stale.endOfRibDue.add(side);
+    const status = this.sessions[n.session] as SessionStatus;
+    this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation: status.generation });
   }
 
   protected forgetAll(side: number): void {
     this.outbox.discard(side);
+    this.stale.take(side);
     const n = this.neighbor(side);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
     for (const prefix of rib.prefixesFrom(side)) {
       rib.dropCandidate(prefix, side);
       this.recompute(n.speaker, prefix);
     }
+  }
+
+  /**
+   * The session closed for a graceful restart: what the neighbour sent stays, stale. A helper
+   * keeps it for the restart time the restarting side advertised; the restarting side itself
+   * until its recovery wait ends, counted from when BIRD starts again.
+   */
+  protected retainStale(side: number): void {
+    this.outbox.discard(side);
+    const n = this.neighbor(side);
+    const count = this.stale.keep(side, (this.state[n.speaker] as SpeakerState).rib.prefixesFrom(side));
+    const far = this.farSide(side);
+    if (far === undefined || !this.birdRunning(n.speaker)) return;
+    const restartTime = this.neighbor(far).restartTime;
+    this.log(
+      n.speaker,
+      'event',
+      `${n.name}: neighbor graceful restart, ${routes(count)} kept stale for ${restartTime}s`,
+    );
+    this.expireStale(side, restartTime);
+  }
+
+  /** Flushes a neighbour's stale routes after `seconds`, unless refreshed or flushed before. */
+  private expireStale(side: number, seconds: number): void {
+    const epoch = this.stale.arm(side);
+    if (epoch !== undefined) this.engine.schedule(seconds, { kind: 'stale-timeout', neighbor: side, epoch });
+  }
+
+  /** Drops the stale routes a neighbour did not send again; `why` goes to the timeline. */
+  private flushStale(side: number, why: string): void {
+    const prefixes = this.stale.take(side);
+    if (prefixes === undefined) return;
+    const n = this.neighbor(side);
+    const rib = (this.state[n.speaker] as SpeakerState).rib;
+    this.log(n.speaker, 'event', `${n.name}: ${why}, ${routes(prefixes.size, 'stale ')} flushed`);
+    for (const prefix of prefixes) if (rib.dropCandidate(prefix, side)) this.recompute(n.speaker, prefix);
   }
 
   private handle(event: NetEvent): void {
@@ -349,13 +448,26 @@ export class BgpNetwork extends BgpSessions {
         return;
       case 'update': {
         const n = this.neighbor(event.neighbor);
-        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker))
+        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) {
           this.receive(event.neighbor, event.changes);
+          if (event.endOfRib) this.flushStale(event.neighbor, 'End-of-RIB, graceful restart done');
+        }
         this.outbox.recycle(event.changes);
+        return;
+      }
+      case 'stale-timeout': {
+        if (!this.stale.isCurrent(event.neighbor, event.epoch)) return;
+        const status = this.sessions[this.neighbor(event.neighbor).session] as SessionStatus;
+        // A session back up flushes on End-of-RIB instead.
+        if (status.state !== 'Established') this.flushStale(event.neighbor, 'graceful restart timeout');
         return;
       }
     }
   }
+}
+
+function routes(count: number, kind = ''): string {
+  return `${count} ${kind}route${count === 1 ? '' : 's'}`;
 }
 
 function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {

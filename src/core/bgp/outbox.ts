@@ -50,6 +50,11 @@ export class Outbox {
     return box;
   }
 
+  /** An empty list, for a message that carries nothing but End-of-RIB. */
+  blank(): ChangeList {
+    return this.lists.take();
+  }
+
   /** Drops what a neighbour was waiting for (its session went down). */
   discard(neighbor: number): void {
     const box = this.boxes[neighbor];

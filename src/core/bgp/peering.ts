@@ -12,7 +12,7 @@
  */
 import { type Cidr, cidrContains, formatIpv4, type Ipv4, networkOf } from '../net/index.js';
 import { matches, type Selector } from '../selector/index.js';
-import { type ClusterNode, effectiveAs, type Router, type Topology } from '../topology/model.js';
+import { type ClusterNode, DEFAULT_RESTART_TIME, effectiveAs, type Router, type Topology } from '../topology/model.js';
 
 export interface Speaker {
   readonly index: number;
@@ -43,6 +43,11 @@ export interface Neighbor {
   readonly rrClient: boolean;
   readonly passive: boolean;
   readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
+  /**
+   * The graceful-restart time this side advertises: how long the far end keeps this side's
+   * routes when this side's BIRD restarts (mesh: nodeMeshMaxRestartTime; BGPPeer: maxRestartTime).
+   */
+  readonly restartTime: number;
   session: number;
 }
 
@@ -141,7 +146,12 @@ class PeeringBuilder {
     remoteAs: number,
     type: PeerType,
     name: string,
-    options: { rrClient?: boolean; passive?: boolean; nextHopMode?: Neighbor['nextHopMode'] } = {},
+    options: {
+      rrClient?: boolean;
+      passive?: boolean;
+      nextHopMode?: Neighbor['nextHopMode'];
+      restartTime?: number | undefined;
+    } = {},
   ): void {
     const key = speaker.index * 2 ** 32 + remoteAddress;
     if (this.seen.has(key) || speaker.addresses.includes(remoteAddress)) return;
@@ -163,6 +173,7 @@ class PeeringBuilder {
       rrClient,
       passive: options.passive ?? false,
       nextHopMode: options.nextHopMode ?? 'Auto',
+      restartTime: options.restartTime ?? DEFAULT_RESTART_TIME,
       session: -1,
     });
   }
@@ -194,12 +205,14 @@ function addMesh(builder: PeeringBuilder, speakers: readonly Speaker[]): void {
   // confd compares the addresses as strings (Go template `gt`): the side with the higher text waits.
   const ipText = nodes.map((n) => formatIpv4(n.routerId));
   const meshName = nodes.map((n) => protocolName('Mesh', n.routerId));
+  const restartTime = builder.topology.bgp.nodeMeshMaxRestartTime;
   nodes.forEach((local, l) => {
     if (local.clusterId !== undefined) return;
     nodes.forEach((remote, r) => {
       if (remote === local || remote.clusterId !== undefined) return;
       builder.add(local, remote.routerId, remote.asNumber, 'node-to-node mesh', meshName[r] as string, {
         passive: (ipText[r] as string) > (ipText[l] as string),
+        restartTime,
       });
     });
   });
@@ -213,7 +226,7 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
       Number(a.node !== undefined || a.nodeSelector !== undefined) -
       Number(b.node !== undefined || b.nodeSelector !== undefined),
   );
-  const reverse: [Speaker, Speaker][] = [];
+  const reverse: [Speaker, Speaker, number | undefined][] = [];
   for (const peer of globalFirst) {
     const isGlobal = peer.node === undefined && peer.nodeSelector === undefined;
     const type = isGlobal ? 'global' : 'node specific';
@@ -229,6 +242,7 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
       if (peer.peerIP !== undefined) {
         builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, type, suffix(peer.peerIP), {
           nextHopMode: peer.nextHopMode,
+          restartTime: peer.maxRestartTime,
         });
         continue;
       }
@@ -236,13 +250,16 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
         if (remote === local) continue;
         builder.add(local, remote.routerId, remote.asNumber, type, suffix(remote.routerId), {
           nextHopMode: peer.nextHopMode,
+          restartTime: peer.maxRestartTime,
         });
-        reverse.push([remote, local]);
+        reverse.push([remote, local, peer.maxRestartTime]);
       }
     }
   }
-  for (const [local, remote] of reverse)
-    builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId));
+  for (const [local, remote, restartTime] of reverse)
+    builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId), {
+      restartTime,
+    });
 }
 
 /** Routers' own peerings: to nodes (by name or selector), to other routers, or to an address. */

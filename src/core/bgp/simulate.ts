@@ -15,6 +15,8 @@ export type WorldOp =
   | ClusterOp
   | { readonly kind: 'link'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
   | { readonly kind: 'machine'; readonly at: number; readonly name: string; readonly up: boolean }
+  /** BIRD on a machine restarts gracefully (a calico-node restart), down for `downFor` seconds. */
+  | { readonly kind: 'restart'; readonly at: number; readonly name: string; readonly downFor: number }
   /** `birdc disable` (up false) or `enable` of a's protocol towards b. */
   | { readonly kind: 'session'; readonly at: number; readonly a: string; readonly b: string; readonly up: boolean }
   | {
@@ -49,6 +51,8 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
       ops.push({ kind: 'link', at: event.at, a: event.link[0], b: event.link[1], up: event.action === 'link-up' });
     if (event.action === 'node-down' || event.action === 'node-up')
       ops.push({ kind: 'machine', at: event.at, name: event.node, up: event.action === 'node-up' });
+    if (event.action === 'node-restart')
+      ops.push({ kind: 'restart', at: event.at, name: event.node, downFor: event.downFor });
     if (event.action === 'session-down' || event.action === 'session-up')
       ops.push({
         kind: 'session',
@@ -70,7 +74,9 @@ export function topologyWorldOps(topology: Topology): WorldOp[] {
 }
 
 function isClusterOp(op: WorldOp): op is ClusterOp {
-  return op.kind !== 'link' && op.kind !== 'machine' && op.kind !== 'port' && op.kind !== 'session';
+  return (
+    op.kind !== 'link' && op.kind !== 'machine' && op.kind !== 'port' && op.kind !== 'session' && op.kind !== 'restart'
+  );
 }
 
 /** The operations the cluster itself sees: pods, nodes going down or up, and cordons. */
@@ -182,6 +188,11 @@ function applyOp(op: WorldOp, cluster: Cluster, network: BgpNetwork): void {
     case 'link':
       network.setLinkUp(op.a, op.b, op.up);
       return;
+    case 'restart': {
+      const speaker = speakerOf(op.name);
+      if (speaker !== undefined) network.restartBird(speaker, op.downFor);
+      return;
+    }
     case 'port': {
       const speaker = speakerOf(op.name);
       if (speaker !== undefined) network.setPortBlocked(speaker, op.port, op.blocked);

@@ -66,6 +66,11 @@ export class Query {
     return this.sim.network.isUp(this.index(machine));
   }
 
+  /** Whether the machine's BIRD runs: it is up and not in a graceful restart. */
+  birdRunning(machine: string): boolean {
+    return this.sim.network.birdRunning(this.index(machine));
+  }
+
   /** Every session of a machine, in the order its neighbours were configured. */
   peers(machine: string): Peer[] {
     const { network, peering } = this.sim;

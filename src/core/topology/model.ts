@@ -139,6 +139,8 @@ export interface BgpPeer {
   readonly peerSelectorText?: string;
   readonly asNumber?: number;
   readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
+  /** maxRestartTime in seconds: the graceful-restart time the nodes advertise on this peering. */
+  readonly maxRestartTime?: number;
   readonly origin: Origin;
 }
 
@@ -275,6 +277,8 @@ export interface ImageBehaviour {
 export type ScenarioAction =
   | { readonly action: 'link-down' | 'link-up'; readonly link: readonly [string, string] }
   | { readonly action: 'node-down' | 'node-up'; readonly node: string }
+  /** BIRD on a machine restarts gracefully (a calico-node restart) and is back after downFor seconds. */
+  | { readonly action: 'node-restart'; readonly node: string; readonly downFor: number }
   | { readonly action: 'session-down' | 'session-up'; readonly session: readonly [string, string] }
   | { readonly action: 'pod-create'; readonly pod: PodSpec }
   | { readonly action: 'pod-delete'; readonly namespace: string; readonly name: string }
@@ -334,10 +338,17 @@ export type Check =
 
 export type NamedCheck = Check & { readonly name: string; readonly origin: Origin };
 
+/** BIRD's graceful-restart time, which Calico keeps unless maxRestartTime says otherwise (seconds). */
+export const DEFAULT_RESTART_TIME = 120;
+/** How long BIRD is down in a calico-node restart unless an event says (seconds). */
+export const DEFAULT_RESTART_DOWNTIME = 10;
+
 export interface BgpSettings {
   readonly asNumber: number;
   readonly nodeToNodeMeshEnabled: boolean;
   readonly listenPort: number;
+  /** The graceful-restart time mesh sessions advertise (nodeMeshMaxRestartTime; BIRD's default 120 s). */
+  readonly nodeMeshMaxRestartTime: number;
   /** Service address ranges every node advertises (BGPConfiguration serviceClusterIPs, serviceExternalIPs). */
   readonly serviceClusterIPs: readonly Cidr[];
   readonly serviceExternalIPs: readonly Cidr[];

@@ -1,6 +1,7 @@
 /**
  * Machines and how they connect: segments, nodes (addresses, roles, taints, pools), routers with
- * their interfaces and peers, unique addresses, and BGPPeer resources with their selectors.
+ * their interfaces and peers, unique addresses, BGPPeer resources with their selectors, and the
+ * BGPConfiguration's settings.
  */
 import type * as z from 'zod';
 import {
@@ -15,8 +16,20 @@ import {
   parseIpv4,
 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
+import { parseDuration } from './duration.js';
 import type { IssueSink, Located } from './issue-sink.js';
-import type { BgpPeer, ClusterNode, Origin, Pool, Router, RouterPeer, Segment, Taint } from './model.js';
+import {
+  type BgpPeer,
+  type BgpSettings,
+  type ClusterNode,
+  DEFAULT_RESTART_TIME,
+  type Origin,
+  type Pool,
+  type Router,
+  type RouterPeer,
+  type Segment,
+  type Taint,
+} from './model.js';
 import type * as s from './schema.js';
 
 export type NodeWritten = Partial<z.output<typeof s.nodeEntry>> & { name: string };
@@ -310,6 +323,7 @@ export function resolvePeers(
         : {}),
       ...(peerSelector !== undefined ? { peerSelector, peerSelectorText: value.peerSelector as string } : {}),
       ...(value.asNumber !== undefined ? { asNumber: value.asNumber } : {}),
+      ...(value.maxRestartTime !== undefined ? { maxRestartTime: parseDuration(value.maxRestartTime) } : {}),
     };
     return [peer];
   });
@@ -325,4 +339,28 @@ export function peerEndpoint(sink: IssueSink, text: string, at: Origin): { ip: n
     return undefined;
   }
   return { ip, port: portNumber };
+}
+
+/** BGPConfiguration as the topology's cluster.bgp section gives it, with Calico's defaults. */
+export function resolveBgpSettings(
+  sink: IssueSink,
+  bgp: z.output<typeof s.bgpConfigurationSpec>,
+  source: number,
+): BgpSettings {
+  const cidrs = (written: readonly { cidr: string }[] | undefined, key: string) =>
+    (written ?? []).flatMap(({ cidr }, i) => {
+      const parsed = parseCidr(cidr);
+      if (parsed.ok) return [parsed.value];
+      sink.report({ source, path: ['cluster', 'bgp', key, i, 'cidr'] }, 'invalid-cidr', parsed.reason);
+      return [];
+    });
+  return {
+    asNumber: bgp.asNumber,
+    nodeToNodeMeshEnabled: bgp.nodeToNodeMeshEnabled,
+    listenPort: bgp.listenPort,
+    nodeMeshMaxRestartTime:
+      bgp.nodeMeshMaxRestartTime === undefined ? DEFAULT_RESTART_TIME : parseDuration(bgp.nodeMeshMaxRestartTime),
+    serviceClusterIPs: cidrs(bgp.serviceClusterIPs, 'serviceClusterIPs'),
+    serviceExternalIPs: cidrs(bgp.serviceExternalIPs, 'serviceExternalIPs'),
+  };
 }

@@ -6,6 +6,7 @@
  * field it names; every problem of a manifest is reported, not the first.
  */
 import { type Cidr, cidrCovers, networkOf, parseAddressWithPrefix } from '../net/index.js';
+import { definedOnly } from './defined.js';
 import type { IssueSink } from './issue-sink.js';
 import { requirementProblems, requirementsOf, selectorOf, selectorText } from './label-requirements.js';
 import type { Origin } from './model.js';
@@ -300,7 +301,7 @@ function calicoRule(
       ports: ports(e.ports, 'ports'),
       notPorts: ports(e.notPorts, 'notPorts'),
     };
-    return [Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as EntityMatch];
+    return [definedOnly(match) as EntityMatch];
   };
   return {
     action: rule.action,

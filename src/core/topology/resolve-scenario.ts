@@ -5,7 +5,17 @@ import { parseCidr } from '../net/index.js';
 import { parseLabelSelector } from '../selector/label-selector.js';
 import { parseDuration } from './duration.js';
 import type { IssueSink } from './issue-sink.js';
-import type { ClusterNode, NamedCheck, Origin, PodSpec, Pool, Router, ScenarioEvent, WorkloadKind } from './model.js';
+import {
+  type ClusterNode,
+  DEFAULT_RESTART_DOWNTIME,
+  type NamedCheck,
+  type Origin,
+  type PodSpec,
+  type Pool,
+  type Router,
+  type ScenarioEvent,
+  type WorkloadKind,
+} from './model.js';
 import { resolvePod } from './resolve-pods.js';
 import type * as s from './schema.js';
 
@@ -195,6 +205,16 @@ export function resolveEvents(
       case 'node-up':
         sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
         events.push({ at, origin, action: event.action, node: event.node });
+        break;
+      case 'node-restart':
+        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        events.push({
+          at,
+          origin,
+          action: 'node-restart',
+          node: event.node,
+          downFor: event.downFor === undefined ? DEFAULT_RESTART_DOWNTIME : parseDuration(event.downFor),
+        });
         break;
       case 'session-down':
       case 'session-up':

@@ -12,8 +12,9 @@
  * checks); resolve-manifest checks one manifest `create -f` submits.
  */
 import type * as z from 'zod';
-import { type Cidr, parseCidr } from '../net/index.js';
+import type { Cidr } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
+import { type Defined, definedOnly } from './defined.js';
 import { IssueSink, type Located } from './issue-sink.js';
 import { coreDnsDeployment } from './kubeadm.js';
 import {
@@ -31,6 +32,7 @@ import {
   checkUniqueAddresses,
   type NodeWritten,
   type PeerWritten,
+  resolveBgpSettings,
   resolveNodes,
   resolvePeers,
   resolveRouters,
@@ -348,15 +350,6 @@ class Resolver extends IssueSink {
   }
 
   /** A BGPConfiguration's advertised Service ranges, each a valid CIDR. */
-  private serviceCidrs(written: readonly { cidr: string }[] | undefined, key: string, source: number): Cidr[] {
-    return (written ?? []).flatMap(({ cidr }, i) => {
-      const parsed = parseCidr(cidr);
-      if (parsed.ok) return [parsed.value];
-      this.report({ source, path: ['cluster', 'bgp', key, i, 'cidr'] }, 'invalid-cidr', parsed.reason);
-      return [];
-    });
-  }
-
   /** Services named twice, or asking for an address or node port another has, are refused. */
   private uniqueServices(): ServiceSpec[] {
     const seen = new Set<string>();
@@ -430,13 +423,7 @@ class Resolver extends IssueSink {
     return {
       name: written.cluster.name,
       seed: written.cluster.seed,
-      bgp: {
-        asNumber: bgp.asNumber,
-        nodeToNodeMeshEnabled: bgp.nodeToNodeMeshEnabled,
-        listenPort: bgp.listenPort,
-        serviceClusterIPs: this.serviceCidrs(bgp.serviceClusterIPs, 'serviceClusterIPs', doc.origin.source),
-        serviceExternalIPs: this.serviceCidrs(bgp.serviceExternalIPs, 'serviceExternalIPs', doc.origin.source),
-      },
+      bgp: resolveBgpSettings(this, bgp, doc.origin.source),
       ipam: {
         strictAffinity: ipam.strictAffinity,
         maxBlocksPerHost: ipam.maxBlocksPerHost === 0 ? 20 : ipam.maxBlocksPerHost,
@@ -472,12 +459,6 @@ function emptyTopology(record: object): s.TopologyDocument {
     },
     nodes: [],
   };
-}
-
-type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
-
-function definedOnly<T extends object>(value: T): Defined<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
 
 export function resolveTopology(

@@ -28,6 +28,9 @@ export const bgpConfigurationSpec = z.strictObject({
   asNumber: asNumberSchema.default(64512).describe('default AS of every node (Calico: 64512)'),
   nodeToNodeMeshEnabled: z.boolean().default(true).describe('full iBGP mesh between all nodes'),
   listenPort: z.number().int().min(1).max(65535).default(179),
+  nodeMeshMaxRestartTime: durationSchema
+    .optional()
+    .describe("graceful-restart time of mesh sessions: how long peers keep a restarting node's routes (default 120s)"),
   logSeverityScreen: onlyDefault(z.string(), (level) => level === 'Info', 'BIRD log levels other than Info'),
   serviceClusterIPs: z
     .array(z.strictObject({ cidr: text('a CIDR of Service ClusterIPs, e.g. 10.96.0.0/12') }))
@@ -130,7 +133,11 @@ export const bgpPeerSpec = z.strictObject({
     'BGP sessions from other than the node IP',
   ),
   keepaliveTime: notModelled('per-peer BGP timers'),
-  maxRestartTime: notModelled('graceful restart'),
+  maxRestartTime: durationSchema
+    .optional()
+    .describe(
+      "graceful-restart time on this peering: how long the peer keeps a restarting node's routes (default 120s)",
+    ),
   numAllowedLocalASNumbers: notModelled('allowas-in'),
 });
 
@@ -154,6 +161,14 @@ export const eventEntry = z.discriminatedUnion('action', [
   z.strictObject({ at: durationSchema, action: z.literal('link-up'), link: linkPair }),
   z.strictObject({ at: durationSchema, action: z.literal('node-down'), node: text('node or router name') }),
   z.strictObject({ at: durationSchema, action: z.literal('node-up'), node: text('node or router name') }),
+  z.strictObject({
+    at: durationSchema,
+    action: z
+      .literal('node-restart')
+      .describe("BIRD restarts gracefully (a calico-node restart): peers keep the machine's routes as stale"),
+    node: text('node or router name'),
+    downFor: durationSchema.optional().describe('how long BIRD is down before it starts again (default 10s)'),
+  }),
   z.strictObject({
     at: durationSchema,
     action: z

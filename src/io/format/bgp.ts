@@ -40,7 +40,7 @@ export function sessionInfo(sim: Simulation, n: Neighbor): string {
 export function nodeStatus(sim: Simulation, machine: string, epochMs: number): string {
   const query = new Query(sim);
   const speaker = query.speaker(machine);
-  if (!query.isUp(machine))
+  if (!query.birdRunning(machine))
     return speaker.kind === 'node' ? 'Calico process is not running.\n' : `BIRD is not running on ${machine}.\n`;
   const neighbors = query
     .peers(machine)
@@ -151,7 +151,7 @@ export function showRoute(
 ): string {
   const query = new Query(sim);
   const index = query.index(machine);
-  if (!query.isUp(machine))
+  if (!query.birdRunning(machine))
     return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
   const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
   for (const prefixId of query.knownPrefixes(machine, options.prefix)) {
