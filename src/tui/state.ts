@@ -5,7 +5,7 @@
  * makes to the network are appended to a journal at the current simulated time.
  */
 import type { WorldOp } from '../core/bgp/simulate.js';
-import type { PodSpec } from '../core/topology/model.js';
+import { DEFAULT_RESTART_DOWNTIME, type PodSpec } from '../core/topology/model.js';
 
 export const VIEWS = ['cluster', 'pods', 'events', 'trace'] as const;
 export type View = (typeof VIEWS)[number];
@@ -75,6 +75,7 @@ export type Action =
       readonly type:
         | 'fail-node'
         | 'restore-node'
+        | 'restart-node'
         | 'fail-link'
         | 'restore-link'
         | 'disable-session'
@@ -287,6 +288,12 @@ function change(state: TuiState, action: Action, ctx: Context): TuiState | undef
         `${machine} ${up ? 'restored' : 'stopped'}`,
       );
     }
+    case 'restart-node':
+      return record(
+        state,
+        { kind: 'restart', at: state.at, name: machine, downFor: DEFAULT_RESTART_DOWNTIME },
+        `${machine}: BIRD restarted gracefully, down for ${DEFAULT_RESTART_DOWNTIME}s`,
+      );
     case 'fail-link':
     case 'restore-link': {
       if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined)
@@ -362,6 +369,7 @@ const GROUP_OF: Readonly<Record<Action['type'], Reducer>> = {
   slower: moveInTime,
   'fail-node': change,
   'restore-node': change,
+  'restart-node': change,
   'fail-link': change,
   'restore-link': change,
   'disable-session': change,

@@ -78,6 +78,9 @@ describe('TUI reducer', () => {
     const session = run(initialState(5), { type: 'disable-session' });
     expect(session.journal).toEqual([{ kind: 'session', at: 5, a: 'k8s-master', b: 'node-2', up: false }]);
     expect(session.message).toBe('k8s-master: birdc disable (the session with node-2) at 5.0s');
+    const restart = run(initialState(5), { type: 'right' }, { type: 'restart-node' });
+    expect(restart.journal).toEqual([{ kind: 'restart', at: 5, name: 'node-1', downFor: 10 }]);
+    expect(restart.message).toBe('node-1: BIRD restarted gracefully, down for 10s at 5.0s');
     const pod = run(initialState(5), { type: 'right' }, { type: 'create-pod' });
     expect(pod.journal[0]).toMatchObject({ kind: 'create', at: 5, pod: { name: 'tui-pod-1', nodeName: 'node-1' } });
   });
