@@ -8,8 +8,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulation } from '../core/bgp/simulate.js';
-import { formatIpv4 } from '../core/net/index.js';
+import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { machineInterfaces, type RouterInterface } from '../core/topology/model.js';
+import { staticRoutes } from '../io/bird.js';
 
 function run(command: string, args: readonly string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -76,16 +77,11 @@ export class NamespaceLab {
       if (node.gateway !== undefined)
         this.inside(node.name, 'ip', ['route', 'add', 'default', 'via', formatIpv4(node.gateway)]);
     }
+    // A router's static routes, its own and those podnet gives the underlay (as an IGP would).
     for (const router of sim.topology.routers) {
       this.inside(router.name, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-      for (const route of router.routes)
-        this.inside(router.name, 'ip', [
-          'route',
-          'add',
-          `${formatIpv4(route.dst.base)}/${route.dst.len}`,
-          'via',
-          formatIpv4(route.via),
-        ]);
+      for (const route of staticRoutes(sim, router.name))
+        this.inside(router.name, 'ip', ['route', 'add', formatCidr(route.dst), 'via', formatIpv4(route.via)]);
     }
   }
 

@@ -9,7 +9,8 @@
 import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
 import { advertisedServices } from '../core/bgp/service-routes.js';
 import type { Simulation } from '../core/bgp/simulate.js';
-import { cidrContains, formatCidr, formatIpv4 } from '../core/net/index.js';
+import { buildFib } from '../core/fib/index.js';
+import { type Cidr, formatCidr, formatIpv4, type Ipv4 } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
 import { DEFAULT_RESTART_TIME } from '../core/topology/model.js';
 
@@ -87,10 +88,23 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
 }
 
 /**
- * A router installs what it learns, so that it forwards pod traffic, and knows its connected
- * subnets so that BGP next hops resolve; it passes on BGP routes only, never its own subnets.
+ * A router's static routes: those its configuration gives and those podnet gives the underlay
+ * (what an IGP or static configuration gives a real fabric), each with its first next hop.
  */
-function routerKernel(): string[] {
+export function staticRoutes(sim: Simulation, router: string): { dst: Cidr; via: Ipv4 }[] {
+  return (buildFib(sim, router)?.entries ?? []).flatMap((entry) => {
+    const hop = entry.nextHops[0];
+    return entry.proto === 'static' && hop !== undefined ? [{ dst: entry.prefix, via: hop.via }] : [];
+  });
+}
+
+/**
+ * A router installs what it learns, so that it forwards pod traffic, and knows its connected
+ * subnets and static routes so that BGP next hops resolve, also through them (gateway
+ * recursive); it passes on BGP routes only, never its own subnets.
+ */
+function routerKernel(sim: Simulation, speaker: Speaker): string[] {
+  const statics = staticRoutes(sim, speaker.name);
   return [
     'protocol kernel kernel1 {',
     '  scan time 2;',
@@ -103,6 +117,16 @@ function routerKernel(): string[] {
     '  interface "*";',
     '}',
     '',
+    ...(statics.length === 0
+      ? []
+      : [
+          '# The underlay, as an IGP or static configuration gives it (installed in the kernel apart from BIRD).',
+          'protocol static underlay {',
+          '  ipv4;',
+          ...statics.map((route) => `  route ${formatCidr(route.dst)} via ${formatIpv4(route.via)};`),
+          '}',
+          '',
+        ]),
   ];
 }
 
@@ -110,6 +134,8 @@ function bgpTemplate(speaker: Speaker): string[] {
   return [
     'template bgp bgp_template {',
     `  local as ${speaker.asNumber};`,
+    // Calico's template makes every node session multihop; a router's are as its peers say.
+    ...(speaker.kind === 'node' ? ['  multihop;'] : []),
     '  graceful restart on;',
     '  connect delay time 2;',
     '  connect retry time 5;',
@@ -119,6 +145,13 @@ function bgpTemplate(speaker: Speaker): string[] {
     '',
   ];
 }
+
+const NEXT_HOP_OPTION: Readonly<Record<Neighbor['nextHopMode'], string>> = {
+  Auto: '',
+  Self: ' next hop self;',
+  Keep: ' next hop keep;',
+  SelfEbgp: ' next hop self ebgp;',
+};
 
 function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   const ibgp = n.remoteAs === speaker.asNumber;
@@ -135,18 +168,10 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   // The mesh always states its restart time (nodeMeshMaxRestartTime); a BGPPeer when maxRestartTime is set.
   if (speaker.kind === 'node' && (n.type === 'node-to-node mesh' || n.restartTime !== DEFAULT_RESTART_TIME))
     lines.push(`  graceful restart time ${n.restartTime};`);
-  // Calico's template makes every node session multihop; a router's own config is direct when it can be.
-  const direct = speaker.kind === 'router' && speaker.subnets.some((subnet) => cidrContains(subnet, n.remoteAddress));
-  if (!ibgp && !direct) lines.push('  multihop;');
-  // Routers put themselves as next hop on eBGP-learned routes they pass into their AS.
-  const nextHop =
-    n.nextHopMode === 'Self'
-      ? ' next hop self;'
-      : n.nextHopMode === 'Keep'
-        ? ' next hop keep;'
-        : speaker.kind === 'router' && ibgp
-          ? ' next hop self ebgp;'
-          : '';
+  // BIRD's defaults: direct for eBGP, multihop for iBGP; a router's peer entry may say otherwise.
+  if (speaker.kind === 'router' && n.multihop && !ibgp) lines.push('  multihop;');
+  if (speaker.kind === 'router' && !n.multihop && ibgp) lines.push('  direct;');
+  const nextHop = NEXT_HOP_OPTION[n.nextHopMode];
   lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop} };`, '}', '');
   return lines;
 }
@@ -157,7 +182,7 @@ export function birdConfig(sim: Simulation, machine: string): string | undefined
   if (speaker === undefined || index === undefined) return undefined;
   const lines = header(sim, speaker);
   if (speaker.kind === 'node') lines.push(...nodeFilters(sim, speaker));
-  else lines.push(...routerKernel());
+  else lines.push(...routerKernel(sim, speaker));
   const neighbors = new Query(sim).peers(speaker.name).map((peer) => peer.neighbor);
   if (neighbors.length > 0) lines.push(...bgpTemplate(speaker));
   for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));

@@ -4,9 +4,10 @@
  *
  * - Export: confd's pool filter (only prefixes inside an exporting pool leave a node); iBGP split
  *   horizon unless one side is an rr client; reflection sets ORIGINATOR_ID, prepends the
- *   CLUSTER_LIST and keeps the next hop; eBGP prepends the AS and sets next hop self. A router's
- *   direct session keeps a next hop on the subnet shared with the peer (a third-party next hop,
- *   RFC 4271 5.1.3); a node's never does, as Calico's template makes every session multihop.
+ *   CLUSTER_LIST and keeps the next hop; eBGP prepends the AS and sets next hop self, except
+ *   between two direct sessions on one interface (a third-party next hop, RFC 4271 5.1.3); a
+ *   node's sessions are all multihop, as Calico's template makes them. Per-peering next hop
+ *   self, keep and self-for-eBGP-routes as BIRD has them.
  * - Import: the loop checks on receipt (own AS in the path, own router ID as originator, own
  *   cluster ID in the cluster list).
  * - Update groups: neighbours whose exports depend on nothing but the route share an export
@@ -119,11 +120,11 @@ export class ExportPolicy {
     const ibgpOut = n.remoteAs === s.asNumber;
     const ibgpIn = from !== undefined && from.remoteAs === s.asNumber;
     if (ibgpIn && ibgpOut && !from.rrClient && !n.rrClient) return NO_ROUTE;
-    const learned: PathAttributes | undefined = from === undefined ? undefined : this.attributes.get(attrsId);
-    if (learned === undefined) return this.originated.get(n.localAddress, ibgpOut ? undefined : s.asNumber);
+    if (from === undefined) return this.originated.get(n.localAddress, ibgpOut ? undefined : s.asNumber);
+    const learned: PathAttributes = this.attributes.get(attrsId);
     if (!ibgpOut) {
       return this.attributes.intern({
-        nextHop: this.keepsNextHopOverEbgp(s, n, learned.nextHop) ? learned.nextHop : n.localAddress,
+        nextHop: this.keepsNextHopOverEbgp(s, n, from) ? learned.nextHop : n.localAddress,
         asPath: [s.asNumber, ...learned.asPath],
         origin: learned.origin,
         clusterList: [],
@@ -133,7 +134,7 @@ export class ExportPolicy {
     const clusterList =
       reflecting && s.clusterId !== undefined ? [s.clusterId, ...learned.clusterList] : learned.clusterList;
     if (s.clusterId !== undefined && n.rrClient && learned.clusterList.includes(s.clusterId)) return NO_ROUTE;
-    const nextHopSelf = n.nextHopMode === 'Self' || (!ibgpIn && s.kind === 'router' && n.nextHopMode !== 'Keep');
+    const nextHopSelf = n.nextHopMode === 'Self' || (n.nextHopMode === 'SelfEbgp' && !ibgpIn);
     const originatorId = reflecting ? (learned.originatorId ?? peerRouterId(this.peering, from)) : learned.originatorId;
     return this.attributes.intern({
       nextHop: nextHopSelf ? n.localAddress : learned.nextHop,
@@ -147,17 +148,19 @@ export class ExportPolicy {
   }
 
   /**
-   * eBGP rewrites the next hop to the sender's address, unless told to keep it or the next hop is
-   * on the subnet shared with the peer: then the peer can reach it directly, and BIRD passes it on
-   * unchanged (a third-party next hop, RFC 4271 5.1.3).
+   * eBGP rewrites the next hop to the sender's address, unless told to keep it, or the route
+   * passes between two direct (single-hop) sessions on the same interface: then the peer can
+   * reach the next hop itself, and BIRD passes it on unchanged (a third-party next hop, RFC 4271
+   * 5.1.3; BIRD's bgp_use_next_hop). Calico's template makes every node session multihop, so a
+   * node always puts itself as the next hop towards another AS.
    */
-  private keepsNextHopOverEbgp(s: Speaker, n: Neighbor, nextHop: number): boolean {
+  private keepsNextHopOverEbgp(s: Speaker, n: Neighbor, from: Neighbor): boolean {
     if (n.nextHopMode === 'Keep') return true;
-    // Calico's template makes every node session multihop, and BIRD passes a third-party next hop
-    // only over a direct session: a node always puts itself as the next hop towards another AS.
-    if (n.nextHopMode === 'Self' || s.kind === 'node') return false;
+    const fromEbgp = from.remoteAs !== s.asNumber;
+    if (n.nextHopMode === 'Self' || (n.nextHopMode === 'SelfEbgp' && fromEbgp)) return false;
+    if (n.multihop || from.multihop) return false;
     const shared = s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress));
-    return shared !== undefined && cidrContains(shared, nextHop);
+    return shared !== undefined && cidrContains(shared, from.remoteAddress);
   }
 
   /**
@@ -178,8 +181,8 @@ export class ExportPolicy {
 
 /**
  * Numbers each neighbour's export class: what the attributes it is sent depend on besides the
- * route (iBGP or eBGP, rr client, next-hop mode, the local address, and for eBGP the subnet shared
- * with the peer, which decides a third-party next hop).
+ * route (iBGP or eBGP, rr client, next-hop mode, multihop, the local address, and for eBGP the
+ * subnet shared with the peer, which decides a third-party next hop).
  */
 function exportClasses(peering: Peering): Int32Array {
   const ids = new Map<string, number>();
@@ -188,7 +191,7 @@ function exportClasses(peering: Peering): Int32Array {
     const s = peering.speakers[n.speaker] as Speaker;
     const ebgp = n.remoteAs !== s.asNumber;
     const shared = ebgp ? s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress)) : undefined;
-    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
+    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.multihop}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
     let id = ids.get(key);
     if (id === undefined) {
       id = ids.size;

@@ -42,7 +42,18 @@ export interface Neighbor {
   readonly remote: number;
   readonly rrClient: boolean;
   readonly passive: boolean;
-  readonly nextHopMode: 'Auto' | 'Self' | 'Keep';
+  /**
+   * The next hop this side sends: BIRD's default (Auto), `next hop self`, `next hop keep`, or
+   * `next hop self ebgp` (SelfEbgp: self on routes learned over eBGP, a router's default towards
+   * iBGP peers).
+   */
+  readonly nextHopMode: 'Auto' | 'Self' | 'Keep' | 'SelfEbgp';
+  /**
+   * A multihop session rather than a direct one. Calico's template makes every node session
+   * multihop; a router's follows its peer entry, else BIRD's default: direct for eBGP (podnet
+   * writes multihop when the peer is not on one of the router's subnets), multihop for iBGP.
+   */
+  readonly multihop: boolean;
   /**
    * The graceful-restart time this side advertises: how long the far end keeps this side's
    * routes when this side's BIRD restarts (mesh: nodeMeshMaxRestartTime; BGPPeer: maxRestartTime).
@@ -149,7 +160,8 @@ class PeeringBuilder {
     options: {
       rrClient?: boolean;
       passive?: boolean;
-      nextHopMode?: Neighbor['nextHopMode'];
+      nextHopMode?: Neighbor['nextHopMode'] | undefined;
+      multihop?: boolean | undefined;
       restartTime?: number | undefined;
     } = {},
   ): void {
@@ -172,7 +184,10 @@ class PeeringBuilder {
       remote,
       rrClient,
       passive: options.passive ?? false,
-      nextHopMode: options.nextHopMode ?? 'Auto',
+      nextHopMode: options.nextHopMode ?? (speaker.kind === 'router' && ibgp ? 'SelfEbgp' : 'Auto'),
+      multihop:
+        speaker.kind === 'node' ||
+        (options.multihop ?? (ibgp || !speaker.subnets.some((subnet) => cidrContains(subnet, remoteAddress)))),
       restartTime: options.restartTime ?? DEFAULT_RESTART_TIME,
       session: -1,
     });
@@ -282,9 +297,7 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
           remote.asNumber,
           'router peer',
           remote.name.replaceAll('-', '_'),
-          {
-            rrClient: peer.routeReflectorClient,
-          },
+          { rrClient: peer.routeReflectorClient, nextHopMode: peer.nextHopMode, multihop: peer.multihop },
         );
       }
       if (peer.peerIP !== undefined)
@@ -294,9 +307,7 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
           peer.asNumber ?? speaker.asNumber,
           'router peer',
           protocolName('peer', peer.peerIP),
-          {
-            rrClient: peer.routeReflectorClient,
-          },
+          { rrClient: peer.routeReflectorClient, nextHopMode: peer.nextHopMode, multihop: peer.multihop },
         );
     }
   }

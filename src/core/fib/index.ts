@@ -320,6 +320,8 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
     });
   }
   const network = sim.network;
+  // gateway recursive: a next hop off the router's subnets resolves through its other routes.
+  const underlay = new Fib(entries);
   const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
     if (route.source !== 'bgp') return undefined;
     const hops = new Map<Ipv4, NextHop>();
@@ -328,10 +330,13 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
       if (nextHop === undefined) continue;
       const dev = devFor(nextHop);
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
+      else for (const hop of underlay.lookup(nextHop)?.nextHops ?? []) hops.set(hop.via, hop);
     }
-    if (hops.size === 0) return undefined;
+    const prefix = network.prefixes.cidr(prefixId);
+    if (hops.size === 0)
+      return { prefix, kind: 'unreachable', nextHops: [], proto: 'bird', route: { prefixId, entry: route } };
     return {
-      prefix: network.prefixes.cidr(prefixId),
+      prefix,
       kind: 'bgp',
       nextHops: [...hops.values()].sort((a, b) => a.via - b.via),
       proto: 'bird',

@@ -104,6 +104,10 @@ export interface RouterPeer {
   readonly peerIP?: Ipv4;
   readonly asNumber?: number;
   readonly routeReflectorClient: boolean;
+  /** BIRD's multihop (true) or direct (false); undefined: BIRD's and podnet's default for the session. */
+  readonly multihop?: boolean;
+  /** undefined: next hop self on eBGP-learned routes towards iBGP peers, BIRD's default towards eBGP peers. */
+  readonly nextHopMode?: 'Auto' | 'Self' | 'Keep';
   readonly origin: Origin;
 }
 

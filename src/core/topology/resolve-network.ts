@@ -16,6 +16,7 @@ import {
   parseIpv4,
 } from '../net/index.js';
 import { byCodeUnit } from '../order.js';
+import { matches } from '../selector/index.js';
 import { parseDuration } from './duration.js';
 import type { IssueSink, Located } from './issue-sink.js';
 import {
@@ -214,6 +215,7 @@ export function resolveRouters(
     const index = routers.findIndex((r) => r.name === router.name);
     if (index >= 0) routers[index] = { ...(routers[index] as Router), peers };
   });
+  for (const router of routers) checkDirectPeers(sink, router, nodes, routers);
   return routers;
 }
 export function resolveRouterPeer(
@@ -253,8 +255,39 @@ export function resolveRouterPeer(
     ...(peerIP !== undefined ? { peerIP } : {}),
     ...(peer.asNumber !== undefined ? { asNumber: peer.asNumber } : {}),
     routeReflectorClient: peer.routeReflectorClient ?? false,
+    ...(peer.multihop !== undefined ? { multihop: peer.multihop } : {}),
+    ...(peer.nextHopMode !== undefined ? { nextHopMode: peer.nextHopMode } : {}),
     origin,
   };
+}
+
+/**
+ * A direct session (multihop: false) needs every peer it names on a subnet of one of the router's
+ * interfaces: BIRD would wait for it to become a neighbour for ever.
+ */
+function checkDirectPeers(sink: IssueSink, router: Router, nodes: readonly ClusterNode[], routers: readonly Router[]) {
+  const connected = (ip: number) => router.interfaces.some((i) => cidrContains(i.subnet, ip));
+  for (const peer of router.peers) {
+    if (peer.multihop !== false) continue;
+    const addresses: [string, number[]][] = [
+      ...nodes
+        .filter(
+          (n) => n.name === peer.node || (peer.nodeSelector !== undefined && matches(peer.nodeSelector, n.labels)),
+        )
+        .map((n): [string, number[]] => [n.name, [n.ip]]),
+      ...routers
+        .filter((r) => r.name === peer.router)
+        .map((r): [string, number[]] => [r.name, r.interfaces.map((i) => i.ip)]),
+      ...(peer.peerIP !== undefined ? [[formatIpv4(peer.peerIP), [peer.peerIP]] as [string, number[]]] : []),
+    ];
+    const far = addresses.find(([, ips]) => !ips.some(connected));
+    if (far !== undefined)
+      sink.report(
+        { ...peer.origin, path: [...peer.origin.path, 'multihop'] },
+        'conflict',
+        `a direct session (multihop: false) needs the peer on one of ${router.name}'s subnets; ${far[0]} is not`,
+      );
+  }
 }
 export function checkUniqueAddresses(sink: IssueSink, nodes: readonly ClusterNode[], routers: readonly Router[]): void {
   const owners = new Map<number, string>();

@@ -96,6 +96,18 @@ export const routerPeer = z.strictObject({
   peerIP: z.string().optional(),
   asNumber: asNumberSchema.optional(),
   routeReflectorClient: z.boolean().optional().describe('the router reflects routes to this peer (rr client)'),
+  multihop: z
+    .boolean()
+    .optional()
+    .describe(
+      "BIRD's multihop (true) or direct (false) session; default: direct for an eBGP peer on one of the router's subnets, multihop otherwise and for iBGP (BIRD's default)",
+    ),
+  nextHopMode: z
+    .enum(['Auto', 'Self', 'Keep'])
+    .optional()
+    .describe(
+      "the next hop the router sends: Self (next hop self), Keep (next hop keep) or Auto (BIRD's default); unset: next hop self on eBGP-learned routes towards iBGP peers (next hop self ebgp, the usual ToR configuration), Auto towards eBGP peers",
+    ),
 });
 
 export const staticRoute = z.strictObject({

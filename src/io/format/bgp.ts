@@ -9,8 +9,8 @@ import type { RibCandidate, SessionStatus } from '../../core/bgp/network.js';
 import { type Neighbor, peerName } from '../../core/bgp/peering.js';
 import { birdProtocolState } from '../../core/bgp/session.js';
 import type { Simulation } from '../../core/bgp/simulate.js';
-import type { Fib, FibEntry } from '../../core/fib/index.js';
-import { type Cidr, cidrContains, formatCidr, formatIpv4 } from '../../core/net/index.js';
+import { buildFib, type Fib, type FibEntry } from '../../core/fib/index.js';
+import { type Cidr, formatCidr, formatIpv4 } from '../../core/net/index.js';
 import { Query } from '../../core/query/index.js';
 import { boxTable } from './box-table.js';
 
@@ -72,25 +72,29 @@ function asPathInfo(attrs: PathAttributes): string {
   return last === undefined ? `[${origin}]` : `[AS${last}${origin}]`;
 }
 
-function interfaceTowards(sim: Simulation, speakerIndex: number, ip: number): string {
-  const speaker = sim.peering.speakers[speakerIndex];
-  const router = speaker?.router;
-  if (router !== undefined)
-    return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name ?? router.interfaces[0]?.name ?? 'eth0';
-  return 'eth0';
+/** What `show route` is drawn from for one machine: its simulation, clock and FIB. */
+interface RouteView {
+  readonly sim: Simulation;
+  readonly machine: string;
+  readonly query: Query;
+  readonly epochMs: number;
+  readonly all: boolean;
+  readonly fib: Fib | undefined;
 }
 
-function routeLines(
-  sim: Simulation,
-  machine: string,
-  speakerIndex: number,
-  prefixId: number,
-  selection: Selection<RibCandidate>,
-  epochMs: number,
-  all: boolean,
-): string[] {
+/**
+ * The gateway BIRD shows for a BGP next hop (gateway recursive): the next hop itself on a
+ * connected subnet, else the gateway of the route it resolves through.
+ */
+function gatewayTowards(view: RouteView, nextHop: number): { via: number; dev: string } {
+  const entry = view.fib?.lookup(nextHop);
+  const hop = entry?.kind === 'connected' ? undefined : entry?.nextHops[0];
+  return hop === undefined ? { via: nextHop, dev: entry?.dev ?? 'eth0' } : { via: hop.via, dev: hop.dev };
+}
+
+function routeLines(view: RouteView, prefixId: number, selection: Selection<RibCandidate>): string[] {
+  const { sim, machine, query, epochMs, all } = view;
   const lines: string[] = [];
-  const query = new Query(sim);
   const prefix = query.prefixText(prefixId);
   const installed = query.installed(machine, prefixId);
   selection.ranking.forEach((candidate, i) => {
@@ -113,12 +117,12 @@ function routeLines(
     } else {
       const n = query.neighbor(candidate.neighborIndex);
       // BIRD shows a route whose next hop it could not resolve as unreachable, its IGP metric unknown.
-      via = candidate.nextHopResolvable
-        ? `via ${formatIpv4(candidate.attrs.nextHop)} on ${interfaceTowards(sim, speakerIndex, candidate.attrs.nextHop)}`
-        : 'unreachable';
+      const gateway = gatewayTowards(view, candidate.attrs.nextHop);
+      via = candidate.nextHopResolvable ? `via ${formatIpv4(gateway.via)} on ${gateway.dev}` : 'unreachable';
       proto = n.name;
       at = sessionOf(sim, n).establishedAt;
-      const from = candidate.attrs.nextHop !== n.remoteAddress ? ` from ${formatIpv4(n.remoteAddress)}` : '';
+      // BIRD names the neighbour when the route's gateway is another address.
+      const from = gateway.via !== n.remoteAddress ? ` from ${formatIpv4(n.remoteAddress)}` : '';
       proto += ` ${birdTime(epochMs, Math.max(0, at), sim.until)}${from}`;
       info = `(${PREFERENCE.bgp}/${candidate.nextHopResolvable ? candidate.igpMetric : '-'}) ${asPathInfo(candidate.attrs)}`;
     }
@@ -150,14 +154,13 @@ export function showRoute(
   options: { prefix?: Cidr; all: boolean },
 ): string {
   const query = new Query(sim);
-  const index = query.index(machine);
   if (!query.birdRunning(machine))
     return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): Connection refused\n';
   const lines = ['BIRD v0.3.3+birdv1.6.8 ready.'];
+  const view: RouteView = { sim, machine, query, epochMs, all: options.all, fib: buildFib(sim, machine) };
   for (const prefixId of query.knownPrefixes(machine, options.prefix)) {
     const selection = query.selectionOf(machine, prefixId);
-    if (selection !== undefined)
-      lines.push(...routeLines(sim, machine, index, prefixId, selection, epochMs, options.all));
+    if (selection !== undefined) lines.push(...routeLines(view, prefixId, selection));
   }
   if (lines.length === 1 && options.prefix !== undefined) lines.push('Network not in table');
   return `${lines.join('\n')}\n`;
