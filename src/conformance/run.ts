@@ -7,7 +7,9 @@
  * Compared exactly as podnet simplifies, and nothing more leniently: sessions as Established or
  * not (podnet's timers are Calico's, the namespaces' hold timer is 9 s so that a silent stop is
  * seen in seconds, so transient states differ by design); kernel routes by destination and next
- * hop addresses (BIRD 2 cannot point IPIP routes at tunl0, so the device differs by design).
+ * hop addresses (BIRD 2 cannot point IPIP routes at tunl0, so the device differs by design); and
+ * after each event but a silent stop, when each best route that changed took its final value
+ * (timing.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { nodeFileSystem } from '../io/fs.js';
 import { loadTopology } from '../io/topology-file.js';
 import { SETTLE_SECONDS } from '../io/workspace.js';
 import { NamespaceLab } from './netns.js';
+import { type BestRoutes, bestRoutesOf, compareTiming, predictedChanges, type TimingResult, Watch } from './timing.js';
 import { ASPECTS, type Aspect, compareViews, type MachineView, observedView, predictedView } from './views.js';
 
 const HOLD_SECONDS = 9;
@@ -36,6 +39,15 @@ interface PhaseResult {
   readonly total: Record<Aspect, number>;
   readonly differences: string[];
   readonly seconds: number;
+  /** When the routes that changed took their final value; undefined where timers differ by design. */
+  readonly timing?: TimingResult;
+}
+
+/** A compared phase, with the best routes it ended on (podnet's and BIRD's), for the next one's timing. */
+interface Compared {
+  readonly result: PhaseResult;
+  readonly observed: BestRoutes;
+  readonly predicted: BestRoutes;
 }
 
 function sleep(ms: number): void {
@@ -146,27 +158,30 @@ function fingerprint(views: Map<string, MachineView>): string {
   return JSON.stringify([...views].map(([m, v]) => [m, ASPECTS.map((a) => [...v[a]].sort())]));
 }
 
-/** Waits at least `minimumMs`, then until the namespaces stop changing for a few polls. */
+/**
+ * Polls the namespaces once a second from the moment an event was applied, each poll recorded for
+ * the timing comparison, until at least `minimumMs` have passed and the last few polls agree.
+ */
 function settle(
   lab: NamespaceLab,
   sim: Simulation,
   running: ReadonlySet<string>,
   minimumMs: number,
+  watch: Watch,
 ): Map<string, MachineView> {
-  sleep(minimumMs);
   const started = Date.now();
   let last = '';
   let stable = 0;
-  let views = observe(lab, sim, running);
-  while (Date.now() - started < MAX_WAIT_MS) {
+  for (;;) {
+    const views = observe(lab, sim, running);
+    watch.record(views);
     const print = fingerprint(views);
     stable = print === last ? stable + 1 : 0;
-    if (stable >= STABLE_POLLS) break;
     last = print;
+    const elapsed = Date.now() - started;
+    if ((elapsed >= minimumMs && stable >= STABLE_POLLS) || elapsed >= MAX_WAIT_MS) return views;
     sleep(POLL_MS);
-    views = observe(lab, sim, running);
   }
-  return views;
 }
 
 function compare(
@@ -176,16 +191,18 @@ function compare(
   observed: Map<string, MachineView>,
   seconds: number,
   birdDown: ReadonlySet<string> = new Set(),
-): PhaseResult {
+): Compared {
   const agree = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
   const total = { sessions: 0, best: 0, alternatives: 0, kernel: 0 };
   const differences: string[] = [];
+  const views = new Map<string, MachineView>();
   for (const speaker of sim.peering.speakers) {
     if (!sim.underlay.isUp(speaker.name)) continue;
     const predicted = predictedView(sim, speaker.name);
     // A machine whose BIRD is down has only its kernel to compare: what `persist` left there.
     if (birdDown.has(speaker.name))
       for (const aspect of ['sessions', 'best', 'alternatives'] as const) predicted[aspect].clear();
+    views.set(speaker.name, predicted);
     for (const { aspect, key, predicted: p, real } of compareViews(predicted, observed.get(speaker.name))) {
       total[aspect]++;
       if (p === real) agree[aspect]++;
@@ -195,30 +212,60 @@ function compare(
         );
     }
   }
-  return { topology, phase, agree, total, differences, seconds };
+  const result = { topology, phase, agree, total, differences, seconds };
+  return { result, observed: bestRoutesOf(observed), predicted: bestRoutesOf(views) };
+}
+
+/** The phase's timing compared with the one before it, as a result that also counts its differences. */
+function timed(compared: Compared, before: Compared, sim: Simulation, from: number, watch: Watch): Compared {
+  const timing = compareTiming(
+    predictedChanges(sim, from, before.predicted, compared.predicted),
+    watch.changes(before.observed),
+  );
+  const { result } = compared;
+  const differences = [
+    ...result.differences,
+    ...timing.differences.map((d) => `${result.topology} / ${result.phase} / timing: ${d}`),
+  ];
+  return { ...compared, result: { ...result, timing, differences } };
 }
 
 /**
  * The phase while a machine's BIRD is down for a graceful restart, compared one second before it
- * starts again. Not settled by polling: BIRD's restart timers run in real time, so the namespaces
- * are read when podnet's moment comes, and the restart times in these topologies leave seconds of
- * margin either side.
+ * starts again. Polled once a second for the timing, but not settled by polling: BIRD's restart
+ * timers run in real time, so the namespaces are read when podnet's moment comes, and the restart
+ * times in these topologies leave seconds of margin either side.
  */
 function duringRestart(
   lab: NamespaceLab,
   topology: Topology,
   event: Extract<ScenarioEvent, { action: 'node-restart' }>,
   running: Set<string>,
-): PhaseResult {
-  const sim = simulate(topology, [], { until: event.at + event.downFor - 1 });
+  before: Compared,
+): Compared {
+  const sim = simulate(topology, [], { until: event.at + event.downFor - 1, timeline: true });
+  const watch = new Watch();
   const started = Date.now();
+  const deadline = started + (event.downFor - 1) * 1000;
   lab.stopBirdGracefully(event.node);
   running.delete(event.node);
-  sleep((event.downFor - 1) * 1000);
-  const views = observe(lab, sim, running);
-  views.set(event.node, observedView(sim, '', '', lab.inside(event.node, 'ip', ['-4', 'route', 'show'])));
+  const read = (): Map<string, MachineView> => {
+    const views = observe(lab, sim, running);
+    views.set(event.node, observedView(sim, '', '', lab.inside(event.node, 'ip', ['-4', 'route', 'show'])));
+    watch.record(views);
+    return views;
+  };
+  let views = read();
+  while (Date.now() + POLL_MS < deadline) {
+    sleep(POLL_MS);
+    views = read();
+  }
+  sleep(Math.max(0, deadline - Date.now()));
+  views = read();
   const seconds = (Date.now() - started) / 1000;
-  return compare(topology.name, `during ${describeEvent(event)}`, sim, views, seconds, new Set([event.node]));
+  const phase = `during ${describeEvent(event)}`;
+  const compared = compare(topology.name, phase, sim, views, seconds, new Set([event.node]));
+  return timed(compared, before, sim, event.at, watch);
 }
 
 function runTopology(file: string, prefix: string): PhaseResult[] {
@@ -236,23 +283,26 @@ function runTopology(file: string, prefix: string): PhaseResult[] {
     let sim = simulate(topology, [], { until: phaseEnds[0] as number });
     lab.build(sim);
     syncSpeakers(lab, sim, running);
-    let started = Date.now();
-    results.push(compare(name, 'converged', sim, settle(lab, sim, running, 4000), (Date.now() - started) / 1000));
+    const started = Date.now();
+    const converged = settle(lab, sim, running, 4000, new Watch());
+    let last = compare(name, 'converged', sim, converged, (Date.now() - started) / 1000);
+    results.push(last.result);
     events.forEach((event, i) => {
-      if (event.action === 'node-restart') results.push(duringRestart(lab, topology, event, running));
-      sim = simulate(topology, [], { until: phaseEnds[i + 1] as number });
-      started = Date.now();
+      if (event.action === 'node-restart') {
+        last = duringRestart(lab, topology, event, running, last);
+        results.push(last.result);
+      }
+      sim = simulate(topology, [], { until: phaseEnds[i + 1] as number, timeline: true });
+      const watch = new Watch();
+      const applied = Date.now();
       applyEvent(lab, event, sim, running);
-      const minimum = event.action === 'node-down' ? (HOLD_SECONDS + 3) * 1000 : 4000;
-      results.push(
-        compare(
-          name,
-          `after ${describeEvent(event)}`,
-          sim,
-          settle(lab, sim, running, minimum),
-          (Date.now() - started) / 1000,
-        ),
-      );
+      // The namespaces' hold timer is shortened (HOLD_SECONDS): a silent stop's timing differs by design.
+      const silent = event.action === 'node-down';
+      const views = settle(lab, sim, running, silent ? (HOLD_SECONDS + 3) * 1000 : 4000, watch);
+      const compared = compare(name, `after ${describeEvent(event)}`, sim, views, (Date.now() - applied) / 1000);
+      const from = event.action === 'node-restart' ? event.at + event.downFor : event.at;
+      last = silent ? compared : timed(compared, last, sim, from, watch);
+      results.push(last.result);
     });
   } finally {
     lab.destroy();
@@ -268,6 +318,7 @@ function table(results: readonly PhaseResult[]): string {
     'BEST ROUTES',
     'ALTERNATIVES',
     'KERNEL ROUTES',
+    'TIMING',
     'SETTLED IN',
     'RESULT',
   ];
@@ -275,6 +326,7 @@ function table(results: readonly PhaseResult[]): string {
     r.topology,
     r.phase,
     ...ASPECTS.map((a) => `${r.agree[a]}/${r.total[a]}`),
+    r.timing === undefined ? '-' : `${r.timing.agree}/${r.timing.total}`,
     `${r.seconds.toFixed(1)}s`,
     r.differences.length === 0 ? 'agree' : `${r.differences.length} differ`,
   ]);

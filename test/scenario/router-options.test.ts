@@ -101,7 +101,9 @@ describe("a ToR's session options", () => {
   it('refuses a direct session to a peer off the router subnets, where it stands', () => {
     const written = racks({}, { multihop: false }, {});
     written.routers[1]!.interfaces[1] = { address: '10.255.0.3/31' };
-    const result = resolveTopology([{ source: 0, value: { ...written, cluster: { ...written.cluster, name: 't' } }, expect: 'any' }]);
+    const result = resolveTopology([
+      { source: 0, value: { ...written, cluster: { ...written.cluster, name: 't' } }, expect: 'any' },
+    ]);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => `${i.at.path.join('.')}: ${i.message}`)).toContain(
