@@ -1,7 +1,9 @@
 /**
  * `npm run conformance`: every topology under test/conformance/ built twice, in podnet and in
- * real BIRD 2 speakers in network namespaces, compared per phase (before the first event, then
- * after each) and per machine. Prints an agreement table, every difference, and exits 1 on any.
+ * real BIRD 2 speakers in network namespaces (nodes run Calico's own template, rendered by
+ * calico-template.ts; routers their exported configuration), compared per phase (before the
+ * first event, then after each) and per machine. Prints an agreement table, every difference,
+ * and where podnet's export departs from Calico's template; exits 1 on any difference.
  * When this machine cannot create namespaces or has no BIRD it says so and exits 0.
  *
  * Compared exactly as podnet simplifies, and nothing more leniently: sessions as Established or
@@ -23,6 +25,7 @@ import { birdConfig } from '../io/bird.js';
 import { nodeFileSystem } from '../io/fs.js';
 import { loadTopology } from '../io/topology-file.js';
 import { SETTLE_SECONDS } from '../io/workspace.js';
+import { calicoTemplate, templateDifferences } from './calico-template.js';
 import { NamespaceLab } from './netns.js';
 import { type BestRoutes, bestRoutesOf, compareTiming, predictedChanges, type TimingResult, Watch } from './timing.js';
 import { ASPECTS, type Aspect, compareViews, type MachineView, observedView, predictedView } from './views.js';
@@ -64,11 +67,27 @@ function unavailable(): string | undefined {
   return created.status === 0 ? undefined : `ip netns add failed: ${String(created.stderr).trim()}`;
 }
 
-/** The exported configuration with the hold timer shortened, so silent stops show in seconds. */
+/**
+ * What a machine runs: for a node, Calico's template rendered for it (calico-template.ts), not
+ * podnet's export; for a router, its configuration as `podnet export bird` writes it (a router's
+ * configuration is its owner's). The hold timer is shortened so that silent stops show in seconds.
+ */
 function conformanceConfig(sim: Simulation, machine: string): string {
+  const timers = [`  hold time ${HOLD_SECONDS};`, '  keepalive time 3;'];
+  const template = calicoTemplate(sim, machine, timers);
+  if (template !== undefined) return template;
   return (birdConfig(sim, machine) as string).replace(
     '  connect delay time 2;',
-    `  connect delay time 2;\n  hold time ${HOLD_SECONDS};\n  keepalive time 3;`,
+    ['  connect delay time 2;', ...timers].join('\n'),
+  );
+}
+
+/** Where podnet's export departs from Calico's template, per node: shown beside the results. */
+function exportDepartures(sim: Simulation): string[] {
+  return sim.topology.nodes.flatMap((node) =>
+    templateDifferences(birdConfig(sim, node.name) as string, calicoTemplate(sim, node.name) as string).map(
+      (d) => `${sim.topology.name} / ${node.name}: ${d}`,
+    ),
   );
 }
 
@@ -268,7 +287,7 @@ function duringRestart(
   return timed(compared, before, sim, event.at, watch);
 }
 
-function runTopology(file: string, prefix: string): PhaseResult[] {
+function runTopology(file: string, prefix: string): { results: PhaseResult[]; departures: string[] } {
   const loaded = loadTopology(file, nodeFileSystem);
   if (!loaded.ok)
     throw new Error(loaded.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
@@ -279,8 +298,10 @@ function runTopology(file: string, prefix: string): PhaseResult[] {
   const lab = new NamespaceLab(prefix, join(tmpdir(), `${prefix}-bird`));
   const results: PhaseResult[] = [];
   const running = new Set<string>();
+  let departures: string[] = [];
   try {
     let sim = simulate(topology, [], { until: phaseEnds[0] as number });
+    departures = exportDepartures(sim);
     lab.build(sim);
     syncSpeakers(lab, sim, running);
     const started = Date.now();
@@ -307,7 +328,7 @@ function runTopology(file: string, prefix: string): PhaseResult[] {
   } finally {
     lab.destroy();
   }
-  return results;
+  return { results, departures };
 }
 
 function table(results: readonly PhaseResult[]): string {
@@ -371,11 +392,19 @@ function main(): number {
     `Conformance: podnet against ${`${bird.stderr}${bird.stdout}`.trim()} in network namespaces, ${files.length} topologies\n`,
   );
   const results: PhaseResult[] = [];
+  const departures: string[] = [];
   for (const [i, file] of files.entries()) {
-    results.push(...runTopology(join(dir, file), `${prefix}t${i}`));
+    const run = runTopology(join(dir, file), `${prefix}t${i}`);
+    results.push(...run.results);
+    departures.push(...run.departures);
     process.stdout.write(`  ${file}: done\n`);
   }
   process.stdout.write(`\n${table(results)}\n`);
+  process.stdout.write(
+    departures.length === 0
+      ? "\nNodes ran Calico's template; podnet's export writes the same BGP protocols and options for every node.\n"
+      : `\nNodes ran Calico's template; podnet's export departs from it:\n${departures.map((d) => `  ${d}`).join('\n')}\n`,
+  );
   const differences = results.flatMap((r) => r.differences);
   if (differences.length > 0)
     process.stdout.write(`\n${differences.length} differences:\n${differences.map((d) => `  ${d}`).join('\n')}\n`);

@@ -184,7 +184,8 @@ export function birdConfig(sim: Simulation, machine: string): string | undefined
   if (speaker.kind === 'node') lines.push(...nodeFilters(sim, speaker));
   else lines.push(...routerKernel(sim, speaker));
   const neighbors = new Query(sim).peers(speaker.name).map((peer) => peer.neighbor);
-  if (neighbors.length > 0) lines.push(...bgpTemplate(speaker));
+  // Calico's bird.cfg always has bgp_template; a router's configuration only when it peers.
+  if (neighbors.length > 0 || speaker.kind === 'node') lines.push(...bgpTemplate(speaker));
   for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));
   return `${lines.join('\n')}`;
 }

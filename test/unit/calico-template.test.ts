@@ -1,0 +1,65 @@
+/**
+ * The conformance suite runs Calico's own template on the nodes, rendered apart from podnet's
+ * peering model. Here, without namespaces: podnet's export writes the same BGP protocols and
+ * options as that template for every node of every conformance topology and shipped lab, and the
+ * comparison reports a departure when there is one.
+ */
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { calicoTemplate, templateDifferences } from '../../src/conformance/calico-template.js';
+import { simulate } from '../../src/core/bgp/simulate.js';
+import { birdConfig } from '../../src/io/bird.js';
+import { nodeFileSystem } from '../../src/io/fs.js';
+import { loadTopology } from '../../src/io/topology-file.js';
+import { repoPath } from '../helpers/cli.js';
+
+function simulated(file: string) {
+  const loaded = loadTopology(file, nodeFileSystem);
+  if (!loaded.ok) throw new Error(`${file} does not load`);
+  return simulate(loaded.topology, [], { until: 60 });
+}
+
+const files = ['test/conformance', 'topologies'].flatMap((dir) =>
+  readdirSync(repoPath(dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => repoPath(dir, f)),
+);
+
+describe("podnet's export against Calico's template", () => {
+  it('writes the same BGP protocols and options for every node of every topology', () => {
+    const departures = files.flatMap((file) => {
+      const sim = simulated(file);
+      return sim.topology.nodes.flatMap((node) =>
+        templateDifferences(birdConfig(sim, node.name) as string, calicoTemplate(sim, node.name) as string).map(
+          (d) => `${sim.topology.name}/${node.name}: ${d}`,
+        ),
+      );
+    });
+    expect(files.length).toBeGreaterThan(20);
+    expect(departures).toEqual([]);
+  });
+
+  it('renders what confd writes: mesh peers by address, the higher address passive, reflector clients', () => {
+    const mesh = calicoTemplate(simulated(repoPath('test/conformance/mesh-4.yaml')), 'node-1') as string;
+    expect(mesh).toMatch(
+      /protocol bgp Mesh_10_0_0_12 from bgp_template \{\n {2}neighbor 10\.0\.0\.12 as 64512;\n {2}source address 10\.0\.0\.11;\n {2}passive on;\n {2}graceful restart time 120;/,
+    );
+    const rr = calicoTemplate(simulated(repoPath('test/conformance/rr-one-cluster.yaml')), 'rr-1') as string;
+    expect(rr).toMatch(
+      /protocol bgp Node_10_0_0_11 from bgp_template \{\n(?: .*\n)*? {2}rr client;\n {2}rr cluster id 244\.0\.0\.1;/,
+    );
+    expect(rr).not.toContain('protocol bgp Mesh_');
+  });
+
+  it('reports a departure: an option or a protocol only one side has', () => {
+    const sim = simulated(repoPath('test/conformance/mesh-4.yaml'));
+    const template = calicoTemplate(sim, 'node-1') as string;
+    const exported = birdConfig(sim, 'node-1') as string;
+    expect(templateDifferences(exported.replace('  passive on;\n', ''), template)).toEqual([
+      "Mesh_10_0_0_12: export bird [], Calico's template [passive on;]",
+    ]);
+    expect(templateDifferences(exported.replace(/protocol bgp Mesh_10_0_0_14 [\s\S]*?\n\}\n/, ''), template)).toEqual([
+      "Mesh_10_0_0_14: only in Calico's template",
+    ]);
+  });
+});
