@@ -185,7 +185,6 @@ export function calicoTemplate(sim: Simulation, machine: string, timers: readonl
   return [
     `# Calico v3.27 confd templates rendered for ${node.name}, in BIRD 2 syntax (conformance).`,
     `router id ${own};`,
-    ...(port === 179 ? [] : [`listen bgp port ${port};`]),
     ...filters(sim, node),
     'protocol kernel {',
     '  learn;',
@@ -198,7 +197,8 @@ export function calicoTemplate(sim: Simulation, machine: string, timers: readonl
     'protocol device { scan time 2; }',
     'protocol direct { ipv4; interface -"cali*", -"kube-ipvs*", "*"; }',
     'template bgp bgp_template {',
-    `  local as ${nodeAs};`,
+    // `listen bgp port N;` in BIRD 1.6: BIRD 2 sets the port each session listens on.
+    `  local${port === 179 ? '' : ` port ${port}`} as ${nodeAs};`,
     '  multihop;',
     '  graceful restart on;',
     '  connect delay time 2;',

@@ -8,6 +8,7 @@
 
 import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
 import { advertisedServices } from '../core/bgp/service-routes.js';
+import { BGP_PORT } from '../core/bgp/session.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { buildFib } from '../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4, type Ipv4 } from '../core/net/index.js';
@@ -130,10 +131,12 @@ function routerKernel(sim: Simulation, speaker: Speaker): string[] {
   ];
 }
 
-function bgpTemplate(speaker: Speaker): string[] {
+function bgpTemplate(sim: Simulation, speaker: Speaker): string[] {
+  // Calico's bird.cfg says `listen bgp port N;`, which BIRD 2 has as the local port of each session.
+  const port = sim.topology.bgp.listenPort;
   return [
     'template bgp bgp_template {',
-    `  local as ${speaker.asNumber};`,
+    `  local${speaker.kind === 'node' && port !== BGP_PORT ? ` port ${port}` : ''} as ${speaker.asNumber};`,
     // Calico's template makes every node session multihop; a router's are as its peers say.
     ...(speaker.kind === 'node' ? ['  multihop;'] : []),
     '  graceful restart on;',
@@ -160,7 +163,7 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   const lines = [
     `# ${n.type}${remote !== undefined ? ` to ${remote}` : ''}`,
     `protocol bgp ${n.name} from bgp_template {`,
-    `  neighbor ${formatIpv4(n.remoteAddress)} as ${n.remoteAs};`,
+    `  neighbor ${formatIpv4(n.remoteAddress)}${n.remotePort === BGP_PORT ? '' : ` port ${n.remotePort}`} as ${n.remoteAs};`,
     `  source address ${formatIpv4(n.localAddress)};`,
   ];
   if (n.rrClient) lines.push('  rr client;', `  rr cluster id ${formatIpv4(speaker.clusterId ?? speaker.routerId)};`);
@@ -185,7 +188,7 @@ export function birdConfig(sim: Simulation, machine: string): string | undefined
   else lines.push(...routerKernel(sim, speaker));
   const neighbors = new Query(sim).peers(speaker.name).map((peer) => peer.neighbor);
   // Calico's bird.cfg always has bgp_template; a router's configuration only when it peers.
-  if (neighbors.length > 0 || speaker.kind === 'node') lines.push(...bgpTemplate(speaker));
+  if (neighbors.length > 0 || speaker.kind === 'node') lines.push(...bgpTemplate(sim, speaker));
   for (const n of neighbors) lines.push(...peerBlock(sim, speaker, n));
   return `${lines.join('\n')}`;
 }

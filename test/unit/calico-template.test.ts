@@ -12,6 +12,7 @@ import { birdConfig } from '../../src/io/bird.js';
 import { nodeFileSystem } from '../../src/io/fs.js';
 import { loadTopology } from '../../src/io/topology-file.js';
 import { repoPath } from '../helpers/cli.js';
+import { topology, workers } from '../helpers/topology.js';
 
 function simulated(file: string) {
   const loaded = loadTopology(file, nodeFileSystem);
@@ -49,6 +50,22 @@ describe("podnet's export against Calico's template", () => {
       /protocol bgp Node_10_0_0_11 from bgp_template \{\n(?: .*\n)*? {2}rr client;\n {2}rr cluster id 244\.0\.0\.1;/,
     );
     expect(rr).not.toContain('protocol bgp Mesh_');
+  });
+
+  it('agrees on a listen port other than 179, and on a BGPPeer port', () => {
+    const t = topology({
+      cluster: { bgp: { listenPort: 1790 } },
+      nodes: workers(2),
+      peers: [{ name: 'tor', peerIP: '10.0.1.1:1179', asNumber: 65000 }],
+    });
+    const sim = simulate(t, [], { until: 10 });
+    const exported = birdConfig(sim, 'node-1') as string;
+    expect(templateDifferences(exported, calicoTemplate(sim, 'node-1') as string)).toEqual([]);
+    expect(exported).toContain('  local port 1790 as 64512;\n');
+    expect(exported).toContain('  neighbor 10.0.1.12 port 1790 as 64512;\n');
+    expect(exported).toContain(
+      'protocol bgp Global_10_0_1_1_port_1179 from bgp_template {\n  neighbor 10.0.1.1 port 1179 as 65000;',
+    );
   });
 
   it('reports a departure: an option or a protocol only one side has', () => {

@@ -13,6 +13,7 @@
 import { type Cidr, cidrContains, formatIpv4, type Ipv4, networkOf } from '../net/index.js';
 import { matches, type Selector } from '../selector/index.js';
 import { type ClusterNode, DEFAULT_RESTART_TIME, effectiveAs, type Router, type Topology } from '../topology/model.js';
+import { BGP_PORT } from './session.js';
 
 export interface Speaker {
   readonly index: number;
@@ -36,6 +37,8 @@ export interface Neighbor {
   readonly type: PeerType;
   readonly localAddress: Ipv4;
   readonly remoteAddress: Ipv4;
+  /** The TCP port this side dials: a node's listenPort, a BGPPeer's peerIP port, else 179. */
+  readonly remotePort: number;
   /** The AS this side was configured to expect. */
   readonly remoteAs: number;
   /** The speaker owning remoteAddress, or -1 when nothing in the topology has it. */
@@ -163,6 +166,7 @@ class PeeringBuilder {
       nextHopMode?: Neighbor['nextHopMode'] | undefined;
       multihop?: boolean | undefined;
       restartTime?: number | undefined;
+      remotePort?: number | undefined;
     } = {},
   ): void {
     const key = speaker.index * 2 ** 32 + remoteAddress;
@@ -180,6 +184,7 @@ class PeeringBuilder {
       type,
       localAddress: this.localAddressTowards(speaker, remoteAddress),
       remoteAddress,
+      remotePort: options.remotePort ?? (remoteSpeaker?.kind === 'node' ? this.topology.bgp.listenPort : BGP_PORT),
       remoteAs,
       remote,
       rrClient,
@@ -257,6 +262,7 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
       if (peer.peerIP !== undefined) {
         builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, type, suffix(peer.peerIP), {
           nextHopMode: peer.nextHopMode,
+          remotePort: peer.peerPort,
           restartTime: peer.maxRestartTime,
         });
         continue;
