@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The podnet command: the only place that touches the real process.
-import { main } from '../dist/cli/main.js';
-import { nodeFileSystem } from '../dist/io/fs.js';
+// The build bundles the command line (dist/bundle/): starting resolves a few modules, not dozens.
+import { main, nodeFileSystem } from '../dist/bundle/entry.js';
 
 // A reader that stops early (`podnet ... | head`) closes the pipe: end quietly, as Unix tools do.
 for (const stream of [process.stdout, process.stderr]) {
