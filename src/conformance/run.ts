@@ -32,7 +32,7 @@ import { ASPECTS, type Aspect, compareViews, type MachineView, observedView, pre
 
 const HOLD_SECONDS = 9;
 const POLL_MS = 1000;
-const STABLE_POLLS = 6;
+const STABLE_POLLS = 4;
 const MAX_WAIT_MS = 90_000;
 
 interface PhaseResult {

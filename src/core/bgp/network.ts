@@ -140,6 +140,8 @@ export class BgpNetwork extends BgpSessions {
         prefixes: [...state.local.keys()].map((p) => this.prefixes.text(p)),
       });
       this.clearSpeaker(speaker);
+      // What it held stale from a graceful restart went with everything else.
+      for (const neighbor of this.neighborsOf[speaker] as number[]) this.stale.take(neighbor);
       return;
     }
     this.startBird(speaker);
