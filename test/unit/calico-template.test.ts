@@ -1,10 +1,12 @@
 /**
  * The conformance suite runs Calico's own template on the nodes, rendered apart from podnet's
  * peering model. Here, without namespaces: podnet's export writes the same BGP protocols and
- * options as that template for every node of every conformance topology and shipped lab, and the
+ * options as that template for every node of every conformance topology, shipped topology and lab
+ * (with its solution), and the
  * comparison reports a departure when there is one.
  */
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calicoTemplate, templateDifferences } from '../../src/conformance/calico-template.js';
 import { simulate } from '../../src/core/bgp/simulate.js';
@@ -20,11 +22,16 @@ function simulated(file: string) {
   return simulate(loaded.topology, [], { until: 60 });
 }
 
-const files = ['test/conformance', 'topologies'].flatMap((dir) =>
-  readdirSync(repoPath(dir))
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => repoPath(dir, f)),
-);
+/** Every topology file below a folder, labs and their solutions included; topologies/broken is wrong on purpose. */
+function topologyFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'broken' ? [] : topologyFiles(path);
+    return entry.name.endsWith('.yaml') && loadTopology(path, nodeFileSystem).ok ? [path] : [];
+  });
+}
+
+const files = [...topologyFiles(repoPath('test/conformance')), ...topologyFiles(repoPath('topologies'))];
 
 describe("podnet's export against Calico's template", () => {
   it('writes the same BGP protocols and options for every node of every topology', () => {
@@ -36,7 +43,7 @@ describe("podnet's export against Calico's template", () => {
         ),
       );
     });
-    expect(files.length).toBeGreaterThan(20);
+    expect(files.length).toBeGreaterThan(40);
     expect(departures).toEqual([]);
   });
 
