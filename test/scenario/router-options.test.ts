@@ -89,11 +89,11 @@ describe("a ToR's session options", () => {
 
   it('export bird writes each option as BIRD takes it', () => {
     const tor1 = birdConfig(run(tuned, 1), 'tor-1') as string;
-    expect(tor1).toMatch(/protocol bgp node_1a from bgp_template \{\n(?: .*\n)*? {2}multihop;\n/);
-    expect(tor1).toMatch(/protocol bgp tor_2 from bgp_template \{\n(?: .*\n)*? {2}ipv4 \{ [^}]*next hop keep; \};/);
+    expect(tor1).toMatch(/protocol bgp Node_1a from bgp_template \{\n(?: .*\n)*? {2}multihop;\n/);
+    expect(tor1).toMatch(/protocol bgp Tor_2 from bgp_template \{\n(?: .*\n)*? {2}ipv4 \{ [^}]*next hop keep; \};/);
     const tor2 = birdConfig(run(usual, 1), 'tor-2') as string;
     expect(tor2).toMatch(
-      /protocol bgp node_2a from bgp_template \{\n(?: .*\n)*? {2}ipv4 \{ [^}]*next hop self ebgp; \};/,
+      /protocol bgp Node_2a from bgp_template \{\n(?: .*\n)*? {2}ipv4 \{ [^}]*next hop self ebgp; \};/,
     );
     expect(birdConfig(run(tuned, 1), 'tor-2')).not.toContain('next hop self ebgp');
   });

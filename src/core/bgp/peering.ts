@@ -97,6 +97,16 @@ export interface Peering {
   readonly byAddress: ReadonlyMap<Ipv4, number>;
 }
 
+/**
+ * A router's protocol for a peer machine, named after it as BIRD can take it: BIRD's keywords
+ * (`rr`, `static`, `kernel`, ...) are lower-case and a symbol starts with a letter, so the name
+ * starts with a capital (`Rr`, `Tor_1`), and what a symbol cannot hold becomes `_`.
+ */
+function routerProtocolName(machine: string): string {
+  const symbol = machine.replaceAll(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z]/.test(symbol) ? `${(symbol[0] as string).toUpperCase()}${symbol.slice(1)}` : `P${symbol}`;
+}
+
 function protocolName(prefix: string, ip: Ipv4): string {
   return `${prefix}_${formatIpv4(ip).replaceAll('.', '_')}`;
 }
@@ -302,7 +312,7 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
           builder.addressOf(remote, speaker),
           remote.asNumber,
           'router peer',
-          remote.name.replaceAll('-', '_'),
+          routerProtocolName(remote.name),
           { rrClient: peer.routeReflectorClient, nextHopMode: peer.nextHopMode, multihop: peer.multihop },
         );
       }
