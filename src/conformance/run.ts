@@ -340,7 +340,7 @@ function runTopology(file: string, prefix: string): { results: PhaseResult[]; de
       const compared = compare(name, `after ${describeEvent(event)}`, sim, views, (Date.now() - applied) / 1000);
       const from = event.action === 'node-restart' ? event.at + event.downFor : event.at;
       // A repair: the session comes back at its next connect retry, whose phase podnet does not share.
-      const repair = ['link-up', 'node-up', 'session-up', 'unblock-port'].includes(event.action);
+      const repair = ['link-up', 'node-up', 'node-restart', 'session-up', 'unblock-port'].includes(event.action);
       last = silent ? compared : timed(compared, last, sim, from, watch, repair);
       results.push(last.result);
     });
