@@ -37,58 +37,91 @@ function clusterIdOf(node: ClusterNode): string {
   return node.routeReflectorClusterID === undefined ? '' : formatIpv4(node.routeReflectorClusterID);
 }
 
-/** The peer entries one BGPPeer gives, by local node: peerIP, or each node its peerSelector picks. */
-function peerEntries(sim: Simulation, peer: BgpPeer): PeerData[] {
-  const common = {
-    nextHopMode: peer.nextHopMode,
+/** The port confd gives a peering to a node: BGPConfiguration's listenPort, when set. */
+function nodePort(sim: Simulation): { port?: number } {
+  const port = sim.topology.bgp.listenPort;
+  return port === 179 ? {} : { port };
+}
+
+/** A node as a peer entry (confd's nodeAsBGPPeers), with the BGPPeer's restart time. */
+function nodeEntry(sim: Simulation, node: ClusterNode, peer: BgpPeer, nextHopMode: BgpPeer['nextHopMode']): PeerData {
+  return {
+    ip: formatIpv4(node.ip),
+    ...nodePort(sim),
+    asNum: asOf(sim, node),
+    rrClusterId: clusterIdOf(node),
+    nextHopMode,
     ...(peer.maxRestartTime !== undefined ? { restartTime: peer.maxRestartTime } : {}),
   };
-  if (peer.peerIP !== undefined)
+}
+
+/** The Calico node a peerIP names (same address and AS), which gets the reverse peering. */
+function nodeAt(sim: Simulation, peer: BgpPeer): ClusterNode | undefined {
+  const ip = peer.peerIP;
+  const asNum = peer.asNumber ?? sim.topology.bgp.asNumber;
+  return sim.topology.nodes.find((n) => n.ip === ip && asOf(sim, n) === asNum);
+}
+
+/** The peer entries one BGPPeer gives each local node: its peerIP, or each node its peerSelector picks. */
+function peerEntries(sim: Simulation, peer: BgpPeer): PeerData[] {
+  if (peer.peerIP !== undefined) {
+    const port = peer.peerPort !== undefined ? { port: peer.peerPort } : nodeAt(sim, peer) ? nodePort(sim) : {};
     return [
       {
         ip: formatIpv4(peer.peerIP),
-        ...(peer.peerPort !== undefined ? { port: peer.peerPort } : {}),
+        ...port,
         asNum: peer.asNumber ?? sim.topology.bgp.asNumber,
+        // confd gives a peerIP peer no cluster ID.
         rrClusterId: '',
-        ...common,
+        nextHopMode: peer.nextHopMode,
+        ...(peer.maxRestartTime !== undefined ? { restartTime: peer.maxRestartTime } : {}),
       },
     ];
+  }
   const selector = peer.peerSelector;
   return sim.topology.nodes
     .filter((n) => selector !== undefined && matches(selector, n.labels))
-    .map((n) => ({ ip: formatIpv4(n.ip), asNum: asOf(sim, n), rrClusterId: clusterIdOf(n), ...common }));
+    .map((n) => nodeEntry(sim, n, peer, peer.nextHopMode));
 }
 
 /**
- * The datastore's peer keys: global ones, and per node, its own (node or nodeSelector), with the
- * reverse peering a peerSelector peering gets on the node it selects (reversePeering: Auto).
+ * The datastore's peer keys (confd's updatePeersV1): global ones, and per node, its own (node or
+ * nodeSelector), then the reverse peerings on each node a BGPPeer reaches (by peerSelector, or a
+ * peerIP that is a node), back to the BGPPeer's own nodes; an entry already there wins.
  */
 function peerKeys(sim: Simulation): { global: Map<string, PeerData>; host: Map<string, Map<string, PeerData>> } {
   const global = new Map<string, PeerData>();
   const host = new Map(sim.topology.nodes.map((n) => [n.name, new Map<string, PeerData>()]));
+  const localsOf = (peer: BgpPeer): ClusterNode[] => {
+    const selector = peer.nodeSelector;
+    if (peer.node === undefined && selector === undefined) return [...sim.topology.nodes];
+    return sim.topology.nodes.filter(
+      (n) => n.name === peer.node || (selector !== undefined && matches(selector, n.labels)),
+    );
+  };
   for (const peer of sim.topology.peers) {
     const entries = peerEntries(sim, peer);
     if (peer.node === undefined && peer.nodeSelector === undefined) {
-      for (const entry of entries) global.set(entry.ip, entry);
+      for (const entry of entries) if (!global.has(entry.ip)) global.set(entry.ip, entry);
       continue;
     }
-    const selector = peer.nodeSelector;
-    const locals = sim.topology.nodes.filter(
-      (n) => n.name === peer.node || (selector !== undefined && matches(selector, n.labels)),
-    );
-    for (const local of locals) {
-      for (const entry of entries) {
-        host.get(local.name)?.set(entry.ip, entry);
-        const remote = sim.topology.nodes.find((n) => formatIpv4(n.ip) === entry.ip);
-        if (peer.peerSelector === undefined || remote === undefined) continue;
-        const back = host.get(remote.name);
-        if (back !== undefined && !back.has(formatIpv4(local.ip)))
-          back.set(formatIpv4(local.ip), {
-            ip: formatIpv4(local.ip),
-            asNum: asOf(sim, local),
-            rrClusterId: clusterIdOf(local),
-            nextHopMode: 'Auto',
-          });
+    for (const local of localsOf(peer))
+      for (const entry of entries) if (!host.get(local.name)?.has(entry.ip)) host.get(local.name)?.set(entry.ip, entry);
+  }
+  for (const peer of sim.topology.peers) {
+    const selector = peer.peerSelector;
+    const at = nodeAt(sim, peer);
+    const reached =
+      selector !== undefined
+        ? sim.topology.nodes.filter((n) => matches(selector, n.labels))
+        : at !== undefined
+          ? [at]
+          : [];
+    for (const node of reached) {
+      const keys = host.get(node.name);
+      for (const local of localsOf(peer)) {
+        const ip = formatIpv4(local.ip);
+        if (local !== node && keys !== undefined && !keys.has(ip)) keys.set(ip, nodeEntry(sim, local, peer, 'Auto'));
       }
     }
   }

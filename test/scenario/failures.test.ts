@@ -79,10 +79,11 @@ describe('misconfigurations', () => {
   });
 
   it('a peer that has no configuration for us refuses the session', () => {
+    // confd adds the way back only when the peerIP is a node of the AS given: 65000 is not node-2's.
     const t = topology({
       cluster: { bgp: { nodeToNodeMeshEnabled: false } },
       nodes: workers(2),
-      peers: [{ name: 'one-sided', node: 'node-1', peerIP: '10.0.1.12', asNumber: 64512 }],
+      peers: [{ name: 'one-sided', node: 'node-1', peerIP: '10.0.1.12', asNumber: 65000 }],
     });
     expect(sessionState(run(t, 30), 'node-1', '10.0.1.12')).toEqual({
       state: 'Active',

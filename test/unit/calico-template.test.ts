@@ -75,6 +75,37 @@ describe("podnet's export against Calico's template", () => {
     );
   });
 
+  it('follows confd on peerings to a node: the reverse peering of a peerIP, a peerIP made a client, ports in names', () => {
+    const t = topology({
+      cluster: { bgp: { nodeToNodeMeshEnabled: false, listenPort: 1790 } },
+      nodes: [
+        { name: 'rr-1', address: '10.0.1.2/24', routeReflectorClusterID: '244.0.0.1', labels: { rr: 'yes' } },
+        { name: 'rr-2', address: '10.0.1.3/24', routeReflectorClusterID: '244.0.0.1', labels: { rr: 'yes' } },
+        ...workers(2),
+      ],
+      peers: [
+        { name: 'to-rr', nodeSelector: '!has(rr)', peerSelector: 'has(rr)' },
+        { name: 'rr-pair', node: 'rr-1', peerIP: '10.0.1.3', asNumber: 64512 },
+      ],
+    });
+    const sim = simulate(t, [], { until: 30 });
+    for (const node of t.nodes)
+      expect(
+        templateDifferences(birdConfig(sim, node.name) as string, calicoTemplate(sim, node.name) as string),
+      ).toEqual([]);
+    const rr2 = birdConfig(sim, 'rr-2') as string;
+    // rr-1's peerIP peering reaches rr-2, a node: confd adds the way back, and rr-1 makes rr-2 a client.
+    expect(rr2).toContain('protocol bgp Node_10_0_1_2_port_1790 from bgp_template {');
+    expect(birdConfig(sim, 'rr-1')).toMatch(/protocol bgp Node_10_0_1_3_port_1790 [^}]*rr client;/);
+    expect(birdConfig(sim, 'node-1')).toContain('protocol bgp Node_10_0_1_2_port_1790 from bgp_template {');
+    const rr1 = sim.peering.byName.get('rr-1') as number;
+    const toRr2 = sim.network
+      .neighborsOfSpeaker(rr1)
+      .map((i) => sim.network.neighbor(i))
+      .find((n) => n.name === 'Node_10_0_1_3_port_1790');
+    expect(sim.network.sessions[toRr2?.session ?? -1]?.state).toBe('Established');
+  });
+
   it('reports a departure: an option or a protocol only one side has', () => {
     const sim = simulated(repoPath('test/conformance/mesh-4.yaml'));
     const template = calicoTemplate(sim, 'node-1') as string;

@@ -257,29 +257,37 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
       Number(b.node !== undefined || b.nodeSelector !== undefined),
   );
   const reverse: [Speaker, Speaker, number | undefined][] = [];
+  // confd names a peering to a node by its address and, when BGPConfiguration sets one, its port.
+  const nodePort = topology.bgp.listenPort === BGP_PORT ? '' : `_port_${topology.bgp.listenPort}`;
   for (const peer of globalFirst) {
     const isGlobal = peer.node === undefined && peer.nodeSelector === undefined;
     const type = isGlobal ? 'global' : 'node specific';
+    const prefix = isGlobal ? 'Global' : 'Node';
     const locals =
       peer.node !== undefined
         ? nodes.filter((n) => n.name === peer.node)
         : peer.nodeSelector !== undefined
           ? nodesMatching(speakers, peer.nodeSelector)
           : nodes;
-    const suffix = (ip: Ipv4) =>
-      protocolName(isGlobal ? 'Global' : 'Node', ip) + (peer.peerPort !== undefined ? `_port_${peer.peerPort}` : '');
     for (const local of locals) {
       if (peer.peerIP !== undefined) {
-        builder.add(local, peer.peerIP, peer.asNumber ?? local.asNumber, type, suffix(peer.peerIP), {
+        const asNumber = peer.asNumber ?? local.asNumber;
+        // A peerIP that is a Calico node (same address and AS) gets the reverse peering too.
+        const node = nodes.find((n) => n.routerId === peer.peerIP && n.asNumber === asNumber);
+        const port = peer.peerPort !== undefined ? `_port_${peer.peerPort}` : node !== undefined ? nodePort : '';
+        builder.add(local, peer.peerIP, asNumber, type, protocolName(prefix, peer.peerIP) + port, {
           nextHopMode: peer.nextHopMode,
           remotePort: peer.peerPort,
           restartTime: peer.maxRestartTime,
+          // confd gives a peerIP peer no cluster ID: a reflector makes every one of its AS a client.
+          rrClient: local.clusterId !== undefined && asNumber === local.asNumber,
         });
+        if (node !== undefined && node !== local) reverse.push([node, local, peer.maxRestartTime]);
         continue;
       }
       for (const remote of peer.peerSelector === undefined ? [] : nodesMatching(speakers, peer.peerSelector)) {
         if (remote === local) continue;
-        builder.add(local, remote.routerId, remote.asNumber, type, suffix(remote.routerId), {
+        builder.add(local, remote.routerId, remote.asNumber, type, protocolName(prefix, remote.routerId) + nodePort, {
           nextHopMode: peer.nextHopMode,
           restartTime: peer.maxRestartTime,
         });
@@ -288,9 +296,14 @@ function addBgpPeers(builder: PeeringBuilder, topology: Topology, speakers: read
     }
   }
   for (const [local, remote, restartTime] of reverse)
-    builder.add(local, remote.routerId, remote.asNumber, 'node specific', protocolName('Node', remote.routerId), {
-      restartTime,
-    });
+    builder.add(
+      local,
+      remote.routerId,
+      remote.asNumber,
+      'node specific',
+      protocolName('Node', remote.routerId) + nodePort,
+      { restartTime },
+    );
 }
 
 /** Routers' own peerings: to nodes (by name or selector), to other routers, or to an address. */
