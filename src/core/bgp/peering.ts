@@ -2,10 +2,12 @@
  * Who peers with whom, by Calico's rules (confd's bird.cfg templates):
  * - the node-to-node mesh when enabled: every pair of nodes, route reflectors excluded; the side
  *   whose address is lower (as a string) is passive;
- * - BGPPeer resources: global (`Global_<ip>`) or per node / nodeSelector (`Node_<ip>`), to a
- *   peerIP or to the nodes a peerSelector picks, with the reverse peering added automatically;
- *   duplicates of an earlier peering are skipped;
- * - a reflector marks every iBGP peer of another (or no) cluster `rr client`;
+ * - BGPPeer resources: global (`Global_<ip>`) or per node / nodeSelector (`Node_<ip>`, with
+ *   `_port_<n>` when BGPConfiguration sets a listen port), to a peerIP or to the nodes a
+ *   peerSelector picks; the nodes so reached (a peerIP only when it is a node of the AS given)
+ *   get the reverse peering (confd's updatePeersV1); duplicates of an earlier peering are skipped;
+ * - a reflector marks every iBGP peer of another (or no) cluster `rr client`; a peerIP peer has
+ *   no cluster ID in confd's data, so every iBGP peerIP peer of a reflector is a client;
  * - routers peer as their own `peers:` list says.
  * A neighbour is one side's configuration; a session pairs the two sides, or stands one-sided
  * when the far end has no configuration for it (it refuses the connection).
