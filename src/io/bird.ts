@@ -10,7 +10,7 @@ import { type Neighbor, peerName, type Speaker } from '../core/bgp/peering.js';
 import { advertisedServices } from '../core/bgp/service-routes.js';
 import { BGP_PORT } from '../core/bgp/session.js';
 import type { Simulation } from '../core/bgp/simulate.js';
-import { buildFib } from '../core/fib/index.js';
+import { routerFixedEntries } from '../core/fib/index.js';
 import { type Cidr, formatCidr, formatIpv4, type Ipv4 } from '../core/net/index.js';
 import { Query } from '../core/query/index.js';
 import { DEFAULT_RESTART_TIME } from '../core/topology/model.js';
@@ -93,7 +93,8 @@ function nodeFilters(sim: Simulation, speaker: Speaker): string[] {
  * (what an IGP or static configuration gives a real fabric), each with its first next hop.
  */
 export function staticRoutes(sim: Simulation, router: string): { dst: Cidr; via: Ipv4 }[] {
-  return (buildFib(sim, router)?.entries ?? []).flatMap((entry) => {
+  const found = sim.topology.routers.find((r) => r.name === router);
+  return (found === undefined ? [] : routerFixedEntries(sim, found)).flatMap((entry) => {
     const hop = entry.nextHops[0];
     return entry.proto === 'static' && hop !== undefined ? [{ dst: entry.prefix, via: hop.via }] : [];
   });

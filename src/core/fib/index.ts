@@ -21,7 +21,7 @@ import type { Speaker } from '../bgp/peering.js';
 import { inServiceRange } from '../bgp/service-routes.js';
 import type { Simulation } from '../bgp/simulate.js';
 import { type Cidr, cidrContains, type Ipv4, maskOf } from '../net/index.js';
-import type { Pool } from '../topology/model.js';
+import type { Pool, Router } from '../topology/model.js';
 
 /** `unreachable`: a best BGP route whose next hop BIRD could not resolve (the kernel answers ICMP unreachable). */
 export type FibKind = 'connected' | 'default' | 'static' | 'local-pod' | 'blackhole' | 'unreachable' | 'bgp' | 'vxlan';
@@ -295,11 +295,13 @@ function underlayRoutes(sim: Simulation, name: string, connected: readonly FibEn
     }));
 }
 
-function routerFib(sim: Simulation, speakerIndex: number): Fib {
-  const speaker = sim.peering.speakers[speakerIndex];
-  const router = speaker?.router;
-  if (speaker === undefined || router === undefined) throw new Error('routerFib needs a router');
-  const devFor = (ip: Ipv4): string | undefined => router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name;
+/** The router's interface on a subnet holding `ip`, if any. */
+function deviceFor(router: Router, ip: Ipv4): string | undefined {
+  return router.interfaces.find((i) => cidrContains(i.subnet, ip))?.name;
+}
+
+/** A router's routes that do not come from BGP: connected subnets, the underlay, its static routes. */
+export function routerFixedEntries(sim: Simulation, router: Router): FibEntry[] {
   const entries: FibEntry[] = router.interfaces.map((iface) => ({
     prefix: iface.subnet,
     kind: 'connected',
@@ -311,7 +313,7 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
   }));
   entries.push(...underlayRoutes(sim, router.name, entries));
   for (const route of router.routes) {
-    const dev = devFor(route.via) ?? router.interfaces[0]?.name ?? 'eth0';
+    const dev = deviceFor(router, route.via) ?? router.interfaces[0]?.name ?? 'eth0';
     entries.push({
       prefix: route.dst,
       kind: route.dst.len === 0 ? 'default' : 'static',
@@ -319,6 +321,14 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
       proto: 'static',
     });
   }
+  return entries;
+}
+
+function routerFib(sim: Simulation, speakerIndex: number): Fib {
+  const speaker = sim.peering.speakers[speakerIndex];
+  const router = speaker?.router;
+  if (speaker === undefined || router === undefined) throw new Error('routerFib needs a router');
+  const entries = routerFixedEntries(sim, router);
   const network = sim.network;
   // gateway recursive: a next hop off the router's subnets resolves through its other routes.
   const underlay = new Fib(entries);
@@ -328,7 +338,7 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
     for (const neighborIndex of route.via) {
       const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop;
       if (nextHop === undefined) continue;
-      const dev = devFor(nextHop);
+      const dev = deviceFor(router, nextHop);
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
       else for (const hop of underlay.lookup(nextHop)?.nextHops ?? []) hops.set(hop.via, hop);
     }
