@@ -126,8 +126,6 @@ export abstract class BgpSessions {
   protected abstract forgetAll(neighbor: number): void;
   /** A session closed for a graceful restart: this side keeps what the neighbour sent, as stale. */
   protected abstract retainStale(neighbor: number): void;
-  /** Set while sessions close without a NOTIFICATION, for a graceful restart. */
-  private closingGracefully = false;
 
   protected log(speaker: number, kind: TimelineEntry['kind'], text: string, prefix?: number): void {
     if (!this.options.timeline) return;
@@ -150,7 +148,8 @@ export abstract class BgpSessions {
     });
   }
 
-  protected transition(session: number, event: SessionEvent): void {
+  /** Moves a session's FSM; `graceful`: a close without a NOTIFICATION, whose routes both ends keep, stale. */
+  protected transition(session: number, event: SessionEvent, graceful = false): void {
     const status = this.sessions[session] as SessionStatus;
     const { next, error } = step(status.state, event);
     const wasEstablished = status.state === 'Established';
@@ -162,7 +161,7 @@ export abstract class BgpSessions {
       else if (next === 'Established' || next === 'OpenSent') status.error = '';
       if (this.options.timeline) this.logTransition(session, next, error);
     }
-    if (wasEstablished && next !== 'Established') this.sessionDown(session);
+    if (wasEstablished && next !== 'Established') this.sessionDown(session, graceful);
   }
 
   protected logTransition(session: number, next: BgpState, error: string | undefined): void {
@@ -254,33 +253,31 @@ export abstract class BgpSessions {
     for (const side of this.spec(session).sides) this.sendAll(side);
   }
 
-  /** Both ends drop what they learned over the session; nothing is sent over a dead session. */
-  protected sessionDown(session: number): void {
+  /** Both ends drop what they learned over the session (or keep it stale, when graceful); nothing is sent over a dead session. */
+  protected sessionDown(session: number, graceful: boolean): void {
     const status = this.sessions[session] as SessionStatus;
     status.generation++;
     status.establishedAt = -1;
     for (const side of this.spec(session).sides) {
-      if (this.closingGracefully) this.retainStale(side);
+      if (graceful) this.retainStale(side);
       else this.forgetAll(side);
     }
   }
 
   /** Closes a speaker's Established sessions without a NOTIFICATION: both ends keep the routes, stale. */
   protected closeGracefully(speaker: number): void {
-    this.closingGracefully = true;
     for (const n of this.neighborsOf[speaker] as number[]) {
       const session = this.neighbor(n).session;
       if ((this.sessions[session] as SessionStatus).state === 'Established')
-        this.dropSession(session, 'Socket: Connection closed');
+        this.dropSession(session, 'Socket: Connection closed', true);
     }
-    this.closingGracefully = false;
   }
 
   /** Drops a session now (a local interface went down, or the peer restarted) and retries later. */
-  dropSession(session: number, error: string): void {
+  dropSession(session: number, error: string, graceful = false): void {
     const status = this.sessions[session] as SessionStatus;
     if (status.state === 'Idle' && status.error === error) return;
-    this.transition(session, { kind: 'stop', error });
+    this.transition(session, { kind: 'stop', error }, graceful);
     status.generation++;
     this.transition(session, { kind: 'start' });
     this.engine.schedule(TIMERS.connectRetry, { kind: 'connect', session, generation: status.generation });
