@@ -12,7 +12,7 @@ import { advertisedServices } from '../core/bgp/service-routes.js';
 import type { Simulation } from '../core/bgp/simulate.js';
 import { formatCidr, formatIpv4 } from '../core/net/index.js';
 import { matches } from '../core/selector/index.js';
-import type { BgpPeer, ClusterNode } from '../core/topology/model.js';
+import { type BgpPeer, type ClusterNode, effectiveAs } from '../core/topology/model.js';
 
 /** A /global/peer_v4 or /host/<node>/peer_v4 entry, as confd's client.go writes it. */
 interface PeerData {
@@ -27,10 +27,6 @@ interface PeerData {
 /** confd's `lsdir "/host"` and `gets`: keys in string order. */
 function byKey<T>(entries: Map<string, T>): [string, T][] {
   return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function asOf(sim: Simulation, node: ClusterNode): number {
-  return node.asNumber ?? sim.topology.bgp.asNumber;
 }
 
 function clusterIdOf(node: ClusterNode): string {
@@ -48,7 +44,7 @@ function nodeEntry(sim: Simulation, node: ClusterNode, peer: BgpPeer, nextHopMod
   return {
     ip: formatIpv4(node.ip),
     ...nodePort(sim),
-    asNum: asOf(sim, node),
+    asNum: effectiveAs(sim.topology, node),
     rrClusterId: clusterIdOf(node),
     nextHopMode,
     ...(peer.maxRestartTime !== undefined ? { restartTime: peer.maxRestartTime } : {}),
@@ -59,7 +55,7 @@ function nodeEntry(sim: Simulation, node: ClusterNode, peer: BgpPeer, nextHopMod
 function nodeAt(sim: Simulation, peer: BgpPeer): ClusterNode | undefined {
   const ip = peer.peerIP;
   const asNum = peer.asNumber ?? sim.topology.bgp.asNumber;
-  return sim.topology.nodes.find((n) => n.ip === ip && asOf(sim, n) === asNum);
+  return sim.topology.nodes.find((n) => n.ip === ip && effectiveAs(sim.topology, n) === asNum);
 }
 
 /** The peer entries one BGPPeer gives each local node: its peerIP, or each node its peerSelector picks. */
@@ -160,7 +156,7 @@ function meshProtocols(sim: Simulation, node: ClusterNode, listenPort: string): 
     if (ip === own || other.routeReflectorClusterID !== undefined) return [];
     return [
       `protocol bgp Mesh_${ip.replaceAll('.', '_')} from bgp_template {`,
-      `  neighbor ${ip} ${listenPort}as ${asOf(sim, other)};`,
+      `  neighbor ${ip} ${listenPort}as ${effectiveAs(sim.topology, other)};`,
       `  source address ${own};`,
       ...(ip > own ? ['  passive on;'] : []),
       `  graceful restart time ${sim.topology.bgp.nodeMeshMaxRestartTime};`,
@@ -208,7 +204,7 @@ function filters(sim: Simulation, node: ClusterNode): string[] {
 export function calicoTemplate(sim: Simulation, machine: string, timers: readonly string[] = []): string | undefined {
   const node = sim.topology.nodes.find((n) => n.name === machine);
   if (node === undefined) return undefined;
-  const nodeAs = asOf(sim, node);
+  const nodeAs = effectiveAs(sim.topology, node);
   const port = sim.topology.bgp.listenPort;
   const listenPort = port === 179 ? '' : `port ${port} `;
   const { global, host } = peerKeys(sim);
