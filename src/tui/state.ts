@@ -275,6 +275,11 @@ function moveInTime(state: TuiState, action: Action, ctx: Context): TuiState | u
   }
 }
 
+/** The peer of the session selected in the Sessions tab, if that is where the user is. */
+function selectedPeer(state: TuiState, ctx: Context): string | undefined {
+  return state.view === 'cluster' && state.tab === 'sessions' ? ctx.selectedPeer : undefined;
+}
+
 /** Changes made in the UI for the session: failures, restores, pods. */
 function change(state: TuiState, action: Action, ctx: Context): TuiState | undefined {
   const machine = ctx.machines[state.machine] ?? '';
@@ -296,24 +301,25 @@ function change(state: TuiState, action: Action, ctx: Context): TuiState | undef
       );
     case 'fail-link':
     case 'restore-link': {
-      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined)
+      const peer = selectedPeer(state, ctx);
+      if (peer === undefined)
         return { ...state, message: 'select a session (Sessions tab) to fail or restore its link' };
       const up = action.type === 'restore-link';
       return record(
         state,
-        { kind: 'link', at: state.at, a: machine, b: ctx.selectedPeer, up },
-        `link ${machine} <-> ${ctx.selectedPeer} ${up ? 'restored' : 'failed'}`,
+        { kind: 'link', at: state.at, a: machine, b: peer, up },
+        `link ${machine} <-> ${peer} ${up ? 'restored' : 'failed'}`,
       );
     }
     case 'disable-session':
     case 'enable-session': {
-      if (state.view !== 'cluster' || state.tab !== 'sessions' || ctx.selectedPeer === undefined)
-        return { ...state, message: 'select a session (Sessions tab) to disable or enable it' };
+      const peer = selectedPeer(state, ctx);
+      if (peer === undefined) return { ...state, message: 'select a session (Sessions tab) to disable or enable it' };
       const up = action.type === 'enable-session';
       return record(
         state,
-        { kind: 'session', at: state.at, a: machine, b: ctx.selectedPeer, up },
-        `${machine}: birdc ${up ? 'enable' : 'disable'} (the session with ${ctx.selectedPeer})`,
+        { kind: 'session', at: state.at, a: machine, b: peer, up },
+        `${machine}: birdc ${up ? 'enable' : 'disable'} (the session with ${peer})`,
       );
     }
     case 'create-pod': {

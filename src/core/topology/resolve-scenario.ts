@@ -193,21 +193,22 @@ export function resolveEvents(
   written.forEach((event, i) => {
     const origin: Origin = { source, path: ['events', i] };
     const at = parseDuration(event.at);
+    const machine = (name: string, ...path: (string | number)[]): void => {
+      sink.checkName(name, machines, 'node or router', { source, path: ['events', i, ...path] });
+    };
     switch (event.action) {
       case 'link-down':
       case 'link-up':
-        event.link.forEach((end, j) => {
-          sink.checkName(end, machines, 'node or router', { source, path: ['events', i, 'link', j] });
-        });
+        event.link.forEach((end, j) => machine(end, 'link', j));
         events.push({ at, origin, action: event.action, link: event.link });
         break;
       case 'node-down':
       case 'node-up':
-        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        machine(event.node, 'node');
         events.push({ at, origin, action: event.action, node: event.node });
         break;
       case 'node-restart':
-        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        machine(event.node, 'node');
         events.push({
           at,
           origin,
@@ -218,14 +219,12 @@ export function resolveEvents(
         break;
       case 'session-down':
       case 'session-up':
-        event.session.forEach((end, j) => {
-          sink.checkName(end, machines, 'node or router', { source, path: ['events', i, 'session', j] });
-        });
+        event.session.forEach((end, j) => machine(end, 'session', j));
         events.push({ at, origin, action: event.action, session: event.session });
         break;
       case 'block-port':
       case 'unblock-port':
-        sink.checkName(event.node, machines, 'node or router', { source, path: ['events', i, 'node'] });
+        machine(event.node, 'node');
         events.push({ at, origin, action: event.action, node: event.node, port: event.port ?? listenPort });
         break;
       case 'pod-create': {
