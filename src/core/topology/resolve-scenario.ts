@@ -199,7 +199,7 @@ export function resolveEvents(
     switch (event.action) {
       case 'link-down':
       case 'link-up':
-        event.link.forEach((end, j) => machine(end, 'link', j));
+        for (const [j, end] of event.link.entries()) machine(end, 'link', j);
         events.push({ at, origin, action: event.action, link: event.link });
         break;
       case 'node-down':
@@ -219,7 +219,7 @@ export function resolveEvents(
         break;
       case 'session-down':
       case 'session-up':
-        event.session.forEach((end, j) => machine(end, 'session', j));
+        for (const [j, end] of event.session.entries()) machine(end, 'session', j);
         events.push({ at, origin, action: event.action, session: event.session });
         break;
       case 'block-port':
