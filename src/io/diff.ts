@@ -69,7 +69,7 @@ function routes(sim: Simulation): Map<string, string> {
       else {
         facts.set(
           `${speaker.name} ${prefix}`,
-          `via ${formatIpv4(attrs.nextHop)}${entry.via.length > 1 ? ` (+${entry.via.length - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`,
+          `via ${formatIpv4(attrs.nextHop)}${entry.paths > 1 ? ` (+${entry.paths - 1} ECMP)` : ''} [${attrs.asPath.length === 0 ? 'i' : `AS${attrs.asPath.join(' ')}`}]`,
         );
       }
     }

@@ -1,11 +1,12 @@
 /** The compact RIB: what goes in comes out, however its arrays grew. */
 import { describe, expect, it } from 'vitest';
+import { PathSets } from '../../src/core/bgp/path-sets.js';
 import { SpeakerRib, storedRoute } from '../../src/core/bgp/rib.js';
 
 describe('SpeakerRib', () => {
   it('keeps every candidate and route as prefixes arrive one by one and the arrays grow', () => {
     let interned = 0;
-    const rib = new SpeakerRib(() => interned);
+    const rib = new SpeakerRib(() => interned, new PathSets());
     for (let prefix = 0; prefix < 40; prefix++) {
       interned = prefix + 1;
       rib.putCandidate(prefix, 7, 100 + prefix);
@@ -16,6 +17,7 @@ describe('SpeakerRib', () => {
         attrs: 100 + prefix,
         via: [7, 9, 11],
         viaCount: prefix % 4 === 0 ? 3 : 1,
+        paths: prefix % 4 === 0 ? 5 : 1,
         decision: 4,
         reexportable: prefix % 2 === 0,
       });
@@ -31,14 +33,15 @@ describe('SpeakerRib', () => {
     expect({
       attrs: read.attrs,
       via: read.via.slice(0, read.viaCount),
+      paths: read.paths,
       decision: read.decision,
       reexportable: read.reexportable,
-    }).toEqual({ attrs: 108, via: [7, 9, 11], decision: 4, reexportable: true });
+    }).toEqual({ attrs: 108, via: [7, 9, 11], paths: 5, decision: 4, reexportable: true });
     expect(rib.readRoute(40, read)).toBe(false);
   });
 
   it('refills a slot from the overflow when a candidate goes, and forgets a prefix whose last candidate went', () => {
-    const rib = new SpeakerRib(() => 4);
+    const rib = new SpeakerRib(() => 4, new PathSets());
     rib.putCandidate(2, 1, 10);
     rib.putCandidate(2, 2, 20);
     rib.putCandidate(2, 3, 30);

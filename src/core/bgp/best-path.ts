@@ -56,88 +56,97 @@ function firstAs(c: Candidate): number | undefined {
   return c.attrs.asPath[0];
 }
 
+function preference(c: Candidate): number {
+  return c.source === 'bgp' ? PREFERENCE.bgp : c.source === 'static' ? PREFERENCE.static : PREFERENCE.kernel;
+}
+
+/**
+ * Rule `rule` of the ladder (an index into RULES) applied to a and b: -1 when a is better. One
+ * switch, not a closure per rule, so the hot path (choose.ts) runs it without megamorphic calls.
+ */
+function verdict(rule: number, a: Candidate, b: Candidate): Verdict {
+  switch (rule) {
+    case 0:
+      return higher(preference(a), preference(b));
+    case 1:
+      return a.nextHopResolvable === b.nextHopResolvable ? 0 : a.nextHopResolvable ? -1 : 1;
+    case 2:
+      return higher(a.attrs.localPref ?? DEFAULT_LOCAL_PREF, b.attrs.localPref ?? DEFAULT_LOCAL_PREF);
+    case 3:
+      return lower(a.attrs.asPath.length, b.attrs.asPath.length);
+    case 4:
+      return lower(a.attrs.origin, b.attrs.origin);
+    case 5:
+      return firstAs(a) === firstAs(b) ? lower(a.attrs.med ?? DEFAULT_MED, b.attrs.med ?? DEFAULT_MED) : 0;
+    case 6:
+      return a.ebgp === b.ebgp ? 0 : a.ebgp ? -1 : 1;
+    case 7:
+      return lower(a.igpMetric, b.igpMetric);
+    case 8:
+      return lower(a.attrs.originatorId ?? a.peerRouterId, b.attrs.originatorId ?? b.peerRouterId);
+    case 9:
+      return lower(a.attrs.clusterList.length, b.attrs.clusterList.length);
+    default:
+      return lower(a.peerAddress, b.peerAddress);
+  }
+}
+
+function rule(index: number, id: string, cite: string, value: (c: Candidate) => string): Rule {
+  return { id, cite, value, compare: (a, b) => verdict(index, a, b) };
+}
+
 export const RULES: readonly Rule[] = [
-  {
-    id: 'preference',
-    cite: 'BIRD rte_better: protocol preference (static 200, BGP 100, kernel 10)',
-    value: (c) => String(PREFERENCE[c.source]),
-    compare: (a, b) => higher(PREFERENCE[a.source], PREFERENCE[b.source]),
-  },
-  {
-    id: 'next-hop-resolvable',
-    cite: 'BIRD bgp_rte_better: a resolvable next hop beats an unresolvable one',
-    value: (c) => (c.nextHopResolvable ? 'resolvable' : 'unresolvable'),
-    compare: (a, b) => higher(Number(a.nextHopResolvable), Number(b.nextHopResolvable)),
-  },
-  {
-    id: 'local-pref',
-    cite: 'RFC 4271 §9.1.1; BIRD bgp_rte_better: higher LOCAL_PREF (default 100)',
-    value: (c) => String(c.attrs.localPref ?? DEFAULT_LOCAL_PREF),
-    compare: (a, b) => higher(a.attrs.localPref ?? DEFAULT_LOCAL_PREF, b.attrs.localPref ?? DEFAULT_LOCAL_PREF),
-  },
-  {
-    id: 'as-path-length',
-    cite: 'RFC 4271 §9.1.2.2(a): shorter AS_PATH',
-    value: (c) => String(c.attrs.asPath.length),
-    compare: (a, b) => lower(a.attrs.asPath.length, b.attrs.asPath.length),
-  },
-  {
-    id: 'origin',
-    cite: 'RFC 4271 §9.1.2.2(b): lower ORIGIN (IGP < EGP < INCOMPLETE)',
-    value: (c) => ORIGIN_NAMES[c.attrs.origin] ?? '?',
-    compare: (a, b) => lower(a.attrs.origin, b.attrs.origin),
-  },
-  {
-    id: 'med',
-    cite: 'RFC 4271 §9.1.2.2(c): lower MED, only between routes from the same neighbouring AS',
-    value: (c) => String(c.attrs.med ?? DEFAULT_MED),
-    compare: (a, b) => (firstAs(a) === firstAs(b) ? lower(a.attrs.med ?? DEFAULT_MED, b.attrs.med ?? DEFAULT_MED) : 0),
-  },
-  {
-    id: 'ebgp-over-ibgp',
-    cite: 'RFC 4271 §9.1.2.2(d): eBGP-learned over iBGP-learned',
-    value: (c) => (c.source !== 'bgp' ? 'local' : c.ebgp ? 'eBGP' : 'iBGP'),
-    compare: (a, b) => higher(Number(a.ebgp), Number(b.ebgp)),
-  },
-  {
-    id: 'igp-metric',
-    cite: 'RFC 4271 §9.1.2.2(e): lower IGP metric to the next hop',
-    value: (c) => String(c.igpMetric),
-    compare: (a, b) => lower(a.igpMetric, b.igpMetric),
-  },
-  {
-    id: 'router-id',
-    cite: 'RFC 4271 §9.1.2.2(f), RFC 4456 §9: lower router ID, or ORIGINATOR_ID when present',
-    value: (c) => formatIpv4(c.attrs.originatorId ?? c.peerRouterId),
-    compare: (a, b) => lower(a.attrs.originatorId ?? a.peerRouterId, b.attrs.originatorId ?? b.peerRouterId),
-  },
-  {
-    id: 'cluster-list-length',
-    cite: 'RFC 4456 §9: shorter CLUSTER_LIST (BIRD compares it after the router ID)',
-    value: (c) => String(c.attrs.clusterList.length),
-    compare: (a, b) => lower(a.attrs.clusterList.length, b.attrs.clusterList.length),
-  },
-  {
-    id: 'neighbor-address',
-    cite: 'RFC 4271 §9.1.2.2(g): lower neighbour address',
-    value: (c) => formatIpv4(c.peerAddress),
-    compare: (a, b) => lower(a.peerAddress, b.peerAddress),
-  },
+  rule(0, 'preference', 'BIRD rte_better: protocol preference (static 200, BGP 100, kernel 10)', (c) =>
+    String(preference(c)),
+  ),
+  rule(1, 'next-hop-resolvable', 'BIRD bgp_rte_better: a resolvable next hop beats an unresolvable one', (c) =>
+    c.nextHopResolvable ? 'resolvable' : 'unresolvable',
+  ),
+  rule(2, 'local-pref', 'RFC 4271 §9.1.1; BIRD bgp_rte_better: higher LOCAL_PREF (default 100)', (c) =>
+    String(c.attrs.localPref ?? DEFAULT_LOCAL_PREF),
+  ),
+  rule(3, 'as-path-length', 'RFC 4271 §9.1.2.2(a): shorter AS_PATH', (c) => String(c.attrs.asPath.length)),
+  rule(
+    4,
+    'origin',
+    'RFC 4271 §9.1.2.2(b): lower ORIGIN (IGP < EGP < INCOMPLETE)',
+    (c) => ORIGIN_NAMES[c.attrs.origin] ?? '?',
+  ),
+  rule(5, 'med', 'RFC 4271 §9.1.2.2(c): lower MED, only between routes from the same neighbouring AS', (c) =>
+    String(c.attrs.med ?? DEFAULT_MED),
+  ),
+  rule(6, 'ebgp-over-ibgp', 'RFC 4271 §9.1.2.2(d): eBGP-learned over iBGP-learned', (c) =>
+    c.source !== 'bgp' ? 'local' : c.ebgp ? 'eBGP' : 'iBGP',
+  ),
+  rule(7, 'igp-metric', 'RFC 4271 §9.1.2.2(e): lower IGP metric to the next hop', (c) => String(c.igpMetric)),
+  rule(8, 'router-id', 'RFC 4271 §9.1.2.2(f), RFC 4456 §9: lower router ID, or ORIGINATOR_ID when present', (c) =>
+    formatIpv4(c.attrs.originatorId ?? c.peerRouterId),
+  ),
+  rule(9, 'cluster-list-length', 'RFC 4456 §9: shorter CLUSTER_LIST (BIRD compares it after the router ID)', (c) =>
+    String(c.attrs.clusterList.length),
+  ),
+  rule(10, 'neighbor-address', 'RFC 4271 §9.1.2.2(g): lower neighbour address', (c) => formatIpv4(c.peerAddress)),
 ];
 
-const ECMP_THROUGH = RULES.findIndex((rule) => rule.id === 'igp-metric');
+const ECMP_THROUGH = RULES.findIndex((r) => r.id === 'igp-metric');
+
+/**
+ * The first rule that tells a and b apart, as a number: 0 when none does, else the rule's index
+ * plus one, negative when a is better. Allocates nothing, for the hot path.
+ */
+export function decide(a: Candidate, b: Candidate): number {
+  for (let i = 0; i < RULES.length; i++) {
+    const v = verdict(i, a, b);
+    if (v !== 0) return v * (i + 1);
+  }
+  return 0;
+}
 
 /** The first rule that tells a and b apart, and its verdict (-1: a is better). */
 export function decidingRule(a: Candidate, b: Candidate): { rule: Rule; verdict: Verdict } | undefined {
-  for (const rule of RULES) {
-    const verdict = rule.compare(a, b);
-    if (verdict !== 0) return { rule, verdict };
-  }
-  return undefined;
-}
-
-export function compareCandidates(a: Candidate, b: Candidate): Verdict {
-  return decidingRule(a, b)?.verdict ?? 0;
+  const decided = decide(a, b);
+  if (decided === 0) return undefined;
+  return { rule: RULES[Math.abs(decided) - 1] as Rule, verdict: decided < 0 ? -1 : 1 };
 }
 
 export interface Selection<C extends Candidate> {
@@ -145,23 +154,38 @@ export interface Selection<C extends Candidate> {
   readonly best: C;
   /** Candidates equal to the best down to the IGP metric (the best first). */
   readonly ecmp: readonly C[];
-  /** The rule that put the best ahead of the runner-up, or 'only-route'. */
+  /** The rule that put the best ahead of the runner-up, 'only-route', or 'equal-paths' when none did. */
   readonly decidedBy: string;
 }
 
 /** Whether b joins a's ECMP set: both BGP, and no rule up to the IGP metric tells them apart. */
 export function mergeable(a: Candidate, b: Candidate): boolean {
   if (a.source !== 'bgp' || b.source !== 'bgp') return false;
-  for (let i = 0; i <= ECMP_THROUGH; i++) if ((RULES[i] as Rule).compare(a, b) !== 0) return false;
+  for (let i = 0; i <= ECMP_THROUGH; i++) if (verdict(i, a, b) !== 0) return false;
   return true;
+}
+
+/**
+ * Inserts candidate `k` of `pool` into `order` (indices, best first): after every candidate it
+ * does not beat, so equal ones keep their order. The one ranking procedure for selectBest and the
+ * RIB's chooser alike, since MED (compared only within one neighbouring AS) makes the ladder
+ * non-transitive and another sort could rank otherwise.
+ */
+export function insertRanked(order: number[], k: number, pool: readonly Candidate[]): void {
+  const c = pool[k] as Candidate;
+  let at = order.length;
+  while (at > 0 && decide(pool[order[at - 1] as number] as Candidate, c) > 0) at--;
+  order.splice(at, 0, k);
 }
 
 export function selectBest<C extends Candidate>(candidates: readonly C[]): Selection<C> | undefined {
   if (candidates.length === 0) return undefined;
-  const ranking = [...candidates].sort(compareCandidates);
+  const order: number[] = [];
+  for (let k = 0; k < candidates.length; k++) insertRanked(order, k, candidates);
+  const ranking = order.map((k) => candidates[k] as C);
   const best = ranking[0] as C;
   const runnerUp = ranking[1];
-  const decidedBy = runnerUp === undefined ? 'only-route' : (decidingRule(best, runnerUp)?.rule.id ?? 'only-route');
+  const decidedBy = runnerUp === undefined ? 'only-route' : (decidingRule(best, runnerUp)?.rule.id ?? 'equal-paths');
   const ecmp = best.nextHopResolvable ? ranking.filter((c) => c === best || mergeable(best, c)) : [best];
   return { ranking, best, ecmp, decidedBy };
 }
@@ -177,7 +201,10 @@ export interface LoserExplanation<C extends Candidate> {
 export function explainLosers<C extends Candidate>(selection: Selection<C>): LoserExplanation<C>[] {
   return selection.ranking.slice(1).map((candidate) => {
     const decided = decidingRule(selection.best, candidate);
-    const rule = decided?.rule ?? (RULES[RULES.length - 1] as Rule);
+    // Two paths from one peer (ADD-PATH) may tie on every rule.
+    if (decided === undefined)
+      return { candidate, rule: RULES[RULES.length - 1] as Rule, comparison: 'equal-paths (every rule equal)' };
+    const rule = decided.rule;
     const mine = rule.value(candidate);
     const theirs = rule.value(selection.best);
     const relation =

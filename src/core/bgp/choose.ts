@@ -1,23 +1,15 @@
 /**
  * Best-path choice over a speaker's candidates in their compact form: flat [neighbour, attribute
  * set] pairs, a local route as [-1, source code]. The rule ladder of best-path.ts compares
- * candidate objects; here three of them are filled in place and reused, so choosing among 25
+ * candidate objects; here a pool of them is filled in place and reused, so choosing among 25
  * million routes allocates nothing. Explanations get fresh candidate objects from `candidates`.
  * Invariant: the same answer as selectBest (best, ECMP set in ranking order, deciding rule).
  */
 import { type Cidr, cidrContains } from '../net/index.js';
 import { type AttributeTable, ORIGIN_IGP, type PathAttributes } from './attributes.js';
-import {
-  type Candidate,
-  compareCandidates,
-  decidingRule,
-  mergeable,
-  type RouteSource,
-  type Rule,
-  selectBest,
-} from './best-path.js';
+import { type Candidate, decide, insertRanked, mergeable, type RouteSource, RULES } from './best-path.js';
 import { type Peering, peerRouterId, type Speaker } from './peering.js';
-import { decisionCode, type RouteSourceCode, SOURCES, type StoredRoute } from './rib.js';
+import { decisionCode, EQUAL_PATHS, type RouteSourceCode, SOURCES, type StoredRoute } from './rib.js';
 
 /** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
 export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
@@ -41,6 +33,12 @@ function blankCandidate(): MutableCandidate {
   };
 }
 
+/** Whether a neighbour is among a route's next hops already (ADD-PATH: several paths from one peer). */
+function listed(route: StoredRoute, neighbor: number): boolean {
+  for (let i = 0; i < route.viaCount; i++) if (route.via[i] === neighbor) return true;
+  return false;
+}
+
 function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
   for (const subnet of subnets) if (cidrContains(subnet, ip)) return true;
   return false;
@@ -56,8 +54,10 @@ export function nextHopResolvable(s: Speaker, nextHop: number): boolean {
 }
 
 export class RouteChooser {
-  private readonly picks = [blankCandidate(), blankCandidate(), blankCandidate()];
   private readonly localAttrs: (PathAttributes | undefined)[] = [];
+  /** The candidates being chosen among, filled in place, and their ranking when needed. */
+  private readonly pool: MutableCandidate[] = [];
+  private readonly order: number[] = [];
 
   constructor(
     private readonly peering: Peering,
@@ -73,53 +73,49 @@ export class RouteChooser {
   }
 
   /**
-   * The best usable route and its ECMP companions, into `route`; false when there is none. One
-   * pass keeps the best and the runner-up (the comparison that ranked them names the deciding
-   * rule), a second finds the companions; three or more next hops take selectBest for their order.
+   * The best usable route and its ECMP companions, into `route`; false when there is none. The
+   * candidates are filled once into a reused pool and ranked as selectBest ranks them
+   * (insertRanked): the best is first, the comparison with the runner-up names the
+   * deciding rule, and the ECMP companions are those, in ranking order, that only rules past the
+   * IGP metric tell apart from it. Not only a run after the best: MED compares only routes from
+   * one neighbouring AS, so the ranking is not lexicographic.
    */
   choose(s: Speaker, found: readonly number[], route: StoredRoute): boolean {
-    const picks = this.picks;
-    let best = -1;
-    let second = -1;
-    let bestAt = -1;
-    let rule: Rule | undefined;
-    for (let i = 0; i < found.length; i += 2) {
-      const slot = best !== 0 && second !== 0 ? 0 : best !== 1 && second !== 1 ? 1 : 2;
-      const c = this.fill(picks[slot] as MutableCandidate, s, found[i] as number, found[i + 1] as number);
-      const versusBest = best < 0 ? undefined : decidingRule(c, picks[best] as MutableCandidate);
-      if (best < 0 || (versusBest !== undefined && versusBest.verdict < 0)) {
-        second = best;
-        best = slot;
-        bestAt = i;
-        rule = versusBest?.rule;
-      } else if (second < 0 || compareCandidates(c, picks[second] as MutableCandidate) < 0) {
-        second = slot;
-        rule = versusBest?.rule;
-      }
-    }
-    const top = picks[best];
-    // BIRD selects a route whose next hop it cannot resolve too (the kernel gets it as unreachable).
-    if (top === undefined) return false;
+    const count = found.length / 2;
+    if (count === 0) return false;
+    const order = this.rank(s, found, count);
+    const pool = this.pool;
+    const top = pool[order[0] as number] as MutableCandidate;
+    const runnerUp = pool[order[1] as number];
+    const rule = runnerUp === undefined ? 0 : decide(top, runnerUp);
     route.attrs = top.attrsId;
     route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
-    route.decision = decisionCode(second < 0 ? undefined : rule);
+    route.decision = runnerUp === undefined ? 0 : rule === 0 ? EQUAL_PATHS : decisionCode(RULES[Math.abs(rule) - 1]);
     route.via[0] = top.neighborIndex;
     route.viaCount = 1;
+    route.paths = 1;
+    // BIRD selects a route whose next hop it cannot resolve too (the kernel gets it as unreachable).
     if (top.source !== 'bgp' || !top.nextHopResolvable) return true;
-    const spare = picks[best === 0 ? 1 : 0] as MutableCandidate;
-    for (let i = 0; i < found.length; i += 2) {
-      if (i === bestAt || !mergeable(top, this.fill(spare, s, found[i] as number, found[i + 1] as number))) continue;
-      if (route.viaCount === 2) return this.chooseBySorting(s, found, route);
-      route.via[route.viaCount++] = spare.neighborIndex;
+    for (let i = 1; i < count; i++) {
+      const c = pool[order[i] as number] as MutableCandidate;
+      if (!mergeable(top, c)) continue;
+      route.paths++;
+      if (!listed(route, c.neighborIndex)) route.via[route.viaCount++] = c.neighborIndex;
     }
     return true;
   }
 
-  private chooseBySorting(s: Speaker, found: readonly number[], route: StoredRoute): boolean {
-    const selection = selectBest(this.candidates(s, found));
-    route.viaCount = 0;
-    for (const c of selection?.ecmp ?? []) route.via[route.viaCount++] = c.neighborIndex;
-    return true;
+  /** Fills the pool with the candidates and returns their ranking, best first. */
+  private rank(s: Speaker, found: readonly number[], count: number): readonly number[] {
+    const pool = this.pool;
+    const order = this.order;
+    order.length = 0;
+    for (let k = 0; k < count; k++) {
+      if (pool.length === k) pool.push(blankCandidate());
+      this.fill(pool[k] as MutableCandidate, s, found[2 * k] as number, found[2 * k + 1] as number);
+      insertRanked(order, k, pool);
+    }
+    return order;
   }
 
   /** Fills a candidate in place from a neighbour and attribute set (or -1 and a local source). */
@@ -141,7 +137,7 @@ export class RouteChooser {
       c.attrs = attrs;
       c.attrsId = attrsOrSource;
       c.ebgp = n.remoteAs !== s.asNumber;
-      c.nextHopResolvable = nextHopResolvable(s, attrs.nextHop);
+      c.nextHopResolvable = onLink || nextHopResolvable(s, attrs.nextHop);
       c.igpMetric = onLink ? 0 : 1;
       c.peerRouterId = peerRouterId(this.peering, n);
       c.peerAddress = n.remoteAddress;

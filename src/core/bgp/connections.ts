@@ -21,6 +21,7 @@ import type { Underlay } from '../topology/underlay.js';
 import { PrefixTable } from './attributes.js';
 import type { RouteSource } from './best-path.js';
 import type { ChangeList } from './changes.js';
+import { PathSets } from './path-sets.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
 import { SpeakerRib } from './rib.js';
 import { BGP_PORT, type BgpState, type SessionEvent, step, TIMERS } from './session.js';
@@ -82,6 +83,8 @@ const MESSAGE_DELAY = 0.001;
 
 export abstract class BgpSessions {
   readonly prefixes = new PrefixTable();
+  /** ADD-PATH's sets of paths one neighbour sends for a prefix, shared by every speaker. */
+  readonly paths = new PathSets();
   readonly engine = new Engine<NetEvent>();
   readonly sessions: SessionStatus[];
   readonly timeline: TimelineEntry[] = [];
@@ -103,7 +106,7 @@ export abstract class BgpSessions {
       up: true,
       restarting: false,
       local: new Map(),
-      rib: new SpeakerRib(capacity),
+      rib: new SpeakerRib(capacity, this.paths),
       reexportable: new Set(),
       blockedPorts: new Set(),
     }));

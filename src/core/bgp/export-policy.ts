@@ -17,8 +17,8 @@
  */
 import { type Cidr, cidrContains } from '../net/index.js';
 import { type AttributeTable, OriginatedAttributes, type PathAttributes, type PrefixTable } from './attributes.js';
+import type { PathSets } from './path-sets.js';
 import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
-import { BGP, type StoredRoute } from './rib.js';
 
 /** No route: a withdrawal, or nothing to send. */
 export const NO_ROUTE = -1;
@@ -40,6 +40,7 @@ export class ExportPolicy {
   private stamp = 0;
   /** Per export class: (attribute set, neighbour it came from) → what the class is sent. */
   private readonly exportMemo: Map<number, number>[] = [];
+  private readonly scratch: number[] = [];
 
   constructor(
     private readonly peering: Peering,
@@ -47,7 +48,8 @@ export class ExportPolicy {
     private readonly attributes: AttributeTable,
     pools: readonly { readonly cidr: Cidr; readonly disableBGPExport: boolean; readonly vxlanMode: string }[],
     /** Service ranges a node advertises (serviceClusterIPs, serviceExternalIPs). */
-    private readonly serviceRanges: readonly Cidr[] = [],
+    private readonly serviceRanges: readonly Cidr[],
+    private readonly paths: PathSets,
   ) {
     this.originated = new OriginatedAttributes(attributes);
     this.poolCidrs = pools.map((pool) => ({
@@ -66,20 +68,70 @@ export class ExportPolicy {
   }
 
   /**
-   * What a speaker sends a neighbour for a prefix when its Loc-RIB holds `route`, or NO_ROUTE.
-   * Grouped: computed once per export class and change (slot 0 before, 1 after).
+   * What a speaker sends a neighbour for a prefix whose candidates are `list` (flat [neighbour,
+   * attrs] pairs, -1 and a source code for a local route): with ADD-PATH, every candidate's
+   * export but those the neighbour itself sent, as a path set (PathSets), or NO_ROUTE. Grouped:
+   * computed once per export class and change (slot 0 before, 1 after) unless the neighbour is
+   * one of the sources.
    */
-  exportAttrs(n: Neighbor, prefix: number, route: StoredRoute | undefined, grouped: boolean, slot = 0): number {
-    if (route === undefined) return NO_ROUTE;
-    const from = route.source === BGP ? (this.peering.neighbors[route.via[0] as number] as Neighbor) : undefined;
-    if (from?.index === n.index) return NO_ROUTE;
-    if (!grouped) return this.exportForClass(n, prefix, route.attrs, from);
+  exportPaths(n: Neighbor, prefix: number, list: readonly number[], grouped: boolean, slot = 0): number {
+    if (list.length === 0) return NO_ROUTE;
+    let fromNeighbor = false;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === n.index) fromNeighbor = true;
+    if (!grouped || fromNeighbor) return this.pathsFor(n, prefix, list);
     const key = (this.exportClass[n.index] as number) * 2 + slot;
     if (this.classStamp[key] !== this.stamp) {
-      this.classAttrs[key] = this.exportForClass(n, prefix, route.attrs, from);
+      this.classAttrs[key] = this.pathsFor(n, prefix, list);
       this.classStamp[key] = this.stamp;
     }
     return this.classAttrs[key] as number;
+  }
+
+  private pathsFor(n: Neighbor, prefix: number, list: readonly number[]): number {
+    if (list.length === 2)
+      return list[0] === n.index ? NO_ROUTE : this.exportCandidate(n, prefix, list[0] as number, list[1] as number);
+    const exports = this.scratch;
+    exports.length = 0;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === n.index) continue;
+      const attrs = this.exportCandidate(n, prefix, list[i] as number, list[i + 1] as number);
+      if (attrs !== NO_ROUTE) exports.push(attrs);
+    }
+    return this.paths.encode(exports);
+  }
+
+  /** One candidate's export to n's class: from a neighbour, or local (neighbour -1). */
+  private exportCandidate(n: Neighbor, prefix: number, neighbor: number, value: number): number {
+    const from = neighbor === NO_ROUTE ? undefined : (this.peering.neighbors[neighbor] as Neighbor);
+    return this.exportForClass(n, prefix, from === undefined ? NO_ROUTE : value, from);
+  }
+
+  /** The paths of an UPDATE a speaker accepts (one attribute set or a path set): those its loop checks let through. */
+  acceptedPaths(s: Speaker, n: Neighbor, value: number): number {
+    if (value >= 0) return this.acceptable(s, n, this.attributes.get(value)) ? value : NO_ROUTE;
+    const count = this.paths.count(value);
+    let accepted = 0;
+    for (let i = 0; i < count; i++)
+      if (this.acceptable(s, n, this.attributes.get(this.paths.member(value, i)))) accepted++;
+    if (accepted === count) return value;
+    const kept = this.scratch;
+    kept.length = 0;
+    for (let i = 0; i < count; i++) {
+      const attrs = this.paths.member(value, i);
+      if (this.acceptable(s, n, this.attributes.get(attrs))) kept.push(attrs);
+    }
+    return this.paths.encode(kept);
+  }
+
+  /** Whether a candidate list holds a path an iBGP peer that is not an rr client may be sent. */
+  reexportable(s: Speaker, list: readonly number[]): boolean {
+    for (let i = 0; i < list.length; i += 2) {
+      const from = list[i] as number;
+      if (from === NO_ROUTE) return true;
+      const n = this.peering.neighbors[from] as Neighbor;
+      if (n.rrClient || n.remoteAs !== s.asNumber) return true;
+    }
+    return false;
   }
 
   /** Loop checks on receipt: own AS in the path, own router ID as originator, own cluster ID. */

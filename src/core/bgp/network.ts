@@ -9,8 +9,9 @@
  *   restart (RFC 4724, as BIRD does it), until the neighbour's End-of-RIB flushes those it did
  *   not send again, or a timeout does: the restart time the restarting side advertised, for its
  *   peers; BIRD's `graceful restart wait` (240 s) for the restarting side itself;
- * - this file: what nodes originate (a static blackhole per affine block, a kernel /32 per
- *   borrowed address), best-path choice on every change, and delivery between speakers.
+ * - service-routes.ts: what a node originates (its blocks, borrowed /32s, Service ranges);
+ * - this file: best-path choice on every change, ADD-PATH (every path a peer may have goes out,
+ *   path sets in path-sets.ts), and delivery between speakers.
  * Invariants: the same topology, operations and seed give the same event order and results; a
  * route is in a Loc-RIB only while its session is Established, or while it is stale. Leaves out:
  * long-lived graceful restart, the restarting side holding its exports back until recovery ends,
@@ -20,7 +21,7 @@ import type { Cluster } from '../cluster/index.js';
 import type { RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, type PathAttributes } from './attributes.js';
-import { type RouteSource, type Selection, selectBest } from './best-path.js';
+import { type Selection, selectBest } from './best-path.js';
 import type { ChangeList } from './changes.js';
 import { type RibCandidate, RouteChooser } from './choose.js';
 import { BgpSessions, type NetEvent, type SessionStatus, type SpeakerState } from './connections.js';
@@ -28,8 +29,8 @@ import { ExportPolicy, NO_ROUTE } from './export-policy.js';
 import { RECOVERY_WAIT, StaleRoutes } from './graceful-restart.js';
 import { Outbox } from './outbox.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
-import { BGP, type LocRib, LocRibView, SOURCES, type StoredRoute, storedRoute } from './rib.js';
-import { advertisedServices } from './service-routes.js';
+import { type LocEntry, type LocRib, LocRibView, SOURCES, sameList, sameRoute, storedRoute } from './rib.js';
+import { originations } from './service-routes.js';
 import { TIMERS } from './session.js';
 
 export type { RibCandidate } from './choose.js';
@@ -53,10 +54,12 @@ export class BgpNetwork extends BgpSessions {
   /** Per speaker, the neighbours a learned route may go to whoever it came from: eBGP peers and rr clients. */
   private readonly widePeersOf: number[][];
   /** Scratch for the hot path: the flat candidate list, the route before and after a change. */
-  private readonly found: number[] = [];
   private readonly before = storedRoute();
   private readonly after = storedRoute();
-  private readonly exported = storedRoute();
+  /** A prefix's candidates (flat pairs) before and after a change, and for a first dump. */
+  private readonly beforeList: number[] = [];
+  private readonly afterList: number[] = [];
+  private readonly exported: number[] = [];
   private readonly policy: ExportPolicy;
   private readonly outbox: Outbox;
   private readonly chooser: RouteChooser;
@@ -69,11 +72,15 @@ export class BgpNetwork extends BgpSessions {
   constructor(peering: Peering, underlay: Underlay, cluster: Cluster, options: { seed: number; timeline: boolean }) {
     super(peering, underlay, cluster, options);
     const { bgp } = cluster.topology;
-    this.policy = new ExportPolicy(peering, this.prefixes, this.attributes, cluster.topology.pools, [
-      ...bgp.serviceClusterIPs,
-      ...bgp.serviceExternalIPs,
-    ]);
-    this.outbox = new Outbox(this.prefixes, this.attributes, this.counters);
+    this.policy = new ExportPolicy(
+      peering,
+      this.prefixes,
+      this.attributes,
+      cluster.topology.pools,
+      [...bgp.serviceClusterIPs, ...bgp.serviceExternalIPs],
+      this.paths,
+    );
+    this.outbox = new Outbox(this.prefixes, this.attributes, this.counters, this.paths);
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.chooser = new RouteChooser(peering, this.attributes);
     this.birdRuns = peering.speakers.map(() => 0);
@@ -113,8 +120,6 @@ export class BgpNetwork extends BgpSessions {
     const state = this.state[speaker] as SpeakerState;
     return new Set([...state.local.keys(), ...state.rib.learnedPrefixes()]);
   }
-
-  // --- sessions -------------------------------------------------------------------------------
 
   // --- failures and restores --------------------------------------------------------------------
 
@@ -218,24 +223,17 @@ export class BgpNetwork extends BgpSessions {
     const s = this.speaker(speaker);
     if (s.node === undefined || !this.birdRunning(speaker)) return;
     const state = this.state[speaker] as SpeakerState;
-    const wanted = new Map<number, RouteSource>();
-    for (const block of this.cluster.ipam.blocksOf(s.name)) {
-      if (block.pool.vxlanMode === 'Never') wanted.set(this.prefixes.intern(block.cidr), 'static');
-    }
-    for (const allocation of this.cluster.ipam.borrowedBy(s.name)) {
-      const pool = this.cluster.ipam.blockContaining(allocation.ip)?.pool;
-      if (pool?.vxlanMode === 'Never') wanted.set(this.prefixes.intern({ base: allocation.ip, len: 32 }), 'kernel');
-    }
-    for (const cidr of advertisedServices(this.cluster, s.node, this.engine.now))
-      wanted.set(this.prefixes.intern(cidr), 'static');
+    const wanted = originations(this.cluster, s.node, this.prefixes, this.engine.now);
     for (const prefix of [...state.local.keys()]) {
       if (!wanted.has(prefix)) {
+        this.snapshot(speaker, prefix);
         state.local.delete(prefix);
         this.recompute(speaker, prefix);
       }
     }
     for (const [prefix, source] of wanted) {
       if (state.local.get(prefix) === source) continue;
+      this.snapshot(speaker, prefix);
       state.local.set(prefix, source);
       this.recompute(speaker, prefix);
     }
@@ -255,55 +253,68 @@ export class BgpNetwork extends BgpSessions {
     return into;
   }
 
-  /** The attributes a neighbour announced for a prefix, as this speaker holds them (Adj-RIB-In). */
-  attributesFrom(speaker: number, prefix: number, neighbor: number): PathAttributes | undefined {
-    const attrs = (this.state[speaker] as SpeakerState).rib.candidateFrom(prefix, neighbor);
-    return attrs < 0 ? undefined : this.attributes.get(attrs);
+  /** The attributes of each path a route's next hops come from (with ADD-PATH, several per peer). */
+  ecmpAttributes(speaker: number, prefix: number, route: LocEntry): PathAttributes[] {
+    if (route.paths <= 1) return route.attrs < 0 ? [] : [this.attributes.get(route.attrs)];
+    return (this.selection(speaker, prefix)?.ecmp ?? []).map((c) => c.attrs);
+  }
+
+  /** Keeps a prefix's candidates before a change, for recompute to tell what its peers were sent. */
+  private snapshot(speaker: number, prefix: number): void {
+    this.beforeList.length = 0;
+    this.collect(speaker, prefix, this.beforeList);
   }
 
   selection(speaker: number, prefix: number): Selection<RibCandidate> | undefined {
     return selectBest(this.candidates(speaker, prefix));
   }
 
-  /** The best usable route for a prefix into `this.after`; false when there is none. */
-  private choose(speaker: number, prefix: number): boolean {
-    const found = this.found;
-    found.length = 0;
-    return this.chooser.choose(this.speaker(speaker), this.collect(speaker, prefix, found), this.after);
-  }
-
+  /**
+   * After a change to a prefix's candidates (taken before it by `snapshot`): the best route, and
+   * what each peer is sent. Sessions negotiate ADD-PATH (Calico's `add paths on`), so a peer is
+   * sent every candidate's export, not the best's alone: a change to any path goes out.
+   */
   private recompute(speaker: number, prefix: number): void {
     const state = this.state[speaker] as SpeakerState;
     const before = state.rib.readRoute(prefix, this.before) ? this.before : undefined;
-    const after = this.choose(speaker, prefix) ? this.after : undefined;
-    const wasReexportable = before?.reexportable === true;
-    const from = after?.source === BGP ? this.neighbor(after.via[0] as number) : undefined;
-    const reexportable =
-      after !== undefined && (from === undefined || from.rrClient || from.remoteAs !== this.speaker(speaker).asNumber);
-    if (after !== undefined) after.reexportable = reexportable;
-    if (sameRoute(before, after)) {
-      // The deciding rule may have changed even when the route did not.
-      if (after !== undefined) state.rib.setRoute(prefix, after);
-      return;
-    }
+    const beforeList = this.beforeList;
+    const afterList = this.collect(speaker, prefix, this.clearedAfterList());
+    const after = this.chooser.choose(this.speaker(speaker), afterList, this.after) ? this.after : undefined;
+    const wasWide = this.policy.reexportable(this.speaker(speaker), beforeList);
+    const isWide = this.policy.reexportable(this.speaker(speaker), afterList);
+    if (after !== undefined) after.reexportable = isWide;
+    if (isWide && !wasWide) state.reexportable.add(prefix);
+    else if (!isWide && wasWide) state.reexportable.delete(prefix);
     if (after === undefined) state.rib.deleteRoute(prefix);
+    // The deciding rule may have changed even when the route did not.
     else state.rib.setRoute(prefix, after);
-    if (reexportable && !wasReexportable) state.reexportable.add(prefix);
-    else if (!reexportable && wasReexportable) state.reexportable.delete(prefix);
-    this.counters.lastRouteChange = this.engine.now;
-    this.log(speaker, 'route', after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed', prefix);
+    if (!sameRoute(before, after)) {
+      this.counters.lastRouteChange = this.engine.now;
+      this.log(
+        speaker,
+        'route',
+        after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed',
+        prefix,
+      );
+    }
+    if (sameList(beforeList, afterList)) return;
     this.policy.nextChange();
-    // iBGP peers that are not rr clients were sent nothing for a route that was and is not
-    // re-exportable, and are sent nothing now: in a mesh that is every peer of every learned route.
-    const neighbors = wasReexportable || reexportable ? this.neighborsOf[speaker] : this.widePeersOf[speaker];
+    // iBGP peers that are not rr clients were sent nothing for a prefix with no re-exportable
+    // path, and are sent nothing now: in a mesh that is every peer of every learned route.
+    const neighbors = wasWide || isWide ? this.neighborsOf[speaker] : this.widePeersOf[speaker];
     for (const index of neighbors as number[]) {
       const n = this.neighbor(index);
       if ((this.sessions[n.session] as SessionStatus).state !== 'Established') continue;
-      // What an Established neighbour was last sent is the export of the route before the change.
-      const was = this.policy.exportAttrs(n, prefix, before, true, 0);
-      const now = this.policy.exportAttrs(n, prefix, after, true, 1);
+      // What an Established neighbour was last sent is the export of the paths before the change.
+      const was = this.policy.exportPaths(n, prefix, beforeList, true, 0);
+      const now = this.policy.exportPaths(n, prefix, afterList, true, 1);
       if (was !== now) this.enqueue(n, prefix, now);
     }
+  }
+
+  private clearedAfterList(): number[] {
+    this.afterList.length = 0;
+    return this.afterList;
   }
 
   /** Queues a change for a neighbour; the first change of a window schedules the send. */
@@ -356,8 +367,9 @@ export class BgpNetwork extends BgpSessions {
       const prefix = data[i] as number;
       const attrsId = data[i + 1] as number;
       stale?.delete(prefix);
-      if (attrsId !== NO_ROUTE && this.policy.acceptable(s, n, this.attributes.get(attrsId)))
-        rib.putCandidate(prefix, neighborIndex, attrsId);
+      const accepted = attrsId === NO_ROUTE ? NO_ROUTE : this.policy.acceptedPaths(s, n, attrsId);
+      this.snapshot(n.speaker, prefix);
+      if (accepted !== NO_ROUTE) rib.putCandidate(prefix, neighborIndex, accepted);
       else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
       this.recompute(n.speaker, prefix);
     }
@@ -367,11 +379,12 @@ export class BgpNetwork extends BgpSessions {
     const n = this.neighbor(side);
     const state = this.state[n.speaker] as SpeakerState;
     const ibgpNonClient = n.remoteAs === this.speaker(n.speaker).asNumber && !n.rrClient;
-    // The neighbour was sent nothing yet: every route it may have goes out.
+    // The neighbour was sent nothing yet: every path it may have goes out.
+    const list = this.exported;
     for (const prefix of ibgpNonClient ? state.reexportable : state.rib.routes()) {
-      const route = state.rib.readRoute(prefix, this.exported) ? this.exported : undefined;
-      const attrs = this.policy.exportAttrs(n, prefix, route, false);
-      if (attrs !== NO_ROUTE) this.enqueue(n, prefix, attrs);
+      list.length = 0;
+      const paths = this.policy.exportPaths(n, prefix, this.collect(n.speaker, prefix, list), false);
+      if (paths !== NO_ROUTE) this.enqueue(n, prefix, paths);
     }
     // A far end holding stale routes from this side learns the dump is whole by End-of-RIB.
     const far = this.farSide(side);
@@ -387,6 +400,7 @@ export class BgpNetwork extends BgpSessions {
     const n = this.neighbor(side);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
     for (const prefix of rib.prefixesFrom(side)) {
+      this.snapshot(n.speaker, prefix);
       rib.dropCandidate(prefix, side);
       this.recompute(n.speaker, prefix);
     }
@@ -425,7 +439,10 @@ export class BgpNetwork extends BgpSessions {
     const n = this.neighbor(side);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
     this.log(n.speaker, 'event', `${n.name}: ${why}, ${routes(prefixes.size, 'stale ')} flushed`);
-    for (const prefix of prefixes) if (rib.dropCandidate(prefix, side)) this.recompute(n.speaker, prefix);
+    for (const prefix of prefixes) {
+      this.snapshot(n.speaker, prefix);
+      if (rib.dropCandidate(prefix, side)) this.recompute(n.speaker, prefix);
+    }
   }
 
   private handle(event: NetEvent): void {
@@ -470,11 +487,4 @@ export class BgpNetwork extends BgpSessions {
 
 function routes(count: number, kind = ''): string {
   return `${count} ${kind}route${count === 1 ? '' : 's'}`;
-}
-
-function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.attrs !== b.attrs || a.source !== b.source || a.viaCount !== b.viaCount) return false;
-  for (let i = 0; i < a.viaCount; i++) if (a.via[i] !== b.via[i]) return false;
-  return true;
 }

@@ -9,6 +9,7 @@
 import type { AttributeTable, PrefixTable } from './attributes.js';
 import { type ChangeList, ChangePool } from './changes.js';
 import { NO_ROUTE } from './export-policy.js';
+import type { PathSets } from './path-sets.js';
 
 export interface MessageCounters {
   updates: number;
@@ -29,6 +30,7 @@ export class Outbox {
     private readonly prefixes: PrefixTable,
     private readonly attributes: AttributeTable,
     private readonly counters: MessageCounters,
+    private readonly paths: PathSets,
   ) {}
 
   /** Queues a change; true when it is the first of a window, so the caller schedules the send. */
@@ -95,12 +97,16 @@ export class Outbox {
     box.length = kept;
     let withdraws = false;
     for (let i = 1; i < kept; i += 2) {
-      const attrs = data[i] as number;
-      if (attrs === NO_ROUTE) withdraws = true;
-      else if (this.attrsStamp[attrs] !== stamp) {
-        this.attrsStamp[attrs] = stamp;
-        this.counters.updates++;
-      }
+      const value = data[i] as number;
+      if (value === NO_ROUTE) withdraws = true;
+      // One UPDATE per attribute set, each path of a set (ADD-PATH) counted with its own.
+      else
+        for (let m = 0; m < this.paths.count(value); m++) {
+          const attrs = this.paths.member(value, m);
+          if (this.attrsStamp[attrs] === stamp) continue;
+          this.attrsStamp[attrs] = stamp;
+          this.counters.updates++;
+        }
     }
     if (withdraws) this.counters.withdraws += 1;
     return box;

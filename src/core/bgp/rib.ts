@@ -2,8 +2,10 @@
  * One speaker's RIBs in typed arrays indexed by prefix id, so that 5,000 speakers holding 5,000
  * prefixes each (25 million routes) fit in memory and no route is a JavaScript object:
  * - the Loc-RIB: per prefix, the best route's attribute set, its first two next-hop neighbours
- *   (a client of two reflectors has both), and one byte for its source and the rule that chose
- *   it; ECMP companions beyond two live in a side map, as they are rare;
+ *   (a client of two reflectors has both), one byte for its source and the rule that chose it,
+ *   and one for the number of ECMP paths (with ADD-PATH one neighbour may send several, so a
+ *   neighbour is listed once however many of its paths are used); next-hop neighbours beyond two
+ *   live in a side map, as they are rare;
  * - the Adj-RIBs-In: per prefix, two inline (neighbour, attribute set) slots, which is all a
  *   client of two reflectors or a mesh member ever needs, and a side map for more.
  * Invariants: a slot beyond an array's length reads as empty; the arrays grow with the prefix
@@ -11,6 +13,7 @@
  * Readers outside the network see the Loc-RIB through LocRibView, as entries made on demand.
  */
 import { type RouteSource, RULES, type Rule } from './best-path.js';
+import type { PathSets } from './path-sets.js';
 
 export type RouteSourceCode = 0 | 1 | 2;
 
@@ -18,7 +21,10 @@ export type RouteSourceCode = 0 | 1 | 2;
 export interface LocEntry {
   readonly attrs: number;
   readonly source: RouteSource;
+  /** The neighbours the ECMP paths came from, each once, best first. */
   readonly via: readonly number[];
+  /** How many paths are used (ECMP), which may be more than via's neighbours with ADD-PATH. */
+  readonly paths: number;
   readonly decidedBy: string;
 }
 
@@ -27,9 +33,11 @@ export interface StoredRoute {
   /** The attribute set id, or -1 for a local route. */
   attrs: number;
   source: RouteSourceCode;
-  /** The next-hop neighbours, best first (-1 for a local route): the first viaCount of via. */
+  /** The next-hop neighbours, each once, best first (-1 for a local route): the first viaCount of via. */
   readonly via: number[];
   viaCount: number;
+  /** The number of ECMP paths (at most 255 are counted). */
+  paths: number;
   decision: number;
   /** Whether an iBGP peer that is not an rr client may be sent it (see BgpNetwork). */
   reexportable: boolean;
@@ -57,6 +65,7 @@ export class SpeakerRib {
   private locVia2: Int32Array = EMPTY;
   /** Loc-RIB: source in the low two bits, the deciding rule in the next four, then reexportable. */
   private locMeta: Uint8Array = EMPTY_BYTES;
+  private locPaths: Uint8Array = EMPTY_BYTES;
   private readonly locMoreVia = new Map<number, number[]>();
   private locCount = 0;
   /** Adj-RIB-In: neighbour + 1 (0: empty slot) and attribute set, two slots per prefix. */
@@ -66,7 +75,10 @@ export class SpeakerRib {
   private readonly inMore = new Map<number, number[]>();
 
   /** `capacity` is a hint: the prefix table's size, so arrays are sized once, not grown often. */
-  constructor(private readonly capacity: () => number) {}
+  constructor(
+    private readonly capacity: () => number,
+    private readonly paths: PathSets,
+  ) {}
 
   get size(): number {
     return this.locCount;
@@ -84,6 +96,7 @@ export class SpeakerRib {
     into.source = (meta & 3) as RouteSourceCode;
     into.decision = (meta >> 2) & 15;
     into.reexportable = (meta & REEXPORTABLE) !== 0;
+    into.paths = this.locPaths[prefix] as number;
     into.via[0] = this.locVia[prefix] as number;
     into.viaCount = 1;
     const second = this.locVia2[prefix] as number;
@@ -100,12 +113,14 @@ export class SpeakerRib {
       this.locVia = grown(this.locVia, prefix, hint);
       this.locVia2 = grown(this.locVia2, prefix, hint);
       this.locMeta = grown(this.locMeta, prefix, hint);
+      this.locPaths = grown(this.locPaths, prefix, hint);
     }
     if (this.locAttrs[prefix] === 0) this.locCount++;
     this.locAttrs[prefix] = route.attrs + 2;
     this.locVia[prefix] = route.via[0] as number;
     this.locVia2[prefix] = route.viaCount > 1 ? (route.via[1] as number) + 1 : 0;
     this.locMeta[prefix] = route.source | (route.decision << 2) | (route.reexportable ? REEXPORTABLE : 0);
+    this.locPaths[prefix] = Math.min(route.paths, 255);
     if (route.viaCount > 2) this.locMoreVia.set(prefix, route.via.slice(2, route.viaCount));
     else this.locMoreVia.delete(prefix);
   }
@@ -122,7 +137,7 @@ export class SpeakerRib {
     for (let p = 0; p < this.locAttrs.length; p++) if (this.locAttrs[p] !== 0) yield p;
   }
 
-  /** The attribute set a neighbour sent for a prefix, or -1. */
+  /** What a neighbour sent for a prefix: an attribute set, a path set (PathSets), or -1. */
   candidateFrom(prefix: number, neighbor: number): number {
     if (prefix >= this.inNeighbor.length) return -1;
     const slot = prefix * 2;
@@ -134,16 +149,22 @@ export class SpeakerRib {
     return -1;
   }
 
-  /** Writes a prefix's Adj-RIB-In candidates into `into` as flat [neighbour, attrs, ...]. */
+  /** Writes a prefix's Adj-RIB-In candidates into `into` as flat [neighbour, attrs, ...], a pair per path. */
   collectCandidates(prefix: number, into: number[]): void {
     if (prefix >= this.inNeighbor.length / 2) return;
     const slot = prefix * 2;
     for (let s = slot; s < slot + 2; s++) {
       const n = this.inNeighbor[s] as number;
-      if (n !== 0) into.push(n - 1, this.inAttrs[s] as number);
+      if (n !== 0) this.pushPaths(into, n - 1, this.inAttrs[s] as number);
     }
     const more = this.inMore.get(prefix);
-    if (more !== undefined) into.push(...more);
+    if (more !== undefined)
+      for (let i = 0; i < more.length; i += 2) this.pushPaths(into, more[i] as number, more[i + 1] as number);
+  }
+
+  private pushPaths(into: number[], neighbor: number, value: number): void {
+    if (value >= 0) into.push(neighbor, value);
+    else for (let i = 0; i < this.paths.count(value); i++) into.push(neighbor, this.paths.member(value, i));
   }
 
   /** Adds or replaces a neighbour's candidate. */
@@ -220,7 +241,7 @@ export class SpeakerRib {
     const found: number[] = [];
     for (let p = 0; p * 2 < this.inNeighbor.length; p++) {
       if (this.inNeighbor[p * 2] === neighbor + 1 || this.inNeighbor[p * 2 + 1] === neighbor + 1) found.push(p);
-      else if (this.inMore.has(p) && this.candidateFrom(p, neighbor) >= 0) found.push(p);
+      else if (this.inMore.has(p) && this.candidateFrom(p, neighbor) !== -1) found.push(p);
     }
     return found;
   }
@@ -240,14 +261,19 @@ export class SpeakerRib {
 
 export const SOURCES: readonly RouteSource[] = ['static', 'kernel', 'bgp'];
 export const BGP: RouteSourceCode = 2;
-/** What decided a stored route: 0 for the only route, else 1 + the index of the rule in RULES. */
-const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id)];
+/**
+ * What decided a stored route: 0 for the only route, 1 + the index of the rule in RULES, or
+ * EQUAL_PATHS when no rule tells the best from the runner-up (ADD-PATH: two paths from one peer
+ * that differ only in what BIRD does not compare; BIRD keeps the one it held first).
+ */
+const DECISIONS: readonly string[] = ['only-route', ...RULES.map((rule) => rule.id), 'equal-paths'];
+export const EQUAL_PATHS = DECISIONS.length - 1;
 /** Decision codes are packed into 4 bits of a route's meta byte (see readRoute). */
 const DECISION_BITS = 4;
 if (DECISIONS.length > 1 << DECISION_BITS)
   throw new Error(`${DECISIONS.length} decision codes do not fit in ${DECISION_BITS} bits`);
 
-/** The deciding rule's id (or 'only-route') for a stored decision code. */
+/** The deciding rule's id (or 'only-route', 'equal-paths') for a stored decision code. */
 export function decisionName(code: number): string {
   return DECISIONS[code] as string;
 }
@@ -281,6 +307,7 @@ export class LocRibView implements LocRib {
           attrs: route.attrs,
           source: SOURCES[route.source] as RouteSource,
           via: route.via.slice(0, route.viaCount),
+          paths: route.paths,
           decidedBy: decisionName(route.decision),
         }
       : undefined;
@@ -304,5 +331,20 @@ export class LocRibView implements LocRib {
 }
 
 export function storedRoute(): StoredRoute {
-  return { attrs: -1, source: BGP, via: [], viaCount: 0, decision: 0, reexportable: false };
+  return { attrs: -1, source: BGP, via: [], viaCount: 0, paths: 0, decision: 0, reexportable: false };
+}
+
+/** Whether two flat candidate lists are the same, pair by pair. */
+export function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two stored routes are the same route (attributes, source, next-hop neighbours, paths). */
+export function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.attrs !== b.attrs || a.source !== b.source || a.viaCount !== b.viaCount || a.paths !== b.paths) return false;
+  for (let i = 0; i < a.viaCount; i++) if (a.via[i] !== b.via[i]) return false;
+  return true;
 }

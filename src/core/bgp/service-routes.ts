@@ -1,5 +1,7 @@
 /**
- * Calico's service advertisement (BIRD mode): each node not labelled
+ * What a node originates into BIRD: a static blackhole per block affine to it, a kernel /32 per
+ * address it borrowed from another node's block (both only for pools BGP carries, not VXLAN's),
+ * and Calico's service advertisement (BIRD mode): each node not labelled
  * node.kubernetes.io/exclude-from-external-load-balancers originates every configured Service range
  * (serviceClusterIPs, serviceExternalIPs) as a blackhole static route, so an upstream router gets
  * them from every node and spreads the traffic (ECMP). A Service with externalTrafficPolicy Local
@@ -11,6 +13,8 @@ import { endpointsOf } from '../cluster/endpoints.js';
 import type { Cluster } from '../cluster/index.js';
 import { type Cidr, cidrContains } from '../net/index.js';
 import type { ClusterNode } from '../topology/model.js';
+import type { PrefixTable } from './attributes.js';
+import type { RouteSource } from './best-path.js';
 
 const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -40,4 +44,22 @@ export function advertisedServices(cluster: Cluster, node: ClusterNode, now: num
 /** Whether a Calico node keeps a route out of its kernel: it lies in an advertised Service range. */
 export function inServiceRange(ranges: readonly Cidr[], cidr: Cidr): boolean {
   return ranges.some((range) => cidrContains(range, cidr.base) && cidr.len >= range.len);
+}
+
+/** The prefixes (interned) a node originates at a moment, each with its source. */
+export function originations(
+  cluster: Cluster,
+  node: ClusterNode,
+  prefixes: PrefixTable,
+  now: number,
+): Map<number, RouteSource> {
+  const wanted = new Map<number, RouteSource>();
+  for (const block of cluster.ipam.blocksOf(node.name))
+    if (block.pool.vxlanMode === 'Never') wanted.set(prefixes.intern(block.cidr), 'static');
+  for (const allocation of cluster.ipam.borrowedBy(node.name)) {
+    const pool = cluster.ipam.blockContaining(allocation.ip)?.pool;
+    if (pool?.vxlanMode === 'Never') wanted.set(prefixes.intern({ base: allocation.ip, len: 32 }), 'kernel');
+  }
+  for (const cidr of advertisedServices(cluster, node, now)) wanted.set(prefixes.intern(cidr), 'static');
+  return wanted;
 }

@@ -199,8 +199,7 @@ function nodeFib(sim: Simulation, speakerIndex: number): Fib {
       return { prefix, kind: 'unreachable', nextHops: [], proto: 'bird', route: { prefixId, entry: route } };
     const hops = new Map<Ipv4, NextHop>();
     let encap: 'ipip' | undefined;
-    for (const neighborIndex of route.via) {
-      const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop ?? attrs.nextHop;
+    for (const { nextHop } of network.ecmpAttributes(speakerIndex, prefixId, route)) {
       if (pool !== undefined && encapsulates(pool.ipipMode, node.subnet, nextHop)) {
         encap = 'ipip';
         hops.set(nextHop, { via: nextHop, dev: 'tunl0', onlink: true });
@@ -335,9 +334,7 @@ function routerFib(sim: Simulation, speakerIndex: number): Fib {
   const entry = (prefixId: number, route: LocEntry): FibEntry | undefined => {
     if (route.source !== 'bgp') return undefined;
     const hops = new Map<Ipv4, NextHop>();
-    for (const neighborIndex of route.via) {
-      const nextHop = network.attributesFrom(speakerIndex, prefixId, neighborIndex)?.nextHop;
-      if (nextHop === undefined) continue;
+    for (const { nextHop } of network.ecmpAttributes(speakerIndex, prefixId, route)) {
       const dev = deviceFor(router, nextHop);
       if (dev !== undefined) hops.set(nextHop, { via: nextHop, dev, onlink: false });
       else for (const hop of underlay.lookup(nextHop)?.nextHops ?? []) hops.set(hop.via, hop);

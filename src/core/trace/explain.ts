@@ -40,7 +40,7 @@ export function routeOrigin(sim: Simulation, machine: string, entry: FibEntry): 
     ...(attrs?.originatorId !== undefined ? { originator: attrs.originatorId } : {}),
     ...(attrs !== undefined ? { asPath: attrs.asPath } : {}),
     decidedBy: loc.decidedBy,
-    paths: loc.via.length,
+    paths: loc.paths,
   };
 }
 

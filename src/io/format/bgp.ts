@@ -215,7 +215,6 @@ function describeCandidate(sim: Simulation, c: RibCandidate): string {
 export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): string {
   const query = new Query(sim);
   const selection = query.selection(machine, prefix);
-  const installed = query.bestRoute(machine, prefix)?.entry;
   if (selection === undefined)
     return `${formatCidr(prefix)} on ${machine}: no route (nothing announced it to ${machine}, or it was filtered)\n`;
   const count = selection.ranking.length;
@@ -227,7 +226,7 @@ export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): st
     );
   const losers = explainLosers(selection);
   for (const loser of losers) {
-    const ecmp = installed?.via.includes(loser.candidate.neighborIndex) && loser.candidate.source === 'bgp';
+    const ecmp = selection.ecmp.includes(loser.candidate);
     lines.push(`  ${ecmp ? 'ecmp ' : 'lost '}  ${describeCandidate(sim, loser.candidate)}`);
     lines.push(
       ecmp
@@ -239,7 +238,9 @@ export function explainRoute(sim: Simulation, machine: string, prefix: Cidr): st
   lines.push(
     selection.decidedBy === 'only-route'
       ? 'Decided by: only route'
-      : `Decided by: ${selection.decidedBy}${rule ? ` (${rule.cite})` : ''}`,
+      : selection.decidedBy === 'equal-paths'
+        ? 'Decided by: equal-paths (no rule tells the two apart: with ADD-PATH one peer sent both; the one held first stays best, as in BIRD)'
+        : `Decided by: ${selection.decidedBy}${rule ? ` (${rule.cite})` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,88 @@
+/**
+ * ADD-PATH's several paths for one prefix from one neighbour, kept compact: an Adj-RIB-In slot
+ * holds one attribute set id (>= 0), none (-1), or an interned set of them, encoded as -(id + 2),
+ * so a client of two reflectors keeps its two inline slots however many paths each one sends.
+ * Sets are interned by a hash of their sorted ids in an open-addressing table, with their members
+ * in one flat array, so encoding a set that exists already allocates nothing.
+ * Invariant: a set holds two or more distinct ids, sorted; equal sets share one id.
+ */
+const NONE = -1;
+const EMPTY = -1;
+
+export class PathSets {
+  /** Every set's members, one after another; a set is (start, size). */
+  private readonly flat: number[] = [];
+  private readonly start: number[] = [];
+  private readonly size: number[] = [];
+  private table = new Int32Array(1 << 10).fill(EMPTY);
+  private readonly sorted: number[] = [];
+
+  /** The slot value for these attribute set ids (any order, repeats allowed). */
+  encode(attrs: readonly number[]): number {
+    if (attrs.length === 0) return NONE;
+    if (attrs.length === 1) return attrs[0] as number;
+    const sorted = this.sortedDistinct(attrs);
+    if (sorted.length === 1) return sorted[0] as number;
+    const mask = this.table.length - 1;
+    let slot = hash(sorted) & mask;
+    for (let id = this.table[slot] as number; id !== EMPTY; id = this.table[slot] as number) {
+      if (this.holds(id, sorted)) return -(id + 2);
+      slot = (slot + 1) & mask;
+    }
+    const id = this.start.length;
+    this.start.push(this.flat.length);
+    this.size.push(sorted.length);
+    for (const attrsId of sorted) this.flat.push(attrsId);
+    this.table[slot] = id;
+    if (this.start.length * 2 > this.table.length) this.grow();
+    return -(id + 2);
+  }
+
+  /** How many attribute sets a slot value stands for. */
+  count(value: number): number {
+    if (value >= 0) return 1;
+    return value === NONE ? 0 : (this.size[-value - 2] as number);
+  }
+
+  /** The i-th attribute set id a slot value stands for (0 <= i < count). */
+  member(value: number, i: number): number {
+    return value >= 0 ? value : (this.flat[(this.start[-value - 2] as number) + i] as number);
+  }
+
+  private sortedDistinct(attrs: readonly number[]): number[] {
+    const sorted = this.sorted;
+    sorted.length = 0;
+    for (const attrsId of attrs) {
+      let at = sorted.length;
+      while (at > 0 && (sorted[at - 1] as number) > attrsId) at--;
+      if (sorted[at - 1] === attrsId) continue;
+      sorted.splice(at, 0, attrsId);
+    }
+    return sorted;
+  }
+
+  private holds(id: number, sorted: readonly number[]): boolean {
+    if (this.size[id] !== sorted.length) return false;
+    const from = this.start[id] as number;
+    for (let i = 0; i < sorted.length; i++) if (this.flat[from + i] !== sorted[i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    this.table = new Int32Array(this.table.length * 2).fill(EMPTY);
+    const mask = this.table.length - 1;
+    for (let id = 0; id < this.start.length; id++) {
+      const from = this.start[id] as number;
+      let slot = hash(this.flat.slice(from, from + (this.size[id] as number))) & mask;
+      while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      this.table[slot] = id;
+    }
+  }
+}
+
+/** FNV-1a over the ids' 32-bit values. */
+function hash(ids: readonly number[]): number {
+  let h = 0x811c9dc5;
+  for (const id of ids) h = Math.imul(h ^ id, 0x01000193);
+  return h >>> 0;
+}
