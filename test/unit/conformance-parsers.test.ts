@@ -123,6 +123,69 @@ describe('the comparison can fail', () => {
   });
 });
 
+describe('the comparison can fail on ADD-PATH alternatives', () => {
+  const loaded = loadTopology(repoPath('test/conformance/add-path.yaml'), nodeFileSystem);
+  if (!loaded.ok) throw new Error('add-path.yaml does not load');
+  const sim = simulate(loaded.topology, [], { until: 59 });
+  // node-1's namespace in the suite, BIRD 2.0.12 on Calico's template: two paths from rr.
+  const BIRDC_ROUTES = [
+    'BIRD 2.0.12 ready.',
+    'Table master4:',
+    '192.168.64.0/26      unicast [Node_10_0_0_2 02:13:01.636 from 10.0.0.2] * (100) [AS65020i]',
+    '\tvia 10.0.0.101 on eth0',
+    '\tType: BGP univ',
+    '\tBGP.origin: IGP',
+    '\tBGP.as_path: 65020',
+    '\tBGP.next_hop: 10.0.0.101',
+    '\tBGP.local_pref: 100',
+    '\tBGP.originator_id: 10.0.0.101',
+    '\tBGP.cluster_list: 244.0.0.1',
+    '                     unicast [Node_10_0_0_2 02:13:01.594 from 10.0.0.2] (100) [AS65020i]',
+    '\tvia 10.0.0.102 on eth0',
+    '\tType: BGP univ',
+    '\tBGP.origin: IGP',
+    '\tBGP.as_path: 65020',
+    '\tBGP.next_hop: 10.0.0.102',
+    '\tBGP.local_pref: 100',
+    '\tBGP.originator_id: 10.0.0.102',
+    '\tBGP.cluster_list: 244.0.0.1',
+    '',
+  ].join('\n');
+  const IP_ROUTE = [
+    '10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.11 ',
+    '192.168.64.0/26 proto bird metric 32 ',
+    '\tnexthop via 10.0.0.101 dev eth0 weight 1 ',
+    '\tnexthop via 10.0.0.102 dev eth0 weight 1 ',
+    '',
+  ].join('\n');
+  const observed = observedView(sim, '', BIRDC_ROUTES, IP_ROUTE);
+  const differing = (predicted: ReturnType<typeof predictedView>) =>
+    compareViews(predicted, observed).filter((d) => d.aspect !== 'sessions' && d.predicted !== d.real);
+
+  it('agrees with BIRD: both paths from the reflector, ECMP over both routers', () => {
+    expect(observed.alternatives.get('192.168.64.0/26')).toBe(
+      'Node_10_0_0_2 via 10.0.0.101; Node_10_0_0_2 via 10.0.0.102',
+    );
+    expect(observed.kernel.get('192.168.64.0/26')).toBe('via 10.0.0.101,10.0.0.102');
+    expect(differing(predictedView(sim, 'node-1'))).toEqual([]);
+  });
+
+  it("reports a difference when the prediction holds the reflector's best path alone", () => {
+    const wrong = predictedView(sim, 'node-1');
+    wrong.alternatives.set('192.168.64.0/26', 'Node_10_0_0_2 via 10.0.0.101');
+    wrong.kernel.set('192.168.64.0/26', 'via 10.0.0.101');
+    expect(differing(wrong)).toEqual([
+      {
+        aspect: 'alternatives',
+        key: '192.168.64.0/26',
+        predicted: 'Node_10_0_0_2 via 10.0.0.101',
+        real: 'Node_10_0_0_2 via 10.0.0.101; Node_10_0_0_2 via 10.0.0.102',
+      },
+      { aspect: 'kernel', key: '192.168.64.0/26', predicted: 'via 10.0.0.101', real: 'via 10.0.0.101,10.0.0.102' },
+    ]);
+  });
+});
+
 describe('what the comparison maps', () => {
   it('expects an IPIP route off the subnet via the gateway (BIRD 2 has no krt_tunnel), and maps nothing else', () => {
     const loaded = loadTopology(repoPath('test/conformance/cross-subnet.yaml'), nodeFileSystem);

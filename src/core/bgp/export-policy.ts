@@ -19,6 +19,7 @@ import { type Cidr, cidrContains } from '../net/index.js';
 import { type AttributeTable, OriginatedAttributes, type PathAttributes, type PrefixTable } from './attributes.js';
 import type { PathSets } from './path-sets.js';
 import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
+import { BGP, type StoredRoute } from './rib.js';
 
 /** No route: a withdrawal, or nothing to send. */
 export const NO_ROUTE = -1;
@@ -69,12 +70,20 @@ export class ExportPolicy {
 
   /**
    * What a speaker sends a neighbour for a prefix whose candidates are `list` (flat [neighbour,
-   * attrs] pairs, -1 and a source code for a local route): with ADD-PATH, every candidate's
-   * export but those the neighbour itself sent, as a path set (PathSets), or NO_ROUTE. Grouped:
-   * computed once per export class and change (slot 0 before, 1 after) unless the neighbour is
-   * one of the sources.
+   * attrs] pairs, -1 and a source code for a local route) and whose best route is `best`: over
+   * ADD-PATH, every candidate's export but those the neighbour itself sent, as a path set
+   * (PathSets); otherwise the best route's export; or NO_ROUTE. Grouped: computed once per export
+   * class and change (slot 0 before, 1 after) unless the neighbour is one of the sources.
    */
-  exportPaths(n: Neighbor, prefix: number, list: readonly number[], grouped: boolean, slot = 0): number {
+  exportPaths(
+    n: Neighbor,
+    prefix: number,
+    list: readonly number[],
+    best: StoredRoute | undefined,
+    grouped: boolean,
+    slot = 0,
+  ): number {
+    if (!n.addPath) return this.exportBest(n, prefix, best, grouped, slot);
     if (list.length === 0) return NO_ROUTE;
     let fromNeighbor = false;
     for (let i = 0; i < list.length; i += 2) if (list[i] === n.index) fromNeighbor = true;
@@ -82,6 +91,26 @@ export class ExportPolicy {
     const key = (this.exportClass[n.index] as number) * 2 + slot;
     if (this.classStamp[key] !== this.stamp) {
       this.classAttrs[key] = this.pathsFor(n, prefix, list);
+      this.classStamp[key] = this.stamp;
+    }
+    return this.classAttrs[key] as number;
+  }
+
+  /** Without ADD-PATH: the best route's export, unless the neighbour sent it. */
+  private exportBest(
+    n: Neighbor,
+    prefix: number,
+    route: StoredRoute | undefined,
+    grouped: boolean,
+    slot: number,
+  ): number {
+    if (route === undefined) return NO_ROUTE;
+    const from = route.source === BGP ? (this.peering.neighbors[route.via[0] as number] as Neighbor) : undefined;
+    if (from?.index === n.index) return NO_ROUTE;
+    if (!grouped) return this.exportForClass(n, prefix, route.attrs, from);
+    const key = (this.exportClass[n.index] as number) * 2 + slot;
+    if (this.classStamp[key] !== this.stamp) {
+      this.classAttrs[key] = this.exportForClass(n, prefix, route.attrs, from);
       this.classStamp[key] = this.stamp;
     }
     return this.classAttrs[key] as number;
@@ -243,7 +272,7 @@ function exportClasses(peering: Peering): Int32Array {
     const s = peering.speakers[n.speaker] as Speaker;
     const ebgp = n.remoteAs !== s.asNumber;
     const shared = ebgp ? s.subnets.find((subnet) => cidrContains(subnet, n.remoteAddress)) : undefined;
-    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.multihop}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
+    const key = `${n.speaker}|${ebgp ? 'e' : 'i'}|${n.rrClient}|${n.nextHopMode}|${n.multihop}|${n.addPath}|${n.localAddress}|${shared === undefined ? '' : `${shared.base}/${shared.len}`}`;
     let id = ids.get(key);
     if (id === undefined) {
       id = ids.size;

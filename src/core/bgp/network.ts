@@ -60,6 +60,7 @@ export class BgpNetwork extends BgpSessions {
   private readonly beforeList: number[] = [];
   private readonly afterList: number[] = [];
   private readonly exported: number[] = [];
+  private readonly dumped = storedRoute();
   private readonly policy: ExportPolicy;
   private readonly outbox: Outbox;
   private readonly chooser: RouteChooser;
@@ -306,8 +307,8 @@ export class BgpNetwork extends BgpSessions {
       const n = this.neighbor(index);
       if ((this.sessions[n.session] as SessionStatus).state !== 'Established') continue;
       // What an Established neighbour was last sent is the export of the paths before the change.
-      const was = this.policy.exportPaths(n, prefix, beforeList, true, 0);
-      const now = this.policy.exportPaths(n, prefix, afterList, true, 1);
+      const was = this.policy.exportPaths(n, prefix, beforeList, before, true, 0);
+      const now = this.policy.exportPaths(n, prefix, afterList, after, true, 1);
       if (was !== now) this.enqueue(n, prefix, now);
     }
   }
@@ -383,7 +384,8 @@ export class BgpNetwork extends BgpSessions {
     const list = this.exported;
     for (const prefix of ibgpNonClient ? state.reexportable : state.rib.routes()) {
       list.length = 0;
-      const paths = this.policy.exportPaths(n, prefix, this.collect(n.speaker, prefix, list), false);
+      const best = state.rib.readRoute(prefix, this.dumped) ? this.dumped : undefined;
+      const paths = this.policy.exportPaths(n, prefix, this.collect(n.speaker, prefix, list), best, false);
       if (paths !== NO_ROUTE) this.enqueue(n, prefix, paths);
     }
     // A far end holding stale routes from this side learns the dump is whole by End-of-RIB.

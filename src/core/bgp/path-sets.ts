@@ -2,9 +2,11 @@
  * ADD-PATH's several paths for one prefix from one neighbour, kept compact: an Adj-RIB-In slot
  * holds one attribute set id (>= 0), none (-1), or an interned set of them, encoded as -(id + 2),
  * so a client of two reflectors keeps its two inline slots however many paths each one sends.
- * Sets are interned by a hash of their sorted ids in an open-addressing table, with their members
- * in one flat array, so encoding a set that exists already allocates nothing.
- * Invariant: a set holds two or more distinct ids, sorted; equal sets share one id.
+ * A set keeps the order its sender listed the paths in (the order it holds them in, which is roughly the order they came), since a
+ * receiver keeps the path it held first when two tie on every rule. Sets are interned by a hash
+ * of their ids in an open-addressing table, with their members in one flat array, so encoding a
+ * set that exists already allocates nothing.
+ * Invariant: a set holds two or more distinct ids; equal sequences share one id.
  */
 const NONE = -1;
 const EMPTY = -1;
@@ -15,24 +17,24 @@ export class PathSets {
   private readonly start: number[] = [];
   private readonly size: number[] = [];
   private table = new Int32Array(1 << 10).fill(EMPTY);
-  private readonly sorted: number[] = [];
+  private readonly kept: number[] = [];
 
-  /** The slot value for these attribute set ids (any order, repeats allowed). */
+  /** The slot value for these attribute set ids, in this order (a repeat keeps its first place). */
   encode(attrs: readonly number[]): number {
     if (attrs.length === 0) return NONE;
     if (attrs.length === 1) return attrs[0] as number;
-    const sorted = this.sortedDistinct(attrs);
-    if (sorted.length === 1) return sorted[0] as number;
+    const ids = this.distinct(attrs);
+    if (ids.length === 1) return ids[0] as number;
     const mask = this.table.length - 1;
-    let slot = hash(sorted) & mask;
+    let slot = hash(ids) & mask;
     for (let id = this.table[slot] as number; id !== EMPTY; id = this.table[slot] as number) {
-      if (this.holds(id, sorted)) return -(id + 2);
+      if (this.holds(id, ids)) return -(id + 2);
       slot = (slot + 1) & mask;
     }
     const id = this.start.length;
     this.start.push(this.flat.length);
-    this.size.push(sorted.length);
-    for (const attrsId of sorted) this.flat.push(attrsId);
+    this.size.push(ids.length);
+    for (const attrsId of ids) this.flat.push(attrsId);
     this.table[slot] = id;
     if (this.start.length * 2 > this.table.length) this.grow();
     return -(id + 2);
@@ -49,22 +51,17 @@ export class PathSets {
     return value >= 0 ? value : (this.flat[(this.start[-value - 2] as number) + i] as number);
   }
 
-  private sortedDistinct(attrs: readonly number[]): number[] {
-    const sorted = this.sorted;
-    sorted.length = 0;
-    for (const attrsId of attrs) {
-      let at = sorted.length;
-      while (at > 0 && (sorted[at - 1] as number) > attrsId) at--;
-      if (sorted[at - 1] === attrsId) continue;
-      sorted.splice(at, 0, attrsId);
-    }
-    return sorted;
+  private distinct(attrs: readonly number[]): number[] {
+    const kept = this.kept;
+    kept.length = 0;
+    for (const attrsId of attrs) if (!kept.includes(attrsId)) kept.push(attrsId);
+    return kept;
   }
 
-  private holds(id: number, sorted: readonly number[]): boolean {
-    if (this.size[id] !== sorted.length) return false;
+  private holds(id: number, ids: readonly number[]): boolean {
+    if (this.size[id] !== ids.length) return false;
     const from = this.start[id] as number;
-    for (let i = 0; i < sorted.length; i++) if (this.flat[from + i] !== sorted[i]) return false;
+    for (let i = 0; i < ids.length; i++) if (this.flat[from + i] !== ids[i]) return false;
     return true;
   }
 

@@ -60,6 +60,11 @@ export interface Neighbor {
    */
   readonly multihop: boolean;
   /**
+   * ADD-PATH negotiated: both ends are Calico nodes, whose template says `add paths on` (send and
+   * receive). A router keeps BIRD's default (off), so a session with one carries best paths only.
+   */
+  readonly addPath: boolean;
+  /**
    * The graceful-restart time this side advertises: how long the far end keeps this side's
    * routes when this side's BIRD restarts (mesh: nodeMeshMaxRestartTime; BGPPeer: maxRestartTime).
    */
@@ -205,6 +210,7 @@ class PeeringBuilder {
       multihop:
         speaker.kind === 'node' ||
         (options.multihop ?? (ibgp || !speaker.subnets.some((subnet) => cidrContains(subnet, remoteAddress)))),
+      addPath: speaker.kind === 'node' && remoteSpeaker?.kind === 'node',
       restartTime: options.restartTime ?? DEFAULT_RESTART_TIME,
       session: -1,
     });
