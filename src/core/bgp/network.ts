@@ -260,9 +260,16 @@ export class BgpNetwork extends BgpSessions {
     return (this.selection(speaker, prefix)?.ecmp ?? []).map((c) => c.attrs);
   }
 
-  /** Keeps a prefix's candidates before a change, for recompute to tell what its peers were sent. */
+  /**
+   * Keeps a prefix's candidates before a change, for recompute to tell what its peers were sent.
+   * Where no path of the prefix was re-exportable and no peer takes the others (no eBGP peer, no
+   * rr client: a reflector's client, a mesh member), no peer was sent anything for it, which the
+   * empty list says as well; so most receipts skip the copy.
+   */
   private snapshot(speaker: number, prefix: number): void {
     this.beforeList.length = 0;
+    const state = this.state[speaker] as SpeakerState;
+    if ((this.widePeersOf[speaker] as number[]).length === 0 && !state.reexportable.has(prefix)) return;
     this.collect(speaker, prefix, this.beforeList);
   }
 
