@@ -144,7 +144,8 @@ function bgpTemplate(sim: Simulation, speaker: Speaker): string[] {
     '  connect delay time 2;',
     '  connect retry time 5;',
     '  error wait time 5, 30;',
-    '  ipv4 { gateway recursive; add paths on; };',
+    // Calico's template offers ADD-PATH on every node session; a router's peers say (BIRD: off).
+    `  ipv4 { gateway recursive;${speaker.kind === 'node' ? ' add paths on;' : ''} };`,
     '}',
     '',
   ];
@@ -176,7 +177,8 @@ function peerBlock(sim: Simulation, speaker: Speaker, n: Neighbor): string[] {
   if (speaker.kind === 'router' && n.multihop && !ibgp) lines.push('  multihop;');
   if (speaker.kind === 'router' && !n.multihop && ibgp) lines.push('  direct;');
   const nextHop = NEXT_HOP_OPTION[n.nextHopMode];
-  lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop} };`, '}', '');
+  const addPaths = speaker.kind === 'router' && n.addPathOffered ? ' add paths on;' : '';
+  lines.push(`  ipv4 { import all; export ${exportFilter};${nextHop}${addPaths} };`, '}', '');
   return lines;
 }
 

@@ -60,10 +60,12 @@ export interface Neighbor {
    */
   readonly multihop: boolean;
   /**
-   * ADD-PATH negotiated: both ends are Calico nodes, whose template says `add paths on` (send and
-   * receive). A router keeps BIRD's default (off), so a session with one carries best paths only.
+   * This side offers ADD-PATH (send and receive): a node always (Calico's template says `add
+   * paths on`), a router when its peer entry says `addPaths` (BIRD's default is off).
    */
-  readonly addPath: boolean;
+  readonly addPathOffered: boolean;
+  /** ADD-PATH negotiated: both sides offer it (set when the sides are paired into a session). */
+  addPath: boolean;
   /**
    * The graceful-restart time this side advertises: how long the far end keeps this side's
    * routes when this side's BIRD restarts (mesh: nodeMeshMaxRestartTime; BGPPeer: maxRestartTime).
@@ -182,6 +184,7 @@ class PeeringBuilder {
       passive?: boolean;
       nextHopMode?: Neighbor['nextHopMode'] | undefined;
       multihop?: boolean | undefined;
+      addPaths?: boolean | undefined;
       restartTime?: number | undefined;
       remotePort?: number | undefined;
     } = {},
@@ -210,7 +213,8 @@ class PeeringBuilder {
       multihop:
         speaker.kind === 'node' ||
         (options.multihop ?? (ibgp || !speaker.subnets.some((subnet) => cidrContains(subnet, remoteAddress)))),
-      addPath: speaker.kind === 'node' && remoteSpeaker?.kind === 'node',
+      addPathOffered: speaker.kind === 'node' || options.addPaths === true,
+      addPath: false,
       restartTime: options.restartTime ?? DEFAULT_RESTART_TIME,
       session: -1,
     });
@@ -334,7 +338,12 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
           remote.asNumber,
           'router peer',
           routerProtocolName(remote.name),
-          { rrClient: peer.routeReflectorClient, nextHopMode: peer.nextHopMode, multihop: peer.multihop },
+          {
+            rrClient: peer.routeReflectorClient,
+            nextHopMode: peer.nextHopMode,
+            multihop: peer.multihop,
+            addPaths: peer.addPaths,
+          },
         );
       }
       if (peer.peerIP !== undefined)
@@ -344,7 +353,12 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
           peer.asNumber ?? speaker.asNumber,
           'router peer',
           protocolName('peer', peer.peerIP),
-          { rrClient: peer.routeReflectorClient, nextHopMode: peer.nextHopMode, multihop: peer.multihop },
+          {
+            rrClient: peer.routeReflectorClient,
+            nextHopMode: peer.nextHopMode,
+            multihop: peer.multihop,
+            addPaths: peer.addPaths,
+          },
         );
     }
   }
@@ -377,6 +391,8 @@ function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): Sess
       continue;
     }
     back.session = index;
+    n.addPath = n.addPathOffered && back.addPathOffered;
+    back.addPath = n.addPath;
     // The passive side waits; otherwise the higher router ID's connection survives a collision.
     const nFirst =
       back.passive ||

@@ -108,6 +108,8 @@ export interface RouterPeer {
   readonly multihop?: boolean;
   /** undefined: next hop self on eBGP-learned routes towards iBGP peers, BIRD's default towards eBGP peers. */
   readonly nextHopMode?: 'Auto' | 'Self' | 'Keep';
+  /** BIRD's `add paths on` for this peer; undefined: off, BIRD's default. */
+  readonly addPaths?: boolean;
   readonly origin: Origin;
 }
 

@@ -257,6 +257,7 @@ export function resolveRouterPeer(
     routeReflectorClient: peer.routeReflectorClient ?? false,
     ...(peer.multihop !== undefined ? { multihop: peer.multihop } : {}),
     ...(peer.nextHopMode !== undefined ? { nextHopMode: peer.nextHopMode } : {}),
+    ...(peer.addPaths !== undefined ? { addPaths: peer.addPaths } : {}),
     origin,
   };
 }

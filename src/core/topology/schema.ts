@@ -108,6 +108,12 @@ export const routerPeer = z.strictObject({
     .describe(
       "the next hop the router sends: Self (next hop self), Keep (next hop keep) or Auto (BIRD's default); unset: next hop self on eBGP-learned routes towards iBGP peers (next hop self ebgp, the usual ToR configuration), Auto towards eBGP peers",
     ),
+  addPaths: z
+    .boolean()
+    .optional()
+    .describe(
+      "BIRD's add paths on: the router offers ADD-PATH, which a Calico node (whose template always offers it) then negotiates, so each side sends every path it may, not only its best; default false, BIRD's default",
+    ),
 });
 
 export const staticRoute = z.strictObject({
