@@ -1,8 +1,9 @@
 /**
  * The allocation-free chooser (choose.ts) against its readable twin, selectBest (best-path.ts):
- * over generated candidate sets on every speaker of two labs, the same best route, the same ECMP
- * next hops in the same order, and the same deciding rule, with every rule of the ladder
- * deciding some of the cases.
+ * over generated candidate sets on every speaker of two labs, some with two paths from one
+ * neighbour (ADD-PATH), the same best route, the same ECMP next-hop neighbours in the same order
+ * and the same number of ECMP paths, and the same deciding rule, with every rule of the ladder
+ * deciding some of the cases; asked twice, the chooser recalls the same choice.
  */
 import { describe, expect, it } from 'vitest';
 import { AttributeTable, type PathAttributes } from '../../src/core/bgp/attributes.js';
@@ -40,7 +41,9 @@ describe('choose agrees with selectBest', () => {
           const found: number[] = [];
           if (rng.next() < 0.15) found.push(-1, Math.floor(rng.next() * 2));
           const chosen = neighbors.filter(() => rng.next() < 0.6);
-          for (const n of chosen.length > 0 ? chosen : [pick(rng, neighbors)]) {
+          // ADD-PATH: now and then a neighbour sends a second path.
+          const senders = chosen.length > 0 ? chosen : [pick(rng, neighbors)];
+          for (const n of rng.next() < 0.3 ? [...senders, pick(rng, senders)] : senders) {
             const attrs: PathAttributes = {
               nextHop: pick(rng, [n.remoteAddress, subnetHost, 0x0a630001, n.remoteAddress]),
               asPath: Array.from({ length: Math.floor(rng.next() * 3) }, () => pick(rng, [64512, 64513, 65001])),
@@ -56,6 +59,10 @@ describe('choose agrees with selectBest', () => {
           }
           const route = storedRoute();
           const chosenOk = chooser.choose(speaker, found, route);
+          // Asked again, the chooser recalls its choice (choice-memo.ts): it must be the same.
+          const again = storedRoute();
+          chooser.choose(speaker, found, again);
+          expect(again).toEqual(route);
           const selection = selectBest(chooser.candidates(speaker, found));
           const context = `${file} ${speaker.name} trial ${trial}`;
           // As BIRD, a best route with an unresolvable next hop is still chosen (installed unreachable).
@@ -65,11 +72,17 @@ describe('choose agrees with selectBest', () => {
           }
           expect(chosenOk, context).toBe(true);
           expect(
-            { attrs: route.attrs, via: route.via.slice(0, route.viaCount), decidedBy: decisionName(route.decision) },
+            {
+              attrs: route.attrs,
+              via: route.via.slice(0, route.viaCount),
+              paths: route.paths,
+              decidedBy: decisionName(route.decision),
+            },
             context,
           ).toEqual({
             attrs: selection.best.attrsId,
-            via: selection.ecmp.map((c) => c.neighborIndex),
+            via: [...new Set(selection.ecmp.map((c) => c.neighborIndex))],
+            paths: selection.ecmp.length,
             decidedBy: selection.decidedBy,
           });
           decided.set(selection.decidedBy, (decided.get(selection.decidedBy) ?? 0) + 1);
@@ -81,6 +94,8 @@ describe('choose agrees with selectBest', () => {
   }
 
   it('every rule of the ladder decided some of the generated cases', () => {
-    expect([...decidedOverall.keys()].sort()).toEqual(['only-route', ...RULES.map((rule) => rule.id)].sort());
+    expect([...decidedOverall.keys()].sort()).toEqual(
+      ['only-route', 'equal-paths', ...RULES.map((rule) => rule.id)].sort(),
+    );
   });
 });

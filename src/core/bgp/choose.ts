@@ -2,14 +2,16 @@
  * Best-path choice over a speaker's candidates in their compact form: flat [neighbour, attribute
  * set] pairs, a local route as [-1, source code]. The rule ladder of best-path.ts compares
  * candidate objects; here a pool of them is filled in place and reused, so choosing among 25
- * million routes allocates nothing. Explanations get fresh candidate objects from `candidates`.
+ * million routes allocates nothing, and a choice is ranked once for every speaker that holds the
+ * same paths (choice-memo.ts). Explanations get fresh candidate objects from `candidates`.
  * Invariant: the same answer as selectBest (best, ECMP set in ranking order, deciding rule).
  */
 import { type Cidr, cidrContains } from '../net/index.js';
 import { type AttributeTable, ORIGIN_IGP, type PathAttributes } from './attributes.js';
 import { type Candidate, decide, insertRanked, mergeable, type RouteSource, RULES } from './best-path.js';
+import { type Choice, ChoiceMemo } from './choice-memo.js';
 import { type Peering, peerRouterId, type Speaker } from './peering.js';
-import { decisionCode, EQUAL_PATHS, type RouteSourceCode, SOURCES, type StoredRoute } from './rib.js';
+import { BGP, decisionCode, EQUAL_PATHS, type RouteSourceCode, SOURCES, type StoredRoute } from './rib.js';
 
 /** A candidate as the RIBs hold it: also the neighbour's index and the attribute set's id (-1 local). */
 export type RibCandidate = Candidate & { readonly neighborIndex: number; readonly attrsId: number };
@@ -33,12 +35,6 @@ function blankCandidate(): MutableCandidate {
   };
 }
 
-/** Whether a neighbour is among a route's next hops already (ADD-PATH: several paths from one peer). */
-function listed(route: StoredRoute, neighbor: number): boolean {
-  for (let i = 0; i < route.viaCount; i++) if (route.via[i] === neighbor) return true;
-  return false;
-}
-
 function onSubnets(subnets: readonly Cidr[], ip: number): boolean {
   for (const subnet of subnets) if (cidrContains(subnet, ip)) return true;
   return false;
@@ -58,11 +54,15 @@ export class RouteChooser {
   /** The candidates being chosen among, filled in place, and their ranking when needed. */
   private readonly pool: MutableCandidate[] = [];
   private readonly order: number[] = [];
+  private readonly memo: ChoiceMemo;
+  private readonly choice: Choice = { best: 0, decision: 0, paths: 0, via: [] };
 
   constructor(
     private readonly peering: Peering,
     private readonly attributes: AttributeTable,
-  ) {}
+  ) {
+    this.memo = new ChoiceMemo(peering);
+  }
 
   /** Fresh candidate objects, for selectBest and explanations. */
   candidates(s: Speaker, found: readonly number[]): RibCandidate[] {
@@ -78,31 +78,55 @@ export class RouteChooser {
    * (insertRanked): the best is first, the comparison with the runner-up names the
    * deciding rule, and the ECMP companions are those, in ranking order, that only rules past the
    * IGP metric tell apart from it. Not only a run after the best: MED compares only routes from
-   * one neighbouring AS, so the ranking is not lexicographic.
+   * one neighbouring AS, so the ranking is not lexicographic. Speakers that hold the same paths
+   * from the same peers share the ranking (ChoiceMemo).
    */
   choose(s: Speaker, found: readonly number[], route: StoredRoute): boolean {
     const count = found.length / 2;
     if (count === 0) return false;
+    const choice = this.choice;
+    if (!this.memo.recall(s, found, choice)) {
+      this.rankAndChoose(s, found, count, choice);
+      this.memo.remember(choice);
+    }
+    const local = found[2 * choice.best] === LOCAL;
+    const value = found[2 * choice.best + 1] as number;
+    route.attrs = local ? LOCAL : value;
+    route.source = local ? (value as RouteSourceCode) : BGP;
+    route.decision = choice.decision;
+    route.paths = choice.paths;
+    route.viaCount = 0;
+    for (const position of choice.via) route.via[route.viaCount++] = found[2 * position] as number;
+    return true;
+  }
+
+  /** Ranks the candidates and fills `choice` (by position in `found`). */
+  private rankAndChoose(s: Speaker, found: readonly number[], count: number, choice: Choice): void {
     const order = this.rank(s, found, count);
     const pool = this.pool;
     const top = pool[order[0] as number] as MutableCandidate;
     const runnerUp = pool[order[1] as number];
     const rule = runnerUp === undefined ? 0 : decide(top, runnerUp);
-    route.attrs = top.attrsId;
-    route.source = SOURCES.indexOf(top.source) as RouteSourceCode;
-    route.decision = runnerUp === undefined ? 0 : rule === 0 ? EQUAL_PATHS : decisionCode(RULES[Math.abs(rule) - 1]);
-    route.via[0] = top.neighborIndex;
-    route.viaCount = 1;
-    route.paths = 1;
+    choice.best = order[0] as number;
+    choice.decision = runnerUp === undefined ? 0 : rule === 0 ? EQUAL_PATHS : decisionCode(RULES[Math.abs(rule) - 1]);
+    choice.paths = 1;
+    choice.via.length = 0;
+    choice.via.push(choice.best);
     // BIRD selects a route whose next hop it cannot resolve too (the kernel gets it as unreachable).
-    if (top.source !== 'bgp' || !top.nextHopResolvable) return true;
+    if (top.source !== 'bgp' || !top.nextHopResolvable) return;
     for (let i = 1; i < count; i++) {
-      const c = pool[order[i] as number] as MutableCandidate;
+      const position = order[i] as number;
+      const c = pool[position] as MutableCandidate;
       if (!mergeable(top, c)) continue;
-      route.paths++;
-      if (!listed(route, c.neighborIndex)) route.via[route.viaCount++] = c.neighborIndex;
+      choice.paths++;
+      if (!this.listed(choice, found, c.neighborIndex)) choice.via.push(position);
     }
-    return true;
+  }
+
+  /** Whether a neighbour is among a choice's next hops already (ADD-PATH: several paths from one peer). */
+  private listed(choice: Choice, found: readonly number[], neighbor: number): boolean {
+    for (const position of choice.via) if (found[2 * position] === neighbor) return true;
+    return false;
   }
 
   /** Fills the pool with the candidates and returns their ranking, best first. */

@@ -1,0 +1,159 @@
+/**
+ * Remembered best-path choices. A choice depends on the speaker only through its AS, its kind,
+ * its subnets and whether it has a default route (which make a path eBGP, on-link, resolvable),
+ * and on each candidate only through its neighbour's AS, router ID and address and its attribute
+ * set. So speakers that hold the same paths from the same peers choose alike: the clients of one
+ * pair of reflectors, with ADD-PATH's several paths each, rank them once between them. A choice is
+ * kept by position in the candidate list, so each speaker maps it onto its own neighbours.
+ * Invariant: a remembered choice is what RouteChooser computes for the same key. Leaves out:
+ * local routes (they depend on the speaker's own router ID) and single candidates (nothing to
+ * rank). Bounded: the table starts afresh when it holds MAX_ENTRIES choices.
+ */
+import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
+
+const EMPTY = -1;
+const MAX_ENTRIES = 1 << 18;
+
+/** A remembered choice: the best's position, the decision code, the ECMP path count, the next-hop positions. */
+export interface Choice {
+  best: number;
+  decision: number;
+  paths: number;
+  /** Positions (in the candidate list) of the next-hop neighbours, each once, best first. */
+  readonly via: number[];
+}
+
+export class ChoiceMemo {
+  private readonly speakerClass: Int32Array;
+  private readonly classIds = new Map<string, number>();
+  private readonly identity: Int32Array;
+  private readonly identityIds = new Map<string, number>();
+  /** Entries one after another: key length, key, best, decision, paths, via count, via. */
+  private data: number[] = [];
+  private starts: number[] = [];
+  private table = new Int32Array(1 << 12).fill(EMPTY);
+  /** The key of the last `recall`: its first keyLength numbers (0: none may be kept). */
+  private key = new Int32Array(64);
+  private keyLength = 0;
+
+  constructor(private readonly peering: Peering) {
+    this.speakerClass = new Int32Array(peering.speakers.length).fill(EMPTY);
+    this.identity = new Int32Array(peering.neighbors.length).fill(EMPTY);
+  }
+
+  /** The remembered choice for these candidates into `into`; false when there is none (or none may be kept). */
+  recall(s: Speaker, found: readonly number[], into: Choice): boolean {
+    if (!this.keyOf(s, found)) return false;
+    const entry = this.find();
+    if (entry === EMPTY) return false;
+    const data = this.data;
+    let at = (this.starts[entry] as number) + 1 + (data[this.starts[entry] as number] as number);
+    into.best = data[at++] as number;
+    into.decision = data[at++] as number;
+    into.paths = data[at++] as number;
+    const viaCount = data[at++] as number;
+    into.via.length = 0;
+    for (let i = 0; i < viaCount; i++) into.via.push(data[at++] as number);
+    return true;
+  }
+
+  /** Keeps a choice for the candidates last given to `recall` (which found none). */
+  remember(choice: Choice): void {
+    if (this.keyLength === 0) return;
+    if (this.starts.length >= MAX_ENTRIES) this.clear();
+    const entry = this.starts.length;
+    const data = this.data;
+    this.starts.push(data.length);
+    data.push(this.keyLength);
+    for (let i = 0; i < this.keyLength; i++) data.push(this.key[i] as number);
+    data.push(choice.best, choice.decision, choice.paths, choice.via.length);
+    for (const position of choice.via) data.push(position);
+    this.place(entry);
+    if (this.starts.length * 2 > this.table.length) this.grow();
+  }
+
+  /** The key for these candidates into this.key; false (and an empty key) for a local route or one candidate. */
+  private keyOf(s: Speaker, found: readonly number[]): boolean {
+    this.keyLength = 0;
+    if (found.length <= 2) return false;
+    if (this.key.length < found.length + 1) this.key = new Int32Array(found.length * 2);
+    const key = this.key;
+    key[0] = this.classOf(s);
+    for (let i = 0; i < found.length; i += 2) {
+      const neighbor = found[i] as number;
+      if (neighbor < 0) return false;
+      key[i + 1] = this.identityOf(neighbor);
+      key[i + 2] = found[i + 1] as number;
+    }
+    this.keyLength = found.length + 1;
+    return true;
+  }
+
+  private find(): number {
+    const mask = this.table.length - 1;
+    for (let slot = hash(this.key, 0, this.keyLength) & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.table[slot] as number;
+      if (entry === EMPTY || this.holds(entry)) return entry;
+    }
+  }
+
+  private holds(entry: number): boolean {
+    const start = this.starts[entry] as number;
+    if (this.data[start] !== this.keyLength) return false;
+    for (let i = 0; i < this.keyLength; i++) if (this.data[start + 1 + i] !== this.key[i]) return false;
+    return true;
+  }
+
+  private place(entry: number): void {
+    const start = this.starts[entry] as number;
+    const mask = this.table.length - 1;
+    let slot = hash(this.data, start + 1, this.data[start] as number) & mask;
+    while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
+    this.table[slot] = entry;
+  }
+
+  private grow(): void {
+    this.table = new Int32Array(this.table.length * 2).fill(EMPTY);
+    for (let entry = 0; entry < this.starts.length; entry++) this.place(entry);
+  }
+
+  private clear(): void {
+    this.data = [];
+    this.starts = [];
+    this.table = new Int32Array(1 << 12).fill(EMPTY);
+  }
+
+  private classOf(s: Speaker): number {
+    let id = this.speakerClass[s.index] as number;
+    if (id !== EMPTY) return id;
+    const subnets = s.subnets.map((subnet) => `${subnet.base}/${subnet.len}`).join(',');
+    id = intern(this.classIds, `${s.asNumber}|${s.kind}|${s.node?.gateway !== undefined}|${subnets}`);
+    this.speakerClass[s.index] = id;
+    return id;
+  }
+
+  private identityOf(neighbor: number): number {
+    let id = this.identity[neighbor] as number;
+    if (id !== EMPTY) return id;
+    const n = this.peering.neighbors[neighbor] as Neighbor;
+    id = intern(this.identityIds, `${n.remoteAs}|${peerRouterId(this.peering, n)}|${n.remoteAddress}`);
+    this.identity[neighbor] = id;
+    return id;
+  }
+}
+
+function intern(ids: Map<string, number>, key: string): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(key, id);
+  }
+  return id;
+}
+
+/** FNV-1a over `length` numbers of `values` from `from`. */
+function hash(values: ArrayLike<number>, from: number, length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < from + length; i++) h = Math.imul(h ^ (values[i] as number), 0x01000193);
+  return h >>> 0;
+}
