@@ -86,6 +86,8 @@ export interface PathAttributes {
  */
 export class AttributeTable {
   private readonly values: PathAttributes[] = [];
+  /** Each set's ORIGINATOR_ID (-1: none), read without touching the object: the receipt hot path. */
+  private readonly originators: number[] = [];
   private readonly buckets = new Map<number, number | number[]>();
 
   intern(attrs: PathAttributes): number {
@@ -100,6 +102,7 @@ export class AttributeTable {
     }
     const id = this.values.length;
     this.values.push(attrs);
+    this.originators.push(attrs.originatorId ?? -1);
     if (bucket === undefined) this.buckets.set(hash, id);
     else if (typeof bucket === 'number') this.buckets.set(hash, [bucket, id]);
     else bucket.push(id);
@@ -108,6 +111,11 @@ export class AttributeTable {
 
   get(id: number): PathAttributes {
     return this.values[id] as PathAttributes;
+  }
+
+  /** A set's ORIGINATOR_ID, or -1. */
+  originatorOf(id: number): number {
+    return this.originators[id] as number;
   }
 
   get size(): number {

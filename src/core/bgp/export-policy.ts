@@ -137,17 +137,16 @@ export class ExportPolicy {
 
   /** The paths of an UPDATE a speaker accepts (one attribute set or a path set): those its loop checks let through. */
   acceptedPaths(s: Speaker, n: Neighbor, value: number): number {
-    if (value >= 0) return this.acceptable(s, n, this.attributes.get(value)) ? value : NO_ROUTE;
+    if (value >= 0) return this.accepts(s, n, value) ? value : NO_ROUTE;
     const count = this.paths.count(value);
     let accepted = 0;
-    for (let i = 0; i < count; i++)
-      if (this.acceptable(s, n, this.attributes.get(this.paths.member(value, i)))) accepted++;
+    for (let i = 0; i < count; i++) if (this.accepts(s, n, this.paths.member(value, i))) accepted++;
     if (accepted === count) return value;
     const kept = this.scratch;
     kept.length = 0;
     for (let i = 0; i < count; i++) {
       const attrs = this.paths.member(value, i);
-      if (this.acceptable(s, n, this.attributes.get(attrs))) kept.push(attrs);
+      if (this.accepts(s, n, attrs)) kept.push(attrs);
     }
     return this.paths.encode(kept);
   }
@@ -163,12 +162,19 @@ export class ExportPolicy {
     return false;
   }
 
-  /** Loop checks on receipt: own AS in the path, own router ID as originator, own cluster ID. */
-  acceptable(s: Speaker, n: Neighbor, attrs: PathAttributes): boolean {
-    if (n.remoteAs !== s.asNumber && attrs.asPath.includes(s.asNumber)) return false;
-    if (attrs.originatorId === s.routerId) return false;
-    if (s.clusterId !== undefined && n.rrClient && attrs.clusterList.includes(s.clusterId)) return false;
-    return true;
+  /**
+   * Loop checks on receipt: own router ID as ORIGINATOR_ID; over eBGP, own AS in the path; from an
+   * rr client, own cluster ID in the CLUSTER_LIST. The first is read from the table's array, so a
+   * client's receipt touches no attribute object.
+   */
+  private accepts(s: Speaker, n: Neighbor, attrsId: number): boolean {
+    if (this.attributes.originatorOf(attrsId) === s.routerId) return false;
+    const ebgp = n.remoteAs !== s.asNumber;
+    const fromClient = s.clusterId !== undefined && n.rrClient;
+    if (!ebgp && !fromClient) return true;
+    const attrs = this.attributes.get(attrsId);
+    if (ebgp && attrs.asPath.includes(s.asNumber)) return false;
+    return !(fromClient && attrs.clusterList.includes(s.clusterId as number));
   }
 
   /**
