@@ -83,40 +83,36 @@ export class ExportPolicy {
     grouped: boolean,
     slot = 0,
   ): number {
-    if (!n.addPath) return this.exportBest(n, prefix, best, grouped, slot);
-    if (list.length === 0) return NO_ROUTE;
-    let fromNeighbor = false;
-    for (let i = 0; i < list.length; i += 2) if (list[i] === n.index) fromNeighbor = true;
-    if (!grouped || fromNeighbor) return this.pathsFor(n, prefix, list);
+    if (!grouped || this.sentBy(n, list, best)) return this.exportTo(n, prefix, list, best);
     const key = (this.exportClass[n.index] as number) * 2 + slot;
     if (this.classStamp[key] !== this.stamp) {
-      this.classAttrs[key] = this.pathsFor(n, prefix, list);
+      this.classAttrs[key] = this.exportTo(n, prefix, list, best);
       this.classStamp[key] = this.stamp;
     }
     return this.classAttrs[key] as number;
+  }
+
+  /** Whether the neighbour sent what it would be sent (its class's export does not apply to it). */
+  private sentBy(n: Neighbor, list: readonly number[], best: StoredRoute | undefined): boolean {
+    if (!n.addPath) return best?.source === BGP && best.via[0] === n.index;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === n.index) return true;
+    return false;
+  }
+
+  private exportTo(n: Neighbor, prefix: number, list: readonly number[], best: StoredRoute | undefined): number {
+    return n.addPath ? this.pathsFor(n, prefix, list) : this.bestFor(n, prefix, best);
   }
 
   /** Without ADD-PATH: the best route's export, unless the neighbour sent it. */
-  private exportBest(
-    n: Neighbor,
-    prefix: number,
-    route: StoredRoute | undefined,
-    grouped: boolean,
-    slot: number,
-  ): number {
+  private bestFor(n: Neighbor, prefix: number, route: StoredRoute | undefined): number {
     if (route === undefined) return NO_ROUTE;
     const from = route.source === BGP ? (this.peering.neighbors[route.via[0] as number] as Neighbor) : undefined;
-    if (from?.index === n.index) return NO_ROUTE;
-    if (!grouped) return this.exportForClass(n, prefix, route.attrs, from);
-    const key = (this.exportClass[n.index] as number) * 2 + slot;
-    if (this.classStamp[key] !== this.stamp) {
-      this.classAttrs[key] = this.exportForClass(n, prefix, route.attrs, from);
-      this.classStamp[key] = this.stamp;
-    }
-    return this.classAttrs[key] as number;
+    return from?.index === n.index ? NO_ROUTE : this.exportForClass(n, prefix, route.attrs, from);
   }
 
+  /** Over ADD-PATH: every candidate's export but those the neighbour sent, as a path set. */
   private pathsFor(n: Neighbor, prefix: number, list: readonly number[]): number {
+    if (list.length === 0) return NO_ROUTE;
     if (list.length === 2)
       return list[0] === n.index ? NO_ROUTE : this.exportCandidate(n, prefix, list[0] as number, list[1] as number);
     const exports = this.scratch;
