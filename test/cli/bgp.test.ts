@@ -14,6 +14,17 @@ afterEach(() => cli.dispose());
 
 const SEED = repoPath('topologies/seed-lab.yaml');
 
+describe('podnet bgp routes -o json with ADD-PATH', () => {
+  it('lists the peer once and counts both of its paths', async () => {
+    const file = repoPath('test/conformance/add-path.yaml');
+    const result = await cli.run('-t', file, 'bgp', 'routes', 'node-1', '-o', 'json', '--at', '50s');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject([
+      { prefix: '192.168.64.0/26', via: ['Node_10_0_0_2'], paths: 2, decidedBy: 'router-id', nextHop: '10.0.0.101' },
+    ]);
+  });
+});
+
 describe('podnet bgp status', () => {
   it('prints calicoctl node status for a node', async () => {
     const result = await cli.run('-t', SEED, 'bgp', 'status', 'node-1');

@@ -120,6 +120,8 @@ export function bgpRoutesCommand(
           prefix: text,
           source: entry.source,
           via: via.length === 0 ? ['local'] : via.map((n) => n.name),
+          // ECMP paths in use: with ADD-PATH one neighbour of `via` may give several.
+          paths: entry.paths,
           decidedBy: entry.decidedBy,
           ...(attrs
             ? {
