@@ -42,6 +42,13 @@ Table master4:
 \tType: static univ
 `;
 
+/** A conformance topology simulated until a moment. */
+function simulated(file: string, until: number) {
+  const loaded = loadTopology(repoPath('test/conformance', file), nodeFileSystem);
+  if (!loaded.ok) throw new Error(`${file} does not load`);
+  return simulate(loaded.topology, [], { until });
+}
+
 describe('conformance readers of BIRD output', () => {
   it('reads which BGP protocols are Established', () => {
     expect(parseProtocols(PROTOCOLS)).toEqual(
@@ -89,9 +96,7 @@ describe('conformance readers of BIRD output', () => {
 });
 
 describe('the comparison can fail', () => {
-  const loaded = loadTopology(repoPath('test/conformance/unresolvable.yaml'), nodeFileSystem);
-  if (!loaded.ok) throw new Error('unresolvable.yaml does not load');
-  const sim = simulate(loaded.topology, [], { until: 300 });
+  const sim = simulated('unresolvable.yaml', 300);
   // `ip route` in node-1's namespace, as BIRD 2.0.12 left it in the suite.
   const IP_ROUTE = [
     '10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.11',
@@ -124,9 +129,7 @@ describe('the comparison can fail', () => {
 });
 
 describe('the comparison can fail on ADD-PATH alternatives', () => {
-  const loaded = loadTopology(repoPath('test/conformance/add-path.yaml'), nodeFileSystem);
-  if (!loaded.ok) throw new Error('add-path.yaml does not load');
-  const sim = simulate(loaded.topology, [], { until: 59 });
+  const sim = simulated('add-path.yaml', 59);
   // node-1's namespace in the suite, BIRD 2.0.12 on Calico's template: two paths from rr.
   const BIRDC_ROUTES = [
     'BIRD 2.0.12 ready.',
@@ -188,9 +191,7 @@ describe('the comparison can fail on ADD-PATH alternatives', () => {
 
 describe('what the comparison maps', () => {
   it('expects an IPIP route off the subnet via the gateway (BIRD 2 has no krt_tunnel), and maps nothing else', () => {
-    const loaded = loadTopology(repoPath('test/conformance/cross-subnet.yaml'), nodeFileSystem);
-    if (!loaded.ok) throw new Error('cross-subnet.yaml does not load');
-    const sim = simulate(loaded.topology, [], { until: 59 });
+    const sim = simulated('cross-subnet.yaml', 59);
     const kernel = predictedView(sim, 'east-1').kernel;
     // podnet's own FIB: west-1's block via west-1 on tunl0, east-2's directly on eth0.
     const fib = buildFib(sim, 'east-1')?.entries ?? [];
