@@ -230,6 +230,12 @@ describe('failures through the workspace', () => {
       code: 1,
       stderr: 'error: --down-for "long" is not a time such as 90, 90s, 5m or 1h\n',
     });
+    // Each change lets 300 s pass; a BIRD down for 10 minutes is still down at the next command.
+    await cli.run('restart', 'node', 'node-2', '--down-for', '10m');
+    expect(await cli.run('restart', 'node', 'node-2')).toMatchObject({
+      code: 0,
+      stdout: 'node-2: BIRD is already down for a graceful restart, back at 1500.0s: nothing to restart\n',
+    });
   });
 
   it('a topology event disables a session at its moment and enables it at another', async () => {

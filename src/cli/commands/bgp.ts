@@ -295,6 +295,23 @@ function machineUp(workspace: Workspace, name: string, at: number): boolean {
   return up;
 }
 
+/**
+ * When the graceful restart under way at `at` brings the machine's BIRD back (the first one's end:
+ * BIRD ignores a restart while it is down for one), or undefined when none is.
+ */
+function restartEnds(workspace: Workspace, name: string, at: number): number | undefined {
+  const restarts = [
+    ...workspace.topology.events.flatMap((e) => (e.action === 'node-restart' && e.node === name ? [e] : [])),
+    ...workspace.state.journal.flatMap((e) => (e.op === 'restart' && e.name === name ? [e] : [])),
+  ].sort((a, b) => a.at - b.at);
+  let ends: number | undefined;
+  for (const restart of restarts) {
+    if (restart.at > at) break;
+    if (ends === undefined || restart.at >= ends) ends = restart.at + restart.downFor;
+  }
+  return ends !== undefined && at < ends ? ends : undefined;
+}
+
 /** Records a failure or a repair in the workspace journal, at the current simulated time. */
 export function changeCommand(io: CliIo, options: GlobalOptions, change: Change): number {
   return changeWorkspace(
@@ -334,6 +351,13 @@ export function changeCommand(io: CliIo, options: GlobalOptions, change: Change)
             `error: ${change.name} is stopped: restore it first, there is no BIRD to restart`,
             1,
           );
+        const ends = restartEnds(workspace, change.name, at);
+        if (ends !== undefined) {
+          say(
+            `${change.name}: BIRD is already down for a graceful restart, back at ${ends.toFixed(1)}s: nothing to restart\n`,
+          );
+          return { entries: [], errors: [] };
+        }
         entry = { op: 'restart', at, name: change.name, downFor: change.downFor };
         const what = workspace.topology.nodes.some((n) => n.name === change.name) ? 'calico-node' : 'BIRD';
         message = `${change.name}: ${what} restarted gracefully, BIRD down for ${change.downFor}s (peers keep its routes as stale)`;
