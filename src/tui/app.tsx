@@ -34,6 +34,11 @@ const TICK_MS = 100;
  * The moments n and b step between: BGP's changes, every pod's lifecycle events (pulled, started,
  * evicted, ...) and each node turning NotReady or Ready again.
  */
+function birdOf(query: Query, machine: string): Context['bird'] {
+  if (!query.isUp(machine)) return 'stopped';
+  return query.birdRunning(machine) ? 'running' : 'restarting';
+}
+
 function eventTimes(timeline: Simulation, horizon: number): number[] {
   const { cluster } = timeline;
   const bgp = new Query(timeline).timeline().map((e) => e.at);
@@ -71,6 +76,7 @@ export function contextFor(model: TuiModel, state: TuiState): Context {
     pods: sim.cluster.pods().filter((p) => p.podIp !== undefined).length,
     destinations: traceDestinations(sim).length,
     eventTimes: eventTimes(timeline, model.horizon(state.journal)),
+    bird: birdOf(new Query(sim), machine),
     converged: new Query(timeline).counters.lastRouteChange,
     horizon: model.horizon(state.journal),
     newPod: (name, node) => {

@@ -102,6 +102,8 @@ export interface Context {
   /** What a trace may go to: the pods with addresses, then the Services with a ClusterIP. */
   readonly destinations: number;
   readonly eventTimes: readonly number[];
+  /** The selected machine's BIRD now: running, down for a graceful restart, or the machine stopped. */
+  readonly bird: 'running' | 'restarting' | 'stopped';
   readonly converged: number;
   readonly horizon: number;
   readonly newPod: (name: string, node: string) => PodSpec;
@@ -294,6 +296,15 @@ function change(state: TuiState, action: Action, ctx: Context): TuiState | undef
       );
     }
     case 'restart-node':
+      // BIRD ignores a restart while it is down for one; a stopped machine has no BIRD to restart.
+      if (ctx.bird !== 'running')
+        return {
+          ...state,
+          message:
+            ctx.bird === 'stopped'
+              ? `${machine} is stopped: restore it first, there is no BIRD to restart`
+              : `${machine}: BIRD is already down for a graceful restart: nothing to restart`,
+        };
       return record(
         state,
         { kind: 'restart', at: state.at, name: machine, downFor: DEFAULT_RESTART_DOWNTIME },

@@ -100,6 +100,7 @@ describe('TUI frames', () => {
   it('shows the event log up to now', async () => {
     const { press } = await open();
     const events = await press('3');
+    console.log(events);
     expect(events).toMatch(/^ +2\.0\d\ds {2}node-1 +Mesh_10_0_1_12 Established$/m);
     expect(events).not.toMatch(/withdrawn/);
   });
@@ -175,6 +176,14 @@ describe('TUI frames', () => {
     const failed = await press('l');
     expect(failed).toMatch(/^last event 30\.000s /m);
     expect(await press('3')).toMatch(/^ +30\.000s +k8s-master +link to node-1 failed$/m);
+  });
+
+  it('R restarts BIRD gracefully once; pressed again while it is down, it says so and records nothing', async () => {
+    const { press } = await open();
+    expect(await press(KEY.right, 'R')).toMatch(/node-1: BIRD restarted gracefully, down for 10s at 30\.0s/);
+    expect(await press('R')).toMatch(/node-1: BIRD is already down for a graceful restart: nothing to restart/);
+    const events = await press('3');
+    expect(events.match(/node-1 +BIRD stopped for a graceful restart/g)).toHaveLength(1);
   });
 
   it('a stopped node looks stopped in the machines, its own line, its tabs and the Pods view', async () => {

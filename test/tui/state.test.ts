@@ -12,6 +12,7 @@ const ctx: Context = {
   pods: 2,
   destinations: 4,
   eventTimes: [0, 2.001, 2.034, 242.03],
+  bird: 'running',
   converged: 242.03,
   horizon: 900,
   newPod: (name, node) => ({ name, nodeName: node }) as unknown as PodSpec,
@@ -81,6 +82,15 @@ describe('TUI reducer', () => {
     const restart = run(initialState(5), { type: 'right' }, { type: 'restart-node' });
     expect(restart.journal).toEqual([{ kind: 'restart', at: 5, name: 'node-1', downFor: 10 }]);
     expect(restart.message).toBe('node-1: BIRD restarted gracefully, down for 10s at 5.0s');
+    // Down for a restart already, or stopped: nothing is recorded, and the status says why.
+    const again = reduce(restart, { type: 'restart-node' }, { ...ctx, bird: 'restarting' });
+    expect(again.journal).toEqual(restart.journal);
+    expect(again.message).toBe('node-1: BIRD is already down for a graceful restart: nothing to restart');
+    const stopped = reduce(initialState(5), { type: 'restart-node' }, { ...ctx, bird: 'stopped' });
+    expect(stopped).toMatchObject({
+      journal: [],
+      message: 'k8s-master is stopped: restore it first, there is no BIRD to restart',
+    });
     const pod = run(initialState(5), { type: 'right' }, { type: 'create-pod' });
     expect(pod.journal[0]).toMatchObject({ kind: 'create', at: 5, pod: { name: 'tui-pod-1', nodeName: 'node-1' } });
   });
