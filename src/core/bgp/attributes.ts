@@ -127,8 +127,17 @@ function mix(hash: number, value: number): number {
   return Math.imul(hash ^ value, 0x01000193) >>> 0;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a over `length` 32-bit values of `values` from `from`: the interning tables' hash. */
+export function hashInts(values: ArrayLike<number>, from: number, length: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < from + length; i++) h = mix(h, values[i] as number);
+  return h;
+}
+
 function hashAttributes(a: PathAttributes): number {
-  let h = mix(mix(mix(0x811c9dc5, a.nextHop), a.origin), a.localPref ?? -1);
+  let h = mix(mix(mix(FNV_OFFSET, a.nextHop), a.origin), a.localPref ?? -1);
   h = mix(mix(h, a.med ?? -1), a.originatorId ?? -1);
   for (const as of a.asPath) h = mix(h, as);
   h = mix(h, -2);

@@ -10,6 +10,7 @@
  * rank). Two candidates are kept too: measured on rr 1,000, a lookup beats filling and comparing
  * them. Bounded: the table starts afresh when it holds MAX_ENTRIES choices.
  */
+import { hashInts } from './attributes.js';
 import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
 
 const EMPTY = -1;
@@ -92,7 +93,7 @@ export class ChoiceMemo {
 
   private find(): number {
     const mask = this.table.length - 1;
-    for (let slot = hash(this.key, 0, this.keyLength) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = hashInts(this.key, 0, this.keyLength) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.table[slot] as number;
       if (entry === EMPTY || this.holds(entry)) return entry;
     }
@@ -108,7 +109,7 @@ export class ChoiceMemo {
   private place(entry: number): void {
     const start = this.starts[entry] as number;
     const mask = this.table.length - 1;
-    let slot = hash(this.data, start + 1, this.data[start] as number) & mask;
+    let slot = hashInts(this.data, start + 1, this.data[start] as number) & mask;
     while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
     this.table[slot] = entry;
   }
@@ -150,11 +151,4 @@ function intern(ids: Map<string, number>, key: string): number {
     ids.set(key, id);
   }
   return id;
-}
-
-/** FNV-1a over `length` numbers of `values` from `from`. */
-function hash(values: ArrayLike<number>, from: number, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < from + length; i++) h = Math.imul(h ^ (values[i] as number), 0x01000193);
-  return h >>> 0;
 }

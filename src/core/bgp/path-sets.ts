@@ -8,6 +8,8 @@
  * set that exists already allocates nothing.
  * Invariant: a set holds two or more distinct ids; equal sequences share one id.
  */
+import { hashInts } from './attributes.js';
+
 const NONE = -1;
 const EMPTY = -1;
 
@@ -26,7 +28,7 @@ export class PathSets {
     const ids = this.distinct(attrs);
     if (ids.length === 1) return ids[0] as number;
     const mask = this.table.length - 1;
-    let slot = hash(ids) & mask;
+    let slot = hashInts(ids, 0, ids.length) & mask;
     for (let id = this.table[slot] as number; id !== EMPTY; id = this.table[slot] as number) {
       if (this.holds(id, ids)) return -(id + 2);
       slot = (slot + 1) & mask;
@@ -70,16 +72,9 @@ export class PathSets {
     const mask = this.table.length - 1;
     for (let id = 0; id < this.start.length; id++) {
       const from = this.start[id] as number;
-      let slot = hash(this.flat.slice(from, from + (this.size[id] as number))) & mask;
+      let slot = hashInts(this.flat, from, this.size[id] as number) & mask;
       while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
       this.table[slot] = id;
     }
   }
-}
-
-/** FNV-1a over the ids' 32-bit values. */
-function hash(ids: readonly number[]): number {
-  let h = 0x811c9dc5;
-  for (const id of ids) h = Math.imul(h ^ id, 0x01000193);
-  return h >>> 0;
 }
