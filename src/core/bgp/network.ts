@@ -287,9 +287,10 @@ export class BgpNetwork extends BgpSessions {
     const before = state.rib.readRoute(prefix, this.before) ? this.before : undefined;
     const beforeList = this.beforeList;
     const afterList = this.collect(speaker, prefix, this.clearedAfterList());
-    const after = this.chooser.choose(this.speaker(speaker), afterList, this.after) ? this.after : undefined;
-    const wasWide = this.policy.reexportable(this.speaker(speaker), beforeList);
-    const isWide = this.policy.reexportable(this.speaker(speaker), afterList);
+    const s = this.speaker(speaker);
+    const after = this.chooser.choose(s, afterList, this.after) ? this.after : undefined;
+    const wasWide = state.reexportable.has(prefix);
+    const isWide = this.policy.reexportable(s, afterList);
     if (after !== undefined) after.reexportable = isWide;
     if (isWide && !wasWide) state.reexportable.add(prefix);
     else if (!isWide && wasWide) state.reexportable.delete(prefix);
