@@ -10,8 +10,8 @@
  * rank). Two candidates are kept too: measured on rr 1,000, a lookup beats filling and comparing
  * them. Bounded: the table starts afresh when it holds MAX_ENTRIES choices.
  */
-import { hashInts } from './attributes.js';
 import { type Neighbor, type Peering, peerRouterId, type Speaker } from './peering.js';
+import { SequenceTable } from './sequence-table.js';
 
 const EMPTY = -1;
 const MAX_ENTRIES = 1 << 18;
@@ -30,10 +30,10 @@ export class ChoiceMemo {
   private readonly classIds = new Map<string, number>();
   private readonly identity: Int32Array;
   private readonly identityIds = new Map<string, number>();
-  /** Entries one after another: key length, key, best, decision, paths, via count, via. */
-  private data: number[] = [];
-  private starts: number[] = [];
-  private table = new Int32Array(1 << 12).fill(EMPTY);
+  private readonly keys = new SequenceTable();
+  /** Per key id, from resultStart: best, decision, paths, via count, via. */
+  private results: number[] = [];
+  private resultStart: number[] = [];
   /** The key of the last `recall`: its first keyLength numbers (0: none may be kept). */
   private key = new Int32Array(64);
   private keyLength = 0;
@@ -46,32 +46,26 @@ export class ChoiceMemo {
   /** The remembered choice for these candidates into `into`; false when there is none (or none may be kept). */
   recall(s: Speaker, found: readonly number[], into: Choice): boolean {
     if (!this.keyOf(s, found)) return false;
-    const entry = this.find();
-    if (entry === EMPTY) return false;
-    const data = this.data;
-    let at = (this.starts[entry] as number) + 1 + (data[this.starts[entry] as number] as number);
-    into.best = data[at++] as number;
-    into.decision = data[at++] as number;
-    into.paths = data[at++] as number;
-    const viaCount = data[at++] as number;
+    const id = this.keys.find(this.key, this.keyLength);
+    if (id === EMPTY) return false;
+    const results = this.results;
+    let at = this.resultStart[id] as number;
+    into.best = results[at++] as number;
+    into.decision = results[at++] as number;
+    into.paths = results[at++] as number;
+    const viaCount = results[at++] as number;
     into.via.length = 0;
-    for (let i = 0; i < viaCount; i++) into.via.push(data[at++] as number);
+    for (let i = 0; i < viaCount; i++) into.via.push(results[at++] as number);
     return true;
   }
 
   /** Keeps a choice for the candidates last given to `recall` (which found none). */
   remember(choice: Choice): void {
     if (this.keyLength === 0) return;
-    if (this.starts.length >= MAX_ENTRIES) this.clear();
-    const entry = this.starts.length;
-    const data = this.data;
-    this.starts.push(data.length);
-    data.push(this.keyLength);
-    for (let i = 0; i < this.keyLength; i++) data.push(this.key[i] as number);
-    data.push(choice.best, choice.decision, choice.paths, choice.via.length);
-    for (const position of choice.via) data.push(position);
-    this.place(entry);
-    if (this.starts.length * 2 > this.table.length) this.grow();
+    if (this.keys.size >= MAX_ENTRIES) this.clear();
+    this.keys.add(this.key, this.keyLength);
+    this.resultStart.push(this.results.length);
+    this.results.push(choice.best, choice.decision, choice.paths, choice.via.length, ...choice.via);
   }
 
   /** The key for these candidates into this.key; false (and an empty key) for a local route or one candidate. */
@@ -91,38 +85,10 @@ export class ChoiceMemo {
     return true;
   }
 
-  private find(): number {
-    const mask = this.table.length - 1;
-    for (let slot = hashInts(this.key, 0, this.keyLength) & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.table[slot] as number;
-      if (entry === EMPTY || this.holds(entry)) return entry;
-    }
-  }
-
-  private holds(entry: number): boolean {
-    const start = this.starts[entry] as number;
-    if (this.data[start] !== this.keyLength) return false;
-    for (let i = 0; i < this.keyLength; i++) if (this.data[start + 1 + i] !== this.key[i]) return false;
-    return true;
-  }
-
-  private place(entry: number): void {
-    const start = this.starts[entry] as number;
-    const mask = this.table.length - 1;
-    let slot = hashInts(this.data, start + 1, this.data[start] as number) & mask;
-    while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
-    this.table[slot] = entry;
-  }
-
-  private grow(): void {
-    this.table = new Int32Array(this.table.length * 2).fill(EMPTY);
-    for (let entry = 0; entry < this.starts.length; entry++) this.place(entry);
-  }
-
   private clear(): void {
-    this.data = [];
-    this.starts = [];
-    this.table = new Int32Array(1 << 12).fill(EMPTY);
+    this.keys.clear();
+    this.results = [];
+    this.resultStart = [];
   }
 
   private classOf(s: Speaker): number {
