@@ -5,56 +5,51 @@
  */
 import { type Cidr, formatCidr, type Ipv4 } from '../net/index.js';
 
-/** Values numbered in the order first seen: equal keys get the same id. */
-class Interner<K, V> {
-  private readonly ids = new Map<K, number>();
-  readonly values: V[] = [];
-
-  intern(key: K, value: V): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.ids.set(key, id);
-      this.values.push(value);
-    }
-    return id;
-  }
-
-  find(key: K): number | undefined {
-    return this.ids.get(key);
-  }
-}
-
+/**
+ * Prefixes numbered in the order first seen. Each length has its own map, keyed by the base as a
+ * signed 32-bit integer: V8 keeps such keys as small integers, where `base * 64 + len` (or a base
+ * above 2^31, like 192.168.0.0) would be a heap number hashed and allocated on every lookup.
+ */
 export class PrefixTable {
-  private readonly table = new Interner<number, Cidr>();
-  /** Per length 0..32: whether some prefix of that length is interned (lookups skip the rest). */
-  private readonly lengths = new Uint8Array(33);
+  private readonly values: Cidr[] = [];
+  /** Per length 0..32: the ids of that length's prefixes by signed base; absent when there are none. */
+  private readonly byLength: (Map<number, number> | undefined)[] = Array.from({ length: 33 }, () => undefined);
 
   get cidrs(): readonly Cidr[] {
-    return this.table.values;
+    return this.values;
   }
 
   intern(cidr: Cidr): number {
-    this.lengths[cidr.len] = 1;
-    return this.table.intern(cidr.base * 64 + cidr.len, cidr);
+    let ids = this.byLength[cidr.len];
+    if (ids === undefined) {
+      ids = new Map();
+      this.byLength[cidr.len] = ids;
+    }
+    let id = ids.get(cidr.base | 0);
+    if (id === undefined) {
+      id = this.values.length;
+      ids.set(cidr.base | 0, id);
+      this.values.push(cidr);
+    }
+    return id;
   }
 
   find(cidr: Cidr): number | undefined {
     return this.findPrefix(cidr.base, cidr.len);
   }
 
+  /** Whether some prefix of that length is interned (longest-prefix lookups skip the rest). */
   hasLength(len: number): boolean {
-    return this.lengths[len] === 1;
+    return this.byLength[len] !== undefined;
   }
 
-  /** The id of base/len, if interned; allocation-free for longest-prefix lookups. */
-  findPrefix(base: Ipv4, len: number): number | undefined {
-    if (this.lengths[len] !== 1) return undefined;
-    return this.table.find(base * 64 + len);
+  /** The id of base/len, if interned; allocation-free for longest-prefix lookups. `base` may be signed. */
+  findPrefix(base: number, len: number): number | undefined {
+    return this.byLength[len]?.get(base | 0);
   }
 
   cidr(id: number): Cidr {
-    return this.table.values[id] as Cidr;
+    return this.values[id] as Cidr;
   }
 
   text(id: number): string {

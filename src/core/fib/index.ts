@@ -56,19 +56,20 @@ interface BgpRoutes {
   readonly entry: (prefixId: number, route: LocEntry) => FibEntry | undefined;
 }
 
+/** Entries per prefix length, keyed by the base as a signed 32-bit integer (a small integer to V8). */
 type ByLength = Map<number, FibEntry>[];
 
 function indexByLength(entries: readonly FibEntry[]): ByLength {
   const byLength: ByLength = Array.from({ length: 33 }, () => new Map());
-  for (const entry of entries) (byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base, entry);
+  for (const entry of entries) (byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base | 0, entry);
   return byLength;
 }
 
 export class Fib {
   private readonly under: ByLength;
   private readonly over: ByLength;
-  /** Per prefix length, whether a fixed entry has it (the BGP part asks the prefix table). */
-  private readonly fixedLengths: Uint8Array;
+  /** The prefix lengths any entry could have, longest first: fixed entries' and the prefix table's. */
+  private readonly lengths: readonly number[];
   /** BGP entries made so far, by prefix id (undefined: the route installs nothing). */
   private readonly made = new Map<number, FibEntry | undefined>();
   private listed: readonly FibEntry[] | undefined;
@@ -81,8 +82,11 @@ export class Fib {
   ) {
     this.under = indexByLength(underEntries);
     this.over = indexByLength(overEntries);
-    this.fixedLengths = new Uint8Array(33);
-    for (const entry of [...underEntries, ...overEntries]) this.fixedLengths[entry.prefix.len] = 1;
+    const fixed = new Set([...underEntries, ...overEntries].map((entry) => entry.prefix.len));
+    const prefixes = bgp?.network.prefixes;
+    this.lengths = Array.from({ length: 33 }, (_, i) => 32 - i).filter(
+      (len) => fixed.has(len) || prefixes?.hasLength(len) === true,
+    );
   }
 
   /** Every entry, sorted as `ip route` lists them. */
@@ -101,20 +105,20 @@ export class Fib {
 
   /** Longest-prefix match. */
   lookup(ip: Ipv4): FibEntry | undefined {
-    for (let len = 32; len >= 0; len--) {
-      if (this.fixedLengths[len] === 0 && this.bgp?.network.prefixes.hasLength(len) !== true) continue;
-      const base = (ip & maskOf(len)) >>> 0;
+    for (const len of this.lengths) {
+      // The prefix's base as a signed 32-bit key, as the maps hold it.
+      const key = ip & maskOf(len);
       const entry =
-        (this.over[len] as Map<number, FibEntry>).get(base) ??
-        this.bgpAt(base, len) ??
-        (this.under[len] as Map<number, FibEntry>).get(base);
+        (this.over[len] as Map<number, FibEntry>).get(key) ??
+        this.bgpAt(key, len) ??
+        (this.under[len] as Map<number, FibEntry>).get(key);
       if (entry !== undefined) return entry;
     }
     return undefined;
   }
 
-  private bgpAt(base: Ipv4, len: number): FibEntry | undefined {
-    const prefixId = this.bgp?.network.prefixes.findPrefix(base, len);
+  private bgpAt(key: number, len: number): FibEntry | undefined {
+    const prefixId = this.bgp?.network.prefixes.findPrefix(key, len);
     return prefixId === undefined ? undefined : this.bgpEntry(prefixId);
   }
 
