@@ -81,6 +81,8 @@ export class Services {
   private readonly records = new Map<string, ServiceRecord>();
   private readonly ips = new Map<Ipv4, string>();
   private readonly nodePorts = new Map<number, string>();
+  /** Services by external IP, in the order they were put: made on first ask, dropped on any change. */
+  private externalIps: Map<Ipv4, ServiceRecord[]> | undefined;
 
   constructor(private readonly seed: number) {
     this.put(KUBERNETES_SERVICE, 0, true);
@@ -91,6 +93,7 @@ export class Services {
   put(spec: ServiceSpec, at: number, isBuiltin = false): ServiceRecord | ServiceRefusal {
     const key = `${spec.namespace}/${spec.name}`;
     const previous = this.records.get(key);
+    this.externalIps = undefined;
     if (previous !== undefined) this.release(key, previous);
     const clusterIP = spec.clusterIP === 'None' ? undefined : this.claimIp(key, spec.clusterIP, isBuiltin);
     if (typeof clusterIP === 'object') return this.restore(key, previous, clusterIP);
@@ -129,6 +132,7 @@ export class Services {
   }
 
   private release(key: string, record: ServiceRecord): void {
+    this.externalIps = undefined;
     this.records.delete(key);
     if (record.clusterIP !== undefined && this.ips.get(record.clusterIP) === key) this.ips.delete(record.clusterIP);
     for (const p of record.nodePorts) if (p !== undefined && this.nodePorts.get(p) === key) this.nodePorts.delete(p);
@@ -196,7 +200,16 @@ export class Services {
   }
 
   /** Services that list `ip` among their externalIPs. */
-  byExternalIp(ip: Ipv4): ServiceRecord[] {
-    return [...this.records.values()].filter((record) => record.spec.externalIPs.includes(ip));
+  byExternalIp(ip: Ipv4): readonly ServiceRecord[] {
+    if (this.externalIps === undefined) {
+      this.externalIps = new Map();
+      for (const record of this.records.values())
+        for (const external of new Set(record.spec.externalIPs)) {
+          const list = this.externalIps.get(external);
+          if (list === undefined) this.externalIps.set(external, [record]);
+          else list.push(record);
+        }
+    }
+    return this.externalIps.get(ip) ?? [];
   }
 }
