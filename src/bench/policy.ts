@@ -80,8 +80,8 @@ export function measureReach(sim: Simulation, fibs: ReadonlyMap<string, Fib | un
     for (const dst of pods) {
       if (src === dst) continue;
       pairs++;
-      for (const trace of tracer.trace(podFlow(src, dst, { port: 80 })))
-        dispositions[trace.disposition.kind] = (dispositions[trace.disposition.kind] ?? 0) + 1;
+      for (const { kind } of tracer.dispositions(podFlow(src, dst, { port: 80 })))
+        dispositions[kind] = (dispositions[kind] ?? 0) + 1;
     }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if ((dispositions['DENIED_IN'] ?? 0) === 0 || (dispositions['ACCEPTED'] ?? 0) === 0)

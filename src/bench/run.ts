@@ -39,7 +39,9 @@ function extra(f: Figures): string {
     return `reach matrix: ${f.reach.pairs} pairs in ${f.reach.seconds.toFixed(1)} s (${Math.round(f.reach.pairsPerSecond)}/s), ${f.reach.policies} policies`;
   if (f.reconvergeSeconds !== undefined)
     return `reconverge ${f.reconvergeSeconds.toFixed(2)} s, restore ${f.restoreSeconds?.toFixed(2)} s`;
-  return f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s` : '';
+  const quick =
+    f.dispositionsPerSecond !== undefined ? `, ${Math.round(f.dispositionsPerSecond)} disposition-only/s` : '';
+  return f.tracesPerSecond !== undefined ? `${Math.round(f.tracesPerSecond)} traces/s${quick}` : '';
 }
 
 function main(argv: readonly string[]): void {

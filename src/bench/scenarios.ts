@@ -2,18 +2,17 @@
  * The benchmark's scenarios: generated designs at Kubernetes' scale, each measured in its own
  * process. The figures: wall time to build the model, converge BGP and build every FIB; peak RSS;
  * sessions; UPDATE and WITHDRAW messages; routes in all Loc-RIBs; simulated convergence time;
- * traces per second.
+ * traces per second, explained and disposition-only (traces.ts).
  */
 import { parseAllDocuments } from 'yaml';
 import { advance, type Simulation, simulate, type WorldOp } from '../core/bgp/simulate.js';
-import { buildFib, type Fib } from '../core/fib/index.js';
-import { Rng } from '../core/sim/rng.js';
+import { buildFib } from '../core/fib/index.js';
 import type { Topology } from '../core/topology/model.js';
 import { resolveTopology } from '../core/topology/resolve.js';
-import { Tracer } from '../core/trace/index.js';
 import { type GenerateOptions, generateTopology } from '../io/generate.js';
 import { measureReach, type PolicyDesign, policyDocuments, type ReachFigures } from './policy.js';
 import { blocksViaOwners, clientsOf, pickClient, routesAvoid, type SpotCheck } from './spot-checks.js';
+import { measureServiceTraces, measureTraces } from './traces.js';
 
 export interface Scenario {
   readonly name: string;
@@ -123,7 +122,10 @@ export interface Figures {
   /** rr-5000-fail: wall time from the stop until the routes settle, and after the restore. */
   readonly reconvergeSeconds?: number;
   readonly restoreSeconds?: number;
+  /** Explained traces per second (to Services in services-1000). */
   readonly tracesPerSecond?: number;
+  /** The same flows through the disposition-only walk. */
+  readonly dispositionsPerSecond?: number;
   /** policy-1000: the reach matrix's pairs, its wall time, and how its pairs ended. */
   readonly reach?: ReachFigures;
   /** Reflector designs: is the routing state right, not just fast (spot-checks.ts). */
@@ -193,14 +195,19 @@ export function runScenario(scenario: Scenario): Figures {
     [sim, restoreSeconds] = timed(() => advance(sim, [machine(RESTORE_AT, true)], { until: RESTORE_AT + 300 }));
     spotChecks.push(blocksViaOwners(sim, watched));
   }
-  const [fibs, fibSeconds] = timed(() => new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)])));
+  const buildFibs = () => new Map(topology.nodes.map((node) => [node.name, buildFib(sim, node.name)]));
+  const [fibs, fibSeconds] = timed(buildFibs);
   const reach = scenario.policy === undefined ? undefined : measureReach(sim, fibs);
-  const tracesPerSecond =
-    scenario.traces === undefined
+  const traced =
+    scenario.traces === undefined || scenario.services !== undefined
       ? undefined
-      : scenario.services !== undefined
-        ? measureServiceTraces(sim, fibs, scenario.traces)
-        : measureTraces(sim, fibs, scenario.traces);
+      : measureTraces(sim, buildFibs, scenario.traces);
+  if (traced !== undefined) spotChecks.push(traced.agreement);
+  const tracesPerSecond =
+    scenario.traces !== undefined && scenario.services !== undefined
+      ? measureServiceTraces(sim, fibs, scenario.traces)
+      : traced?.tracesPerSecond;
+  const dispositionsPerSecond = traced?.dispositionsPerSecond;
   return {
     scenario: scenario.name,
     buildSeconds,
@@ -216,57 +223,8 @@ export function runScenario(scenario: Scenario): Figures {
     ...(reconvergeSeconds !== undefined ? { reconvergeSeconds } : {}),
     ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
     ...(tracesPerSecond !== undefined ? { tracesPerSecond } : {}),
+    ...(dispositionsPerSecond !== undefined ? { dispositionsPerSecond } : {}),
     ...(reach !== undefined ? { reach } : {}),
     ...(spotChecks.length > 0 ? { spotChecks } : {}),
   };
-}
-
-/** Traces to ClusterIPs per second (each forks into a branch per endpoint), from random pods. */
-function measureServiceTraces(sim: Simulation, fibs: ReadonlyMap<string, Fib | undefined>, count: number): number {
-  const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
-  const services = sim.cluster.services.list().filter((s) => s.spec.name.startsWith('svc-'));
-  const tracer = new Tracer(sim, sim.until, fibs);
-  const rng = new Rng(11);
-  const flows = Array.from({ length: count }, () => {
-    const src = pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
-    const service = services[Math.floor(rng.next() * services.length)] as (typeof services)[number];
-    return {
-      srcPod: `${src.spec.namespace}/${src.spec.name}`,
-      src: src.podIp as number,
-      dst: service.clusterIP as number,
-      protocol: 'TCP' as const,
-      port: 80,
-      loopback: false,
-    };
-  });
-  const start = process.hrtime.bigint();
-  const accepted = flows.reduce(
-    (sum, flow) => sum + tracer.trace(flow).filter((t) => t.disposition.kind === 'ACCEPTED').length,
-    0,
-  );
-  if (accepted === 0) throw new Error('services bench: no trace to a Service was accepted');
-  return count / seconds(start);
-}
-
-/** Traces per second over forwarding tables already built (their build time is the FIBs figure). */
-function measureTraces(sim: Simulation, fibs: ReadonlyMap<string, Fib | undefined>, count: number): number {
-  const pods = sim.cluster.pods().filter((p) => p.allocation !== undefined);
-  const tracer = new Tracer(sim, sim.until, fibs);
-  const rng = new Rng(7);
-  const pick = () => pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
-  const flows = Array.from({ length: count }, () => {
-    const [src, dst] = [pick(), pick()];
-    return {
-      srcPod: `${src.spec.namespace}/${src.spec.name}`,
-      src: src.allocation?.ip as number,
-      dst: dst.allocation?.ip as number,
-      protocol: 'TCP' as const,
-      port: 80,
-      loopback: false,
-    };
-  });
-  tracer.trace(flows[0] as (typeof flows)[number]);
-  const start = process.hrtime.bigint();
-  for (const flow of flows) tracer.trace(flow);
-  return count / seconds(start);
 }

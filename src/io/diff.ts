@@ -96,11 +96,7 @@ function reachability(sim: Simulation): Map<string, string> {
   for (const cell of reachMatrix(sim, pods, pods).flat()) {
     if (cell === undefined) continue;
     const outcome = [
-      ...new Set(
-        cell.traces.map((t) =>
-          t.disposition.kind === 'ACCEPTED' ? 'ACCEPTED' : `${t.disposition.kind} at ${t.disposition.at}`,
-        ),
-      ),
+      ...new Set(cell.dispositions.map((d) => (d.kind === 'ACCEPTED' ? 'ACCEPTED' : `${d.kind} at ${d.at}`))),
     ].join(', ');
     const { src, dst } = cell;
     facts.set(

@@ -237,8 +237,8 @@ export function reachCommand(
             src: label(cell.src),
             dst: label(cell.dst),
             port: cell.flow.port,
-            disposition: summarizeDispositions(cell.traces),
-            reachable: cell.traces.every((tr) => isSuccess(tr.disposition)),
+            disposition: summarizeDispositions(cell.dispositions),
+            reachable: cell.dispositions.every(isSuccess),
           },
     ),
   );
@@ -290,7 +290,7 @@ export function reachServicesCommand(
   const rows = sources.map((src) =>
     services.map((service) => {
       const port = service.spec.ports[0] as { port: number; protocol: 'TCP' | 'UDP' | 'SCTP' };
-      const traces = tracer.trace({
+      const dispositions = tracer.dispositions({
         srcPod: `${src.spec.namespace}/${src.spec.name}`,
         src: src.podIp as Ipv4,
         dst: service.clusterIP as Ipv4,
@@ -298,13 +298,13 @@ export function reachServicesCommand(
         port: port.port,
         loopback: false,
       });
-      const accepted = traces.filter((t) => t.disposition.kind === 'ACCEPTED').length;
+      const accepted = dispositions.filter((d) => d.kind === 'ACCEPTED').length;
       return {
         src: name(src.spec.namespace, src.spec.name),
         service: name(service.spec.namespace, service.spec.name),
         port: port.port,
-        disposition: summarizeDispositions(traces),
-        branches: `${accepted}/${traces.length}`,
+        disposition: summarizeDispositions(dispositions),
+        branches: `${accepted}/${dispositions.length}`,
       };
     }),
   );

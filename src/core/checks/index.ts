@@ -13,7 +13,7 @@ import { cidrSize, formatCidr, formatIpv4 } from '../net/index.js';
 import { Query } from '../query/index.js';
 import { defaultPort, type NamedCheck } from '../topology/model.js';
 import { LOCALHOST, resolveDestination } from '../trace/endpoints.js';
-import { type Disposition, type Trace, Tracer } from '../trace/index.js';
+import { type Disposition, type Flow, Tracer } from '../trace/index.js';
 import { evaluateClusterCheck } from './cluster-checks.js';
 import { policyCheck } from './policy-check.js';
 
@@ -34,12 +34,11 @@ function result(check: NamedCheck, expected: string, found: string, passed = exp
   return { name: check.name, check: check.check, passed, expected, found };
 }
 
-/** The traces a check's `from`, `to` and `port` name, as `trace` would run them; or why there are none. */
-export function checkTraces(
+/** The flow a check's `from`, `to` and `port` name, as `trace` would send it; or why there is none. */
+export function checkFlow(
   sim: Simulation,
   check: { readonly from: string; readonly to: string; readonly port?: number },
-  tracer: Tracer,
-): { ok: true; traces: Trace[]; port: number } | { ok: false; why: string } {
+): { ok: true; flow: Flow; port: number } | { ok: false; why: string } {
   const src = podNamed(sim, check.from);
   if (src?.podIp === undefined) return { ok: false, why: `pod ${check.from} has no address` };
   // The destination as trace names it: a pod, a Service or DNS name, an address, or localhost.
@@ -48,7 +47,7 @@ export function checkTraces(
   const to = resolved.value;
   const port =
     check.port ?? to.port ?? to.defaultPort ?? (to.pod === undefined || to.loopback ? 80 : defaultPort(to.pod.spec));
-  const traces = tracer.trace({
+  const flow: Flow = {
     srcPod: `${src.spec.namespace}/${src.spec.name}`,
     src: to.loopback ? LOCALHOST : src.podIp,
     dst: to.loopback ? LOCALHOST : to.ip,
@@ -56,8 +55,8 @@ export function checkTraces(
     port: to.loopback && check.port === undefined ? defaultPort(src.spec) : port,
     loopback: to.loopback,
     ...(to.lookup !== undefined ? { lookup: to.lookup } : {}),
-  });
-  return { ok: true, traces, port };
+  };
+  return { ok: true, flow, port };
 }
 
 function reach(
@@ -66,12 +65,13 @@ function reach(
   tracer: Tracer,
   words: DispositionWords,
 ): CheckResult {
-  const traced = checkTraces(sim, check, tracer);
-  if (!traced.ok) return result(check, check.expect, traced.why, false);
-  const { traces, port } = traced;
+  const sent = checkFlow(sim, check);
+  if (!sent.ok) return result(check, check.expect, sent.why, false);
+  const { flow, port } = sent;
+  const dispositions = tracer.dispositions(flow);
   // Every branch (ECMP forks) must end as the check expects.
-  const kinds = [...new Set(traces.map((t) => t.disposition.kind))];
-  const detail = traces.map((t) => `${t.disposition.kind} at ${t.disposition.at}: ${words(t.disposition)}`).join('; ');
+  const kinds = [...new Set(dispositions.map((d) => d.kind))];
+  const detail = dispositions.map((d) => `${d.kind} at ${d.at}: ${words(d)}`).join('; ');
   return result(
     check,
     `${check.expect} on ${port}/TCP`,

@@ -7,7 +7,7 @@ import type { Simulation } from '../bgp/simulate.js';
 import type { PolicyVerdict } from '../policy/index.js';
 import type { NamedCheck } from '../topology/model.js';
 import type { Trace, Tracer } from '../trace/index.js';
-import { type CheckResult, checkTraces } from './index.js';
+import { type CheckResult, checkFlow } from './index.js';
 
 type PolicyCheckSpec = Extract<NamedCheck, { check: 'policy' }>;
 
@@ -53,10 +53,10 @@ function decidedBy(trace: Trace): Decided {
 
 export function policyCheck(sim: Simulation, check: PolicyCheckSpec, tracer: Tracer): CheckResult {
   const expected = [check.policy, check.rule ?? '', check.action ?? ''].filter((w) => w !== '').join(' ');
-  const traced = checkTraces(sim, check, tracer);
+  const sent = checkFlow(sim, check);
   const base = { name: check.name, check: check.check, expected };
-  if (!traced.ok) return { ...base, passed: false, found: traced.why };
-  const decided = traced.traces.map(decidedBy);
+  if (!sent.ok) return { ...base, passed: false, found: sent.why };
+  const decided = tracer.trace(sent.flow).map(decidedBy);
   const matches = (d: Decided) =>
     d.policies.includes(check.policy) &&
     (check.rule === undefined || d.rule === check.rule) &&

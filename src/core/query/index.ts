@@ -23,7 +23,7 @@ import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import { type Cidr, formatIpv4 } from '../net/index.js';
 import { defaultPort } from '../topology/model.js';
-import { type Flow, type Trace, Tracer } from '../trace/index.js';
+import { type Disposition, type Flow, Tracer } from '../trace/index.js';
 
 /** One side of a session, as a machine sees it. */
 export interface Peer {
@@ -198,10 +198,11 @@ export interface ReachCell {
   readonly src: PodRecord;
   readonly dst: PodRecord;
   readonly flow: Flow;
-  readonly traces: readonly Trace[];
+  /** How each branch of the flow ends, as `trace` would end them. */
+  readonly dispositions: readonly Disposition[];
 }
 
-/** Every source to every target (not to itself), each traced; rows follow `sources`. */
+/** Every source to every target (not to itself), each walked for its dispositions; rows follow `sources`. */
 export function reachMatrix(
   sim: Simulation,
   sources: readonly PodRecord[],
@@ -213,7 +214,7 @@ export function reachMatrix(
     targets.map((dst) => {
       if (src === dst) return undefined;
       const flow = podFlow(src, dst, options);
-      return { src, dst, flow, traces: tracer.trace(flow) };
+      return { src, dst, flow, dispositions: tracer.dispositions(flow) };
     }),
   );
 }

@@ -1,14 +1,17 @@
 /**
  * Where a packet ends: in a pod (a container that holds the port, or refused), or on a machine
  * itself (its own services, a hostNetwork pod on its address, or a hostPort the CNI portmap plugin
- * maps to a pod). Statuses are read once per pod, at the tracer's moment.
+ * maps to a pod). The network is frozen at the tracer's moment, so a pod's status, and how a new
+ * connection to one of its ports ends, are found once. Each ending gives the node its last hop is
+ * on and the disposition, and adds its DELIVERED step when the walk explains.
  */
-import type { Speaker } from '../bgp/peering.js';
 import { BGP_PORT } from '../bgp/session.js';
 import type { Simulation } from '../bgp/simulate.js';
 import type { PodRecord } from '../cluster/index.js';
 import type { PodStatus } from '../cluster/lifecycle.js';
-import type { Delivery, Disposition, Flow, Hop, Step } from './types.js';
+import type { Ipv4 } from '../net/index.js';
+import type { Machines } from './machines.js';
+import type { Delivery, Disposition, Flow, Step } from './types.js';
 
 /** What a host listens on by itself: sshd, BIRD, the kubelet, and the API server on control planes. */
 const HOST_PORTS: Readonly<Record<number, string>> = { 22: 'sshd', 10250: 'kubelet' };
@@ -17,19 +20,24 @@ export function podLabel(pod: PodRecord): string {
   return `${pod.spec.namespace}/${pod.spec.name}`;
 }
 
+/** Where a walk ends: the node of its last hop (a pod's label, or a machine) and how it ended. */
+export interface Ending {
+  readonly node: string;
+  readonly disposition: Disposition;
+}
+
 export class Deliveries {
   private readonly statuses = new Map<PodRecord, PodStatus>();
+  private readonly endings = new Map<PodRecord, Map<number, Ending>>();
+  private readonly named = new Map<string, PodRecord | undefined>();
+  private readonly addressed = new Map<Ipv4, PodRecord | undefined>();
+  private readonly labels = new Map<PodRecord, string>();
 
   constructor(
     private readonly sim: Simulation,
     private readonly now: number,
+    private readonly machines: Machines,
   ) {}
-
-  private speakerNamed(machine: string): Speaker {
-    const speaker = this.sim.peering.speakers[this.sim.peering.byName.get(machine) ?? -1];
-    if (speaker === undefined) throw new Error(`tracer asked for unknown machine ${machine}`);
-    return speaker;
-  }
 
   private statusOf(pod: PodRecord): PodStatus {
     let status = this.statuses.get(pod);
@@ -61,20 +69,65 @@ export class Deliveries {
     return undefined;
   }
 
-  toPod(pod: PodRecord, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const status = this.statusOf(pod);
-    const label = podLabel(pod);
-    const { port, protocol } = flow;
+  /** The pod a walk starts from, by namespace/name; the network is frozen, so each is found once. */
+  podNamed(key: string): PodRecord | undefined {
+    if (!this.named.has(key)) {
+      const [namespace, name] = key.split('/') as [string, string];
+      this.named.set(key, this.sim.cluster.pod(namespace, name));
+    }
+    return this.named.get(key);
+  }
+
+  /** The pod an address belongs to, found once per address. */
+  podAt(ip: Ipv4): PodRecord | undefined {
+    if (!this.addressed.has(ip)) this.addressed.set(ip, this.sim.cluster.podByIp(ip));
+    return this.addressed.get(ip);
+  }
+
+  /** A pod's namespace/name, made once. */
+  label(pod: PodRecord): string {
+    let label = this.labels.get(pod);
+    if (label === undefined) {
+      label = podLabel(pod);
+      this.labels.set(pod, label);
+    }
+    return label;
+  }
+
+  toPod(pod: PodRecord, flow: Flow, steps: Step[] | undefined): Ending {
     if (flow.reply === true) {
+      const label = this.label(pod);
       const by: Delivery = { kind: 'reply-socket', pod: label };
       const undo = flow.untranslate;
-      if (undo !== undefined) steps.push({ kind: 'UN_DNAT', ...undo });
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: label, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost: [] },
-      };
+      if (undo !== undefined) steps?.push({ kind: 'UN_DNAT', ...undo });
+      steps?.push({ kind: 'DELIVERED', to: by });
+      const { port, protocol } = flow;
+      return { node: label, disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost: [] } };
     }
+    const ending = this.connection(pod, flow.port, flow.protocol);
+    if (ending.disposition.kind === 'ACCEPTED') steps?.push({ kind: 'DELIVERED', to: ending.disposition.by });
+    return ending;
+  }
+
+  /** How a new connection to the pod's port ends; the network is frozen, so once per pod, port and protocol. */
+  private connection(pod: PodRecord, port: number, protocol: Flow['protocol']): Ending {
+    let endings = this.endings.get(pod);
+    if (endings === undefined) {
+      endings = new Map();
+      this.endings.set(pod, endings);
+    }
+    const key = port * 2 + (protocol === 'UDP' ? 1 : 0);
+    let ending = endings.get(key);
+    if (ending === undefined) {
+      ending = { node: this.label(pod), disposition: this.connect(pod, port, protocol) };
+      endings.set(key, ending);
+    }
+    return ending;
+  }
+
+  private connect(pod: PodRecord, port: number, protocol: Flow['protocol']): Disposition {
+    const status = this.statusOf(pod);
+    const label = this.label(pod);
     // TCP: a container that holds the port. UDP: a running container that declares it as UDP.
     const holder =
       protocol === 'UDP'
@@ -87,30 +140,23 @@ export class Deliveries {
     const lost = status.containers.filter((c) => c.bindConflict?.port === port).map((c) => c.name);
     if (holder !== undefined) {
       const by: Delivery = { kind: 'container', container: holder.name, port };
-      steps.push({ kind: 'DELIVERED', to: by });
-      return {
-        hop: { node: label, ttl, steps },
-        disposition: { kind: 'ACCEPTED', at: label, by, port, protocol, lost },
-      };
+      return { kind: 'ACCEPTED', at: label, by, port, protocol, lost };
     }
     const listening = status.containers.flatMap((c) => c.listening.map((p) => `${c.name} ${p}/TCP`));
     return {
-      hop: { node: label, ttl, steps },
-      disposition: {
-        kind: 'CONNECTION_REFUSED',
-        at: label,
-        port,
-        protocol,
-        listening,
-        podStatus: status.display,
-        onHost: false,
-        lost,
-      },
+      kind: 'CONNECTION_REFUSED',
+      at: label,
+      port,
+      protocol,
+      listening,
+      podStatus: status.display,
+      onHost: false,
+      lost,
     };
   }
 
-  toHost(machine: string, flow: Flow, steps: Step[], ttl: number): { hop: Hop; disposition: Disposition } {
-    const speaker = this.speakerNamed(machine);
+  toHost(machine: string, flow: Flow, steps: Step[] | undefined): Ending {
+    const speaker = this.machines.speaker(machine);
     const bgpPort = speaker.kind === 'node' ? this.sim.topology.bgp.listenPort : BGP_PORT;
     const ports: Record<number, string> = {
       ...HOST_PORTS,
@@ -122,22 +168,22 @@ export class Deliveries {
     const hostPod = protocol === 'TCP' ? this.hostNetworkListener(machine, port) : undefined;
     if (hostPod !== undefined) {
       const by: Delivery = { kind: 'container', container: hostPod.container, port };
-      steps.push({ kind: 'DELIVERED', to: by });
+      steps?.push({ kind: 'DELIVERED', to: by });
       return {
-        hop: { node: machine, ttl, steps },
+        node: machine,
         disposition: { kind: 'ACCEPTED', at: podLabel(hostPod.pod), by, port, protocol, lost: [] },
       };
     }
     if (service !== undefined && protocol === 'TCP') {
       const by: Delivery = { kind: 'host-service', service };
-      steps.push({ kind: 'DELIVERED', to: by });
+      steps?.push({ kind: 'DELIVERED', to: by });
       return {
-        hop: { node: machine, ttl, steps },
+        node: machine,
         disposition: { kind: 'ACCEPTED', at: machine, by, port, protocol, lost: [] },
       };
     }
     return {
-      hop: { node: machine, ttl, steps },
+      node: machine,
       disposition: { kind: 'CONNECTION_REFUSED', at: machine, port, protocol, onHost: true, lost: [] },
     };
   }

@@ -11,11 +11,17 @@ export const POD_DEFAULT_ROUTE: RouteShown = {
   nextHops: [{ via: 0xa9fe0101, dev: 'eth0', onlink: false }],
 };
 
-/** Where a packet is on a machine: the hops behind it, this hop's steps, the machines it left. */
+/**
+ * Where a packet is on a machine: the hops behind it, this hop's steps, the machines it left.
+ * `hops` and `steps` are undefined when the walk keeps dispositions only (nothing is explained).
+ */
 export interface Path {
-  readonly hops: readonly Hop[];
-  readonly steps: Step[];
-  readonly crumbs: ReadonlySet<number>;
+  readonly hops: readonly Hop[] | undefined;
+  readonly steps: Step[] | undefined;
+  /** Each (machine, destination) the packet was forwarded from, as `machine index * 2^32 + dst`. */
+  readonly crumbs: readonly number[];
+  /** The machine's own packet, not received from anywhere: its traffic to local pods is not policed. */
+  readonly own: boolean;
   /** The packet has just come out of a pod's veth on this node (natOutgoing applies here). */
   readonly sourceNode: boolean;
   /** That pod, whose egress policy is still to run (after kube-proxy's DNAT). */
@@ -30,8 +36,8 @@ export interface Packet {
 }
 
 /** The RECEIVED step, and the DECAPSULATED one for a tunnelled packet: the packet that goes on. */
-export function received(iface: string, packet: Packet, steps: Step[]): Packet {
-  steps.push({
+export function received(iface: string, packet: Packet, steps: Step[] | undefined): Packet {
+  steps?.push({
     kind: 'RECEIVED',
     iface,
     packet: packet.outer
@@ -40,9 +46,6 @@ export function received(iface: string, packet: Packet, steps: Step[]): Packet {
   });
   if (packet.outer === undefined) return packet;
   const { encap } = packet.outer;
-  steps.push({
-    kind: 'DECAPSULATED',
-    encap,
-  });
+  steps?.push({ kind: 'DECAPSULATED', encap });
   return { src: packet.src, dst: packet.dst, ttl: packet.ttl };
 }

@@ -9,9 +9,13 @@
 import type { PodRecord } from '../cluster/index.js';
 import type { PolicyEngine } from '../policy/index.js';
 import type { Direction } from '../topology/policy-model.js';
+import { podLabel } from './delivery.js';
 import type { Disposition, Flow, Step } from './types.js';
 
-/** Felix's chain for `pod` in `direction`: its POLICY step onto `steps`, and the disposition when it drops the packet. */
+/**
+ * Felix's chain for `pod` in `direction`: its POLICY step onto `steps` (when the walk explains),
+ * and the disposition when it drops the packet.
+ */
 export function policed(
   engine: PolicyEngine,
   pod: PodRecord,
@@ -19,18 +23,16 @@ export function policed(
   flow: Flow,
   packet: { readonly src: number; readonly dst: number },
   machine: string,
-  steps: Step[],
+  steps: Step[] | undefined,
 ): Disposition | undefined {
   // Without any policy the chains decide nothing worth a step, forward or reply.
   if (pod.spec.hostNetwork || engine.empty) return undefined;
-  const endpoint = `${pod.spec.namespace}/${pod.spec.name}`;
-  const iface = pod.vethName;
   if (flow.reply) {
-    steps.push({ kind: 'POLICY', direction, endpoint, iface, established: true });
+    steps?.push({ kind: 'POLICY', direction, endpoint: podLabel(pod), iface: pod.vethName, established: true });
     return undefined;
   }
   const verdict = engine.verdict(pod, direction, { ...packet, protocol: flow.protocol, port: flow.port });
-  steps.push({ kind: 'POLICY', direction, endpoint, iface, verdict });
+  steps?.push({ kind: 'POLICY', direction, endpoint: podLabel(pod), iface: pod.vethName, verdict });
   return verdict.allowed
     ? undefined
     : { kind: direction === 'ingress' ? 'DENIED_IN' : 'DENIED_OUT', at: machine, verdict };

@@ -1,6 +1,6 @@
 /** Traces as a router engineer reads them: numbered hops, one step a line, the disposition last. */
 import { formatIpv4 } from '../../core/net/index.js';
-import type { DispositionKind, Step, Trace } from '../../core/trace/index.js';
+import type { Disposition, Step, Trace } from '../../core/trace/index.js';
 import { decisionText, policyName } from './policy-words.js';
 import { dispositionText, routeText, stepText } from './trace-words.js';
 
@@ -78,7 +78,6 @@ function policyObject(step: Extract<Step, { kind: 'POLICY' }>): object {
 }
 
 /** The disposition of a set of ECMP branches: one kind, or several joined with `|`. */
-export function summarizeDispositions(traces: readonly Trace[]): string {
-  const kinds = [...new Set(traces.map((t) => t.disposition.kind))] as DispositionKind[];
-  return kinds.join('|');
+export function summarizeDispositions(dispositions: readonly Disposition[]): string {
+  return [...new Set(dispositions.map((d) => d.kind))].join('|');
 }
