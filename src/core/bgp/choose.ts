@@ -56,6 +56,9 @@ export class RouteChooser {
   private readonly order: number[] = [];
   private readonly memo: ChoiceMemo;
   private readonly choice: Choice = { best: 0, decision: 0, paths: 0, via: [] };
+  /** The two candidates ecmpAttributes compares, filled in place. */
+  private readonly best = blankCandidate();
+  private readonly other = blankCandidate();
 
   constructor(
     private readonly peering: Peering,
@@ -98,6 +101,27 @@ export class RouteChooser {
     route.viaCount = 0;
     for (const position of choice.via) route.via[route.viaCount++] = found[2 * position] as number;
     return true;
+  }
+
+  /**
+   * The attributes of a chosen route's ECMP paths: every candidate that no rule up to the IGP
+   * metric tells apart from the best (the route's own path: its first next-hop neighbour and its
+   * attribute set), as selectBest's `ecmp` holds them. No ranking is needed to find them, which
+   * matters to a FIB that makes its entries on first lookup.
+   */
+  ecmpAttributes(
+    s: Speaker,
+    found: readonly number[],
+    route: { readonly via: readonly number[]; readonly attrs: number },
+  ): PathAttributes[] {
+    const best = this.fill(this.best, s, route.via[0] as number, route.attrs);
+    if (best.source !== 'bgp' || !best.nextHopResolvable) return [best.attrs];
+    const attrs: PathAttributes[] = [];
+    for (let i = 0; i < found.length; i += 2) {
+      const c = this.fill(this.other, s, found[i] as number, found[i + 1] as number);
+      if (mergeable(best, c)) attrs.push(c.attrs);
+    }
+    return attrs;
   }
 
   /** Ranks the candidates and fills `choice` (by position in `found`). */

@@ -257,7 +257,7 @@ export class BgpNetwork extends BgpSessions {
   /** The attributes of each path a route's next hops come from (with ADD-PATH, several per peer). */
   ecmpAttributes(speaker: number, prefix: number, route: LocEntry): PathAttributes[] {
     if (route.paths <= 1) return route.attrs < 0 ? [] : [this.attributes.get(route.attrs)];
-    return (this.selection(speaker, prefix)?.ecmp ?? []).map((c) => c.attrs);
+    return this.chooser.ecmpAttributes(this.speaker(speaker), this.collect(speaker, prefix, []), route);
   }
 
   /**
