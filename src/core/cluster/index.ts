@@ -408,6 +408,11 @@ export class Cluster {
     return this.records.get(podKey(namespace, name));
   }
 
+  /** A pod by its `namespace/name` key, as flows and IPAM owners name it. */
+  podByKey(key: string): PodRecord | undefined {
+    return this.records.get(key);
+  }
+
   /** Live pods in no particular order: for scans that sort what they keep. */
   unorderedPods(): Iterable<PodRecord> {
     return this.records.values();
@@ -462,8 +467,7 @@ export class Cluster {
   podByIp(ip: Ipv4): PodRecord | undefined {
     const allocation = this.ipam.lookup(ip);
     if (allocation?.kind !== 'pod') return undefined;
-    const [namespace, name] = allocation.owner.split('/') as [string, string];
-    return this.pod(namespace, name);
+    return this.podByKey(allocation.owner);
   }
 }
 

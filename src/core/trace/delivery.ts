@@ -29,7 +29,6 @@ export interface Ending {
 export class Deliveries {
   private readonly statuses = new Map<PodRecord, PodStatus>();
   private readonly endings = new Map<PodRecord, Map<number, Ending>>();
-  private readonly named = new Map<string, PodRecord | undefined>();
   private readonly addressed = new Map<Ipv4, PodRecord | undefined>();
   private readonly labels = new Map<PodRecord, string>();
 
@@ -67,15 +66,6 @@ export class Deliveries {
       if (holder !== undefined) return { pod, container: holder.name };
     }
     return undefined;
-  }
-
-  /** The pod a walk starts from, by namespace/name; the network is frozen, so each is found once. */
-  podNamed(key: string): PodRecord | undefined {
-    if (!this.named.has(key)) {
-      const [namespace, name] = key.split('/') as [string, string];
-      this.named.set(key, this.sim.cluster.pod(namespace, name));
-    }
-    return this.named.get(key);
   }
 
   /** The pod an address belongs to, found once per address. */

@@ -98,7 +98,7 @@ export class Tracer {
   }
 
   private walk(given: Flow, explains: boolean): Trace[] {
-    const pod = given.srcMachine === undefined ? this.deliveries.podNamed(given.srcPod) : undefined;
+    const pod = given.srcMachine === undefined ? this.sim.cluster.podByKey(given.srcPod) : undefined;
     const flow = withSourceAddress(this.sim, this.fibOf, given, pod);
     if (flow.srcMachine !== undefined) return this.fromMachine(flow, flow.srcMachine, explains);
     if (pod === undefined) throw new Error(`tracer given unknown pod ${flow.srcPod}`);
