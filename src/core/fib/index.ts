@@ -56,12 +56,15 @@ interface BgpRoutes {
   readonly entry: (prefixId: number, route: LocEntry) => FibEntry | undefined;
 }
 
-/** Entries per prefix length, keyed by the base as a signed 32-bit integer (a small integer to V8). */
-type ByLength = Map<number, FibEntry>[];
+/**
+ * Entries per prefix length, keyed by the base as a signed 32-bit integer (a small integer to V8);
+ * a length no entry has holds no map (5,000 FIBs would otherwise hold 330,000 empty ones).
+ */
+type ByLength = (Map<number, FibEntry> | undefined)[];
 
 function indexByLength(entries: readonly FibEntry[]): ByLength {
-  const byLength: ByLength = Array.from({ length: 33 }, () => new Map());
-  for (const entry of entries) (byLength[entry.prefix.len] as Map<number, FibEntry>).set(entry.prefix.base | 0, entry);
+  const byLength: ByLength = [];
+  for (const entry of entries) (byLength[entry.prefix.len] ??= new Map()).set(entry.prefix.base | 0, entry);
   return byLength;
 }
 
@@ -108,10 +111,7 @@ export class Fib {
     for (const len of this.lengths) {
       // The prefix's base as a signed 32-bit key, as the maps hold it.
       const key = ip & maskOf(len);
-      const entry =
-        (this.over[len] as Map<number, FibEntry>).get(key) ??
-        this.bgpAt(key, len) ??
-        (this.under[len] as Map<number, FibEntry>).get(key);
+      const entry = this.over[len]?.get(key) ?? this.bgpAt(key, len) ?? this.under[len]?.get(key);
       if (entry !== undefined) return entry;
     }
     return undefined;
