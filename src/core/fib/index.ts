@@ -64,7 +64,11 @@ type ByLength = (Map<number, FibEntry> | undefined)[];
 
 function indexByLength(entries: readonly FibEntry[]): ByLength {
   const byLength: ByLength = [];
-  for (const entry of entries) (byLength[entry.prefix.len] ??= new Map()).set(entry.prefix.base | 0, entry);
+  for (const entry of entries) {
+    const sameLength = byLength[entry.prefix.len] ?? new Map<number, FibEntry>();
+    byLength[entry.prefix.len] = sameLength;
+    sameLength.set(entry.prefix.base | 0, entry);
+  }
   return byLength;
 }
 
