@@ -5,6 +5,7 @@
  * because it runs on the bench's generated clusters.
  */
 import type { Simulation } from '../core/bgp/simulate.js';
+import type { PodRecord } from '../core/cluster/index.js';
 import type { Fib } from '../core/fib/index.js';
 import { Rng } from '../core/sim/rng.js';
 import { type Flow, Tracer } from '../core/trace/index.js';
@@ -20,21 +21,20 @@ function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
+/** A TCP flow to port 80 from a pod to an address. */
+function flowFrom(src: PodRecord, dst: number): Flow {
+  const srcPod = `${src.spec.namespace}/${src.spec.name}`;
+  return { srcPod, src: src.podIp as number, dst, protocol: 'TCP', port: 80, loopback: false };
+}
+
 /** `count` flows between random pairs of pods with addresses, drawn from a fixed seed. */
 function randomFlows(sim: Simulation, count: number): Flow[] {
   const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
   const rng = new Rng(7);
-  const pick = () => pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
+  const pick = () => pods[Math.floor(rng.next() * pods.length)] as PodRecord;
   return Array.from({ length: count }, () => {
-    const [src, dst] = [pick(), pick()];
-    return {
-      srcPod: `${src.spec.namespace}/${src.spec.name}`,
-      src: src.podIp as number,
-      dst: dst.podIp as number,
-      protocol: 'TCP' as const,
-      port: 80,
-      loopback: false,
-    };
+    const src = pick();
+    return flowFrom(src, pick().podIp as number);
   });
 }
 
@@ -84,16 +84,9 @@ export function measureServiceTraces(
   const tracer = new Tracer(sim, sim.until, fibs);
   const rng = new Rng(11);
   const flows = Array.from({ length: count }, () => {
-    const src = pods[Math.floor(rng.next() * pods.length)] as (typeof pods)[number];
+    const src = pods[Math.floor(rng.next() * pods.length)] as PodRecord;
     const service = services[Math.floor(rng.next() * services.length)] as (typeof services)[number];
-    return {
-      srcPod: `${src.spec.namespace}/${src.spec.name}`,
-      src: src.podIp as number,
-      dst: service.clusterIP as number,
-      protocol: 'TCP' as const,
-      port: 80,
-      loopback: false,
-    };
+    return flowFrom(src, service.clusterIP as number);
   });
   const start = process.hrtime.bigint();
   const accepted = flows.reduce(

@@ -23,7 +23,7 @@ import type { PodRecord } from '../cluster/index.js';
 import { buildFib, type Fib, type FibEntry, type NextHop } from '../fib/index.js';
 import { cidrContains, formatIpv4, type Ipv4 } from '../net/index.js';
 import { PolicyEngine } from '../policy/index.js';
-import { Deliveries, type Ending, podLabel } from './delivery.js';
+import { Deliveries, podLabel } from './delivery.js';
 import { queried } from './dns.js';
 import { routeOrigin, routeShown, unresolvable, whyBlackholed } from './explain.js';
 import { dnatStep, masqueradeWhy, type ServiceHit, serviceHit, usableEndpoints } from './kube-proxy.js';
@@ -132,7 +132,8 @@ export class Tracer {
     });
     if (flow.loopback || flow.dst === flow.src) {
       steps?.push({ kind: 'LOOPBACK', localhost: flow.loopback });
-      return this.delivered(flow, hops, this.deliveries.toPod(pod, flow, steps), INITIAL_TTL, steps);
+      const { node, disposition } = this.deliveries.toPod(pod, flow, steps);
+      return ended(flow, hops, node, INITIAL_TTL, steps, disposition);
     }
     const node = pod.nodeName as string;
     const packet: Packet = { src: flow.src, dst: flow.dst, ttl: INITIAL_TTL };
@@ -158,17 +159,6 @@ export class Tracer {
       sourceNode: false,
       own: true,
     });
-  }
-
-  /** The branch a delivery ends: its last hop on the delivery's node. */
-  private delivered(
-    flow: Flow,
-    hops: readonly Hop[] | undefined,
-    ending: Ending,
-    ttl: number,
-    steps: Step[] | undefined,
-  ): Trace[] {
-    return ended(flow, hops, ending.node, ttl, steps, ending.disposition);
   }
 
   /**
@@ -259,16 +249,18 @@ export class Tracer {
       return ended(flow, hops, machine, ttl, steps, { kind: 'NULL_ROUTED', at: machine, why });
     }
     const podSteps: Step[] | undefined = steps && [{ kind: 'RECEIVED', iface: 'eth0', from: entry.dev ?? 'cali' }];
-    const ending = this.deliveries.toPod(pod, flow, podSteps);
-    return this.delivered(flow, withHop(hops, machine, ttl, steps), ending, ttl, podSteps);
+    const { node, disposition } = this.deliveries.toPod(pod, flow, podSteps);
+    return ended(flow, withHop(hops, machine, ttl, steps), node, ttl, podSteps, disposition);
   }
 
   /** A packet for the machine's own address: its own service, or a pod behind a hostPort. */
   private toMachine(flow: Flow, machine: string, current: Packet, ttl: number, path: Path): Trace[] {
     const { hops, steps } = path;
     const mapped = this.deliveries.hostPortTarget(machine, flow);
-    if (mapped === undefined)
-      return this.delivered(flow, hops, this.deliveries.toHost(machine, flow, steps), ttl, steps);
+    if (mapped === undefined) {
+      const host = this.deliveries.toHost(machine, flow, steps);
+      return ended(flow, hops, host.node, ttl, steps, host.disposition);
+    }
     const { pod, containerPort } = mapped;
     steps?.push({
       kind: 'HOST_PORT',
@@ -285,8 +277,8 @@ export class Tracer {
     if (deniedIn) return ended(flow, hops, machine, ttl, steps, deniedIn);
     steps?.push({ kind: 'TRANSMITTED', iface: pod.vethName, to: { kind: 'to-pod', pod: podLabel(pod) } });
     const podSteps: Step[] | undefined = steps && [{ kind: 'RECEIVED', iface: 'eth0', from: pod.vethName }];
-    const ending = this.deliveries.toPod(pod, { ...flow, port: containerPort }, podSteps);
-    return this.delivered(flow, withHop(hops, machine, ttl, steps), ending, ttl, podSteps);
+    const { node, disposition } = this.deliveries.toPod(pod, { ...flow, port: containerPort }, podSteps);
+    return ended(flow, withHop(hops, machine, ttl, steps), node, ttl, podSteps, disposition);
   }
 
   /** A hit's usable endpoints on a node: the network is frozen at `now`, so each port's are found once. */
