@@ -20,8 +20,17 @@ import { clusterIpText, serviceEndpoints } from './format/services.js';
 export const SECTIONS = ['machines', 'sessions', 'routes', 'fib', 'services', 'policies', 'reachability'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-/** Pairs of pods traced both ways is quadratic: beyond this many pods reachability is left out. */
-export const REACH_POD_LIMIT = 60;
+/**
+ * Every pair of pods is walked (disposition only), which is quadratic: beyond this many pods with
+ * addresses on either side, reachability is left out of both. 300 pods are 89,700 pairs a side,
+ * about a second each.
+ */
+export const REACH_POD_LIMIT = 300;
+
+/** Whether reachability is compared: both sides at most REACH_POD_LIMIT pods with addresses. */
+export function reachabilityCompared(...sims: readonly Simulation[]): boolean {
+  return sims.every((sim) => addressedPods(sim).length <= REACH_POD_LIMIT);
+}
 
 export interface Difference {
   readonly key: string;
@@ -92,7 +101,6 @@ function fib(sim: Simulation): Map<string, string> {
 function reachability(sim: Simulation): Map<string, string> {
   const facts = new Map<string, string>();
   const pods = addressedPods(sim);
-  if (pods.length > REACH_POD_LIMIT) return facts;
   for (const cell of reachMatrix(sim, pods, pods).flat()) {
     if (cell === undefined) continue;
     const outcome = [
@@ -139,7 +147,8 @@ function policies(sim: Simulation): Map<string, string> {
   );
 }
 
-export function factsOf(sim: Simulation): Facts {
+/** Everything diff compares; reachability only when asked (see reachabilityCompared). */
+export function factsOf(sim: Simulation, withReachability: boolean): Facts {
   return {
     machines: machines(sim),
     sessions: sessions(sim),
@@ -147,7 +156,7 @@ export function factsOf(sim: Simulation): Facts {
     fib: fib(sim),
     services: services(sim),
     policies: policies(sim),
-    reachability: reachability(sim),
+    reachability: withReachability ? reachability(sim) : new Map(),
   };
 }
 

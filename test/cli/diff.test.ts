@@ -151,3 +151,35 @@ describe('diff of Services', () => {
     );
   });
 });
+
+describe('podnet diff: reachability on larger clusters', () => {
+  const generated = async (file: string, nodes: number, podsPerNode: number): Promise<string> => {
+    const made = await cli.run('generate', '--nodes', `${nodes}`, '--pods-per-node', `${podsPerNode}`, '-o', file);
+    expect(made.code).toBe(0);
+    return cli.path(file);
+  };
+
+  it('compares every pair up to 300 pods a side: 300 pods against 270 lose 17,070 pairs', async () => {
+    const a = await generated('pods-300.yaml', 30, 10);
+    const b = await generated('pods-270.yaml', 30, 9);
+    const { code, stdout } = await cli.run('diff', a, b);
+    expect(code).toBe(1);
+    // 300 × 299 pairs against 270 × 269: the 30 pods gone take every pair they were in.
+    expect(stdout).toMatch(/, reachability 17070\n$/);
+    expect(stdout).not.toContain('Reachability left out');
+    const pairs = section(stdout, 'Reachability');
+    expect(pairs).toHaveLength(17070);
+    expect(pairs.filter((line) => /^- default\/\S+ -> default\/\S+:\d+: ACCEPTED$/.test(line))).toHaveLength(17070);
+  });
+
+  it('leaves reachability out of both sides when one has more than 300 pods', async () => {
+    const a = await generated('pods-310.yaml', 31, 10);
+    const b = await generated('pods-300b.yaml', 30, 10);
+    const { code, stdout } = await cli.run('diff', a, b);
+    expect(code).toBe(1);
+    expect(stdout).toContain('Reachability left out: more than 300 pods with addresses on a side');
+    expect(stdout).toMatch(/, reachability 0\n$/);
+    const json = await cli.run('diff', a, b, '-o', 'json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ reachabilityLeftOut: true, reachability: [] });
+  });
+});

@@ -1,5 +1,13 @@
 /** `podnet diff A B`: two designs, or one cluster at two moments, compared fact by fact. */
-import { type Difference, diffFacts, factsOf, REACH_POD_LIMIT, SECTIONS, type Section } from '../../io/diff.js';
+import {
+  type Difference,
+  diffFacts,
+  factsOf,
+  REACH_POD_LIMIT,
+  reachabilityCompared,
+  SECTIONS,
+  type Section,
+} from '../../io/diff.js';
 import { type GlobalOptions, viewSimulation } from '../context.js';
 import type { CliIo } from '../io.js';
 import { parseAt } from './at-flag.js';
@@ -43,11 +51,13 @@ export function diffCommand(
 ): number {
   const left = sideOf(io, options, a);
   const right = sideOf(io, options, b);
-  const differences = diffFacts(factsOf(left.sim), factsOf(right.sim));
+  // Both sides or neither: one side's pairs against nothing would read as every pair changed.
+  const compared = reachabilityCompared(left.sim, right.sim);
+  const differences = diffFacts(factsOf(left.sim, compared), factsOf(right.sim, compared));
   const total = SECTIONS.reduce((sum, s) => sum + differences[s].length, 0);
-  const tooManyPods = [left.sim, right.sim].some((sim) => sim.cluster.pods().length > REACH_POD_LIMIT);
   if (flags.output === 'json') {
-    printObject(io, { a: left.label, b: right.label, differences: total, ...differences }, 'json');
+    const leftOut = compared ? {} : { reachabilityLeftOut: true };
+    printObject(io, { a: left.label, b: right.label, differences: total, ...differences, ...leftOut }, 'json');
     return total === 0 ? 0 : 1;
   }
   const lines = [`--- a: ${left.label}`, `+++ b: ${right.label}`];
@@ -55,8 +65,11 @@ export function diffCommand(
     if (differences[section].length === 0) continue;
     lines.push('', `${TITLES[section]}: ${differences[section].length}`, ...differences[section].map(differenceLine));
   }
-  if (tooManyPods)
-    lines.push('', `Reachability left out: more than ${REACH_POD_LIMIT} pods on a side (every pair would be traced).`);
+  if (!compared)
+    lines.push(
+      '',
+      `Reachability left out: more than ${REACH_POD_LIMIT} pods with addresses on a side (every pair would be traced).`,
+    );
   lines.push(
     '',
     total === 0
