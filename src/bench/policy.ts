@@ -8,6 +8,7 @@ import type { Simulation } from '../core/bgp/simulate.js';
 import type { Fib } from '../core/fib/index.js';
 import { podFlow } from '../core/query/index.js';
 import { Tracer } from '../core/trace/index.js';
+import { seconds } from './clock.js';
 
 export interface PolicyDesign {
   readonly namespaces: number;
@@ -83,15 +84,15 @@ export function measureReach(sim: Simulation, fibs: ReadonlyMap<string, Fib | un
       for (const { kind } of tracer.dispositions(podFlow(src, dst, { port: 80 })))
         dispositions[kind] = (dispositions[kind] ?? 0) + 1;
     }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const took = seconds(start);
   if ((dispositions['DENIED_IN'] ?? 0) === 0 || (dispositions['ACCEPTED'] ?? 0) === 0)
     throw new Error(
       `policy bench: the matrix should hold both allowed and denied pairs: ${JSON.stringify(dispositions)}`,
     );
   return {
     pairs,
-    seconds,
-    pairsPerSecond: pairs / seconds,
+    seconds: took,
+    pairsPerSecond: pairs / took,
     policies: sim.cluster.policies.policies().length,
     dispositions,
   };

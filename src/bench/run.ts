@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { timed } from './clock.js';
 import { type Figures, runScenario, SCENARIOS } from './scenarios.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -27,9 +28,7 @@ function child(name: string): void {
 function cliRoundTrip(): number {
   const bin = fileURLToPath(new URL('../../bin/podnet.js', import.meta.url));
   const topology = fileURLToPath(new URL('../../topologies/seed-lab.yaml', import.meta.url));
-  const start = process.hrtime.bigint();
-  spawnSync(process.execPath, [bin, '-t', topology, 'bgp', 'summary'], { encoding: 'utf8' });
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  return timed(() => spawnSync(process.execPath, [bin, '-t', topology, 'bgp', 'summary'], { encoding: 'utf8' }))[1];
 }
 
 type Result = { scenario: string; figures?: Figures; failed?: string };

@@ -10,6 +10,7 @@ import { buildFib } from '../core/fib/index.js';
 import type { Topology } from '../core/topology/model.js';
 import { resolveTopology } from '../core/topology/resolve.js';
 import { type GenerateOptions, generateTopology } from '../io/generate.js';
+import { timed } from './clock.js';
 import { measureReach, type PolicyDesign, policyDocuments, type ReachFigures } from './policy.js';
 import { blocksViaOwners, clientsOf, pickClient, routesAvoid, type SpotCheck } from './spot-checks.js';
 import { measureServiceTraces, measureTraces } from './traces.js';
@@ -132,10 +133,6 @@ export interface Figures {
   readonly spotChecks?: readonly SpotCheck[];
 }
 
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
-}
-
 function load(text: string): Topology {
   const docs = parseAllDocuments(text).map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const }));
   const result = resolveTopology(docs);
@@ -150,12 +147,6 @@ function locRibRoutes(sim: Simulation): number {
 const REFLECTOR = 'node-00000';
 const STOP_AT = 400;
 const RESTORE_AT = 1000;
-
-function timed<T>(run: () => T): [T, number] {
-  const start = process.hrtime.bigint();
-  const value = run();
-  return [value, seconds(start)];
-}
 
 /** Deployments svc-0..n-1, each behind its own ClusterIP Service, as extra documents. */
 function serviceDocuments(services: { count: number; endpoints: number }): string {

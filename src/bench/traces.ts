@@ -9,16 +9,13 @@ import type { PodRecord } from '../core/cluster/index.js';
 import type { Fib } from '../core/fib/index.js';
 import { Rng } from '../core/sim/rng.js';
 import { type Flow, Tracer } from '../core/trace/index.js';
+import { seconds } from './clock.js';
 import type { SpotCheck } from './spot-checks.js';
 
 export interface TraceFigures {
   readonly tracesPerSecond: number;
   readonly dispositionsPerSecond: number;
   readonly agreement: SpotCheck;
-}
-
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
 /** A TCP flow to port 80 from a pod to an address. */
