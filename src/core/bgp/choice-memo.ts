@@ -94,8 +94,7 @@ export class ChoiceMemo {
   private classOf(s: Speaker): number {
     let id = this.speakerClass[s.index] as number;
     if (id !== EMPTY) return id;
-    const subnets = s.subnets.map((subnet) => `${subnet.base}/${subnet.len}`).join(',');
-    id = intern(this.classIds, `${s.asNumber}|${s.kind}|${s.node?.gateway !== undefined}|${subnets}`);
+    id = intern(this.classIds, speakerClass(s));
     this.speakerClass[s.index] = id;
     return id;
   }
@@ -108,6 +107,12 @@ export class ChoiceMemo {
     this.identity[neighbor] = id;
     return id;
   }
+}
+
+/** What a speaker's choices depend on, as a key: speakers with the same key choose alike. */
+export function speakerClass(s: Speaker): string {
+  const subnets = s.subnets.map((subnet) => `${subnet.base}/${subnet.len}`).join(',');
+  return `${s.asNumber}|${s.kind}|${s.node?.gateway !== undefined}|${subnets}`;
 }
 
 function intern(ids: Map<string, number>, key: string): number {

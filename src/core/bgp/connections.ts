@@ -23,7 +23,7 @@ import type { RouteSource } from './best-path.js';
 import type { ChangeList } from './changes.js';
 import { PathSets } from './path-sets.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
-import { SpeakerRib } from './rib.js';
+import { type Rib, SpeakerRib } from './rib.js';
 import { BGP_PORT, type BgpState, type SessionEvent, step, TIMERS } from './session.js';
 
 export interface SessionStatus {
@@ -68,7 +68,8 @@ export interface SpeakerState {
   /** BIRD is down for a graceful restart: the machine runs, its kernel keeps the routes (persist). */
   restarting: boolean;
   readonly local: Map<number, RouteSource>;
-  readonly rib: SpeakerRib;
+  /** A SpeakerRib, or a shared view's member (MemberRib, set by the network). */
+  rib: Rib;
   /**
    * Prefixes whose best route an iBGP peer that is not an rr client may be sent: local ones and
    * those learned over eBGP or from an rr client. A session coming up to such a peer (every mesh

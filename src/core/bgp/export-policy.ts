@@ -23,6 +23,8 @@ import { BGP, type StoredRoute } from './rib.js';
 
 /** No route: a withdrawal, or nothing to send. */
 export const NO_ROUTE = -1;
+/** No neighbour: nothing is held back by split horizon (a local route's neighbour is -1). */
+const NOBODY = -2;
 
 export class ExportPolicy {
   private readonly poolCidrs: { cidr: Cidr; bgp: boolean }[];
@@ -73,7 +75,8 @@ export class ExportPolicy {
    * attrs] pairs, -1 and a source code for a local route) and whose best route is `best`: over
    * ADD-PATH, every candidate's export but those the neighbour itself sent, as a path set
    * (PathSets); otherwise the best route's export; or NO_ROUTE. Grouped: computed once per export
-   * class and change (slot 0 before, 1 after) unless the neighbour is one of the sources.
+   * class and change (slot 0 before, 1 after) unless the neighbour is one of the sources. Without
+   * split horizon: the class's export, as a shared reflector view holds it (shared-views.ts).
    */
   exportPaths(
     n: Neighbor,
@@ -82,11 +85,12 @@ export class ExportPolicy {
     best: StoredRoute | undefined,
     grouped: boolean,
     slot = 0,
+    splitHorizon = true,
   ): number {
-    if (!grouped || this.sentBy(n, list, best)) return this.exportTo(n, prefix, list, best);
+    if (!grouped || (splitHorizon && this.sentBy(n, list, best))) return this.exportTo(n, prefix, list, best, n.index);
     const key = (this.exportClass[n.index] as number) * 2 + slot;
     if (this.classStamp[key] !== this.stamp) {
-      this.classAttrs[key] = this.exportTo(n, prefix, list, best);
+      this.classAttrs[key] = this.exportTo(n, prefix, list, best, NOBODY);
       this.classStamp[key] = this.stamp;
     }
     return this.classAttrs[key] as number;
@@ -99,26 +103,33 @@ export class ExportPolicy {
     return false;
   }
 
-  private exportTo(n: Neighbor, prefix: number, list: readonly number[], best: StoredRoute | undefined): number {
-    return n.addPath ? this.pathsFor(n, prefix, list) : this.bestFor(n, prefix, best);
+  /** The export to n's class, but nothing `exclude` sent (split horizon; NOBODY: none). */
+  private exportTo(
+    n: Neighbor,
+    prefix: number,
+    list: readonly number[],
+    best: StoredRoute | undefined,
+    exclude: number,
+  ): number {
+    return n.addPath ? this.pathsFor(n, prefix, list, exclude) : this.bestFor(n, prefix, best, exclude);
   }
 
-  /** Without ADD-PATH: the best route's export, unless the neighbour sent it. */
-  private bestFor(n: Neighbor, prefix: number, route: StoredRoute | undefined): number {
+  /** Without ADD-PATH: the best route's export, unless `exclude` sent it. */
+  private bestFor(n: Neighbor, prefix: number, route: StoredRoute | undefined, exclude: number): number {
     if (route === undefined) return NO_ROUTE;
     const from = route.source === BGP ? (this.peering.neighbors[route.via[0] as number] as Neighbor) : undefined;
-    return from?.index === n.index ? NO_ROUTE : this.exportForClass(n, prefix, route.attrs, from);
+    return from !== undefined && from.index === exclude ? NO_ROUTE : this.exportForClass(n, prefix, route.attrs, from);
   }
 
-  /** Over ADD-PATH: every candidate's export but those the neighbour sent, as a path set. */
-  private pathsFor(n: Neighbor, prefix: number, list: readonly number[]): number {
+  /** Over ADD-PATH: every candidate's export but those `exclude` sent, as a path set. */
+  private pathsFor(n: Neighbor, prefix: number, list: readonly number[], exclude: number): number {
     if (list.length === 0) return NO_ROUTE;
     if (list.length === 2)
-      return list[0] === n.index ? NO_ROUTE : this.exportCandidate(n, prefix, list[0] as number, list[1] as number);
+      return list[0] === exclude ? NO_ROUTE : this.exportCandidate(n, prefix, list[0] as number, list[1] as number);
     const exports = this.scratch;
     exports.length = 0;
     for (let i = 0; i < list.length; i += 2) {
-      if (list[i] === n.index) continue;
+      if (list[i] === exclude) continue;
       const attrs = this.exportCandidate(n, prefix, list[i] as number, list[i + 1] as number);
       if (attrs !== NO_ROUTE) exports.push(attrs);
     }
@@ -145,6 +156,11 @@ export class ExportPolicy {
       if (this.accepts(s, n, attrs)) kept.push(attrs);
     }
     return this.paths.encode(kept);
+  }
+
+  /** A neighbour's export class: neighbours of one class are sent the same for every route. */
+  exportClassOf(neighbor: number): number {
+    return this.exportClass[neighbor] as number;
   }
 
   /** Whether a candidate list holds a path an iBGP peer that is not an rr client may be sent. */

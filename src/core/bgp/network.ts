@@ -23,15 +23,28 @@ import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, type PathAttributes } from './attributes.js';
 import { type Selection, selectBest } from './best-path.js';
 import type { ChangeList } from './changes.js';
+import { speakerClass } from './choice-memo.js';
 import { type RibCandidate, RouteChooser } from './choose.js';
 import { BgpSessions, type NetEvent, type SessionStatus, type SpeakerState } from './connections.js';
 import { ExportPolicy, NO_ROUTE } from './export-policy.js';
 import { RECOVERY_WAIT, StaleRoutes } from './graceful-restart.js';
+import { GroupDelivery } from './group-delivery.js';
+import { MemberRib } from './member-rib.js';
 import { Outbox } from './outbox.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
-import { type LocEntry, type LocRib, LocRibView, SOURCES, sameList, sameRoute, storedRoute } from './rib.js';
+import {
+  type LocEntry,
+  type LocRib,
+  LocRibView,
+  SOURCES,
+  type StoredRoute,
+  sameList,
+  sameRoute,
+  storedRoute,
+} from './rib.js';
 import { originations } from './service-routes.js';
 import { TIMERS } from './session.js';
+import { ReflectorGroups } from './shared-views.js';
 
 export type { RibCandidate } from './choose.js';
 export type { SessionStatus, TimelineEntry } from './connections.js';
@@ -65,12 +78,25 @@ export class BgpNetwork extends BgpSessions {
   private readonly outbox: Outbox;
   private readonly chooser: RouteChooser;
   private readonly locViews: LocRibView[];
+  /** Shared reflector views, when clients share them (see shared-views.ts). */
+  private readonly delivery: GroupDelivery | undefined;
+  /** Per speaker, the neighbours a change is sent to one by one (all but reflector sides of a group), and the wide ones. */
+  private readonly sendTo: readonly (readonly number[])[];
+  private readonly wideSendTo: readonly (readonly number[])[];
+  /** A group member's best route before a change (its Loc-RIB is worked out when read). */
+  private memberBefore = false;
+  private readonly decided: number[] = [];
   /** Per neighbour (the receiving side), the routes it keeps stale after a graceful close. */
   private readonly stale = new StaleRoutes();
   /** Per speaker, which start of BIRD is current: a stop or a new restart makes older ones moot. */
   private readonly birdRuns: number[];
 
-  constructor(peering: Peering, underlay: Underlay, cluster: Cluster, options: { seed: number; timeline: boolean }) {
+  constructor(
+    peering: Peering,
+    underlay: Underlay,
+    cluster: Cluster,
+    options: { seed: number; timeline: boolean; sharedViews: boolean },
+  ) {
     super(peering, underlay, cluster, options);
     const { bgp } = cluster.topology;
     this.policy = new ExportPolicy(
@@ -82,7 +108,6 @@ export class BgpNetwork extends BgpSessions {
       this.paths,
     );
     this.outbox = new Outbox(this.prefixes, this.attributes, this.counters, this.paths);
-    this.locViews = this.state.map((state) => new LocRibView(state.rib));
     this.chooser = new RouteChooser(peering, this.attributes);
     this.birdRuns = peering.speakers.map(() => 0);
     this.widePeersOf = this.neighborsOf.map((list, speaker) =>
@@ -91,6 +116,52 @@ export class BgpNetwork extends BgpSessions {
         return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
       }),
     );
+    const groups = options.sharedViews && !options.timeline ? this.formGroups() : undefined;
+    this.delivery =
+      groups &&
+      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
+        this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: key, generation: epoch }),
+      );
+    const apart = (list: number[]) => (groups ? list.filter((n) => !groups.isReflectorSide(n)) : list);
+    this.sendTo = this.neighborsOf.map(apart);
+    this.wideSendTo = this.widePeersOf.map(apart);
+    this.locViews = this.state.map((state) => new LocRibView(state.rib));
+  }
+
+  /** Groups clients of the same reflectors into shared views; each member's RIB reads its views. */
+  private formGroups(): ReflectorGroups | undefined {
+    const groups = ReflectorGroups.form({
+      peering: this.peering,
+      widePeersOf: this.widePeersOf,
+      neighborsOf: (speaker) => this.neighborsOf[speaker] as number[],
+      farSide: (neighbor) => this.farSide(neighbor),
+      exportClassOf: (neighbor) => this.policy.exportClassOf(neighbor),
+      speakerClassOf: speakerClass,
+    });
+    groups?.memberSidesOf.forEach((sides, speaker) => {
+      if (sides === undefined) return;
+      const s = this.speaker(speaker);
+      const state = this.state[speaker] as SpeakerState;
+      state.rib = new MemberRib(
+        groups,
+        sides,
+        state.local,
+        this.paths,
+        (side, value) => this.policy.acceptedPaths(s, this.neighbor(side), value),
+        (prefix, into) => this.decide(speaker, prefix, into),
+      );
+    });
+    return groups;
+  }
+
+  /** A speaker's best route for a prefix from what it holds now, into `into`: how a member's Loc-RIB is read. */
+  private decide(speaker: number, prefix: number, into: StoredRoute): boolean {
+    this.decided.length = 0;
+    const list = this.collect(speaker, prefix, this.decided);
+    const s = this.speaker(speaker);
+    if (!this.chooser.choose(s, list, into)) return false;
+    into.reexportable = this.policy.reexportable(s, list);
+    return true;
   }
 
   /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
@@ -106,6 +177,11 @@ export class BgpNetwork extends BgpSessions {
   /** Schedules a change of the world (a failure, a pod) at a simulated time. */
   at(time: number, apply: () => void): void {
     this.engine.scheduleAt(time, { kind: 'external', apply });
+  }
+
+  /** Whether clients of the same reflectors share their views (see shared-views.ts). */
+  get sharesViews(): boolean {
+    return this.delivery !== undefined;
   }
 
   locRib(speaker: number): LocRib {
@@ -181,6 +257,7 @@ export class BgpNetwork extends BgpSessions {
 
   /** BIRD starts from its configuration: it originates, forgets `birdc disable`, and connects. */
   private startBird(speaker: number): void {
+    this.delivery?.groups.restart(speaker);
     const sessions = (this.neighborsOf[speaker] as number[]).map((n) => this.neighbor(n).session);
     this.refreshOriginations(speaker);
     for (const neighbor of this.neighborsOf[speaker] as number[]) {
@@ -269,6 +346,7 @@ export class BgpNetwork extends BgpSessions {
   private snapshot(speaker: number, prefix: number): void {
     this.beforeList.length = 0;
     const state = this.state[speaker] as SpeakerState;
+    if (state.rib instanceof MemberRib) this.memberBefore = state.rib.readRoute(prefix, this.before);
     if ((this.widePeersOf[speaker] as number[]).length === 0 && !state.reexportable.has(prefix)) return;
     this.collect(speaker, prefix, this.beforeList);
   }
@@ -284,7 +362,8 @@ export class BgpNetwork extends BgpSessions {
    */
   private recompute(speaker: number, prefix: number): void {
     const state = this.state[speaker] as SpeakerState;
-    const before = state.rib.readRoute(prefix, this.before) ? this.before : undefined;
+    const held = state.rib instanceof MemberRib ? this.memberBefore : state.rib.readRoute(prefix, this.before);
+    const before = held ? this.before : undefined;
     const beforeList = this.beforeList;
     const afterList = this.collect(speaker, prefix, this.clearedAfterList());
     const s = this.speaker(speaker);
@@ -310,7 +389,7 @@ export class BgpNetwork extends BgpSessions {
     this.policy.nextChange();
     // iBGP peers that are not rr clients were sent nothing for a prefix with no re-exportable
     // path, and are sent nothing now: in a mesh that is every peer of every learned route.
-    const neighbors = wasWide || isWide ? this.neighborsOf[speaker] : this.widePeersOf[speaker];
+    const neighbors = wasWide || isWide ? this.sendTo[speaker] : this.wideSendTo[speaker];
     for (const index of neighbors as number[]) {
       const n = this.neighbor(index);
       if ((this.sessions[n.session] as SessionStatus).state !== 'Established') continue;
@@ -319,6 +398,7 @@ export class BgpNetwork extends BgpSessions {
       const now = this.policy.exportPaths(n, prefix, afterList, after, true, 1);
       if (was !== now) this.enqueue(n, prefix, now);
     }
+    this.delivery?.exportChange(speaker, prefix, beforeList, before, afterList, after);
   }
 
   private clearedAfterList(): number[] {
@@ -340,8 +420,11 @@ export class BgpNetwork extends BgpSessions {
    * socket can take more: a best path that changes again meanwhile is sent only once.
    */
   private send(neighborIndex: number, generation: number): void {
+    if (this.delivery?.isGroupKey(neighborIndex)) return this.sendToGroup(neighborIndex, generation);
     const endOfRib = this.stale.endOfRibDue.delete(neighborIndex);
-    const box = this.outbox.take(neighborIndex) ?? (endOfRib ? this.outbox.blank() : undefined);
+    // A member's dump is an empty message: it joins its group's view on arrival.
+    const joining = endOfRib || this.delivery?.groups.isReflectorSide(neighborIndex) === true;
+    const box = this.outbox.take(neighborIndex) ?? (joining ? this.outbox.blank() : undefined);
     const n = this.neighbor(neighborIndex);
     const status = this.sessions[n.session] as SessionStatus;
     const far = this.farSide(neighborIndex);
@@ -357,6 +440,21 @@ export class BgpNetwork extends BgpSessions {
       generation: status.generation,
       changes,
       endOfRib,
+    });
+  }
+
+  /** A group's window closes: its changes go out once, to arrive at the group's view. */
+  private sendToGroup(key: number, epoch: number): void {
+    const delivery = this.delivery as GroupDelivery;
+    const changes = delivery.take(key, epoch);
+    if (changes === undefined) return;
+    const path = (this.sessions[delivery.representative(key).session] as SessionStatus).path;
+    this.engine.schedule(this.delay(path), {
+      kind: 'update',
+      neighbor: key,
+      generation: epoch,
+      changes,
+      endOfRib: false,
     });
   }
 
@@ -386,6 +484,11 @@ export class BgpNetwork extends BgpSessions {
 
   protected sendAll(side: number): void {
     const n = this.neighbor(side);
+    if (this.delivery?.groups.isReflectorSide(side)) {
+      const { generation } = this.sessions[n.session] as SessionStatus;
+      this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation });
+      return;
+    }
     const state = this.state[n.speaker] as SpeakerState;
     const ibgpNonClient = n.remoteAs === this.speaker(n.speaker).asNumber && !n.rrClient;
     // The neighbour was sent nothing yet: every path it may have goes out.
@@ -406,6 +509,10 @@ export class BgpNetwork extends BgpSessions {
 
   protected forgetAll(side: number): void {
     this.outbox.discard(side);
+    if (this.delivery?.groups.isMemberSide(side)) {
+      if (this.delivery.groups.leave(side)) this.counters.lastRouteChange = this.engine.now;
+      return;
+    }
     this.stale.take(side);
     const n = this.neighbor(side);
     const rib = (this.state[n.speaker] as SpeakerState).rib;
@@ -476,9 +583,17 @@ export class BgpNetwork extends BgpSessions {
         this.send(event.neighbor, event.generation);
         return;
       case 'update': {
+        if (this.delivery?.isGroupKey(event.neighbor)) {
+          if (this.delivery.deliver(event.neighbor, event.generation, event.changes))
+            this.counters.lastRouteChange = this.engine.now;
+          this.outbox.recycle(event.changes);
+          return;
+        }
         const n = this.neighbor(event.neighbor);
         if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) {
-          this.receive(event.neighbor, event.changes);
+          if (this.delivery?.groups.isMemberSide(event.neighbor)) {
+            if (this.delivery.groups.join(event.neighbor)) this.counters.lastRouteChange = this.engine.now;
+          } else this.receive(event.neighbor, event.changes);
           if (event.endOfRib) this.flushStale(event.neighbor, 'End-of-RIB, graceful restart done');
         }
         this.outbox.recycle(event.changes);

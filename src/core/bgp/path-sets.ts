@@ -36,6 +36,12 @@ export class PathSets {
     return value >= 0 ? value : this.sets.at(-value - 2, i);
   }
 
+  /** Appends a slot value's paths to a flat candidate list, as [neighbour, attrs] pairs. */
+  pushPaths(into: number[], neighbor: number, value: number): void {
+    if (value >= 0) into.push(neighbor, value);
+    else for (let i = 0; i < this.count(value); i++) into.push(neighbor, this.member(value, i));
+  }
+
   private distinct(attrs: readonly number[]): number[] {
     const kept = this.kept;
     kept.length = 0;

@@ -57,7 +57,23 @@ function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint
   return next;
 }
 
-export class SpeakerRib {
+/** What the network reads and writes of a speaker's RIBs: SpeakerRib, or a shared view's member (MemberRib). */
+export interface Rib {
+  readonly size: number;
+  hasRoute(prefix: number): boolean;
+  readRoute(prefix: number, into: StoredRoute): boolean;
+  setRoute(prefix: number, route: StoredRoute): void;
+  deleteRoute(prefix: number): void;
+  routes(): IterableIterator<number>;
+  collectCandidates(prefix: number, into: number[]): void;
+  putCandidate(prefix: number, neighbor: number, attrs: number): void;
+  dropCandidate(prefix: number, neighbor: number): boolean;
+  learnedPrefixes(): IterableIterator<number>;
+  prefixesFrom(neighbor: number): number[];
+  clear(): void;
+}
+
+export class SpeakerRib implements Rib {
   /** Loc-RIB: attribute set + 2 (0: no route, 1: a local route). */
   private locAttrs: Int32Array = EMPTY;
   private locVia: Int32Array = EMPTY;
@@ -155,16 +171,11 @@ export class SpeakerRib {
     const slot = prefix * 2;
     for (let s = slot; s < slot + 2; s++) {
       const n = this.inNeighbor[s] as number;
-      if (n !== 0) this.pushPaths(into, n - 1, this.inAttrs[s] as number);
+      if (n !== 0) this.paths.pushPaths(into, n - 1, this.inAttrs[s] as number);
     }
     const more = this.inMore.get(prefix);
     if (more !== undefined)
-      for (let i = 0; i < more.length; i += 2) this.pushPaths(into, more[i] as number, more[i + 1] as number);
-  }
-
-  private pushPaths(into: number[], neighbor: number, value: number): void {
-    if (value >= 0) into.push(neighbor, value);
-    else for (let i = 0; i < this.paths.count(value); i++) into.push(neighbor, this.paths.member(value, i));
+      for (let i = 0; i < more.length; i += 2) this.paths.pushPaths(into, more[i] as number, more[i + 1] as number);
   }
 
   /** Adds or replaces a neighbour's candidate. */
@@ -294,7 +305,7 @@ export interface LocRib {
 }
 
 export class LocRibView implements LocRib {
-  constructor(private readonly rib: SpeakerRib) {}
+  constructor(private readonly rib: Rib) {}
 
   get size(): number {
     return this.rib.size;

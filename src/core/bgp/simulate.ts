@@ -41,6 +41,11 @@ export interface SimulateOptions {
   readonly until: number;
   readonly timeline?: boolean;
   readonly maxEvents?: number;
+  /**
+   * Clients of the same reflectors share their views (shared-views.ts); on unless false, and off
+   * for a journal with a graceful restart (its stale routes are per session) or a timeline.
+   */
+  readonly sharedViews?: boolean;
 }
 
 /** The topology's timed events as world operations (its pods come from topologyOps). */
@@ -91,10 +96,6 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
   const cluster = new Cluster(topology);
   const underlay = new Underlay(topology);
   const peering = buildPeering(topology);
-  const network = new BgpNetwork(peering, underlay, cluster, {
-    seed: topology.seed,
-    timeline: options.timeline ?? false,
-  });
   const ops = [
     ...topologyWorldOps(topology).map((op, i) => ({ op, rank: 0, i })),
     ...journal.map((op, i) => ({ op, rank: 1, i })),
@@ -102,6 +103,11 @@ export function simulate(topology: Topology, journal: readonly WorldOp[], option
     .filter(({ op }) => op.at <= options.until)
     .sort((a, b) => a.op.at - b.op.at || a.rank - b.rank || a.i - b.i)
     .map(({ op }) => op);
+  const network = new BgpNetwork(peering, underlay, cluster, {
+    seed: topology.seed,
+    timeline: options.timeline ?? false,
+    sharedViews: options.sharedViews !== false && !ops.some((op) => op.kind === 'restart'),
+  });
   const arm = timerArming(cluster, network, options.until);
   const apply = (op: WorldOp): void => {
     applyOp(op, cluster, network);
@@ -130,6 +136,8 @@ export function advance(sim: Simulation, journal: readonly WorldOp[], options: S
   const ops = journal.filter((op) => op.at <= options.until);
   if (ops.some((op) => op.at < sim.network.engine.now))
     throw new Error('advance: an operation lies in the simulated past');
+  if (sim.network.sharesViews && ops.some((op) => op.kind === 'restart'))
+    throw new Error('advance: a graceful restart needs a simulation made with sharedViews: false');
   const arm = timerArming(sim.cluster, sim.network, options.until);
   arm();
   for (const op of ops)

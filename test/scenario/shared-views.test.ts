@@ -1,0 +1,112 @@
+/**
+ * Shared reflector views against per-session delivery: generated reflector designs simulated both
+ * ways must hold the same routes (every Loc-RIB entry with its next hops and deciding rule) and
+ * the same FIBs once settled, through a reflector's failure and return, borrowing, and pods that
+ * come and go. Only timing inside a group may differ (members receive an UPDATE at one instant).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { simulate, type WorldOp } from '../../src/core/bgp/simulate.js';
+import { parseCidr } from '../../src/core/net/index.js';
+import type { Topology } from '../../src/core/topology/model.js';
+import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { type GenerateOptions, generateTopology } from '../../src/io/generate.js';
+import { stateLines } from '../../src/io/state-hash.js';
+
+function generated(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'nodes' | 'design'>): Topology {
+  const text = generateTopology({
+    podsPerNode: 5,
+    reflectors: 3,
+    racks: 3,
+    spine: false,
+    encap: 'ipip',
+    seed: 11,
+    ...options,
+  });
+  const documents = parseAllDocuments(text) as { toJS(): unknown }[];
+  const result = resolveTopology(
+    documents.map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })),
+  );
+  if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('; '));
+  return result.topology;
+}
+
+const pool = (text: string) => {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+};
+
+/** Routes, FIBs, machines and session states: what must not depend on how messages were delivered. */
+function routing(topology: Topology, journal: readonly WorldOp[], until: number, sharedViews: boolean): string[] {
+  const sim = simulate(topology, journal, { until, sharedViews });
+  expect(sim.network.sharesViews).toBe(sharedViews);
+  const sessions = sim.network.sessions.map((status, i) => `session ${i} ${status.state}`);
+  return [...stateLines(sim).filter((line) => !/^(session|counters) /.test(line)), ...sessions];
+}
+
+const DESIGNS: readonly {
+  name: string;
+  topology: () => Topology;
+  journal: readonly WorldOp[];
+  moments: readonly number[];
+}[] = [
+  {
+    name: 'rr 120, a reflector stopped at 400 s and restored at 1000 s',
+    topology: () => generated({ nodes: 120, design: 'rr' }),
+    journal: [
+      { kind: 'machine', at: 400, name: 'node-00000', up: false },
+      { kind: 'machine', at: 1000, name: 'node-00000', up: true },
+    ],
+    moments: [30, 420, 700, 1400],
+  },
+  {
+    name: 'rr 60 with a pool too small (borrowed /32s)',
+    topology: () => generated({ nodes: 60, design: 'rr', pool: pool('10.0.0.0/22') }),
+    journal: [],
+    moments: [30, 700],
+  },
+  {
+    name: 'rr 80, two reflectors, a client stopped and back, a session disabled',
+    topology: () => generated({ nodes: 80, design: 'rr', reflectors: 2 }),
+    journal: [
+      { kind: 'machine', at: 200, name: 'node-00040', up: false },
+      { kind: 'machine', at: 500, name: 'node-00040', up: true },
+      { kind: 'session', at: 300, a: 'node-00010', b: 'node-00000', up: false },
+    ],
+    moments: [250, 350, 900],
+  },
+  {
+    name: 'rr 60, pods scaled down and up again (blocks and borrowed /32s come and go)',
+    topology: () => generated({ nodes: 60, design: 'rr', pool: pool('10.0.0.0/22') }),
+    journal: [
+      { kind: 'scale', at: 100, workload: 'Deployment', namespace: 'default', name: 'web', replicas: 40 },
+      { kind: 'scale', at: 400, workload: 'Deployment', namespace: 'default', name: 'web', replicas: 500 },
+    ],
+    moments: [60, 300, 900],
+  },
+  {
+    name: 'racks 60 with a reflecting spine, CrossSubnet',
+    topology: () => generated({ nodes: 60, design: 'racks', spine: true, encap: 'crosssubnet' }),
+    journal: [],
+    moments: [30, 700],
+  },
+];
+
+describe('shared reflector views route as per-session delivery does', () => {
+  for (const design of DESIGNS) {
+    it(design.name, () => {
+      const topology = design.topology();
+      const seen = new Set<string>();
+      for (const at of design.moments) {
+        const perSession = routing(topology, design.journal, at, false);
+        const shared = routing(topology, design.journal, at, true);
+        expect(perSession.filter((line) => line.startsWith('route ')).length).toBeGreaterThan(1000);
+        expect(shared).toEqual(perSession);
+        seen.add(perSession.join('\n'));
+      }
+      // The journal's events moved routes: the moments compared are not one state.
+      if (design.journal.length > 0) expect(seen.size).toBeGreaterThan(1);
+    });
+  }
+});
