@@ -10,8 +10,11 @@
  *   not send again, or a timeout does: the restart time the restarting side advertised, for its
  *   peers; BIRD's `graceful restart wait` (240 s) for the restarting side itself;
  * - service-routes.ts: what a node originates (its blocks, borrowed /32s, Service ranges);
- * - this file: best-path choice on every change, ADD-PATH (every path a peer may have goes out,
- *   path sets in path-sets.ts), and delivery between speakers.
+ * - route-exchange.ts: best-path choice on every change, ADD-PATH (every path a peer may have
+ *   goes out, path sets in path-sets.ts), and delivery between speakers, per neighbour or, for
+ *   clients of the same reflectors, once per group into a shared view (shared-views.ts);
+ * - this file: the events that drive it, and failures and restores (machines, BIRD restarts,
+ *   firewall rules).
  * Invariants: the same topology, operations and seed give the same event order and results; a
  * route is in a Loc-RIB only while its session is Established, or while it is stale. Leaves out:
  * long-lived graceful restart, the restarting side holding its exports back until recovery ends,
@@ -20,74 +23,20 @@
 import type { Cluster } from '../cluster/index.js';
 import type { RunResult } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
-import { AttributeTable, type PathAttributes } from './attributes.js';
-import { type Selection, selectBest } from './best-path.js';
-import type { ChangeList } from './changes.js';
-import { speakerClass } from './choice-memo.js';
-import { type RibCandidate, RouteChooser } from './choose.js';
-import { BgpSessions, type NetEvent, type SessionStatus, type SpeakerState } from './connections.js';
-import { ExportPolicy, NO_ROUTE } from './export-policy.js';
-import { RECOVERY_WAIT, StaleRoutes } from './graceful-restart.js';
-import { GroupDelivery } from './group-delivery.js';
-import { MemberRib } from './member-rib.js';
-import { Outbox } from './outbox.js';
-import type { Neighbor, Peering, Speaker } from './peering.js';
-import {
-  type LocEntry,
-  type LocRib,
-  LocRibView,
-  SOURCES,
-  type StoredRoute,
-  sameList,
-  sameRoute,
-  storedRoute,
-} from './rib.js';
-import { originations } from './service-routes.js';
+import type { NetEvent, SessionStatus, SpeakerState } from './connections.js';
+import { RECOVERY_WAIT } from './graceful-restart.js';
+import type { Peering } from './peering.js';
+import { RouteExchange } from './route-exchange.js';
 import { TIMERS } from './session.js';
-import { ReflectorGroups } from './shared-views.js';
 
 export type { RibCandidate } from './choose.js';
 export type { SessionStatus, TimelineEntry } from './connections.js';
 export type { LocEntry, LocRib } from './rib.js';
+export type { NetworkCounters } from './route-exchange.js';
 
-/** How long a neighbour's changes collect before they go out together. */
-const PACKING_WINDOW = 0.005;
-
-export interface NetworkCounters {
-  updates: number;
-  withdraws: number;
-  lastRouteChange: number;
-}
-
-export class BgpNetwork extends BgpSessions {
-  readonly attributes = new AttributeTable();
-  readonly counters: NetworkCounters = { updates: 0, withdraws: 0, lastRouteChange: 0 };
+export class BgpNetwork extends RouteExchange {
   /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
   readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
-  /** Per speaker, the neighbours a learned route may go to whoever it came from: eBGP peers and rr clients. */
-  private readonly widePeersOf: number[][];
-  /** Scratch for the hot path: the flat candidate list, the route before and after a change. */
-  private readonly before = storedRoute();
-  private readonly after = storedRoute();
-  /** A prefix's candidates (flat pairs) before and after a change, and for a first dump. */
-  private readonly beforeList: number[] = [];
-  private readonly afterList: number[] = [];
-  private readonly exported: number[] = [];
-  private readonly dumped = storedRoute();
-  private readonly policy: ExportPolicy;
-  private readonly outbox: Outbox;
-  private readonly chooser: RouteChooser;
-  private readonly locViews: LocRibView[];
-  /** Shared reflector views, when clients share them (see shared-views.ts). */
-  private readonly delivery: GroupDelivery | undefined;
-  /** Per speaker, the neighbours a change is sent to one by one (all but reflector sides of a group), and the wide ones. */
-  private readonly sendTo: readonly (readonly number[])[];
-  private readonly wideSendTo: readonly (readonly number[])[];
-  /** A group member's best route before a change (its Loc-RIB is worked out when read). */
-  private memberBefore = false;
-  private readonly decided: number[] = [];
-  /** Per neighbour (the receiving side), the routes it keeps stale after a graceful close. */
-  private readonly stale = new StaleRoutes();
   /** Per speaker, which start of BIRD is current: a stop or a new restart makes older ones moot. */
   private readonly birdRuns: number[];
 
@@ -98,70 +47,7 @@ export class BgpNetwork extends BgpSessions {
     options: { seed: number; timeline: boolean; sharedViews: boolean },
   ) {
     super(peering, underlay, cluster, options);
-    const { bgp } = cluster.topology;
-    this.policy = new ExportPolicy(
-      peering,
-      this.prefixes,
-      this.attributes,
-      cluster.topology.pools,
-      [...bgp.serviceClusterIPs, ...bgp.serviceExternalIPs],
-      this.paths,
-    );
-    this.outbox = new Outbox(this.prefixes, this.attributes, this.counters, this.paths);
-    this.chooser = new RouteChooser(peering, this.attributes);
     this.birdRuns = peering.speakers.map(() => 0);
-    this.widePeersOf = this.neighborsOf.map((list, speaker) =>
-      list.filter((i) => {
-        const n = peering.neighbors[i] as Neighbor;
-        return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
-      }),
-    );
-    const groups = options.sharedViews && !options.timeline ? this.formGroups() : undefined;
-    this.delivery =
-      groups &&
-      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
-        this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: key, generation: epoch }),
-      );
-    const apart = (list: number[]) => (groups ? list.filter((n) => !groups.isReflectorSide(n)) : list);
-    this.sendTo = this.neighborsOf.map(apart);
-    this.wideSendTo = this.widePeersOf.map(apart);
-    this.locViews = this.state.map((state) => new LocRibView(state.rib));
-  }
-
-  /** Groups clients of the same reflectors into shared views; each member's RIB reads its views. */
-  private formGroups(): ReflectorGroups | undefined {
-    const groups = ReflectorGroups.form({
-      peering: this.peering,
-      widePeersOf: this.widePeersOf,
-      neighborsOf: (speaker) => this.neighborsOf[speaker] as number[],
-      farSide: (neighbor) => this.farSide(neighbor),
-      exportClassOf: (neighbor) => this.policy.exportClassOf(neighbor),
-      speakerClassOf: speakerClass,
-    });
-    groups?.memberSidesOf.forEach((sides, speaker) => {
-      if (sides === undefined) return;
-      const s = this.speaker(speaker);
-      const state = this.state[speaker] as SpeakerState;
-      state.rib = new MemberRib(
-        groups,
-        sides,
-        state.local,
-        this.paths,
-        (side, value) => this.policy.acceptedPaths(s, this.neighbor(side), value),
-        (prefix, into) => this.decide(speaker, prefix, into),
-      );
-    });
-    return groups;
-  }
-
-  /** A speaker's best route for a prefix from what it holds now, into `into`: how a member's Loc-RIB is read. */
-  private decide(speaker: number, prefix: number, into: StoredRoute): boolean {
-    this.decided.length = 0;
-    const list = this.collect(speaker, prefix, this.decided);
-    const s = this.speaker(speaker);
-    if (!this.chooser.choose(s, list, into)) return false;
-    into.reexportable = this.policy.reexportable(s, list);
-    return true;
   }
 
   /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
@@ -179,23 +65,8 @@ export class BgpNetwork extends BgpSessions {
     this.engine.scheduleAt(time, { kind: 'external', apply });
   }
 
-  /** Whether clients of the same reflectors share their views (see shared-views.ts). */
-  get sharesViews(): boolean {
-    return this.delivery !== undefined;
-  }
-
-  locRib(speaker: number): LocRib {
-    return this.locViews[speaker] as LocRibView;
-  }
-
   neighborsOfSpeaker(speaker: number): readonly number[] {
     return this.neighborsOf[speaker] as number[];
-  }
-
-  /** Every prefix a speaker holds a candidate for: what it originates and what neighbours sent it. */
-  knownPrefixes(speaker: number): Set<number> {
-    const state = this.state[speaker] as SpeakerState;
-    return new Set([...state.local.keys(), ...state.rib.learnedPrefixes()]);
   }
 
   // --- failures and restores --------------------------------------------------------------------
@@ -273,14 +144,6 @@ export class BgpNetwork extends BgpSessions {
     }
   }
 
-  /** A stopped speaker forgets everything it learned and announced. */
-  private clearSpeaker(speaker: number): void {
-    const state = this.state[speaker] as SpeakerState;
-    state.rib.clear();
-    state.reexportable.clear();
-    state.local.clear();
-  }
-
   setPortBlocked(speaker: number, port: number, blocked: boolean): void {
     const state = this.state[speaker] as SpeakerState;
     if (blocked) state.blockedPorts.add(port);
@@ -291,274 +154,6 @@ export class BgpNetwork extends BgpSessions {
       const stopped =
         neighbor.remote >= 0 ? this.firewalled(speaker, neighbor.remote) : port === this.listenPort(speaker);
       if (stopped) this.scheduleHoldExpiry(neighbor.session);
-    }
-  }
-
-  // --- routes ------------------------------------------------------------------------------------
-
-  /** Re-reads what a node originates from IPAM: blackholes for its blocks, /32s it borrowed. */
-  refreshOriginations(speaker: number): void {
-    const s = this.speaker(speaker);
-    if (s.node === undefined || !this.birdRunning(speaker)) return;
-    const state = this.state[speaker] as SpeakerState;
-    const wanted = originations(this.cluster, s.node, this.prefixes, this.engine.now);
-    for (const prefix of [...state.local.keys()]) {
-      if (!wanted.has(prefix)) {
-        this.snapshot(speaker, prefix);
-        state.local.delete(prefix);
-        this.recompute(speaker, prefix);
-      }
-    }
-    for (const [prefix, source] of wanted) {
-      if (state.local.get(prefix) === source) continue;
-      this.snapshot(speaker, prefix);
-      state.local.set(prefix, source);
-      this.recompute(speaker, prefix);
-    }
-  }
-
-  /** Every candidate for a prefix at a speaker, for selection and for explanations. */
-  candidates(speaker: number, prefix: number): RibCandidate[] {
-    return this.chooser.candidates(this.speaker(speaker), this.collect(speaker, prefix, []));
-  }
-
-  /** A prefix's candidates as flat [neighbour, attrs, ...]; a local route is [-1, source code]. */
-  private collect(speaker: number, prefix: number, into: number[]): number[] {
-    const state = this.state[speaker] as SpeakerState;
-    const local = state.local.get(prefix);
-    if (local !== undefined) into.push(NO_ROUTE, SOURCES.indexOf(local));
-    state.rib.collectCandidates(prefix, into);
-    return into;
-  }
-
-  /** The attributes of each path a route's next hops come from (with ADD-PATH, several per peer). */
-  ecmpAttributes(speaker: number, prefix: number, route: LocEntry): PathAttributes[] {
-    if (route.paths <= 1) return route.attrs < 0 ? [] : [this.attributes.get(route.attrs)];
-    return this.chooser.ecmpAttributes(this.speaker(speaker), this.collect(speaker, prefix, []), route);
-  }
-
-  /**
-   * Keeps a prefix's candidates before a change, for recompute to tell what its peers were sent.
-   * Where no path of the prefix was re-exportable and no peer takes the others (no eBGP peer, no
-   * rr client: a reflector's client, a mesh member), no peer was sent anything for it, which the
-   * empty list says as well; so most receipts skip the copy.
-   */
-  private snapshot(speaker: number, prefix: number): void {
-    this.beforeList.length = 0;
-    const state = this.state[speaker] as SpeakerState;
-    if (state.rib instanceof MemberRib) this.memberBefore = state.rib.readRoute(prefix, this.before);
-    if ((this.widePeersOf[speaker] as number[]).length === 0 && !state.reexportable.has(prefix)) return;
-    this.collect(speaker, prefix, this.beforeList);
-  }
-
-  selection(speaker: number, prefix: number): Selection<RibCandidate> | undefined {
-    return selectBest(this.candidates(speaker, prefix));
-  }
-
-  /**
-   * After a change to a prefix's candidates (taken before it by `snapshot`): the best route, and
-   * what each peer is sent. Sessions negotiate ADD-PATH (Calico's `add paths on`), so a peer is
-   * sent every candidate's export, not the best's alone: a change to any path goes out.
-   */
-  private recompute(speaker: number, prefix: number): void {
-    const state = this.state[speaker] as SpeakerState;
-    const held = state.rib instanceof MemberRib ? this.memberBefore : state.rib.readRoute(prefix, this.before);
-    const before = held ? this.before : undefined;
-    const beforeList = this.beforeList;
-    const afterList = this.collect(speaker, prefix, this.clearedAfterList());
-    const s = this.speaker(speaker);
-    const after = this.chooser.choose(s, afterList, this.after) ? this.after : undefined;
-    const wasWide = state.reexportable.has(prefix);
-    const isWide = this.policy.reexportable(s, afterList);
-    if (after !== undefined) after.reexportable = isWide;
-    if (isWide && !wasWide) state.reexportable.add(prefix);
-    else if (!isWide && wasWide) state.reexportable.delete(prefix);
-    if (after === undefined) state.rib.deleteRoute(prefix);
-    // The deciding rule may have changed even when the route did not.
-    else state.rib.setRoute(prefix, after);
-    if (!sameRoute(before, after)) {
-      this.counters.lastRouteChange = this.engine.now;
-      this.log(
-        speaker,
-        'route',
-        after === undefined ? 'withdrawn' : before === undefined ? 'added' : 'changed',
-        prefix,
-      );
-    }
-    if (sameList(beforeList, afterList)) return;
-    this.policy.nextChange();
-    // iBGP peers that are not rr clients were sent nothing for a prefix with no re-exportable
-    // path, and are sent nothing now: in a mesh that is every peer of every learned route.
-    const neighbors = wasWide || isWide ? this.sendTo[speaker] : this.wideSendTo[speaker];
-    for (const index of neighbors as number[]) {
-      const n = this.neighbor(index);
-      if ((this.sessions[n.session] as SessionStatus).state !== 'Established') continue;
-      // What an Established neighbour was last sent is the export of the paths before the change.
-      const was = this.policy.exportPaths(n, prefix, beforeList, before, true, 0);
-      const now = this.policy.exportPaths(n, prefix, afterList, after, true, 1);
-      if (was !== now) this.enqueue(n, prefix, now);
-    }
-    this.delivery?.exportChange(speaker, prefix, beforeList, before, afterList, after);
-  }
-
-  private clearedAfterList(): number[] {
-    this.afterList.length = 0;
-    return this.afterList;
-  }
-
-  /** Queues a change for a neighbour; the first change of a window schedules the send. */
-  private enqueue(n: Neighbor, prefix: number, attrs: number): void {
-    if (this.outbox.enqueue(n.index, prefix, attrs)) {
-      const status = this.sessions[n.session] as SessionStatus;
-      this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: n.index, generation: status.generation });
-    }
-  }
-
-  /**
-   * Sends a neighbour's pending changes as UPDATE messages, one per attribute set. Changes made
-   * within the packing window go out together, as BIRD drains a peer's bucket queue when its
-   * socket can take more: a best path that changes again meanwhile is sent only once.
-   */
-  private send(neighborIndex: number, generation: number): void {
-    if (this.delivery?.isGroupKey(neighborIndex)) return this.sendToGroup(neighborIndex, generation);
-    const endOfRib = this.stale.endOfRibDue.delete(neighborIndex);
-    // A member's dump is an empty message: it joins its group's view on arrival.
-    const joining = endOfRib || this.delivery?.groups.isReflectorSide(neighborIndex) === true;
-    const box = this.outbox.take(neighborIndex) ?? (joining ? this.outbox.blank() : undefined);
-    const n = this.neighbor(neighborIndex);
-    const status = this.sessions[n.session] as SessionStatus;
-    const far = this.farSide(neighborIndex);
-    if (box === undefined) return;
-    if (far === undefined || status.state !== 'Established' || status.generation !== generation) {
-      this.outbox.recycle(box);
-      return;
-    }
-    const changes = this.outbox.pack(box);
-    this.engine.schedule(this.delay(status.path), {
-      kind: 'update',
-      neighbor: far,
-      generation: status.generation,
-      changes,
-      endOfRib,
-    });
-  }
-
-  /** A group's window closes: its changes go out once, to arrive at the group's view. */
-  private sendToGroup(key: number, epoch: number): void {
-    const delivery = this.delivery as GroupDelivery;
-    const changes = delivery.take(key, epoch);
-    if (changes === undefined) return;
-    const path = (this.sessions[delivery.representative(key).session] as SessionStatus).path;
-    this.engine.schedule(this.delay(path), {
-      kind: 'update',
-      neighbor: key,
-      generation: epoch,
-      changes,
-      endOfRib: false,
-    });
-  }
-
-  /** The other side of a neighbour's session, if the far end has a configuration for it. */
-  private farSide(neighborIndex: number): number | undefined {
-    const sides = this.spec(this.neighbor(neighborIndex).session).sides;
-    return sides[0] === neighborIndex ? sides[1] : sides[0];
-  }
-
-  private receive(neighborIndex: number, changes: ChangeList): void {
-    const n = this.neighbor(neighborIndex);
-    const s = this.speaker(n.speaker);
-    const rib = (this.state[n.speaker] as SpeakerState).rib;
-    const stale = this.stale.prefixesOf(neighborIndex);
-    const data = changes.data;
-    for (let i = 0; i < changes.length; i += 2) {
-      const prefix = data[i] as number;
-      const attrsId = data[i + 1] as number;
-      stale?.delete(prefix);
-      const accepted = attrsId === NO_ROUTE ? NO_ROUTE : this.policy.acceptedPaths(s, n, attrsId);
-      this.snapshot(n.speaker, prefix);
-      if (accepted !== NO_ROUTE) rib.putCandidate(prefix, neighborIndex, accepted);
-      else if (!rib.dropCandidate(prefix, neighborIndex)) continue;
-      this.recompute(n.speaker, prefix);
-    }
-  }
-
-  protected sendAll(side: number): void {
-    const n = this.neighbor(side);
-    if (this.delivery?.groups.isReflectorSide(side)) {
-      const { generation } = this.sessions[n.session] as SessionStatus;
-      this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation });
-      return;
-    }
-    const state = this.state[n.speaker] as SpeakerState;
-    const ibgpNonClient = n.remoteAs === this.speaker(n.speaker).asNumber && !n.rrClient;
-    // The neighbour was sent nothing yet: every path it may have goes out.
-    const list = this.exported;
-    for (const prefix of ibgpNonClient ? state.reexportable : state.rib.routes()) {
-      list.length = 0;
-      const best = state.rib.readRoute(prefix, this.dumped) ? this.dumped : undefined;
-      const paths = this.policy.exportPaths(n, prefix, this.collect(n.speaker, prefix, list), best, false);
-      if (paths !== NO_ROUTE) this.enqueue(n, prefix, paths);
-    }
-    // A far end holding stale routes from this side learns the dump is whole by End-of-RIB.
-    const far = this.farSide(side);
-    if (far === undefined || !this.stale.has(far)) return;
-    this.stale.endOfRibDue.add(side);
-    const status = this.sessions[n.session] as SessionStatus;
-    this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation: status.generation });
-  }
-
-  protected forgetAll(side: number): void {
-    this.outbox.discard(side);
-    if (this.delivery?.groups.isMemberSide(side)) {
-      if (this.delivery.groups.leave(side)) this.counters.lastRouteChange = this.engine.now;
-      return;
-    }
-    this.stale.take(side);
-    const n = this.neighbor(side);
-    const rib = (this.state[n.speaker] as SpeakerState).rib;
-    for (const prefix of rib.prefixesFrom(side)) {
-      this.snapshot(n.speaker, prefix);
-      rib.dropCandidate(prefix, side);
-      this.recompute(n.speaker, prefix);
-    }
-  }
-
-  /**
-   * The session closed for a graceful restart: what the neighbour sent stays, stale. A helper
-   * keeps it for the restart time the restarting side advertised; the restarting side itself
-   * until its recovery wait ends, counted from when BIRD starts again.
-   */
-  protected retainStale(side: number): void {
-    this.outbox.discard(side);
-    const n = this.neighbor(side);
-    const count = this.stale.keep(side, (this.state[n.speaker] as SpeakerState).rib.prefixesFrom(side));
-    const far = this.farSide(side);
-    if (far === undefined || !this.birdRunning(n.speaker)) return;
-    const restartTime = this.neighbor(far).restartTime;
-    this.log(
-      n.speaker,
-      'event',
-      `${n.name}: neighbor graceful restart, ${routes(count)} kept stale for ${restartTime}s`,
-    );
-    this.expireStale(side, restartTime);
-  }
-
-  /** Flushes a neighbour's stale routes after `seconds`, unless refreshed or flushed before. */
-  private expireStale(side: number, seconds: number): void {
-    const epoch = this.stale.arm(side);
-    if (epoch !== undefined) this.engine.schedule(seconds, { kind: 'stale-timeout', neighbor: side, epoch });
-  }
-
-  /** Drops the stale routes a neighbour did not send again; `why` goes to the timeline. */
-  private flushStale(side: number, why: string): void {
-    const prefixes = this.stale.take(side);
-    if (prefixes === undefined) return;
-    const n = this.neighbor(side);
-    const rib = (this.state[n.speaker] as SpeakerState).rib;
-    this.log(n.speaker, 'event', `${n.name}: ${why}, ${routes(prefixes.size, 'stale ')} flushed`);
-    for (const prefix of prefixes) {
-      this.snapshot(n.speaker, prefix);
-      if (rib.dropCandidate(prefix, side)) this.recompute(n.speaker, prefix);
     }
   }
 
@@ -582,23 +177,10 @@ export class BgpNetwork extends BgpSessions {
       case 'send':
         this.send(event.neighbor, event.generation);
         return;
-      case 'update': {
-        if (this.delivery?.isGroupKey(event.neighbor)) {
-          if (this.delivery.deliver(event.neighbor, event.generation, event.changes))
-            this.counters.lastRouteChange = this.engine.now;
-          this.outbox.recycle(event.changes);
-          return;
-        }
-        const n = this.neighbor(event.neighbor);
-        if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) {
-          if (this.delivery?.groups.isMemberSide(event.neighbor)) {
-            if (this.delivery.groups.join(event.neighbor)) this.counters.lastRouteChange = this.engine.now;
-          } else this.receive(event.neighbor, event.changes);
-          if (event.endOfRib) this.flushStale(event.neighbor, 'End-of-RIB, graceful restart done');
-        }
-        this.outbox.recycle(event.changes);
+      case 'update':
+        this.arrive(event);
         return;
-      }
+
       case 'stale-timeout': {
         if (!this.stale.isCurrent(event.neighbor, event.epoch)) return;
         const status = this.sessions[this.neighbor(event.neighbor).session] as SessionStatus;
@@ -608,8 +190,4 @@ export class BgpNetwork extends BgpSessions {
       }
     }
   }
-}
-
-function routes(count: number, kind = ''): string {
-  return `${count} ${kind}route${count === 1 ? '' : 's'}`;
 }
