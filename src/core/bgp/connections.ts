@@ -81,6 +81,8 @@ export interface SpeakerState {
 
 const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
+/** Seeds the UPDATE delays' stream apart from the sessions'. */
+const UPDATE_STREAM = 0x5bd1e995;
 
 export abstract class BgpSessions {
   readonly prefixes = new PrefixTable();
@@ -91,7 +93,13 @@ export abstract class BgpSessions {
   readonly timeline: TimelineEntry[] = [];
   protected readonly state: SpeakerState[];
   protected readonly neighborsOf: number[][];
+  /** Session timing (connect jitter, TCP and OPEN delays). */
   protected readonly rng: Rng;
+  /**
+   * UPDATE delays, a stream of their own: how routes travel (one message per neighbour, or per
+   * group with shared views) never moves when a session comes up.
+   */
+  private readonly updateRng: Rng;
   /** Neighbours (one side's protocol) disabled by `birdc disable`; a restart of BIRD forgets them. */
   protected readonly disabled = new Set<number>();
 
@@ -102,6 +110,7 @@ export abstract class BgpSessions {
     protected readonly options: { seed: number; timeline: boolean },
   ) {
     this.rng = new Rng(options.seed);
+    this.updateRng = new Rng(options.seed ^ UPDATE_STREAM);
     const capacity = (): number => this.prefixes.cidrs.length;
     this.state = peering.speakers.map(() => ({
       up: true,
@@ -217,8 +226,14 @@ export abstract class BgpSessions {
     this.engine.schedule(this.delay(status.path), { kind: 'tcp-up', session, generation: status.generation });
   }
 
-  protected delay(path: readonly string[]): number {
-    return MESSAGE_DELAY * Math.max(1, path.length - 1) + this.rng.between(0, MESSAGE_DELAY / 2);
+  /** How long a session message (TCP handshake, OPEN) takes along an underlay path. */
+  protected delay(path: readonly string[], rng = this.rng): number {
+    return MESSAGE_DELAY * Math.max(1, path.length - 1) + rng.between(0, MESSAGE_DELAY / 2);
+  }
+
+  /** How long an UPDATE takes along an underlay path. */
+  protected updateDelay(path: readonly string[]): number {
+    return this.delay(path, this.updateRng);
   }
 
   protected tcpUp(session: number): void {

@@ -99,7 +99,7 @@ export abstract class RouteExchange extends BgpSessions {
     const groups = options.sharedViews && !options.timeline ? this.formGroups() : undefined;
     this.delivery =
       groups &&
-      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
+      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, this.paths, (key, epoch) =>
         this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: key, generation: epoch }),
       );
     const apart = (list: number[]) => (groups ? list.filter((n) => !groups.isReflectorSide(n)) : list);
@@ -310,7 +310,7 @@ export abstract class RouteExchange extends BgpSessions {
       return;
     }
     const changes = this.outbox.pack(box);
-    this.engine.schedule(this.delay(status.path), {
+    this.engine.schedule(this.updateDelay(status.path), {
       kind: 'update',
       neighbor: far,
       generation: status.generation,
@@ -325,7 +325,7 @@ export abstract class RouteExchange extends BgpSessions {
     const changes = delivery.take(key, epoch);
     if (changes === undefined) return;
     const path = (this.sessions[delivery.representative(key).session] as SessionStatus).path;
-    this.engine.schedule(this.delay(path), {
+    this.engine.schedule(this.updateDelay(path), {
       kind: 'update',
       neighbor: key,
       generation: epoch,
@@ -449,7 +449,7 @@ export abstract class RouteExchange extends BgpSessions {
     const n = this.neighbor(event.neighbor);
     if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) {
       if (this.delivery?.groups.isMemberSide(event.neighbor)) {
-        if (this.delivery.groups.join(event.neighbor)) this.counters.lastRouteChange = this.engine.now;
+        if (this.delivery.join(event.neighbor)) this.counters.lastRouteChange = this.engine.now;
       } else this.receive(event.neighbor, event.changes);
       if (event.endOfRib) this.flushStale(event.neighbor, 'End-of-RIB, graceful restart done');
     }
