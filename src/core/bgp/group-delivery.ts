@@ -3,23 +3,20 @@
  * reflector serves is sent its class's export, through the same outbox and packing window as a
  * neighbour, under a key past the neighbours' indices; the message then lands in the group's
  * view at one instant. UPDATE and WITHDRAW counts are a message's count times the members
- * holding the view, as if each had been sent its own, and a member's join counts the UPDATEs of
- * the dump it stands for: one per attribute set in the view.
+ * holding the view, as if each had been sent its own, and a member's join counts the dump it
+ * stands for as one UPDATE per path in the view (a dump packs paths that share an attribute set
+ * into one UPDATE, so this counts a little high).
  * Invariant: a group's outbox key is never a neighbour's index.
  */
 import type { ChangeList } from './changes.js';
 import type { ExportPolicy } from './export-policy.js';
 import type { MessageCounters, Outbox } from './outbox.js';
-import type { PathSets } from './path-sets.js';
 import type { Neighbor, Peering } from './peering.js';
 import type { StoredRoute } from './rib.js';
 import type { ReflectorGroups } from './shared-views.js';
 
 export class GroupDelivery {
   private readonly firstKey: number;
-  /** Attribute sets counted in the current join, valid while the stamp matches. */
-  private counted: Int32Array = new Int32Array(0);
-  private stamp = 0;
 
   constructor(
     readonly groups: ReflectorGroups,
@@ -27,7 +24,6 @@ export class GroupDelivery {
     private readonly policy: ExportPolicy,
     private readonly outbox: Outbox,
     private readonly counters: MessageCounters,
-    private readonly paths: PathSets,
     /** Schedules the send of a key's window, for the epoch it opened in. */
     private readonly openWindow: (key: number, epoch: number) => void,
   ) {
@@ -78,18 +74,7 @@ export class GroupDelivery {
   /** A member's dump arrives: it holds the group's view. True when the view holds any route. */
   join(memberSide: number): boolean {
     const held = this.groups.join(memberSide);
-    const stamp = ++this.stamp;
-    const end = this.groups.extent(memberSide);
-    for (let prefix = 0; prefix < end; prefix++) {
-      const value = this.groups.valueFor(memberSide, prefix);
-      for (let i = 0; i < this.paths.count(value); i++) {
-        const attrs = this.paths.member(value, i);
-        if (attrs >= this.counted.length) this.counted = grownStamps(this.counted, attrs);
-        if (this.counted[attrs] === stamp) continue;
-        this.counted[attrs] = stamp;
-        this.counters.updates++;
-      }
-    }
+    this.counters.updates += this.groups.pathsHeld(memberSide);
     return held;
   }
 
@@ -97,10 +82,4 @@ export class GroupDelivery {
   deliver(key: number, epoch: number, changes: ChangeList): boolean {
     return this.groups.apply(key - this.firstKey, epoch, changes.data, changes.length);
   }
-}
-
-function grownStamps(stamps: Int32Array, needed: number): Int32Array {
-  const next = new Int32Array(Math.max(needed + 1, stamps.length * 2));
-  next.set(stamps);
-  return next;
 }

@@ -99,7 +99,7 @@ export abstract class RouteExchange extends BgpSessions {
     const groups = options.sharedViews && !options.timeline ? this.formGroups() : undefined;
     this.delivery =
       groups &&
-      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, this.paths, (key, epoch) =>
+      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
         this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: key, generation: epoch }),
       );
     const apart = (list: number[]) => (groups ? list.filter((n) => !groups.isReflectorSide(n)) : list);
@@ -117,6 +117,7 @@ export abstract class RouteExchange extends BgpSessions {
       farSide: (neighbor) => this.farSide(neighbor),
       exportClassOf: (neighbor) => this.policy.exportClassOf(neighbor),
       speakerClassOf: speakerClass,
+      countPaths: (value) => this.paths.count(value),
     });
     groups?.memberSidesOf.forEach((sides, speaker) => {
       if (sides === undefined) return;

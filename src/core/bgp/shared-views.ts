@@ -38,6 +38,8 @@ export interface GroupingFacts {
   exportClassOf(neighbor: number): number;
   /** What makes two speakers choose alike between the same paths (ChoiceMemo). */
   speakerClassOf(speaker: Speaker): string;
+  /** How many paths a value (an attribute set, or an ADD-PATH set) stands for. */
+  countPaths(value: number): number;
 }
 
 interface Slot {
@@ -50,6 +52,8 @@ interface Slot {
   readonly older: Map<number, Int32Array>;
   /** Per epoch, how many members hold it. */
   readonly holders: Map<number, number>;
+  /** Per epoch, how many paths the view holds (what a dump of it would carry). */
+  readonly paths: Map<number, number>;
 }
 
 export class ReflectorGroups {
@@ -64,6 +68,7 @@ export class ReflectorGroups {
   /** Per speaker: its member sides when it is a member, else undefined. */
   readonly memberSidesOf: readonly (readonly number[] | undefined)[];
   private readonly slots: Slot[] = [];
+  private readonly countPaths: (value: number) => number;
 
   private constructor(
     neighbors: number,
@@ -71,6 +76,7 @@ export class ReflectorGroups {
     groups: readonly (readonly number[])[],
     facts: GroupingFacts,
   ) {
+    this.countPaths = (value) => facts.countPaths(value);
     this.slotOfSide = new Int32Array(neighbors).fill(NONE);
     this.memberSide = new Uint8Array(neighbors);
     this.joined = new Int32Array(neighbors).fill(NONE);
@@ -88,6 +94,7 @@ export class ReflectorGroups {
           live: new Int32Array(0),
           older: new Map(),
           holders: new Map(),
+          paths: new Map(),
         });
         (slotsOf[n.remote] as number[]).push(id);
         return id;
@@ -157,6 +164,13 @@ export class ReflectorGroups {
     return view !== undefined && prefix < view.length ? (view[prefix] as number) : NONE;
   }
 
+  /** How many paths the view a member side holds carries. */
+  pathsHeld(memberSide: number): number {
+    const epoch = this.joined[memberSide] as number;
+    if (epoch === NONE) return 0;
+    return (this.slots[this.slotOfSide[memberSide] as number] as Slot).paths.get(epoch) ?? 0;
+  }
+
   /** How far a member side's view reaches in prefix ids (0 when it holds none). */
   extent(memberSide: number): number {
     const epoch = this.joined[memberSide] as number;
@@ -186,7 +200,10 @@ export class ReflectorGroups {
     if (left > 0) slot.holders.set(epoch, left);
     else {
       slot.holders.delete(epoch);
-      slot.older.delete(epoch);
+      if (epoch !== slot.epoch) {
+        slot.older.delete(epoch);
+        slot.paths.delete(epoch);
+      }
     }
     return held;
   }
@@ -200,6 +217,7 @@ export class ReflectorGroups {
     let view = this.viewOf(slotId, epoch);
     if (view === undefined) return false;
     let changed = false;
+    let paths = slot.paths.get(epoch) ?? 0;
     for (let i = 0; i < length; i += 2) {
       const prefix = data[i] as number;
       const value = data[i + 1] as number;
@@ -209,10 +227,13 @@ export class ReflectorGroups {
         if (epoch === slot.epoch) slot.live = view;
         else slot.older.set(epoch, view);
       }
-      if (view[prefix] === value) continue;
+      const was = view[prefix] as number;
+      if (was === value) continue;
+      paths += this.countPaths(value) - this.countPaths(was);
       view[prefix] = value;
       changed = true;
     }
+    slot.paths.set(epoch, paths);
     return changed && (slot.holders.get(epoch) ?? 0) > 0;
   }
 
@@ -221,6 +242,7 @@ export class ReflectorGroups {
     for (const slotId of this.slotsOf[reflector] as number[]) {
       const slot = this.slots[slotId] as Slot;
       if ((slot.holders.get(slot.epoch) ?? 0) > 0) slot.older.set(slot.epoch, slot.live);
+      else slot.paths.delete(slot.epoch);
       slot.epoch++;
       slot.live = new Int32Array(0);
     }
