@@ -1,7 +1,10 @@
 /** Builds resolved topologies from short literals through the real resolver. */
 
+import { parseAllDocuments } from 'yaml';
+import { type Cidr, parseCidr } from '../../src/core/net/index.js';
 import type { Topology } from '../../src/core/topology/model.js';
 import { resolveTopology } from '../../src/core/topology/resolve.js';
+import { type GenerateOptions, generateTopology } from '../../src/io/generate.js';
 
 export function topology(document: Record<string, unknown>): Topology {
   const value = { cluster: { name: 'test', ...(document['cluster'] as object | undefined) }, ...document };
@@ -29,4 +32,28 @@ export function pod(
     metadata: { name },
     spec: { containers: containers ?? [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80 }] }], ...extra },
   };
+}
+
+/** A design from `podnet generate`, resolved: 5 pods a node, 3 reflectors or racks, IPIP, seed 7 unless told. */
+export function generated(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'nodes' | 'design'>): Topology {
+  const text = generateTopology({
+    podsPerNode: 5,
+    reflectors: 3,
+    racks: 3,
+    spine: false,
+    encap: 'ipip',
+    seed: 7,
+    ...options,
+  });
+  const result = resolveTopology(
+    parseAllDocuments(text).map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })),
+  );
+  if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('; '));
+  return result.topology;
+}
+
+export function cidr(text: string): Cidr {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
 }

@@ -6,37 +6,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { simulate, type WorldOp } from '../../src/core/bgp/simulate.js';
-import { parseCidr } from '../../src/core/net/index.js';
 import type { Topology } from '../../src/core/topology/model.js';
-import { resolveTopology } from '../../src/core/topology/resolve.js';
-import { type GenerateOptions, generateTopology } from '../../src/io/generate.js';
 import { stateHash } from '../../src/io/state-hash.js';
-
-function generated(options: Partial<GenerateOptions> & Pick<GenerateOptions, 'nodes' | 'design'>): Topology {
-  const text = generateTopology({
-    podsPerNode: 5,
-    reflectors: 3,
-    racks: 3,
-    spine: false,
-    encap: 'ipip',
-    seed: 7,
-    ...options,
-  });
-  const documents = parseAllDocuments(text) as { toJS(): unknown }[];
-  const result = resolveTopology(
-    documents.map((doc, source) => ({ source, value: doc.toJS(), expect: 'any' as const })),
-  );
-  if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('; '));
-  return result.topology;
-}
-
-const pool = (text: string) => {
-  const parsed = parseCidr(text);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.value;
-};
+import { cidr, generated } from '../helpers/topology.js';
 
 interface Design {
   readonly name: string;
@@ -78,7 +51,7 @@ const DESIGNS: readonly Design[] = [
   },
   {
     name: 'rr 60 with a pool too small (borrowing)',
-    topology: () => generated({ nodes: 60, design: 'rr', pool: pool('10.0.0.0/22') }),
+    topology: () => generated({ nodes: 60, design: 'rr', pool: cidr('10.0.0.0/22') }),
     journal: [],
     golden: { 2: 'db06795a4ba7c940', 30: '6c97749db6891541', 700: '6c97749db6891541', 1400: '6c97749db6891541' },
     shared: { 2: 'db06795a4ba7c940', 30: 'bdc2442fcfea4cdb', 700: 'bdc2442fcfea4cdb', 1400: 'bdc2442fcfea4cdb' },

@@ -20,12 +20,9 @@
  * long-lived graceful restart, the restarting side holding its exports back until recovery ends,
  * MRAI timers, communities, route flap damping, IPv6.
  */
-import type { Cluster } from '../cluster/index.js';
 import type { RunResult } from '../sim/index.js';
-import type { Underlay } from '../topology/underlay.js';
 import type { NetEvent, SessionStatus, SpeakerState } from './connections.js';
 import { RECOVERY_WAIT } from './graceful-restart.js';
-import type { Peering } from './peering.js';
 import { RouteExchange } from './route-exchange.js';
 import { TIMERS } from './session.js';
 
@@ -38,17 +35,7 @@ export class BgpNetwork extends RouteExchange {
   /** Speakers that stopped, with the prefixes they originated: peers may hold them stale for a while. */
   readonly stops: { readonly speaker: string; readonly at: number; readonly prefixes: readonly string[] }[] = [];
   /** Per speaker, which start of BIRD is current: a stop or a new restart makes older ones moot. */
-  private readonly birdRuns: number[];
-
-  constructor(
-    peering: Peering,
-    underlay: Underlay,
-    cluster: Cluster,
-    options: { seed: number; timeline: boolean; sharedViews: boolean },
-  ) {
-    super(peering, underlay, cluster, options);
-    this.birdRuns = peering.speakers.map(() => 0);
-  }
+  private readonly birdRuns: number[] = this.peering.speakers.map(() => 0);
 
   /** Calico nodes start: originate their routes and begin connecting after the connect delay. */
   start(): void {
