@@ -16,7 +16,7 @@
  * detection.
  */
 import type { Cluster } from '../cluster/index.js';
-import { Engine, Rng } from '../sim/index.js';
+import { Engine, hashedUnit, Rng } from '../sim/index.js';
 import type { Underlay } from '../topology/underlay.js';
 import { PrefixTable } from './attributes.js';
 import type { RouteSource } from './best-path.js';
@@ -81,8 +81,6 @@ export interface SpeakerState {
 
 const RESPONDER_VISIBLE: ReadonlySet<BgpState> = new Set(['OpenSent', 'OpenConfirm', 'Established', 'Idle']);
 const MESSAGE_DELAY = 0.001;
-/** Seeds the UPDATE delays' stream apart from the sessions'. */
-const UPDATE_STREAM = 0x5bd1e995;
 
 export abstract class BgpSessions {
   readonly prefixes = new PrefixTable();
@@ -96,10 +94,12 @@ export abstract class BgpSessions {
   /** Session timing (connect jitter, TCP and OPEN delays). */
   protected readonly rng: Rng;
   /**
-   * UPDATE delays, a stream of their own: how routes travel (one message per neighbour, or per
-   * group with shared views) never moves when a session comes up.
+   * Per sender (a neighbour, or a shared view's key), how many UPDATEs it has sent: the k-th
+   * message's delay is a hash of (seed, sender, k), so no sender's timing depends on how many
+   * messages others sent. Sessions then come up at the same moments however routes travel, and a
+   * reflector hears its peers in the same order with shared views as without.
    */
-  private readonly updateRng: Rng;
+  private updatesSent = new Int32Array(0);
   /** Neighbours (one side's protocol) disabled by `birdc disable`; a restart of BIRD forgets them. */
   protected readonly disabled = new Set<number>();
 
@@ -110,7 +110,6 @@ export abstract class BgpSessions {
     protected readonly options: { seed: number; timeline: boolean },
   ) {
     this.rng = new Rng(options.seed);
-    this.updateRng = new Rng(options.seed ^ UPDATE_STREAM);
     const capacity = (): number => this.prefixes.cidrs.length;
     this.state = peering.speakers.map(() => ({
       up: true,
@@ -227,13 +226,21 @@ export abstract class BgpSessions {
   }
 
   /** How long a session message (TCP handshake, OPEN) takes along an underlay path. */
-  protected delay(path: readonly string[], rng = this.rng): number {
-    return MESSAGE_DELAY * Math.max(1, path.length - 1) + rng.between(0, MESSAGE_DELAY / 2);
+  protected delay(path: readonly string[]): number {
+    return MESSAGE_DELAY * Math.max(1, path.length - 1) + this.rng.between(0, MESSAGE_DELAY / 2);
   }
 
-  /** How long an UPDATE takes along an underlay path. */
-  protected updateDelay(path: readonly string[]): number {
-    return this.delay(path, this.updateRng);
+  /** How long a sender's next UPDATE takes along an underlay path. */
+  protected updateDelay(path: readonly string[], sender: number): number {
+    if (sender >= this.updatesSent.length) {
+      const grown = new Int32Array(Math.max(sender + 1, this.updatesSent.length * 2, 1024));
+      grown.set(this.updatesSent);
+      this.updatesSent = grown;
+    }
+    const k = this.updatesSent[sender] as number;
+    this.updatesSent[sender] = k + 1;
+    const jitter = hashedUnit(this.options.seed, sender, k) * (MESSAGE_DELAY / 2);
+    return MESSAGE_DELAY * Math.max(1, path.length - 1) + jitter;
   }
 
   protected tcpUp(session: number): void {

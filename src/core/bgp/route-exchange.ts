@@ -311,7 +311,7 @@ export abstract class RouteExchange extends BgpSessions {
       return;
     }
     const changes = this.outbox.pack(box);
-    this.engine.schedule(this.updateDelay(status.path), {
+    this.engine.schedule(this.updateDelay(status.path, neighborIndex), {
       kind: 'update',
       neighbor: far,
       generation: status.generation,
@@ -326,7 +326,7 @@ export abstract class RouteExchange extends BgpSessions {
     const changes = delivery.take(key, epoch);
     if (changes === undefined) return;
     const path = (this.sessions[delivery.representative(key).session] as SessionStatus).path;
-    this.engine.schedule(this.updateDelay(path), {
+    this.engine.schedule(this.updateDelay(path, key), {
       kind: 'update',
       neighbor: key,
       generation: epoch,

@@ -8,4 +8,4 @@
 
 export { Engine, type RunLimits, type RunResult } from './engine.js';
 export { MinHeap } from './heap.js';
-export { Rng } from './rng.js';
+export { hashedUnit, Rng } from './rng.js';

@@ -20,3 +20,14 @@ export class Rng {
     return low + (high - low) * this.next();
   }
 }
+
+/**
+ * A float in [0, 1) that depends only on its three integers: a stream per (seed, a) indexed by b,
+ * for draws whose order must not depend on how other draws interleave (murmur3's finalizer).
+ */
+export function hashedUnit(seed: number, a: number, b: number): number {
+  let h = (seed ^ Math.imul(a + 1, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
