@@ -43,7 +43,6 @@ export interface GroupingFacts {
 }
 
 interface Slot {
-  readonly reflector: number;
   /** A reflector-side neighbour of the group: the export class the group is sent. */
   readonly representative: number;
   epoch: number;
@@ -88,7 +87,6 @@ export class ReflectorGroups {
         const n = facts.peering.neighbors[side] as Neighbor;
         const id = this.slots.length;
         this.slots.push({
-          reflector: n.remote,
           representative: facts.farSide(side) as number,
           epoch: 0,
           live: new Int32Array(0),
@@ -137,10 +135,6 @@ export class ReflectorGroups {
 
   isMemberSide(neighbor: number): boolean {
     return this.memberSide[neighbor] === 1;
-  }
-
-  slotCount(): number {
-    return this.slots.length;
   }
 
   representative(slot: number): number {
