@@ -57,7 +57,7 @@ interface Slot {
 
 export class ReflectorGroups {
   /** Per neighbour: its slot, for a reflector's side towards a member and a member's side towards a reflector; else -1. */
-  readonly slotOfSide: Int32Array;
+  private readonly slotOfSide: Int32Array;
   /** Per neighbour: 1 for a member's side (it receives the view), 0 otherwise. */
   private readonly memberSide: Uint8Array;
   /** Per member side: the epoch of the view it holds, or -1. */
