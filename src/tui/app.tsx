@@ -17,6 +17,7 @@ import {
   helpScreen,
   type Line,
   machinesOf,
+  pendingFooter,
   podList,
   podsScreen,
   routePrefixes,
@@ -162,9 +163,20 @@ export function App({ model, initial, color, size }: AppProps) {
   const dispatch = (action: Action): void => setState((current) => reduce(current, action, contextFor(model, current)));
 
   const width = Math.max(40, dimensions.columns);
-  const timeline = model.timeline(state.journal);
+  // The run to the horizon (with every session's timeline) is made after the first screen is
+  // drawn: on a large cluster it is most of the wait. A key that needs it makes it at once.
+  const [, timelineMade] = useState(0);
+  const timeline = model.readyTimeline(state.journal);
+  useEffect(() => {
+    if (model.readyTimeline(state.journal) !== undefined) return undefined;
+    const timer = setTimeout(() => {
+      model.timeline(state.journal);
+      timelineMade((made) => made + 1);
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [model, state.journal]);
   const top = header(model.at(state.journal, state.at), state);
-  const bottom = footer(timeline, state);
+  const bottom = timeline === undefined ? pendingFooter(state) : footer(timeline, state);
   const bodyHeight = Math.max(3, dimensions.rows - top.length - bottom.length - 1);
   const body = wrapLines(screenLines(model, state, bodyHeight), width).slice(0, bodyHeight);
 

@@ -39,6 +39,11 @@ export class TuiModel {
     return sim;
   }
 
+  /** The run to the horizon if it is made already: the first screen does not wait for it. */
+  readyTimeline(journal: readonly WorldOp[]): Simulation | undefined {
+    return this.timelineRun?.key === `${journal.length}` ? this.timelineRun.sim : undefined;
+  }
+
   /** The whole run to the horizon, for the event list and for stepping between events. */
   timeline(journal: readonly WorldOp[]): Simulation {
     const key = `${journal.length}`;

@@ -404,6 +404,14 @@ export function helpScreen(): Line[] {
   return [{ text: 'Keys', tone: 'title' }, ...KEYS.map(([key, what]) => plain(`  ${key.padEnd(width)}  ${what}`))];
 }
 
+/** The trailing lines while the timeline is still being made. */
+export function pendingFooter(state: TuiState): Line[] {
+  return [
+    { text: 'last event: working out the timeline...', tone: 'dim' },
+    { text: state.message, tone: 'warn' },
+  ];
+}
+
 /** The trailing lines: the latest events at this moment and the last message. */
 export function footer(timeline: Simulation, state: TuiState): Line[] {
   const recent = new Query(timeline)

@@ -65,6 +65,17 @@ describe('TUI frames', () => {
     expect(frame()).not.toMatch(/\u001B\[/);
   });
 
+  it('draws the first screen before the timeline, then shows the last event from it', async () => {
+    const model = new TuiModel(lab('seed-lab.yaml'), []);
+    const app = render(<App model={model} initial={initialState(30)} color={false} size={{ columns: 80, rows: 24 }} />);
+    unmount = app.unmount;
+    const first = app.lastFrame() ?? '';
+    expect(first).toMatch(/^seed-lab t=30\.000s/);
+    expect(first).toMatch(/^last event: working out the timeline\.\.\.$/m);
+    const later = await nextFrame(() => app.lastFrame() ?? '', first);
+    expect(later).toMatch(/^last event 2\.\d{3}s /m);
+  });
+
   it("shows a node's BIRD routes and explains the selected one", async () => {
     const { press } = await open();
     expect(await press(KEY.right, 'r')).toMatch(/^>192\.168\.61\.0\/26 +blackhole \[static1 00:00:00\] \* \(200\)$/m);
