@@ -23,7 +23,7 @@ import type { RouteSource } from './best-path.js';
 import type { ChangeList } from './changes.js';
 import { PathSets } from './path-sets.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
-import { type Rib, SpeakerRib } from './rib.js';
+import { grown, type Rib, SpeakerRib } from './rib.js';
 import { BGP_PORT, type BgpState, type SessionEvent, step, TIMERS } from './session.js';
 
 export interface SessionStatus {
@@ -99,7 +99,7 @@ export abstract class BgpSessions {
    * messages others sent. Sessions then come up at the same moments however routes travel, and a
    * reflector hears its peers in the same order with shared views as without.
    */
-  private updatesSent = new Int32Array(0);
+  private updatesSent: Int32Array = new Int32Array(0);
   /** Neighbours (one side's protocol) disabled by `birdc disable`; a restart of BIRD forgets them. */
   protected readonly disabled = new Set<number>();
 
@@ -232,11 +232,7 @@ export abstract class BgpSessions {
 
   /** How long a sender's next UPDATE takes along an underlay path. */
   protected updateDelay(path: readonly string[], sender: number): number {
-    if (sender >= this.updatesSent.length) {
-      const grown = new Int32Array(Math.max(sender + 1, this.updatesSent.length * 2, 1024));
-      grown.set(this.updatesSent);
-      this.updatesSent = grown;
-    }
+    this.updatesSent = grown(this.updatesSent, sender, 1024);
     const k = this.updatesSent[sender] as number;
     this.updatesSent[sender] = k + 1;
     const jitter = hashedUnit(this.options.seed, sender, k) * (MESSAGE_DELAY / 2);

@@ -48,8 +48,11 @@ const REEXPORTABLE = 64;
 const EMPTY = new Int32Array(0);
 const EMPTY_BYTES = new Uint8Array(0);
 
-/** `array`, or a copy long enough for index `needed`: a multiple of `stride` (slots per prefix). */
-function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint: number, stride = 1): T {
+/**
+ * `array`, or a copy long enough for index `needed` (at least `hint`, and half again as long),
+ * a multiple of `stride` (slots per prefix); new slots are zero.
+ */
+export function grown<T extends Int32Array | Uint8Array>(array: T, needed: number, hint: number, stride = 1): T {
   if (needed < array.length) return array;
   const length = Math.ceil(Math.max(needed + 1, hint, array.length + (array.length >> 1)) / stride) * stride;
   const next = new (array.constructor as new (length: number) => T)(length);

@@ -21,6 +21,7 @@
  * receive a reflector's UPDATE at one instant.
  */
 import type { Neighbor, Peering, Speaker } from './peering.js';
+import { grown } from './rib.js';
 
 /** Smaller groups gain little and would move the timing of the small topologies users read. */
 export const MIN_MEMBERS = 8;
@@ -282,8 +283,7 @@ function holdsAny(view: Int32Array | undefined): boolean {
   return view !== undefined && view.length > 0;
 }
 
+/** A view long enough for `prefix`, its new slots holding no route. */
 function grownView(view: Int32Array, prefix: number): Int32Array {
-  const next = new Int32Array(Math.max(prefix + 1, view.length * 2, 1024)).fill(NONE);
-  next.set(view);
-  return next;
+  return grown(view, prefix, 1024).fill(NONE, view.length);
 }
