@@ -1,6 +1,6 @@
 /** The bench's wall clock: seconds since a moment, and a run with its wall time. */
 
-export function seconds(since: bigint): number {
+function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
 

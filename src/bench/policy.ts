@@ -8,7 +8,7 @@ import type { Simulation } from '../core/bgp/simulate.js';
 import type { Fib } from '../core/fib/index.js';
 import { podFlow } from '../core/query/index.js';
 import { Tracer } from '../core/trace/index.js';
-import { seconds } from './clock.js';
+import { timed } from './clock.js';
 
 export interface PolicyDesign {
   readonly namespaces: number;
@@ -75,16 +75,17 @@ export function measureReach(sim: Simulation, fibs: ReadonlyMap<string, Fib | un
   const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
   const tracer = new Tracer(sim, sim.until, fibs);
   const dispositions: Record<string, number> = {};
-  const start = process.hrtime.bigint();
-  let pairs = 0;
-  for (const src of pods)
-    for (const dst of pods) {
-      if (src === dst) continue;
-      pairs++;
-      for (const { kind } of tracer.dispositions(podFlow(src, dst, { port: 80 })))
-        dispositions[kind] = (dispositions[kind] ?? 0) + 1;
-    }
-  const took = seconds(start);
+  const [pairs, took] = timed(() => {
+    let walked = 0;
+    for (const src of pods)
+      for (const dst of pods) {
+        if (src === dst) continue;
+        walked++;
+        for (const { kind } of tracer.dispositions(podFlow(src, dst, { port: 80 })))
+          dispositions[kind] = (dispositions[kind] ?? 0) + 1;
+      }
+    return walked;
+  });
   if ((dispositions['DENIED_IN'] ?? 0) === 0 || (dispositions['ACCEPTED'] ?? 0) === 0)
     throw new Error(
       `policy bench: the matrix should hold both allowed and denied pairs: ${JSON.stringify(dispositions)}`,

@@ -7,9 +7,10 @@
 import type { Simulation } from '../core/bgp/simulate.js';
 import type { PodRecord } from '../core/cluster/index.js';
 import type { Fib } from '../core/fib/index.js';
+import { podFlow } from '../core/query/index.js';
 import { Rng } from '../core/sim/rng.js';
 import { type Flow, Tracer } from '../core/trace/index.js';
-import { seconds } from './clock.js';
+import { timed } from './clock.js';
 import type { SpotCheck } from './spot-checks.js';
 
 export interface TraceFigures {
@@ -18,20 +19,14 @@ export interface TraceFigures {
   readonly agreement: SpotCheck;
 }
 
-/** A TCP flow to port 80 from a pod to an address. */
-function flowFrom(src: PodRecord, dst: number): Flow {
-  const srcPod = `${src.spec.namespace}/${src.spec.name}`;
-  return { srcPod, src: src.podIp as number, dst, protocol: 'TCP', port: 80, loopback: false };
-}
-
-/** `count` flows between random pairs of pods with addresses, drawn from a fixed seed. */
+/** `count` flows to port 80 between random pairs of pods with addresses, drawn from a fixed seed. */
 function randomFlows(sim: Simulation, count: number): Flow[] {
   const pods = sim.cluster.pods().filter((p) => p.podIp !== undefined);
   const rng = new Rng(7);
   const pick = () => pods[Math.floor(rng.next() * pods.length)] as PodRecord;
   return Array.from({ length: count }, () => {
     const src = pick();
-    return flowFrom(src, pick().podIp as number);
+    return podFlow(src, pick(), { port: 80 });
   });
 }
 
@@ -48,9 +43,8 @@ export function measureTraces(
   const flows = randomFlows(sim, count);
   const timedWalk = <T>(walk: (tracer: Tracer, flow: Flow) => T): [T[], number] => {
     const tracer = new Tracer(sim, sim.until, buildFibs());
-    const start = process.hrtime.bigint();
-    const walked = flows.map((flow) => walk(tracer, flow));
-    return [walked, count / seconds(start)];
+    const [walked, took] = timed(() => flows.map((flow) => walk(tracer, flow)));
+    return [walked, count / took];
   };
   // Only the dispositions are kept, not 20,000 explained traces until the comparison below.
   const [explained, tracesPerSecond] = timedWalk((tracer, flow) => tracer.trace(flow).map((t) => t.disposition));
@@ -83,13 +77,19 @@ export function measureServiceTraces(
   const flows = Array.from({ length: count }, () => {
     const src = pods[Math.floor(rng.next() * pods.length)] as PodRecord;
     const service = services[Math.floor(rng.next() * services.length)] as (typeof services)[number];
-    return flowFrom(src, service.clusterIP as number);
+    const flow: Flow = {
+      srcPod: `${src.spec.namespace}/${src.spec.name}`,
+      src: src.podIp as number,
+      dst: service.clusterIP as number,
+      protocol: 'TCP',
+      port: 80,
+      loopback: false,
+    };
+    return flow;
   });
-  const start = process.hrtime.bigint();
-  const accepted = flows.reduce(
-    (sum, flow) => sum + tracer.trace(flow).filter((t) => t.disposition.kind === 'ACCEPTED').length,
-    0,
+  const [accepted, took] = timed(() =>
+    flows.reduce((sum, flow) => sum + tracer.trace(flow).filter((t) => t.disposition.kind === 'ACCEPTED').length, 0),
   );
   if (accepted === 0) throw new Error('services bench: no trace to a Service was accepted');
-  return count / seconds(start);
+  return count / took;
 }
