@@ -74,6 +74,16 @@ const DESIGNS: readonly {
     moments: [60, 300, 900],
   },
   {
+    name: 'mesh 40, a node stopped and back, a session disabled',
+    topology: () => generated({ nodes: 40, design: 'mesh' }),
+    journal: [
+      { kind: 'machine', at: 200, name: 'node-00007', up: false },
+      { kind: 'machine', at: 500, name: 'node-00007', up: true },
+      { kind: 'session', at: 300, a: 'node-00010', b: 'node-00020', up: false },
+    ],
+    moments: [30, 250, 350, 900],
+  },
+  {
     name: 'racks 60 with a reflecting spine, CrossSubnet',
     topology: () => generated({ nodes: 60, design: 'racks', spine: true, encap: 'crosssubnet' }),
     journal: [],
@@ -104,18 +114,23 @@ describe('shared reflector views route as per-session delivery does', () => {
  * disabled and enabled, pods scaled, at random moments; compared 30.5 s after each change (between
  * the bursts of route changes a change sets off) and once everything has settled.
  */
-function randomCase(seed: number): { topology: Topology; journal: WorldOp[]; moments: number[] } {
+function randomCase(
+  seed: number,
+  design: 'rr' | 'mesh' = 'rr',
+): { topology: Topology; journal: WorldOp[]; moments: number[] } {
   const rng = new Rng(seed);
   const pick = (n: number) => Math.floor(rng.next() * n);
-  const nodes = 40 + pick(50);
-  const reflectors = 2 + pick(3);
-  const topology = generated({ nodes, design: 'rr', reflectors, seed });
+  const nodes = (design === 'rr' ? 40 : 12) + pick(50);
+  const reflectors = design === 'rr' ? 2 + pick(3) : 0;
+  const topology = generated({ nodes, design, reflectors, seed });
   const name = (i: number) => `node-${String(i).padStart(5, '0')}`;
+  // In a mesh every node is a sender and a member: "reflector" picks any of them.
+  const sender = () => name(design === 'rr' ? pick(reflectors) : pick(nodes));
   const journal: WorldOp[] = [];
   let at = 60;
   for (let step = 0; step < 4; step++) {
     at += 20 + pick(300);
-    const machine = name(pick(2) === 0 ? pick(reflectors) : reflectors + pick(nodes - reflectors));
+    const machine = pick(2) === 0 ? sender() : name(reflectors + pick(nodes - reflectors));
     const kind = pick(3);
     if (kind === 0)
       journal.push(
@@ -124,8 +139,8 @@ function randomCase(seed: number): { topology: Topology; journal: WorldOp[]; mom
       );
     else if (kind === 1) {
       const client = name(reflectors + pick(nodes - reflectors));
-      journal.push({ kind: 'session', at, a: client, b: name(pick(reflectors)), up: false });
-      journal.push({ kind: 'session', at: at + 10 + pick(200), a: client, b: name(pick(reflectors)), up: true });
+      journal.push({ kind: 'session', at, a: client, b: sender(), up: false });
+      journal.push({ kind: 'session', at: at + 10 + pick(200), a: client, b: sender(), up: true });
     } else
       journal.push({
         kind: 'scale',
@@ -141,12 +156,15 @@ function randomCase(seed: number): { topology: Topology; journal: WorldOp[]; mom
   return { topology, journal, moments };
 }
 
-describe('shared reflector views on random designs and journals', () => {
-  for (const seed of [3, 17, 29, 101]) {
-    it(`seed ${seed}`, () => {
-      const { topology, journal, moments } = randomCase(seed);
-      for (const at of moments)
-        expect(routing(topology, journal, at, true)).toEqual(routing(topology, journal, at, false));
-    });
-  }
+const SEEDS = (process.env['SHARED_VIEW_SEEDS'] ?? '3,17,29,101').split(',').map(Number);
+
+describe('shared views on random designs and journals', () => {
+  for (const design of ['rr', 'mesh'] as const)
+    for (const seed of SEEDS) {
+      it(`${design}, seed ${seed}`, () => {
+        const { topology, journal, moments } = randomCase(seed, design);
+        for (const at of moments)
+          expect(routing(topology, journal, at, true)).toEqual(routing(topology, journal, at, false));
+      });
+    }
 });

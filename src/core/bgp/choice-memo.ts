@@ -110,7 +110,7 @@ export class ChoiceMemo {
 }
 
 /** What a speaker's choices depend on, as a key: speakers with the same key choose alike. */
-export function speakerClass(s: Speaker): string {
+function speakerClass(s: Speaker): string {
   const subnets = s.subnets.map((subnet) => `${subnet.base}/${subnet.len}`).join(',');
   return `${s.asNumber}|${s.kind}|${s.node?.gateway !== undefined}|${subnets}`;
 }

@@ -58,6 +58,8 @@ export type NetEvent =
       readonly endOfRib: boolean;
     }
   | { readonly kind: 'hold-expired'; readonly session: number; readonly generation: number }
+  /** A member's first dump arrives: it joins the sender's shared view (see shared-views.ts). */
+  | { readonly kind: 'join'; readonly neighbor: number; readonly generation: number }
   | { readonly kind: 'send'; readonly neighbor: number; readonly generation: number }
   /** What a neighbour kept stale from a graceful restart is flushed unless refreshed by then. */
   | { readonly kind: 'stale-timeout'; readonly neighbor: number; readonly epoch: number }

@@ -12,7 +12,7 @@
  * - service-routes.ts: what a node originates (its blocks, borrowed /32s, Service ranges);
  * - route-exchange.ts: best-path choice on every change, ADD-PATH (every path a peer may have
  *   goes out, path sets in path-sets.ts), and delivery between speakers, per neighbour or, for
- *   clients of the same reflectors, once per group into a shared view (shared-views.ts);
+ *   nodes that only listen, once per sender into a shared view (shared-views.ts);
  * - this file: the events that drive it, and failures and restores (machines, BIRD restarts,
  *   firewall rules).
  * Invariants: the same topology, operations and seed give the same event order and results; a
@@ -115,7 +115,7 @@ export class BgpNetwork extends RouteExchange {
 
   /** BIRD starts from its configuration: it originates, forgets `birdc disable`, and connects. */
   private startBird(speaker: number): void {
-    this.delivery?.groups.restart(speaker);
+    this.delivery?.views.restart(speaker);
     const sessions = (this.neighborsOf[speaker] as number[]).map((n) => this.neighbor(n).session);
     this.refreshOriginations(speaker);
     for (const neighbor of this.neighborsOf[speaker] as number[]) {
@@ -166,6 +166,9 @@ export class BgpNetwork extends RouteExchange {
         return;
       case 'update':
         this.arrive(event);
+        return;
+      case 'join':
+        this.joinView(event.neighbor, event.generation);
         return;
 
       case 'stale-timeout': {

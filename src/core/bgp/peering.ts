@@ -364,26 +364,50 @@ function addRouterPeers(builder: PeeringBuilder, speakers: readonly Speaker[]): 
   }
 }
 
-function unpaired(neighbors: readonly Neighbor[], candidates: readonly number[] | undefined): Neighbor | undefined {
-  for (const i of candidates ?? []) if ((neighbors[i] as Neighbor).session < 0) return neighbors[i];
-  return undefined;
+/**
+ * The neighbours of each ordered pair of speakers, keyed speaker × (speakers + 1) + (remote + 1).
+ * Nearly every pair has one (a mesh has a million), so it is held as a number, and only the rare
+ * second one (two peerings between the same machines) in a list.
+ */
+class PairIndex {
+  private readonly first = new Map<number, number>();
+  private readonly more = new Map<number, number[]>();
+
+  constructor(
+    private readonly neighbors: readonly Neighbor[],
+    private readonly speakers: number,
+  ) {
+    for (const n of neighbors) {
+      const key = this.key(n.speaker, n.remote);
+      const more = this.more.get(key);
+      if (!this.first.has(key)) this.first.set(key, n.index);
+      else if (more === undefined) this.more.set(key, [n.index]);
+      else more.push(n.index);
+    }
+  }
+
+  /** The first neighbour of `from` towards `to` not yet in a session. */
+  unpaired(from: number, to: number): Neighbor | undefined {
+    const key = this.key(from, to);
+    const first = this.first.get(key);
+    if (first === undefined) return undefined;
+    if ((this.neighbors[first] as Neighbor).session < 0) return this.neighbors[first];
+    for (const i of this.more.get(key) ?? []) if ((this.neighbors[i] as Neighbor).session < 0) return this.neighbors[i];
+    return undefined;
+  }
+
+  private key(from: number, to: number): number {
+    return from * (this.speakers + 1) + to + 1;
+  }
 }
 
 /** Pairs each neighbour with the far end's neighbour pointing back at it. */
 function pairSessions(neighbors: Neighbor[], speakers: readonly Speaker[]): SessionSpec[] {
-  // speaker × (speakers + 1) + (remote + 1): the neighbours of each ordered pair.
-  const pair = (from: number, to: number): number => from * (speakers.length + 1) + to + 1;
-  const open = new Map<number, number[]>();
-  for (const n of neighbors) {
-    const key = pair(n.speaker, n.remote);
-    const list = open.get(key);
-    if (list === undefined) open.set(key, [n.index]);
-    else list.push(n.index);
-  }
+  const open = new PairIndex(neighbors, speakers.length);
   const sessions: SessionSpec[] = [];
   for (const n of neighbors) {
     if (n.session >= 0) continue;
-    const back = n.remote < 0 ? undefined : unpaired(neighbors, open.get(pair(n.remote, n.speaker)));
+    const back = n.remote < 0 ? undefined : open.unpaired(n.remote, n.speaker);
     const index = sessions.length;
     n.session = index;
     if (back === undefined) {

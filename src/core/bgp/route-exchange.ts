@@ -1,8 +1,9 @@
 /**
  * Routes between speakers, as BIRD moves them: what each speaker originates, best-path choice on
  * every change, ADD-PATH (every path a peer may have goes out, path sets in path-sets.ts), and
- * delivery, to each neighbour through its outbox or, for clients of the same reflectors, once
- * per group into a shared view (shared-views.ts, group-delivery.ts); graceful restart's stale
+ * delivery, to each neighbour through its outbox or, for nodes that only listen (a reflector's
+ * clients, a full mesh), once per sender into a shared view (shared-views.ts, view-delivery.ts);
+ * graceful restart's stale
  * routes (graceful-restart.ts). The network (network.ts) drives it with events and failures.
  * Invariants: a route is in a Loc-RIB only while its session is Established, or while it is
  * stale; what an Established neighbour was last sent is the export of the paths before a change
@@ -13,12 +14,10 @@ import type { Underlay } from '../topology/underlay.js';
 import { AttributeTable, type PathAttributes } from './attributes.js';
 import { type Selection, selectBest } from './best-path.js';
 import type { ChangeList } from './changes.js';
-import { speakerClass } from './choice-memo.js';
 import { type RibCandidate, RouteChooser } from './choose.js';
 import { BgpSessions, type NetEvent, type SessionStatus, type SpeakerState } from './connections.js';
 import { ExportPolicy, NO_ROUTE } from './export-policy.js';
 import { StaleRoutes } from './graceful-restart.js';
-import { GroupDelivery } from './group-delivery.js';
 import { MemberRib } from './member-rib.js';
 import { Outbox } from './outbox.js';
 import type { Neighbor, Peering, Speaker } from './peering.js';
@@ -33,7 +32,8 @@ import {
   storedRoute,
 } from './rib.js';
 import { originations } from './service-routes.js';
-import { ReflectorGroups } from './shared-views.js';
+import { SharedViews } from './shared-views.js';
+import { ViewDelivery } from './view-delivery.js';
 
 export interface NetworkCounters {
   updates: number;
@@ -61,12 +61,12 @@ export abstract class RouteExchange extends BgpSessions {
   private readonly outbox: Outbox;
   private readonly chooser: RouteChooser;
   private readonly locViews: LocRibView[];
-  /** Shared reflector views, when clients share them (see shared-views.ts). */
-  protected readonly delivery: GroupDelivery | undefined;
-  /** Per speaker, the neighbours a change is sent to one by one (all but reflector sides of a group), and the wide ones. */
+  /** Shared views, when listening nodes share them (see shared-views.ts). */
+  protected readonly delivery: ViewDelivery | undefined;
+  /** Per speaker, the neighbours a change is sent to one by one (all but its sides towards view members), and the wide ones. */
   private readonly sendTo: readonly (readonly number[])[];
   private readonly wideSendTo: readonly (readonly number[])[];
-  /** A group member's best route before a change (its Loc-RIB is worked out when read). */
+  /** A view member's best route before a change (its Loc-RIB is worked out when read). */
   private memberBefore = false;
   private readonly decided: number[] = [];
   /** Per neighbour (the receiving side), the routes it keeps stale after a graceful close. */
@@ -96,35 +96,34 @@ export abstract class RouteExchange extends BgpSessions {
         return n.rrClient || n.remoteAs !== (peering.speakers[speaker] as Speaker).asNumber;
       }),
     );
-    const groups = options.sharedViews && !options.timeline ? this.formGroups() : undefined;
+    const views = options.sharedViews && !options.timeline ? this.formViews() : undefined;
     this.delivery =
-      groups &&
-      new GroupDelivery(groups, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
+      views &&
+      new ViewDelivery(views, peering, this.policy, this.outbox, this.counters, (key, epoch) =>
         this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: key, generation: epoch }),
       );
-    const apart = (list: number[]) => (groups ? list.filter((n) => !groups.isReflectorSide(n)) : list);
+    const apart = (list: number[]) => (views ? list.filter((n) => !views.isSenderSide(n)) : list);
     this.sendTo = this.neighborsOf.map(apart);
     this.wideSendTo = this.widePeersOf.map(apart);
     this.locViews = this.state.map((state) => new LocRibView(state.rib));
   }
 
-  /** Groups clients of the same reflectors into shared views; each member's RIB reads its views. */
-  private formGroups(): ReflectorGroups | undefined {
-    const groups = ReflectorGroups.form({
+  /** Forms the shared views of listening nodes; each member's RIB reads its views. */
+  private formViews(): SharedViews | undefined {
+    const views = SharedViews.form({
       peering: this.peering,
       widePeersOf: this.widePeersOf,
       neighborsOf: (speaker) => this.neighborsOf[speaker] as number[],
       farSide: (neighbor) => this.farSide(neighbor),
       exportClassOf: (neighbor) => this.policy.exportClassOf(neighbor),
-      speakerClassOf: speakerClass,
       countPaths: (value) => this.paths.count(value),
     });
-    groups?.memberSidesOf.forEach((sides, speaker) => {
+    views?.memberSidesOf.forEach((sides, speaker) => {
       if (sides === undefined) return;
       const s = this.speaker(speaker);
       const state = this.state[speaker] as SpeakerState;
       state.rib = new MemberRib(
-        groups,
+        views,
         sides,
         state.local,
         this.paths,
@@ -132,7 +131,7 @@ export abstract class RouteExchange extends BgpSessions {
         (prefix, into) => this.decide(speaker, prefix, into),
       );
     });
-    return groups;
+    return views;
   }
 
   /** A speaker's best route for a prefix from what it holds now, into `into`: how a member's Loc-RIB is read. */
@@ -145,7 +144,7 @@ export abstract class RouteExchange extends BgpSessions {
     return true;
   }
 
-  /** Whether clients of the same reflectors share their views (see shared-views.ts). */
+  /** Whether listening nodes share their views (see shared-views.ts). */
   get sharesViews(): boolean {
     return this.delivery !== undefined;
   }
@@ -294,14 +293,12 @@ export abstract class RouteExchange extends BgpSessions {
    * socket can take more: a best path that changes again meanwhile is sent only once.
    */
   protected send(neighborIndex: number, generation: number): void {
-    if (this.delivery?.isGroupKey(neighborIndex)) {
-      this.sendToGroup(neighborIndex, generation);
+    if (this.delivery?.isSlotKey(neighborIndex)) {
+      this.sendToSlot(neighborIndex, generation);
       return;
     }
     const endOfRib = this.stale.endOfRibDue.delete(neighborIndex);
-    // A member's dump is an empty message: it joins its group's view on arrival.
-    const joining = endOfRib || this.delivery?.groups.isReflectorSide(neighborIndex) === true;
-    const box = this.outbox.take(neighborIndex) ?? (joining ? this.outbox.blank() : undefined);
+    const box = this.outbox.take(neighborIndex) ?? (endOfRib ? this.outbox.blank() : undefined);
     const n = this.neighbor(neighborIndex);
     const status = this.sessions[n.session] as SessionStatus;
     const far = this.farSide(neighborIndex);
@@ -320,9 +317,9 @@ export abstract class RouteExchange extends BgpSessions {
     });
   }
 
-  /** A group's window closes: its changes go out once, to arrive at the group's view. */
-  private sendToGroup(key: number, epoch: number): void {
-    const delivery = this.delivery as GroupDelivery;
+  /** A slot's window closes: its changes go out once, to arrive at the slot's view. */
+  private sendToSlot(key: number, epoch: number): void {
+    const delivery = this.delivery as ViewDelivery;
     const changes = delivery.take(key, epoch);
     if (changes === undefined) return;
     const path = (this.sessions[delivery.representative(key).session] as SessionStatus).path;
@@ -361,9 +358,8 @@ export abstract class RouteExchange extends BgpSessions {
 
   protected sendAll(side: number): void {
     const n = this.neighbor(side);
-    if (this.delivery?.groups.isReflectorSide(side)) {
-      const { generation } = this.sessions[n.session] as SessionStatus;
-      this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation });
+    if (this.delivery?.views.isSenderSide(side)) {
+      this.sendJoin(side);
       return;
     }
     const state = this.state[n.speaker] as SpeakerState;
@@ -384,10 +380,26 @@ export abstract class RouteExchange extends BgpSessions {
     this.engine.schedule(PACKING_WINDOW, { kind: 'send', neighbor: side, generation: status.generation });
   }
 
+  /**
+   * A member's dump is its sender's view: it joins the view when the dump would have arrived,
+   * after the packing window and the UPDATE's delay, as a message sent at the window's close.
+   * The side's UPDATE count moves as the dump's send would have moved it.
+   */
+  private sendJoin(side: number): void {
+    const status = this.sessions[this.neighbor(side).session] as SessionStatus;
+    const sentAt = this.engine.now + PACKING_WINDOW;
+    const far = this.farSide(side) as number;
+    this.engine.scheduleAt(sentAt + this.updateDelay(status.path, side), {
+      kind: 'join',
+      neighbor: far,
+      generation: status.generation,
+    });
+  }
+
   protected forgetAll(side: number): void {
     this.outbox.discard(side);
-    if (this.delivery?.groups.isMemberSide(side)) {
-      if (this.delivery.groups.leave(side)) this.counters.lastRouteChange = this.engine.now;
+    if (this.delivery?.views.isMemberSide(side)) {
+      if (this.delivery.views.leave(side)) this.counters.lastRouteChange = this.engine.now;
       return;
     }
     this.stale.take(side);
@@ -439,9 +451,9 @@ export abstract class RouteExchange extends BgpSessions {
     }
   }
 
-  /** An UPDATE arrives: at a neighbour, or at a group's shared view. */
+  /** An UPDATE arrives: at a neighbour, or at a slot's shared view. */
   protected arrive(event: Extract<NetEvent, { kind: 'update' }>): void {
-    if (this.delivery?.isGroupKey(event.neighbor)) {
+    if (this.delivery?.isSlotKey(event.neighbor)) {
       if (this.delivery.deliver(event.neighbor, event.generation, event.changes))
         this.counters.lastRouteChange = this.engine.now;
       this.outbox.recycle(event.changes);
@@ -449,12 +461,17 @@ export abstract class RouteExchange extends BgpSessions {
     }
     const n = this.neighbor(event.neighbor);
     if (this.current(n.session, event.generation)?.state === 'Established' && this.isUp(n.speaker)) {
-      if (this.delivery?.groups.isMemberSide(event.neighbor)) {
-        if (this.delivery.join(event.neighbor)) this.counters.lastRouteChange = this.engine.now;
-      } else this.receive(event.neighbor, event.changes);
+      this.receive(event.neighbor, event.changes);
       if (event.endOfRib) this.flushStale(event.neighbor, 'End-of-RIB, graceful restart done');
     }
     this.outbox.recycle(event.changes);
+  }
+
+  /** A member's dump arrives over a session still up: it holds its sender's view. */
+  protected joinView(side: number, generation: number): void {
+    const n = this.neighbor(side);
+    if (this.current(n.session, generation)?.state !== 'Established' || !this.isUp(n.speaker)) return;
+    if ((this.delivery as ViewDelivery).join(side)) this.counters.lastRouteChange = this.engine.now;
   }
 }
 

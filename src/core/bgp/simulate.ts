@@ -42,8 +42,9 @@ export interface SimulateOptions {
   readonly timeline?: boolean;
   readonly maxEvents?: number;
   /**
-   * Clients of the same reflectors share their views (shared-views.ts); on unless false, and off
-   * for a journal with a graceful restart (its stale routes are per session) or a timeline.
+   * Nodes that only listen (a reflector's clients, a full mesh) share views (shared-views.ts); on
+   * unless false, and off for a journal with a graceful restart (its stale routes are per
+   * session) or a timeline.
    */
   readonly sharedViews?: boolean;
 }
