@@ -379,9 +379,12 @@ class PairIndex {
   ) {
     for (const n of neighbors) {
       const key = this.key(n.speaker, n.remote);
+      if (!this.first.has(key)) {
+        this.first.set(key, n.index);
+        continue;
+      }
       const more = this.more.get(key);
-      if (!this.first.has(key)) this.first.set(key, n.index);
-      else if (more === undefined) this.more.set(key, [n.index]);
+      if (more === undefined) this.more.set(key, [n.index]);
       else more.push(n.index);
     }
   }

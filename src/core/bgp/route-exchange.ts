@@ -3,8 +3,8 @@
  * every change, ADD-PATH (every path a peer may have goes out, path sets in path-sets.ts), and
  * delivery, to each neighbour through its outbox or, for nodes that only listen (a reflector's
  * clients, a full mesh), once per sender into a shared view (shared-views.ts, view-delivery.ts);
- * graceful restart's stale
- * routes (graceful-restart.ts). The network (network.ts) drives it with events and failures.
+ * graceful restart's stale routes (graceful-restart.ts). The network (network.ts) drives it with
+ * events and failures.
  * Invariants: a route is in a Loc-RIB only while its session is Established, or while it is
  * stale; what an Established neighbour was last sent is the export of the paths before a change
  * (no Adj-RIB-Out is kept). Leaves out: MRAI timers, communities, route flap damping, IPv6.
